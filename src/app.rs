@@ -1,0 +1,542 @@
+//! The page's state and what it shows: every field as typed, validated into numbers, turned
+//! into formatted results and per-field messages. Pure, so the whole page logic is native-tested.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::allocate::{self, MAX_COMPUTE, MIN_COMPUTE};
+use crate::hardware::{find_gpu, Cluster};
+use crate::laws::LossLaw;
+use crate::presets::Preset;
+use crate::units::{
+    format_count, format_duration, format_flop, format_sig, format_usd, parse_quantity, Quantity, Unit,
+    FLOP_PER_PF_DAY,
+};
+
+/// Every input on the page, exactly as typed (so nothing a user typed is ever lost).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Inputs {
+    /// "compute" (the budget is typed) or "hardware" (GPUs × days give it).
+    pub mode: String,
+    /// The budget: FLOP, PF-days, GPU-hours, a duration or dollars.
+    pub compute: String,
+    /// Preset key (see [`Preset::key`]).
+    pub law: String,
+    /// GPU key (see [`crate::hardware::GPUS`]).
+    pub gpu: String,
+    /// Number of GPUs.
+    pub gpus: String,
+    /// Training days (hardware mode).
+    pub days: String,
+    /// Model FLOPs utilisation in percent.
+    pub mfu: String,
+    /// Dollars per GPU-hour; may be empty.
+    pub price: String,
+    /// Which of C, N, D to solve for: "c", "n" or "d".
+    pub solve: String,
+    /// C for the "any two of C, N, D" question.
+    pub given_c: String,
+    /// N for the "any two of C, N, D" question.
+    pub given_n: String,
+    /// D for the "any two of C, N, D" question.
+    pub given_d: String,
+    /// Target loss for "minimum compute for a loss"; may be empty.
+    pub target_loss: String,
+    /// A model size other than N*; may be empty.
+    pub model_size: String,
+    /// The converter's input quantity.
+    pub convert: String,
+}
+
+impl Default for Inputs {
+    fn default() -> Self {
+        Inputs {
+            mode: "compute".into(),
+            compute: "5.76e23".into(),
+            law: Preset::Epoch.key().into(),
+            gpu: "h100".into(),
+            gpus: "1024".into(),
+            days: "30".into(),
+            mfu: "40".into(),
+            price: "2".into(),
+            solve: "c".into(),
+            given_c: String::new(),
+            given_n: "70B".into(),
+            given_d: "1.4T".into(),
+            target_loss: String::new(),
+            model_size: String::new(),
+            convert: "1 PF-day".into(),
+        }
+    }
+}
+
+/// Field names, in the order the URL and the UI use them.
+pub const FIELDS: [&str; 15] = [
+    "mode", "compute", "law", "gpu", "gpus", "days", "mfu", "price", "solve", "given_c", "given_n",
+    "given_d", "target_loss", "model_size", "convert",
+];
+
+impl Inputs {
+    /// The text of a field by name.
+    pub fn get(&self, field: &str) -> Option<&String> {
+        Some(match field {
+            "mode" => &self.mode,
+            "compute" => &self.compute,
+            "law" => &self.law,
+            "gpu" => &self.gpu,
+            "gpus" => &self.gpus,
+            "days" => &self.days,
+            "mfu" => &self.mfu,
+            "price" => &self.price,
+            "solve" => &self.solve,
+            "given_c" => &self.given_c,
+            "given_n" => &self.given_n,
+            "given_d" => &self.given_d,
+            "target_loss" => &self.target_loss,
+            "model_size" => &self.model_size,
+            "convert" => &self.convert,
+            _ => return None,
+        })
+    }
+
+    /// Mutable access to a field by name.
+    pub fn get_mut(&mut self, field: &str) -> Option<&mut String> {
+        Some(match field {
+            "mode" => &mut self.mode,
+            "compute" => &mut self.compute,
+            "law" => &mut self.law,
+            "gpu" => &mut self.gpu,
+            "gpus" => &mut self.gpus,
+            "days" => &mut self.days,
+            "mfu" => &mut self.mfu,
+            "price" => &mut self.price,
+            "solve" => &mut self.solve,
+            "given_c" => &mut self.given_c,
+            "given_n" => &mut self.given_n,
+            "given_d" => &mut self.given_d,
+            "target_loss" => &mut self.target_loss,
+            "model_size" => &mut self.model_size,
+            "convert" => &mut self.convert,
+            _ => return None,
+        })
+    }
+}
+
+/// What the page shows: formatted outputs by key, and a message for each field that has one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct View {
+    /// Output element key → display text. Absent keys show as a dash.
+    pub outputs: BTreeMap<String, String>,
+    /// Field name → what is wrong with it (or why its question has no answer).
+    pub errors: BTreeMap<String, String>,
+    /// Notes worth showing but not errors (e.g. an unusual MFU).
+    pub notes: Vec<String>,
+}
+
+impl View {
+    fn out(&mut self, key: &str, text: String) {
+        self.outputs.insert(key.to_string(), text);
+    }
+    fn err(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.entry(field.to_string()).or_insert_with(|| message.into());
+    }
+}
+
+/// The numbers the charts need, taken from validated inputs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChartState {
+    /// The selected law.
+    pub preset: Preset,
+    /// The budget, when valid.
+    pub compute: Option<f64>,
+    /// The alternative model size, when valid.
+    pub model_size: Option<f64>,
+}
+
+/// Reads a field that must be a positive number in [lo, hi] with no unit.
+fn positive(text: &str, what: &str, lo: f64, hi: f64) -> Result<f64, String> {
+    let q = parse_quantity(text).map_err(|e| format!("{what} {e}"))?;
+    if let Some(u) = q.unit {
+        if !(u == Unit::Usd && what.contains('$')) {
+            return Err(format!("{what} takes a plain number, not {}", u.key()));
+        }
+    }
+    in_range(q.value, what, lo, hi)
+}
+
+fn in_range(v: f64, what: &str, lo: f64, hi: f64) -> Result<f64, String> {
+    if v <= 0.0 && lo > 0.0 {
+        return Err(format!("{what} must be greater than 0 (got {})", format_sig(v, 4)));
+    }
+    if v < lo || v > hi {
+        return Err(format!("{what} must be between {} and {} (got {})", short(lo), short(hi), short(v)));
+    }
+    Ok(v)
+}
+
+fn short(x: f64) -> String {
+    if x.abs() >= 1e5 || (x != 0.0 && x.abs() < 1e-3) {
+        crate::units::format_sci(x, 3)
+    } else {
+        format_sig(x, 4)
+    }
+}
+
+/// Converts a quantity to FLOP: plain numbers are FLOP; GPU-hours, durations and dollars
+/// need the cluster.
+fn to_flop(q: Quantity, cluster: Option<&Cluster>) -> Result<f64, String> {
+    let need = |what: &str| format!("{what} needs a valid GPU type, count and MFU");
+    Ok(match q.unit {
+        None | Some(Unit::Flop) => q.value,
+        Some(Unit::PfDay) => q.value * FLOP_PER_PF_DAY,
+        Some(Unit::GpuHour) => q.value * cluster.ok_or_else(|| need("GPU-hours"))?.flop_per_gpu_hour(),
+        Some(Unit::Second) => cluster.ok_or_else(|| need("a duration"))?.flop_in(q.value),
+        Some(Unit::Usd) => {
+            let c = cluster.ok_or_else(|| need("a dollar amount"))?;
+            let price = c.usd_per_gpu_hour.ok_or("a dollar amount needs a $/GPU-hour price")?;
+            q.value / price * c.flop_per_gpu_hour()
+        }
+    })
+}
+
+fn compute_field(text: &str, cluster: Option<&Cluster>, what: &str) -> Result<f64, String> {
+    let q = parse_quantity(text).map_err(|e| format!("{what} {e}"))?;
+    let flop = to_flop(q, cluster)?;
+    if !(flop > 0.0) {
+        return Err(format!("{what} must be greater than 0"));
+    }
+    if !(MIN_COMPUTE..=MAX_COMPUTE).contains(&flop) {
+        return Err(format!(
+            "{what} {} is outside the supported range 1e6 – 1e35 FLOP",
+            crate::units::format_sci(flop, 3)
+        ));
+    }
+    Ok(flop)
+}
+
+/// Validates everything, answers every question the inputs ask, and formats the answers.
+pub fn evaluate(inputs: &Inputs) -> View {
+    let mut view = View::default();
+    let preset = Preset::from_key(&inputs.law);
+    if preset.is_none() {
+        view.err("law", format!("unknown law \"{}\"", truncate(&inputs.law)));
+    }
+    let preset = preset.unwrap_or(Preset::Epoch);
+    let law = preset.law();
+
+    let hardware_mode = match inputs.mode.as_str() {
+        "compute" => false,
+        "hardware" => true,
+        other => {
+            view.err("mode", format!("unknown budget mode \"{}\" (compute or hardware)", truncate(other)));
+            false
+        }
+    };
+    let cluster = read_cluster(inputs, &mut view);
+
+    let compute = if hardware_mode {
+        let days = positive(&inputs.days, "days", 1e-6, 36_525.0).map_err(|e| view.err("days", e)).ok();
+        match (days, cluster.as_ref()) {
+            (Some(days), Some(c)) => {
+                let flop = c.flop_in(days * 86_400.0);
+                in_range(flop, "compute", MIN_COMPUTE, MAX_COMPUTE).map_err(|e| view.err("days", e)).ok()
+            }
+            _ => None,
+        }
+    } else {
+        compute_field(&inputs.compute, cluster.as_ref(), "compute").map_err(|e| view.err("compute", e)).ok()
+    };
+
+    if let Some(c) = compute {
+        budget_outputs(&mut view, law, c, cluster.as_ref());
+        if let Some(n) = optional(&inputs.model_size, &mut view, "model_size", |t| {
+            positive(t, "model size", 1.0, 1e16)
+        }) {
+            match allocate::resize_model(law, c, n) {
+                Ok(r) => {
+                    view.out("resize_d", format_count(r.resized.d, 3));
+                    view.out("resize_c", format_flop(r.resized.compute));
+                    view.out("resize_tpp", format_sig(r.resized.tokens_per_param(), 3));
+                    view.out("resize_overhead", format!("{}%", signed(r.overhead_percent)));
+                    view.out("resize_loss", format_sig(r.resized.loss, 4));
+                    if let Some(cl) = cluster.as_ref() {
+                        view.out("resize_wall", format_duration(cl.wall_seconds(r.resized.compute)));
+                    }
+                }
+                Err(e) => view.err("model_size", e.to_string()),
+            }
+        }
+    }
+
+    if let Some(target) =
+        optional(&inputs.target_loss, &mut view, "target_loss", |t| positive(t, "target loss", 1e-6, 100.0))
+    {
+        match allocate::min_compute_for_loss(law, target) {
+            Ok(a) => {
+                view.out("target_compute", format_flop(a.compute));
+                view.out("target_pfdays", format!("{} PF-days", format_count(a.compute / FLOP_PER_PF_DAY, 3)));
+                view.out("target_n", format_count(a.n, 3));
+                view.out("target_d", format_count(a.d, 3));
+                if let Some(cl) = cluster.as_ref() {
+                    view.out("target_wall", format_duration(cl.wall_seconds(a.compute)));
+                    if let Some(cost) = cl.cost(a.compute) {
+                        view.out("target_cost", format_usd(cost));
+                    }
+                }
+            }
+            Err(e) => view.err("target_loss", e.to_string()),
+        }
+    }
+
+    solve_triple(inputs, law, cluster.as_ref(), &mut view);
+    converter_outputs(inputs, cluster.as_ref(), &mut view);
+
+    view.out("law_label", preset.label().to_string());
+    view.out("law_formula", preset.formula());
+    view.out("law_citation", preset.citation().to_string());
+    view.out("law_caveat", preset.caveat().unwrap_or("").to_string());
+    view.out(
+        "n_convention",
+        format!("N counts {}", preset.convention().label()),
+    );
+    view
+}
+
+/// The numbers the charts need; invalid fields become `None` so charts still draw.
+pub fn chart_state(inputs: &Inputs) -> ChartState {
+    let mut scratch = View::default();
+    let preset = Preset::from_key(&inputs.law).unwrap_or(Preset::Epoch);
+    let cluster = read_cluster(inputs, &mut scratch);
+    let compute = if inputs.mode == "hardware" {
+        positive(&inputs.days, "days", 1e-6, 36_525.0)
+            .ok()
+            .and_then(|d| cluster.as_ref().map(|c| c.flop_in(d * 86_400.0)))
+            .filter(|c| (MIN_COMPUTE..=MAX_COMPUTE).contains(c))
+    } else {
+        compute_field(&inputs.compute, cluster.as_ref(), "compute").ok()
+    };
+    let model_size = positive(&inputs.model_size, "model size", 1.0, 1e16).ok();
+    ChartState { preset, compute, model_size }
+}
+
+fn read_cluster(inputs: &Inputs, view: &mut View) -> Option<Cluster> {
+    let gpu = find_gpu(&inputs.gpu);
+    if gpu.is_none() {
+        view.err("gpu", format!("unknown GPU \"{}\"", truncate(&inputs.gpu)));
+    }
+    let count = positive(&inputs.gpus, "GPU count", 1.0, 1e7)
+        .and_then(|n| if n.fract() == 0.0 { Ok(n) } else { Err("GPU count must be a whole number".into()) })
+        .map_err(|e| view.err("gpus", e))
+        .ok();
+    let mfu_text = inputs.mfu.trim().trim_end_matches('%');
+    let mfu = positive(mfu_text, "MFU", 1e-3, 100.0).map_err(|e| view.err("mfu", format!("{e} (percent)"))).ok();
+    if let Some(m) = mfu {
+        if m > 75.0 {
+            view.notes.push(format!("MFU of {}% is above what large runs report (30–50 % is typical).", format_sig(m, 3)));
+        }
+    }
+    let price = optional(&inputs.price, view, "price", |t| {
+        let t = t.trim().trim_start_matches('$');
+        let t = t.trim_end_matches("/h").trim_end_matches("/GPU-hour");
+        positive(t, "$/GPU-hour", 1e-6, 1e6)
+    });
+    Some(Cluster { gpu: gpu?, count: count?, mfu: mfu? / 100.0, usd_per_gpu_hour: price })
+}
+
+fn budget_outputs(view: &mut View, law: &dyn LossLaw, compute: f64, cluster: Option<&Cluster>) {
+    view.out("compute_flop", format_flop(compute));
+    view.out("compute_pfdays", format!("{} PF-days", format_count(compute / FLOP_PER_PF_DAY, 3)));
+    match allocate::optimum(law, compute) {
+        Ok(a) => {
+            view.out("n_star", format_count(a.n, 3));
+            view.out("d_star", format_count(a.d, 3));
+            view.out("tpp", format_sig(a.tokens_per_param(), 3));
+            view.out("loss_star", format_sig(a.loss, 4));
+        }
+        Err(e) => view.err("compute", e.to_string()),
+    }
+    if let Some(c) = cluster {
+        view.out("wall", format_duration(c.wall_seconds(compute)));
+        view.out("gpu_hours", format_count(c.gpu_hours(compute), 3));
+        view.out("cost", c.cost(compute).map(format_usd).unwrap_or_else(|| "set a $/GPU-hour price".into()));
+    }
+}
+
+fn solve_triple(inputs: &Inputs, law: &dyn LossLaw, cluster: Option<&Cluster>, view: &mut View) {
+    let solve = inputs.solve.as_str();
+    if !matches!(solve, "c" | "n" | "d") {
+        view.err("solve", format!("unknown choice \"{}\" (c, n or d)", truncate(solve)));
+        return;
+    }
+    let mut read = |field: &str, what: &str, lo: f64| -> Option<f64> {
+        if field == format!("given_{solve}") {
+            return None;
+        }
+        let text = inputs.get(field).map(String::as_str).unwrap_or("");
+        let r = if field == "given_c" {
+            compute_field(text, cluster, what)
+        } else {
+            positive(text, what, lo, 1e20)
+        };
+        r.map_err(|e| view.err(field, e)).ok()
+    };
+    let c = read("given_c", "C", 1.0);
+    let n = read("given_n", "N", 1.0);
+    let d = read("given_d", "D", 1.0);
+    let (c, n, d) = match (solve, c, n, d) {
+        ("c", _, Some(n), Some(d)) => (allocate::training_flop(n, d), n, d),
+        ("n", Some(c), _, Some(d)) => (c, c / (6.0 * d), d),
+        ("d", Some(c), Some(n), _) => (c, n, c / (6.0 * n)),
+        _ => return,
+    };
+    if !(n >= 1.0 && d >= 1.0) {
+        view.err(&format!("given_{solve}"), "the other two give fewer than one parameter or token");
+        return;
+    }
+    let value = match solve {
+        "c" => format_flop(c),
+        "n" => format!("{} parameters", format_count(n, 3)),
+        _ => format!("{} tokens", format_count(d, 3)),
+    };
+    view.out("triple_value", value);
+    let loss = law.loss(n, d);
+    view.out("triple_loss", format_sig(loss, 4));
+    view.out("triple_tpp", format_sig(d / n, 3));
+    if let Ok(opt) = allocate::optimum(law, c) {
+        view.out(
+            "triple_vs_opt",
+            format!("{} above the optimum {} at this compute", format_sig(loss - opt.loss, 3), format_sig(opt.loss, 4)),
+        );
+    }
+    if let Some(cl) = cluster {
+        view.out("triple_wall", format_duration(cl.wall_seconds(c)));
+    }
+}
+
+fn converter_outputs(inputs: &Inputs, cluster: Option<&Cluster>, view: &mut View) {
+    let q = match parse_quantity(&inputs.convert) {
+        Ok(q) => q,
+        Err(e) => return view.err("convert", format!("quantity {e}")),
+    };
+    let flop = match to_flop(q, cluster) {
+        Ok(f) if f > 0.0 => f,
+        Ok(_) => return view.err("convert", "quantity must be greater than 0"),
+        Err(e) => return view.err("convert", e),
+    };
+    if !(flop < 1e45) {
+        return view.err("convert", "quantity is too large (over 1e45 FLOP)");
+    }
+    view.out("conv_flop", format_flop(flop));
+    view.out("conv_pfday", format!("{} PF-days", format_count(flop / FLOP_PER_PF_DAY, 4)));
+    if let Some(c) = cluster {
+        view.out("conv_gpuh", format!("{} GPU-hours", format_count(c.gpu_hours(flop), 4)));
+        view.out("conv_wall", format!("{} on {} GPUs", format_duration(c.wall_seconds(flop)), format_count(c.count, 4)));
+        view.out("conv_cost", c.cost(flop).map(format_usd).unwrap_or_else(|| "set a $/GPU-hour price".into()));
+    }
+}
+
+fn optional(text: &str, view: &mut View, field: &str, read: impl Fn(&str) -> Result<f64, String>) -> Option<f64> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    read(text).map_err(|e| view.err(field, e)).ok()
+}
+
+fn signed(x: f64) -> String {
+    let s = format_sig(x, 3);
+    if x > 0.0 { format!("+{s}") } else { s }
+}
+
+/// Shortens user text quoted in a message so a 10 000-character paste stays readable.
+pub fn truncate(text: &str) -> String {
+    const MAX: usize = 40;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(MAX).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_produce_every_budget_output() {
+        let view = evaluate(&Inputs::default());
+        assert!(view.errors.is_empty(), "{:?}", view.errors);
+        for key in ["n_star", "d_star", "tpp", "loss_star", "wall", "gpu_hours", "cost", "triple_value", "conv_flop"] {
+            assert!(view.outputs.contains_key(key), "missing {key}");
+        }
+        assert_eq!(view.outputs["conv_flop"], "8.64e19 FLOP");
+        assert_eq!(view.outputs["triple_value"], "5.88e23 FLOP");
+    }
+
+    #[test]
+    fn hardware_mode_derives_compute() {
+        let inputs = Inputs { mode: "hardware".into(), days: "30".into(), ..Inputs::default() };
+        let view = evaluate(&inputs);
+        // 1024 × 989e12 × 0.4 × 30 days
+        let want = 1024.0 * 989e12 * 0.4 * 30.0 * 86_400.0;
+        assert_eq!(view.outputs["compute_flop"], format_flop(want));
+        assert_eq!(view.outputs["wall"], "30 days");
+    }
+
+    #[test]
+    fn compute_accepts_every_unit() {
+        for text in ["2000 PF-days", "1.2M GPU-hours", "30 days", "$5M", "5.76e23 FLOP"] {
+            let view = evaluate(&Inputs { compute: text.into(), ..Inputs::default() });
+            assert!(view.errors.is_empty(), "{text}: {:?}", view.errors);
+            assert!(view.outputs.contains_key("n_star"), "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_fields_get_messages_and_never_non_finite_outputs() {
+        let long = "x".repeat(10_000);
+        let bad = ["", "   ", "abc", "-1", "0", "NaN", "1e400", long.as_str(), "数字"];
+        for field in ["compute", "gpus", "mfu", "days", "given_n", "target_loss", "model_size", "convert"] {
+            for text in bad {
+                let mut inputs = Inputs { mode: if field == "days" { "hardware".into() } else { "compute".into() }, ..Inputs::default() };
+                *inputs.get_mut(field).unwrap() = text.to_string();
+                let view = evaluate(&inputs);
+                let optional_empty = matches!(field, "target_loss" | "model_size") && text.trim().is_empty();
+                if !optional_empty {
+                    let msg = view.errors.get(field).unwrap_or_else(|| panic!("{field}={text:?}: no error"));
+                    assert!(msg.len() < 200, "{field}: message too long: {msg}");
+                }
+                for (k, v) in &view.outputs {
+                    assert!(!v.contains("NaN") && !v.contains("inf"), "{field}={text:?}: {k} = {v}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_bad_field_leaves_the_rest_computed() {
+        let view = evaluate(&Inputs { mfu: "abc".into(), ..Inputs::default() });
+        assert!(view.errors.contains_key("mfu"));
+        assert!(view.outputs.contains_key("n_star"));
+        assert!(!view.outputs.contains_key("wall"));
+    }
+
+    #[test]
+    fn reverse_questions_are_answered() {
+        let view = evaluate(&Inputs {
+            target_loss: "2.0".into(),
+            model_size: "30B".into(),
+            solve: "d".into(),
+            given_c: "1e23".into(),
+            given_n: "1B".into(),
+            ..Inputs::default()
+        });
+        assert!(view.errors.is_empty(), "{:?}", view.errors);
+        assert!(view.outputs["resize_overhead"].starts_with('+'));
+        assert_eq!(view.outputs["triple_value"], "16.7T tokens");
+        assert!(view.outputs.contains_key("target_compute"));
+        let below = evaluate(&Inputs { target_loss: "1.5".into(), ..Inputs::default() });
+        assert!(below.errors["target_loss"].contains("irreducible"));
+    }
+}

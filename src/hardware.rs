@@ -1,0 +1,99 @@
+//! Accelerators and the arithmetic between FLOPs, GPU-hours, wall time and cost.
+
+/// One accelerator with its peak dense BF16 throughput.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Gpu {
+    /// Short name used in URLs and on the command line.
+    pub key: &'static str,
+    /// The name shown in the UI.
+    pub label: &'static str,
+    /// Peak dense (no sparsity) BF16 FLOP/s per device.
+    pub peak_flops: f64,
+    /// The vendor document the number comes from.
+    pub source: &'static str,
+}
+
+/// The accelerators we know, peak dense BF16 from the vendors' data sheets.
+pub const GPUS: [Gpu; 7] = [
+    Gpu { key: "a100", label: "NVIDIA A100 SXM", peak_flops: 312e12, source: "NVIDIA A100 Tensor Core GPU data sheet: BF16 312 TFLOPS dense (624 with sparsity)" },
+    Gpu { key: "h100", label: "NVIDIA H100 SXM", peak_flops: 989e12, source: "NVIDIA H100 Tensor Core GPU data sheet: BF16 1,979 TFLOPS with sparsity, 989 dense" },
+    Gpu { key: "h200", label: "NVIDIA H200 SXM", peak_flops: 989e12, source: "NVIDIA H200 Tensor Core GPU data sheet: BF16 1,979 TFLOPS with sparsity, 989 dense" },
+    Gpu { key: "b200", label: "NVIDIA B200", peak_flops: 2250e12, source: "NVIDIA DGX/HGX B200 data sheet: BF16 4.5 PFLOPS with sparsity, 2.25 dense per GPU" },
+    Gpu { key: "mi300x", label: "AMD Instinct MI300X", peak_flops: 1307.4e12, source: "AMD Instinct MI300X data sheet: BF16 1,307.4 TFLOPS dense (2,614.9 with sparsity)" },
+    Gpu { key: "mi325x", label: "AMD Instinct MI325X", peak_flops: 1307.4e12, source: "AMD Instinct MI325X data sheet: BF16 1,307.4 TFLOPS dense" },
+    Gpu { key: "tpuv5p", label: "Google TPU v5p", peak_flops: 459e12, source: "Google Cloud TPU v5p documentation: 459 TFLOPS BF16 per chip" },
+];
+
+/// Looks a GPU up by key or label (case-insensitive; "H100", "h100", "tpu v5p").
+pub fn find_gpu(name: &str) -> Option<&'static Gpu> {
+    let norm: String = name.trim().to_ascii_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    GPUS.iter().find(|g| {
+        g.key == norm
+            || g.label.to_ascii_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>() == norm
+    })
+}
+
+/// A cluster: which GPU, how many, what fraction of peak is reached, and the price.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cluster {
+    /// The accelerator.
+    pub gpu: &'static Gpu,
+    /// Number of devices.
+    pub count: f64,
+    /// Model FLOPs utilisation, a fraction in (0, 1].
+    pub mfu: f64,
+    /// Price per GPU-hour in dollars, when known.
+    pub usd_per_gpu_hour: Option<f64>,
+}
+
+/// Default model FLOPs utilisation: 40 %, mid-range of the 30–50 % typical of large runs.
+pub const DEFAULT_MFU: f64 = 0.40;
+
+impl Cluster {
+    /// FLOPs one GPU delivers in an hour at this MFU.
+    pub fn flop_per_gpu_hour(&self) -> f64 {
+        self.gpu.peak_flops * self.mfu * 3600.0
+    }
+
+    /// GPU-hours to spend `flop` FLOPs.
+    pub fn gpu_hours(&self, flop: f64) -> f64 {
+        flop / self.flop_per_gpu_hour()
+    }
+
+    /// Wall-clock seconds to spend `flop` on the whole cluster.
+    pub fn wall_seconds(&self, flop: f64) -> f64 {
+        self.gpu_hours(flop) / self.count * 3600.0
+    }
+
+    /// FLOPs the whole cluster spends in `seconds`.
+    pub fn flop_in(&self, seconds: f64) -> f64 {
+        self.count * self.gpu.peak_flops * self.mfu * seconds
+    }
+
+    /// Dollars to spend `flop`, when a price is set.
+    pub fn cost(&self, flop: f64) -> Option<f64> {
+        self.usd_per_gpu_hour.map(|p| p * self.gpu_hours(flop))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_gpus_by_loose_name() {
+        assert_eq!(find_gpu("H100").map(|g| g.key), Some("h100"));
+        assert_eq!(find_gpu("tpu v5p").map(|g| g.key), Some("tpuv5p"));
+        assert_eq!(find_gpu("NVIDIA A100 SXM").map(|g| g.key), Some("a100"));
+        assert!(find_gpu("v100x").is_none());
+    }
+
+    #[test]
+    fn cluster_arithmetic_is_consistent() {
+        let c = Cluster { gpu: find_gpu("h100").unwrap(), count: 1024.0, mfu: 0.4, usd_per_gpu_hour: Some(2.0) };
+        let flop = c.flop_in(30.0 * 86_400.0);
+        assert!((c.wall_seconds(flop) / 86_400.0 - 30.0).abs() < 1e-9);
+        assert!((c.gpu_hours(flop) - 1024.0 * 30.0 * 24.0).abs() < 1e-6);
+        assert!((c.cost(flop).unwrap() - 2.0 * 1024.0 * 720.0).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,241 @@
+//! Share links: the page state as a short, versioned, human-readable URL fragment
+//! (`#v=1&c=3e23&law=hoffmann`), and back — never panicking, always naming what was wrong.
+
+use crate::app::{evaluate, Inputs, FIELDS};
+
+/// The current link format version.
+pub const VERSION: &str = "1";
+/// Longest fragment accepted; longer ones are not read at all.
+pub const MAX_FRAGMENT_CHARS: usize = 4000;
+
+/// The URL key of each field (short, stable across versions of the page).
+fn url_key(field: &str) -> &'static str {
+    match field {
+        "mode" => "mode",
+        "compute" => "c",
+        "law" => "law",
+        "gpu" => "gpu",
+        "gpus" => "gpus",
+        "days" => "days",
+        "mfu" => "mfu",
+        "price" => "usd",
+        "solve" => "solve",
+        "given_c" => "gc",
+        "given_n" => "gn",
+        "given_d" => "gd",
+        "target_loss" => "loss",
+        "model_size" => "size",
+        "convert" => "conv",
+        _ => "",
+    }
+}
+
+fn field_of(key: &str) -> Option<&'static str> {
+    FIELDS.into_iter().find(|f| url_key(f) == key)
+}
+
+/// The fragment (without `#`) for these inputs; fields at their default are left out.
+pub fn to_fragment(inputs: &Inputs) -> String {
+    let defaults = Inputs::default();
+    let mut parts = vec![format!("v={VERSION}")];
+    for field in FIELDS {
+        let (value, default) = (inputs.get(field), defaults.get(field));
+        if let (Some(value), Some(default)) = (value, default) {
+            if value != default {
+                parts.push(format!("{}={}", url_key(field), encode(value)));
+            }
+        }
+    }
+    parts.join("&")
+}
+
+/// Reads a fragment (with or without `#`). Returns the inputs and one message per problem;
+/// any field that is missing, malformed or invalid keeps its default.
+pub fn from_fragment(fragment: &str) -> (Inputs, Vec<String>) {
+    let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+    let mut inputs = Inputs::default();
+    let mut messages = Vec::new();
+    if fragment.trim().is_empty() {
+        return (inputs, messages);
+    }
+    let chars = fragment.chars().count();
+    if chars > MAX_FRAGMENT_CHARS {
+        messages.push(format!("The link is too long ({chars} characters; at most {MAX_FRAGMENT_CHARS}); showing the defaults."));
+        return (inputs, messages);
+    }
+    let pairs: Vec<(&str, &str)> =
+        fragment.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))).collect();
+    match pairs.iter().find(|(k, _)| *k == "v").map(|(_, v)| *v) {
+        Some(VERSION) => {}
+        Some(other) => {
+            messages.push(format!(
+                "The link has version \"{}\", which this page does not read (it reads v={VERSION}); showing the defaults.",
+                crate::app::truncate(other)
+            ));
+            return (inputs, messages);
+        }
+        None => {
+            messages.push("The link has no version (v=1): it may be truncated or not from scalecalc; showing the defaults.".into());
+            return (inputs, messages);
+        }
+    }
+    let mut seen = Vec::new();
+    for (key, raw) in pairs {
+        if key == "v" {
+            continue;
+        }
+        let Some(field) = field_of(key) else {
+            messages.push(format!("Ignored unknown setting \"{}\" in the link.", crate::app::truncate(key)));
+            continue;
+        };
+        if seen.contains(&field) {
+            messages.push(format!("The link sets \"{key}\" twice; the first value is used."));
+            continue;
+        }
+        seen.push(field);
+        match decode(raw) {
+            Ok(value) => {
+                if let Some(slot) = inputs.get_mut(field) {
+                    *slot = value;
+                }
+            }
+            Err(why) => messages.push(format!("Link setting \"{key}\" {why}; using the default.")),
+        }
+    }
+    // Validate with the page's own rules; each invalid field falls back to its default.
+    let view = evaluate(&inputs);
+    let defaults = Inputs::default();
+    for (field, error) in &view.errors {
+        let default = defaults.get(field).cloned().unwrap_or_default();
+        let bad = inputs.get(field).cloned().unwrap_or_default();
+        if bad == default {
+            continue;
+        }
+        if let Some(slot) = inputs.get_mut(field) {
+            *slot = default.clone();
+        }
+        let shown = if default.is_empty() { "empty".to_string() } else { format!("\"{default}\"") };
+        messages.push(format!(
+            "Link setting \"{}={}\": {error}; using {shown}.",
+            url_key(field),
+            crate::app::truncate(&bad)
+        ));
+    }
+    (inputs, messages)
+}
+
+/// Percent-encodes everything but letters, digits and `-._~,:$`; a space becomes `+`.
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b',' | b':' | b'$' => {
+                out.push(byte as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// Reverses [`encode`]; also accepts `%20` for a space.
+fn decode(text: &str) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = text.get(i + 1..i + 3).ok_or("has a truncated %-escape")?;
+                let byte = u8::from_str_radix(hex, 16).map_err(|_| format!("has a bad %-escape \"%{hex}\""))?;
+                out.push(byte);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| "is not valid UTF-8".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn defaults_make_a_short_link() {
+        assert_eq!(to_fragment(&Inputs::default()), "v=1");
+    }
+
+    #[test]
+    fn a_link_reads_like_the_inputs() {
+        let inputs = Inputs { compute: "2000 PF-days".into(), law: "hoffmann".into(), ..Inputs::default() };
+        assert_eq!(to_fragment(&inputs), "v=1&c=2000+PF-days&law=hoffmann");
+    }
+
+    #[test]
+    fn bad_links_fall_back_with_messages() {
+        let cases = [
+            ("#v=1&c=abc", "\"abc\" is not a number"),
+            ("#v=1&c=-1", "greater than 0"),
+            ("#v=1&c=1e400", "finite"),
+            ("#v=1&law=gpt5", "unknown law"),
+            ("#v=1&c=5.76e", "not a number"),
+            ("#v=9&c=1e20", "version"),
+            ("#c=1e20", "no version"),
+            ("#v=1&c=%E0%A4", "UTF-8"),
+            ("#v=1&c=%4", "truncated"),
+            ("#v=1&zzz=1", "unknown setting"),
+            ("#v=1&gpus=0", "greater than 0"),
+            ("#v=1&mfu=NaN", "not a number"),
+        ];
+        for (link, fragment) in cases {
+            let (inputs, messages) = from_fragment(link);
+            assert!(messages.iter().any(|m| m.contains(fragment)), "{link}: {messages:?}");
+            assert!(evaluate(&inputs).errors.is_empty(), "{link}: left invalid inputs");
+        }
+        let long = format!("#v=1&c={}", "9".repeat(10_000));
+        assert!(from_fragment(&long).1[0].contains("too long"));
+    }
+
+    #[test]
+    fn valid_settings_survive_beside_bad_ones() {
+        let (inputs, messages) = from_fragment("#v=1&c=abc&law=kaplan");
+        assert_eq!(inputs.law, "kaplan");
+        assert_eq!(inputs.compute, Inputs::default().compute);
+        assert_eq!(messages.len(), 1);
+    }
+
+    proptest! {
+        #[test]
+        fn any_inputs_round_trip(
+            compute in "\\PC{0,30}", gpus in "[0-9]{1,5}", size in "\\PC{0,12}",
+            law in prop::sample::select(vec!["epoch", "hoffmann", "kaplan", "muennighoff"]),
+        ) {
+            let inputs = Inputs { compute, gpus, model_size: size, law: law.into(), ..Inputs::default() };
+            let fragment = to_fragment(&inputs);
+            // Parse the raw fields back without validation fallback.
+            let mut back = Inputs::default();
+            for pair in fragment.split('&').skip(1) {
+                let (k, v) = pair.split_once('=').unwrap();
+                *back.get_mut(field_of(k).unwrap()).unwrap() = decode(v).unwrap();
+            }
+            prop_assert_eq!(&back, &inputs);
+            // And valid inputs come back unchanged through the validating reader.
+            if evaluate(&inputs).errors.is_empty() {
+                let (read, messages) = from_fragment(&fragment);
+                prop_assert_eq!(read, inputs);
+                prop_assert!(messages.is_empty());
+            }
+        }
+
+        #[test]
+        fn arbitrary_fragments_never_panic(s in "\\PC{0,200}") {
+            let (inputs, _) = from_fragment(&s);
+            prop_assert!(evaluate(&inputs).errors.is_empty());
+        }
+    }
+}
