@@ -8,6 +8,9 @@ pub mod allocate;
 pub mod app;
 pub mod hardware;
 pub mod laws;
+pub mod plot;
 pub mod presets;
 pub mod share;
 pub mod units;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# scalecalc's single entry point.
+#   ./build.sh          set up what is missing, build, and serve www/ on http://127.0.0.1:${PORT:-8000}
+#   ./build.sh test     set up, build, and run every test (native, wasm in Chromium, Playwright e2e)
+#   ./build.sh build    set up and build only
+#   ./build.sh serve    serve the last build
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PORT="${PORT:-8000}"
+WASM_TARGET=wasm32-unknown-unknown
+export PATH="$HOME/.cargo/bin:$PATH"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "error: need root to run: $*" >&2; return 1; fi
+}
+
+# The wasm-bindgen version the crate is locked to; the CLI must match it exactly.
+bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+setup_rust() {
+  if ! rustup target list --installed | grep -qx "$WASM_TARGET"; then
+    log "adding the $WASM_TARGET target"
+    rustup target add "$WASM_TARGET"
+  fi
+  [ -f Cargo.lock ] || cargo generate-lockfile
+  local want; want="$(bindgen_version)"
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+    log "installing wasm-bindgen-cli $want (about 2 minutes, once)"
+    # No --locked: the registry mirror lags and --locked fails to resolve (see TOOLCHAIN.md).
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+}
+
+setup_npm() {
+  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ]; then
+    log "installing npm tools (binaryen's wasm-opt, playwright-core)"
+    npm ci --no-audit --no-fund
+  fi
+}
+
+setup_chromium() {
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    log "installing Debian's chromium and chromium-driver"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+}
+
+build_wasm() {
+  log "building the wasm module (release, LTO)"
+  # `cargo rustc --crate-type cdylib` is what makes LTO apply to a cdylib+rlib crate.
+  cargo rustc --lib --release --target "$WASM_TARGET" --no-default-features --crate-type cdylib
+  rm -rf www/pkg
+  wasm-bindgen "target/$WASM_TARGET/release/scalecalc.wasm" --out-dir www/pkg --target web --no-typescript
+  node_modules/.bin/wasm-opt -Oz www/pkg/scalecalc_bg.wasm -o www/pkg/scalecalc_bg.wasm
+  local wasm=www/pkg/scalecalc_bg.wasm js=www/pkg/scalecalc.js
+  printf 'size: wasm %s B (%s B gzipped), glue js %s B (%s B gzipped), page js+css+html %s B\n' \
+    "$(wc -c <"$wasm")" "$(gzip -9c "$wasm" | wc -c)" "$(wc -c <"$js")" "$(gzip -9c "$js" | wc -c)" \
+    "$(cat www/app.js www/style.css www/index.html | wc -c)" >&2
+}
+
+build_native() {
+  log "building the native CLI"
+  cargo build --release
+}
+
+serve() {
+  log "serving www/ on http://127.0.0.1:$PORT (Ctrl-C to stop)"
+  exec python3 -m http.server "$PORT" --bind 127.0.0.1 --directory www
+}
+
+run_tests() {
+  log "native tests (unit, property, integration, CLI)"
+  cargo test --release
+  log "wasm tests in headless Chromium (wasm-bindgen-test)"
+  CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
+    cargo test --target "$WASM_TARGET" --no-default-features --test web
+  log "end-to-end tests in headless Chromium (Playwright)"
+  node --test --test-concurrency=1 tests/e2e/
+}
+
+case "${1:-}" in
+  "" )   setup_rust; setup_npm; build_wasm; serve ;;
+  build) setup_rust; setup_npm; build_wasm; build_native ;;
+  serve) serve ;;
+  test)  setup_rust; setup_npm; setup_chromium; build_wasm; run_tests ;;
+  *) echo "usage: ./build.sh [build|serve|test]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,276 @@
+//! The `scalecalc` command-line tool: the page's calculator for scripts and notebooks.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use scalecalc::allocate::{self, Allocation};
+use scalecalc::hardware::{find_gpu, Cluster, DEFAULT_MFU, GPUS};
+use scalecalc::plot::{self, ChartState, ChartStyle, Theme};
+use scalecalc::presets::Preset;
+use scalecalc::units::{parse_quantity, Unit, FLOP_PER_PF_DAY};
+
+#[derive(Parser)]
+#[command(name = "scalecalc", version, about = "Scaling-law calculator for planning LM pre-training runs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Hardware options shared by the subcommands.
+#[derive(clap::Args, Clone)]
+struct HardwareArgs {
+    /// GPU type: a100, h100, h200, b200, mi300x, mi325x, tpuv5p.
+    #[arg(long, default_value = "h100")]
+    gpu: String,
+    /// Number of GPUs (for wall time).
+    #[arg(long, default_value = "1")]
+    gpus: String,
+    /// Model FLOPs utilisation: a fraction (0.4) or a percent (40%). Default 0.4.
+    #[arg(long)]
+    mfu: Option<String>,
+    /// Price in dollars per GPU-hour (for cost).
+    #[arg(long)]
+    price: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Convert a quantity: `scalecalc convert "1 PF-day" --to flop`.
+    Convert {
+        /// The quantity with its unit: "5.76e23", "2000 PF-days", "1.2M GPU-hours", "30 days", "$1M".
+        quantity: String,
+        /// Target unit: flop, pf-day, gpu-hour, seconds, hours, days, usd.
+        #[arg(long)]
+        to: String,
+        #[command(flatten)]
+        hardware: HardwareArgs,
+    },
+    /// Compute-optimal N and D for a budget (or the least compute for a target loss).
+    Allocate {
+        /// The budget: "3e23", "2000 PF-days", or with --gpu "1.2M GPU-hours".
+        #[arg(long, required_unless_present = "target_loss")]
+        compute: Option<String>,
+        /// Instead of a budget: the loss to reach with the least compute.
+        #[arg(long, conflicts_with = "compute")]
+        target_loss: Option<String>,
+        /// The law: hoffmann, epoch, muennighoff or kaplan.
+        #[arg(long, default_value = "epoch")]
+        law: String,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        hardware: HardwareArgs,
+    },
+    /// Draw one of the page's charts to an SVG file.
+    Chart {
+        /// Which chart.
+        kind: ChartKind,
+        /// The budget.
+        #[arg(long, default_value = "5.76e23")]
+        compute: String,
+        /// The law: hoffmann, epoch, muennighoff or kaplan.
+        #[arg(long, default_value = "epoch")]
+        law: String,
+        /// Output file.
+        #[arg(long, short)]
+        output: std::path::PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ChartKind {
+    Allocation,
+    Contours,
+    Isoflop,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Convert { quantity, to, hardware } => convert(&quantity, &to, &hardware),
+        Command::Allocate { compute, target_loss, law, json, hardware } => {
+            allocate_cmd(compute.as_deref(), target_loss.as_deref(), &law, json, &hardware)
+        }
+        Command::Chart { kind, compute, law, output } => chart(kind, &compute, &law, &output),
+    }
+}
+
+fn law_arg(text: &str) -> Result<Preset, String> {
+    Preset::from_key(text).ok_or_else(|| {
+        let keys: Vec<_> = Preset::ALL.iter().map(|p| p.key()).collect();
+        format!("--law: unknown law \"{text}\" (expected one of {})", keys.join(", "))
+    })
+}
+
+/// Reads the hardware flags; `need` says whether a bad value is an error or just absent.
+fn cluster(args: &HardwareArgs) -> Result<Cluster, String> {
+    let gpu = find_gpu(&args.gpu).ok_or_else(|| {
+        let keys: Vec<_> = GPUS.iter().map(|g| g.key).collect();
+        format!("--gpu: unknown GPU \"{}\" (expected one of {})", args.gpu, keys.join(", "))
+    })?;
+    let count = positive(&args.gpus, "--gpus")?;
+    if count.fract() != 0.0 {
+        return Err(format!("--gpus: \"{}\" is not a whole number", args.gpus));
+    }
+    let mfu = match &args.mfu {
+        None => DEFAULT_MFU,
+        Some(text) => {
+            let (body, percent) = match text.trim().strip_suffix('%') {
+                Some(b) => (b, true),
+                None => (text.as_str(), false),
+            };
+            let v = positive(body, "--mfu")?;
+            let f = if percent || v > 1.0 { v / 100.0 } else { v };
+            if f > 1.0 {
+                return Err(format!("--mfu: \"{text}\" is above 100%"));
+            }
+            f
+        }
+    };
+    let price = args.price.as_deref().map(|p| positive(p.trim_start_matches('$'), "--price")).transpose()?;
+    Ok(Cluster { gpu, count, mfu, usd_per_gpu_hour: price })
+}
+
+fn positive(text: &str, flag: &str) -> Result<f64, String> {
+    let q = parse_quantity(text).map_err(|e| format!("{flag}: {e}"))?;
+    if let Some(unit) = q.unit {
+        if unit != Unit::Usd {
+            return Err(format!("{flag}: expected a plain number, got a value in {}", unit.key()));
+        }
+    }
+    if !(q.value > 0.0) {
+        return Err(format!("{flag}: \"{text}\" must be greater than 0"));
+    }
+    Ok(q.value)
+}
+
+fn to_flop(text: &str, flag: &str, hardware: &HardwareArgs) -> Result<f64, String> {
+    let q = parse_quantity(text).map_err(|e| format!("{flag}: {e}"))?;
+    let flop = match q.unit {
+        None | Some(Unit::Flop) => q.value,
+        Some(Unit::PfDay) => q.value * FLOP_PER_PF_DAY,
+        Some(Unit::GpuHour) => q.value * cluster(hardware)?.flop_per_gpu_hour(),
+        Some(Unit::Second) => cluster(hardware)?.flop_in(q.value),
+        Some(Unit::Usd) => {
+            let c = cluster(hardware)?;
+            let price = c.usd_per_gpu_hour.ok_or_else(|| format!("{flag}: a dollar amount needs --price"))?;
+            q.value / price * c.flop_per_gpu_hour()
+        }
+    };
+    if !(flop > 0.0) || !flop.is_finite() {
+        return Err(format!("{flag}: \"{text}\" must be greater than 0"));
+    }
+    Ok(flop)
+}
+
+fn convert(quantity: &str, to: &str, hardware: &HardwareArgs) -> Result<(), String> {
+    let flop = to_flop(quantity, "QUANTITY", hardware)?;
+    let (unit, scale) = Unit::from_key(to).ok_or_else(|| {
+        format!("--to: unknown unit \"{to}\" (expected flop, pf-day, gpu-hour, seconds, hours, days or usd)")
+    })?;
+    let value = match unit {
+        Unit::Flop => flop,
+        Unit::PfDay => flop / FLOP_PER_PF_DAY,
+        Unit::GpuHour => cluster(hardware)?.gpu_hours(flop),
+        Unit::Second => cluster(hardware)?.wall_seconds(flop) / scale,
+        Unit::Usd => {
+            cluster(hardware)?.cost(flop).ok_or_else(|| "--to usd needs --price (dollars per GPU-hour)".to_string())?
+        }
+    };
+    println!("{value:e}");
+    Ok(())
+}
+
+fn allocate_cmd(
+    compute: Option<&str>,
+    target_loss: Option<&str>,
+    law: &str,
+    json: bool,
+    hardware: &HardwareArgs,
+) -> Result<(), String> {
+    let preset = law_arg(law)?;
+    let law = preset.law();
+    let best: Allocation = match (compute, target_loss) {
+        (Some(text), _) => {
+            let c = to_flop(text, "--compute", hardware)?;
+            if !(allocate::MIN_COMPUTE..=allocate::MAX_COMPUTE).contains(&c) {
+                return Err(format!("--compute: {c:e} FLOP is outside the supported range 1e6 – 1e35"));
+            }
+            allocate::optimum(law, c).map_err(|e| format!("--compute: {e}"))?
+        }
+        (None, Some(text)) => {
+            let target = positive(text, "--target-loss")?;
+            allocate::min_compute_for_loss(law, target).map_err(|e| format!("--target-loss: {e}"))?
+        }
+        (None, None) => return Err("give --compute or --target-loss".into()),
+    };
+    let cluster = cluster(hardware).ok();
+    if json {
+        let mut object = serde_json::json!({
+            "law": preset.key(),
+            "citation": preset.citation(),
+            "n_convention": preset.convention(),
+            "compute_flops": best.compute,
+            "compute_pf_days": best.compute / FLOP_PER_PF_DAY,
+            "n_params": best.n,
+            "n_tokens": best.d,
+            "tokens_per_param": best.tokens_per_param(),
+            "loss": best.loss,
+        });
+        if let Some(c) = cluster {
+            object["gpu"] = c.gpu.key.into();
+            object["gpu_hours"] = c.gpu_hours(best.compute).into();
+            object["wall_seconds"] = c.wall_seconds(best.compute).into();
+            if let Some(cost) = c.cost(best.compute) {
+                object["cost_usd"] = cost.into();
+            }
+        }
+        println!("{object}");
+    } else {
+        use scalecalc::units::{format_count, format_duration, format_flop, format_sig, format_usd};
+        println!("law               {} ({})", preset.label(), preset.citation());
+        println!("compute           {}", format_flop(best.compute));
+        println!("N* parameters     {} ({})", format_count(best.n, 3), preset.convention().label());
+        println!("D* tokens         {}", format_count(best.d, 3));
+        println!("tokens/parameter  {}", format_sig(best.tokens_per_param(), 3));
+        println!("loss L*           {}", format_sig(best.loss, 4));
+        if let Some(c) = cluster {
+            println!("GPU-hours         {} ({})", format_count(c.gpu_hours(best.compute), 3), c.gpu.label);
+            println!("wall time         {} on {} GPUs", format_duration(c.wall_seconds(best.compute)), c.count);
+            if let Some(cost) = c.cost(best.compute) {
+                println!("cost              {}", format_usd(cost));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn chart(kind: ChartKind, compute: &str, law: &str, output: &std::path::Path) -> Result<(), String> {
+    use plotters::prelude::*;
+    let preset = law_arg(law)?;
+    let c = to_flop(compute, "--compute", &HardwareArgs { gpu: "h100".into(), gpus: "1".into(), mfu: None, price: None })?;
+    let state = ChartState { preset, compute: Some(c), model_size: None };
+    let style = ChartStyle::new(Theme::Light, 1.0);
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
+        let drawn = match kind {
+            ChartKind::Allocation => plot::draw_allocation(&area, &state, &style),
+            ChartKind::Contours => plot::draw_contours(&area, &state, &style),
+            ChartKind::Isoflop => plot::draw_isoflop(&area, &state, &style),
+        };
+        drawn.map_err(|e| e.to_string())?;
+        area.present().map_err(|e| e.to_string())?;
+    }
+    std::fs::write(output, svg).map_err(|e| format!("--output: cannot write {}: {e}", output.display()))
+}

@@ -1,0 +1,111 @@
+//! Chart (a): compute-optimal N* and D* against compute, one line pair per preset.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::legend::{draw_legend, Corner, Mark};
+use super::{decades, log_space, ChartError, ChartState, ChartStyle};
+use crate::allocate::optimum;
+use crate::presets::Preset;
+use crate::units::{format_count, format_sci};
+
+/// Draws N* (solid) and D* (dashed) against C for every preset, the selected one bold,
+/// with the user's budget marked.
+///
+/// # Errors
+/// When the backend fails to draw.
+pub fn draw_allocation<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    state: &ChartState,
+    style: &ChartStyle,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    area.fill(&style.background())?;
+    let (mut c_lo, mut c_hi) = (1e18f64, 1e27f64);
+    if let Some(c) = state.compute {
+        c_lo = c_lo.min(c / 10.0);
+        c_hi = c_hi.max(c * 10.0);
+    }
+    let (c_lo, c_hi) = decades(c_lo, c_hi);
+    let lines: Vec<(Preset, Vec<(f64, f64)>, Vec<(f64, f64)>)> = Preset::ALL
+        .into_iter()
+        .map(|p| {
+            let pts: Vec<_> = log_space(c_lo, c_hi, 80).filter_map(|c| optimum(p.law(), c).ok()).collect();
+            (p, pts.iter().map(|a| (a.compute, a.n)).collect(), pts.iter().map(|a| (a.compute, a.d)).collect())
+        })
+        .collect();
+    let ys = lines.iter().flat_map(|(_, n, d)| n.iter().chain(d.iter()).map(|p| p.1));
+    let (y_min, y_max) = ys.fold((f64::MAX, f64::MIN), |(lo, hi), y| (lo.min(y), hi.max(y)));
+    let (y_lo, y_hi) = decades(y_min, y_max);
+
+    let (width, _) = area.dim_in_pixel();
+    let narrow = (width as f64) / style.scale < 480.0;
+    let mut chart = ChartBuilder::on(area)
+        .margin(style.px(12.0))
+        .margin_top(style.px(14.0))
+        .margin_right(style.px(22.0))
+        .caption("Compute-optimal N* (solid) and D* (dashed)", style.font(if narrow { 13.0 } else { 15.0 }))
+        .x_label_area_size(style.px(40.0))
+        .y_label_area_size(style.px(if narrow { 46.0 } else { 58.0 }))
+        .build_cartesian_2d((c_lo..c_hi).log_scale(), (y_lo..y_hi).log_scale())?;
+    let x_decades = (c_hi / c_lo).log10().round() as usize;
+    chart
+        .configure_mesh()
+        .x_labels(if narrow { x_decades.div_ceil(2) } else { x_decades })
+        .y_labels((y_hi / y_lo).log10().round() as usize)
+        .x_label_formatter(&|v| format_sci(*v, 2))
+        .y_label_formatter(&|v| format_count(*v, 2))
+        .x_desc("Training compute C (FLOP)")
+        .y_desc("Parameters / tokens")
+        .label_style(style.font(11.0))
+        .axis_desc_style(style.font(12.0))
+        .axis_style(style.foreground())
+        .bold_line_style(style.grid())
+        .light_line_style(style.grid_light())
+        .draw()?;
+
+    let mut legend = Vec::new();
+    for (preset, n_line, d_line) in &lines {
+        let selected = *preset == state.preset;
+        let color = style.preset_color(*preset);
+        let width = style.px(if selected { 2.75 } else { 1.25 }) as u32;
+        let line_style = color.stroke_width(width.max(1));
+        chart.draw_series(LineSeries::new(n_line.iter().copied(), line_style))?;
+        legend.push((preset.label().to_string(), Mark::Line(color, if selected { 2.75 } else { 1.5 })));
+        chart.draw_series(DashedLineSeries::new(
+            d_line.iter().copied(),
+            style.px(7.0),
+            style.px(4.0),
+            line_style,
+        ))?;
+    }
+
+    if let Some(c) = state.compute {
+        let accent = style.accent();
+        chart.draw_series(DashedLineSeries::new(
+            [(c, y_lo), (c, y_hi)],
+            style.px(4.0),
+            style.px(4.0),
+            accent.stroke_width(style.px(1.25) as u32),
+        ))?;
+        if let Ok(a) = optimum(state.preset.law(), c) {
+            let r = style.px(4.5);
+            chart.draw_series([a.n, a.d].map(|y| Circle::new((c, y), r, accent.filled())))?;
+            let anchor = plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Left,
+                plotters::style::text_anchor::VPos::Top,
+            );
+            for (name, y) in [("N*", a.n), ("D*", a.d)] {
+                chart.draw_series(std::iter::once(Text::new(
+                    format!("{name} {}", format_count(y, 3)),
+                    (c * 1.4, y),
+                    style.font(11.0).color(&accent).pos(anchor),
+                )))?;
+            }
+        }
+    }
+
+    draw_legend(&chart.plotting_area().strip_coord_spec(), &legend, Corner::LowerRight, style)
+}

@@ -1,0 +1,192 @@
+//! Chart (b): iso-loss contours over model size and tokens, with the efficient frontier and
+//! the budget's iso-FLOP line — the classic Chinchilla picture.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::legend::{draw_legend, Corner, Mark};
+use super::{decades, log_space, ChartError, ChartState, ChartStyle, Theme};
+use crate::allocate::optimum;
+use crate::laws::LossLaw;
+use crate::units::{format_count, format_sig};
+
+/// Budget used to centre the chart while the user's budget is invalid.
+const FALLBACK_COMPUTE: f64 = 5.76e23;
+
+/// Draws iso-loss contours of the selected law over (N, D), the compute-optimal frontier, the
+/// budget's iso-FLOP line D = C/6N, the optimum and (if set) the chosen model size.
+///
+/// # Errors
+/// When the backend fails to draw.
+pub fn draw_contours<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    state: &ChartState,
+    style: &ChartStyle,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    area.fill(&style.background())?;
+    let law = state.preset.law();
+    let compute = state.compute.unwrap_or(FALLBACK_COMPUTE);
+    let best = optimum(law, compute).map_err(|e| ChartError(e.to_string()))?;
+    let (x_lo, x_hi) = decades(best.n / 300.0, best.n * 300.0);
+    let (y_lo, y_hi) = decades(best.d / 300.0, best.d * 300.0);
+
+    let (width, _) = area.dim_in_pixel();
+    let narrow = (width as f64) / style.scale < 480.0;
+    let mut chart = ChartBuilder::on(area)
+        .margin(style.px(12.0))
+        .margin_top(style.px(14.0))
+        .margin_right(style.px(22.0))
+        .caption("Iso-loss contours over model size and data", style.font(if narrow { 13.0 } else { 15.0 }))
+        .x_label_area_size(style.px(40.0))
+        .y_label_area_size(style.px(52.0))
+        .build_cartesian_2d((x_lo..x_hi).log_scale(), (y_lo..y_hi).log_scale())?;
+    let x_decades = (x_hi / x_lo).log10().round() as usize;
+    chart
+        .configure_mesh()
+        .x_labels(if narrow { x_decades.div_ceil(2) } else { x_decades })
+        .y_labels((y_hi / y_lo).log10().round() as usize)
+        .x_label_formatter(&|v| format_count(*v, 2))
+        .y_label_formatter(&|v| format_count(*v, 2))
+        .x_desc("Parameters N")
+        .y_desc("Training tokens D")
+        .label_style(style.font(11.0))
+        .axis_desc_style(style.font(12.0))
+        .axis_style(style.foreground())
+        .bold_line_style(style.grid())
+        .light_line_style(style.grid_light())
+        .draw()?;
+
+    let levels = contour_levels(law, best.loss, (x_lo, x_hi), (y_lo, y_hi));
+    let (l_min, l_max) = (levels.first().copied().unwrap_or(0.0), levels.last().copied().unwrap_or(1.0));
+    let label_font = style.font(10.0);
+    let label_gap = style.px(11.0);
+    let mut placed_labels: Vec<(i32, i32)> = Vec::new();
+    // The budget's own contour first, so its label always wins a place.
+    let mut ordered = levels.clone();
+    ordered.sort_by_key(|l| (*l - best.loss).abs() >= 1e-12);
+    for &level in &ordered {
+        let t = if l_max > l_min { (level - l_min) / (l_max - l_min) } else { 0.5 };
+        let t = match style.theme {
+            Theme::Light => 0.9 * t,
+            Theme::Dark => 0.4 + 0.6 * t,
+        };
+        let is_budget = (level - best.loss).abs() < 1e-12;
+        let color = if is_budget { style.foreground() } else { style.ramp(t) };
+        let width = style.px(if is_budget { 2.25 } else { 1.25 }) as u32;
+        let points = log_space(x_lo, x_hi, 500).map(|n| (n, law.tokens_for_loss(n, level)));
+        for segment in clip_segments(points, (y_lo, y_hi)) {
+            let Some(&(lx, ly)) = segment.last() else { continue };
+            chart.plotting_area().draw(&PathElement::new(segment, color.stroke_width(width.max(1))))?;
+            // Skip a label that would sit on top of one already drawn.
+            let (px, py) = chart.backend_coord(&(lx, ly));
+            if placed_labels.iter().any(|&(x, y)| (x - px).abs() < label_gap * 3 && (y - py).abs() < label_gap) {
+                continue;
+            }
+            placed_labels.push((px, py));
+            chart.plotting_area().draw(&Text::new(
+                format_sig(level, 3),
+                (lx, ly),
+                label_font.clone().color(&color).pos(plotters::style::text_anchor::Pos::new(HPos::Right, VPos::Bottom)),
+            ))?;
+        }
+    }
+
+    let frontier: Vec<(f64, f64)> = log_space(compute / 1e6, compute * 1e6, 120)
+        .filter_map(|c| optimum(law, c).ok())
+        .map(|a| (a.n, a.d))
+        .filter(|(n, d)| (x_lo..=x_hi).contains(n) && (y_lo..=y_hi).contains(d))
+        .collect();
+    let accent = style.accent();
+    let frontier_color = style.preset_color(state.preset);
+    chart.draw_series(LineSeries::new(frontier, frontier_color.stroke_width(style.px(2.5) as u32)))?;
+    let mut legend = vec![("Efficient frontier".to_string(), Mark::Line(frontier_color, 2.5))];
+    if state.compute.is_some() {
+        let iso: Vec<(f64, f64)> = log_space(x_lo, x_hi, 60)
+            .map(|n| (n, compute / (6.0 * n)))
+            .filter(|(_, d)| (y_lo..=y_hi).contains(d))
+            .collect();
+        let dash = accent.stroke_width(style.px(1.5) as u32);
+        chart.draw_series(DashedLineSeries::new(iso, style.px(6.0), style.px(4.0), dash))?;
+        legend.push(("Budget: C = 6ND".to_string(), Mark::Dashed(accent, 1.5)));
+        chart.draw_series(std::iter::once(Circle::new((best.n, best.d), style.px(5.0), accent.filled())))?;
+        legend.push((format!("Optimum, L* = {}", format_sig(best.loss, 4)), Mark::Dot(accent)));
+        if let Some(n) = state.model_size {
+            if let Some(d) = law.tokens_for_loss(n, best.loss) {
+                if (x_lo..=x_hi).contains(&n) && (y_lo..=y_hi).contains(&d) {
+                    let fg = style.foreground();
+                    chart.draw_series(std::iter::once(Cross::new((n, d), style.px(6.0), fg.stroke_width(style.px(2.0) as u32))))?;
+                    legend.push((format!("N = {} at the same loss", format_count(n, 3)), Mark::Cross(fg)));
+                }
+            }
+        }
+    }
+    draw_legend(&chart.plotting_area().strip_coord_spec(), &legend, Corner::UpperRight, style)
+}
+
+/// About ten round loss levels spanning the chart, one of them exactly the budget's L*.
+fn contour_levels(law: &dyn LossLaw, l_star: f64, x: (f64, f64), y: (f64, f64)) -> Vec<f64> {
+    let l_low = law.loss(x.1, y.1);
+    let l_high = law.loss(x.0, y.0).min(l_star + 4.0 * (l_star - l_low).max(1e-3));
+    let raw = (l_high - l_low) / 10.0;
+    if !(raw > 0.0) || !raw.is_finite() {
+        return vec![l_star];
+    }
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * magnitude).find(|s| *s >= raw).unwrap_or(raw);
+    let mut levels: Vec<f64> = (-40..=40)
+        .map(|k| l_star + k as f64 * step)
+        .filter(|l| *l > l_low && *l < l_high && *l > law.irreducible_loss())
+        .collect();
+    if !levels.iter().any(|l| (*l - l_star).abs() < 1e-12) {
+        levels.push(l_star);
+        levels.sort_by(f64::total_cmp);
+    }
+    levels
+}
+
+/// Splits a contour sampled as (N, Option<D>) into the runs that lie inside the y range,
+/// cut exactly at the border (interpolating in log space).
+fn clip_segments(points: impl Iterator<Item = (f64, Option<f64>)>, (y_lo, y_hi): (f64, f64)) -> Vec<Vec<(f64, f64)>> {
+    let mut segments = Vec::new();
+    let mut current: Vec<(f64, f64)> = Vec::new();
+    let mut previous: Option<(f64, f64)> = None;
+    let inside = |d: f64| d >= y_lo && d <= y_hi;
+    let cross = |(x0, y0): (f64, f64), (x1, y1): (f64, f64)| {
+        let edge = if y0.max(y1) > y_hi { y_hi } else { y_lo };
+        let t = (edge.ln() - y0.ln()) / (y1.ln() - y0.ln());
+        ((x0.ln() + t * (x1.ln() - x0.ln())).exp(), edge)
+    };
+    for (n, d) in points {
+        match (d.filter(|d| d.is_finite() && *d > 0.0), previous) {
+            (Some(d), prev) => {
+                let point = (n, d);
+                match (inside(d), prev) {
+                    (true, Some(p)) if !inside(p.1) => current.push(cross(p, point)),
+                    (false, Some(p)) if inside(p.1) => {
+                        current.push(cross(p, point));
+                        segments.push(std::mem::take(&mut current));
+                    }
+                    _ => {}
+                }
+                if inside(d) {
+                    current.push(point);
+                }
+                previous = Some(point);
+            }
+            (None, _) => {
+                if !current.is_empty() {
+                    segments.push(std::mem::take(&mut current));
+                }
+                previous = None;
+            }
+        }
+    }
+    if !current.is_empty() {
+        segments.push(current);
+    }
+    segments.into_iter().filter(|s| s.len() >= 2).collect()
+}

@@ -1,0 +1,67 @@
+//! Charts, written once over plotters' `DrawingBackend`: SVG in native tests and the CLI,
+//! canvas in the page. Each chart takes the page's [`ChartState`] and a [`ChartStyle`].
+
+mod allocation;
+mod contours;
+mod isoflop;
+mod legend;
+mod style;
+
+pub use allocation::draw_allocation;
+pub use contours::draw_contours;
+pub use isoflop::draw_isoflop;
+pub use style::{ChartStyle, Theme};
+
+use std::fmt;
+
+use plotters::prelude::*;
+
+pub use crate::app::ChartState;
+
+/// A chart could not be drawn; carries the backend's message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartError(pub String);
+
+impl fmt::Display for ChartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "chart error: {}", self.0)
+    }
+}
+
+impl std::error::Error for ChartError {}
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for ChartError {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        ChartError(e.to_string())
+    }
+}
+
+/// `count` points spaced evenly in log between `lo` and `hi`, both included.
+pub(crate) fn log_space(lo: f64, hi: f64, count: usize) -> impl Iterator<Item = f64> + Clone {
+    let (a, b) = (lo.ln(), hi.ln());
+    let last = (count.max(2) - 1) as f64;
+    (0..count.max(2)).map(move |i| (a + (b - a) * i as f64 / last).exp())
+}
+
+/// Rounds a range outwards to whole decades.
+pub(crate) fn decades(lo: f64, hi: f64) -> (f64, f64) {
+    (10f64.powf(lo.log10().floor()), 10f64.powf(hi.log10().ceil()))
+}
+
+/// Draws a centred message instead of a chart (e.g. while the budget is invalid).
+pub(crate) fn draw_message<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    style: &ChartStyle,
+    text: &str,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let (w, h) = area.dim_in_pixel();
+    let font = style.font(14.0).pos(plotters::style::text_anchor::Pos::new(
+        plotters::style::text_anchor::HPos::Center,
+        plotters::style::text_anchor::VPos::Center,
+    ));
+    area.draw(&Text::new(text.to_string(), (w as i32 / 2, h as i32 / 2), font))?;
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! The wasm_bindgen boundary: decode from JS, call the pure core, encode for JS. No math here.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+mod canvas;
+
+use plotters::prelude::*;
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlCanvasElement;
+
+use crate::app::{self, Inputs};
+use crate::hardware::GPUS;
+use crate::plot::{self, ChartStyle, Theme};
+use crate::presets::Preset;
+use crate::share;
+
+#[wasm_bindgen]
+extern "C" {
+    /// Defined by the page: shows a fatal message when Rust panics.
+    #[wasm_bindgen(js_namespace = window, js_name = scalecalcPanic)]
+    fn report_panic(message: &str);
+}
+
+/// Runs once when the module loads: routes panics to the page instead of a silent dead module.
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| report_panic(&info.to_string())));
+}
+
+fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, JsError> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("bad input object: {e}")))
+}
+
+fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// The default inputs.
+#[wasm_bindgen(js_name = defaultInputs)]
+pub fn default_inputs() -> Result<JsValue, JsError> {
+    to_js(&Inputs::default())
+}
+
+/// Everything the page shows for these inputs: `{outputs, errors, notes}`.
+#[wasm_bindgen]
+pub fn evaluate(inputs: JsValue) -> Result<JsValue, JsError> {
+    to_js(&app::evaluate(&from_js(inputs)?))
+}
+
+/// The share fragment (without `#`) for these inputs.
+#[wasm_bindgen(js_name = toFragment)]
+pub fn to_fragment(inputs: JsValue) -> Result<String, JsError> {
+    Ok(share::to_fragment(&from_js(inputs)?))
+}
+
+/// Reads a fragment: `{inputs, messages}`.
+#[wasm_bindgen(js_name = fromFragment)]
+pub fn from_fragment(fragment: &str) -> Result<JsValue, JsError> {
+    #[derive(serde::Serialize)]
+    struct Read {
+        inputs: Inputs,
+        messages: Vec<String>,
+    }
+    let (inputs, messages) = share::from_fragment(fragment);
+    to_js(&Read { inputs, messages })
+}
+
+/// The choices for the law and GPU selectors: `{laws: [{key, label}], gpus: [{key, label, source}]}`.
+#[wasm_bindgen]
+pub fn choices() -> Result<JsValue, JsError> {
+    #[derive(serde::Serialize)]
+    struct Choice {
+        key: &'static str,
+        label: &'static str,
+        detail: String,
+    }
+    #[derive(serde::Serialize)]
+    struct Choices {
+        laws: Vec<Choice>,
+        gpus: Vec<Choice>,
+    }
+    to_js(&Choices {
+        laws: Preset::ALL.iter().map(|p| Choice { key: p.key(), label: p.label(), detail: p.citation().into() }).collect(),
+        gpus: GPUS
+            .iter()
+            .map(|g| Choice {
+                key: g.key,
+                label: g.label,
+                detail: format!("{} TFLOP/s dense BF16 — {}", g.peak_flops / 1e12, g.source),
+            })
+            .collect(),
+    })
+}
+
+/// Draws chart `kind` ("allocation", "contours" or "isoflop") on `canvas`, whose pixel size
+/// the page has already set from its CSS size × `pixel_ratio`.
+#[wasm_bindgen(js_name = drawChart)]
+pub fn draw_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, dark: bool, pixel_ratio: f64) -> Result<(), JsError> {
+    let inputs: Inputs = from_js(inputs)?;
+    let state = app::chart_state(&inputs);
+    let style = ChartStyle::new(if dark { Theme::Dark } else { Theme::Light }, pixel_ratio);
+    let backend = canvas::MeasuredCanvas::new(canvas).ok_or_else(|| JsError::new("canvas has no 2d context"))?;
+    let area = backend.into_drawing_area();
+    let drawn = match kind {
+        "allocation" => plot::draw_allocation(&area, &state, &style),
+        "contours" => plot::draw_contours(&area, &state, &style),
+        "isoflop" => plot::draw_isoflop(&area, &state, &style),
+        other => return Err(JsError::new(&format!("unknown chart \"{other}\""))),
+    };
+    drawn.map_err(|e| JsError::new(&e.to_string()))?;
+    area.present().map_err(|e| JsError::new(&e.to_string()))
+}

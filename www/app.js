@@ -1,0 +1,142 @@
+// The page's thin layer: DOM events in, wasm calls, DOM updates out. No math here.
+import init, * as sc from './pkg/scalecalc.js';
+
+const $ = (id) => document.getElementById(id);
+let inputs = null;
+let chartFrame = 0;
+
+window.scalecalcPanic = (message) => {
+  const box = $('fatal');
+  box.textContent = `Internal error — please reload the page (your link keeps your inputs): ${message}`;
+  box.hidden = false;
+};
+
+function showMessages(messages) {
+  const list = $('message-list');
+  list.replaceChildren(...messages.map((m) => Object.assign(document.createElement('li'), { textContent: m })));
+  $('messages').hidden = messages.length === 0;
+}
+
+function fillFields(values) {
+  for (const el of document.querySelectorAll('[data-field]')) {
+    const value = values[el.dataset.field] ?? '';
+    if (el.type === 'radio') el.checked = el.value === value;
+    else el.value = value;
+  }
+}
+
+function readFields() {
+  const values = { ...inputs };
+  for (const el of document.querySelectorAll('[data-field]')) {
+    if (el.type === 'radio') { if (el.checked) values[el.dataset.field] = el.value; }
+    else values[el.dataset.field] = el.value;
+  }
+  return values;
+}
+
+function render(view) {
+  for (const dd of document.querySelectorAll('[id^="out-"]')) {
+    dd.textContent = view.outputs[dd.id.slice(4)] ?? '';
+  }
+  for (const p of document.querySelectorAll('[id^="err-"]')) {
+    const field = p.id.slice(4);
+    const message = view.errors[field] ?? '';
+    p.textContent = message;
+    const input = $(field);
+    if (input) input.setAttribute('aria-invalid', message ? 'true' : 'false');
+  }
+  $('notes').replaceChildren(...view.notes.map((n) => Object.assign(document.createElement('li'), { textContent: n })));
+  const hardware = inputs.mode === 'hardware';
+  $('compute').disabled = hardware;
+  $('days').disabled = !hardware;
+  for (const box of document.querySelectorAll('[data-given]')) {
+    box.classList.toggle('solved', box.dataset.given === inputs.solve);
+  }
+  const gpu = $('gpu').selectedOptions[0];
+  $('gpu-source').textContent = gpu ? gpu.dataset.detail : '';
+}
+
+function update() {
+  inputs = readFields();
+  render(sc.evaluate(inputs));
+  const fragment = sc.toFragment(inputs);
+  if (location.hash.slice(1) !== fragment) history.replaceState(null, '', `#${fragment}`);
+  $('link-text').value = location.href;
+  scheduleCharts();
+}
+
+function scheduleCharts() {
+  cancelAnimationFrame(chartFrame);
+  chartFrame = requestAnimationFrame(drawCharts);
+}
+
+function drawCharts() {
+  const dark = matchMedia('(prefers-color-scheme: dark)').matches;
+  const ratio = Math.min(Math.max(window.devicePixelRatio || 1, 1), 4);
+  for (const canvas of document.querySelectorAll('canvas[data-chart]')) {
+    const width = Math.round(canvas.clientWidth * ratio);
+    const height = Math.round(canvas.clientHeight * ratio);
+    if (width === 0 || height === 0) continue;
+    if (canvas.width !== width) canvas.width = width;
+    if (canvas.height !== height) canvas.height = height;
+    try {
+      sc.drawChart(canvas.dataset.chart, canvas, inputs, dark, ratio);
+    } catch (e) {
+      console.warn(`chart ${canvas.dataset.chart}: ${e.message ?? e}`);
+    }
+  }
+}
+
+function loadFromLocation() {
+  const read = sc.fromFragment(location.hash);
+  inputs = read.inputs;
+  fillFields(inputs);
+  showMessages(read.messages);
+  update();
+}
+
+async function copyLink() {
+  const url = location.href;
+  try {
+    await navigator.clipboard.writeText(url);
+    $('copy-status').textContent = 'Link copied.';
+  } catch {
+    const box = $('link-text');
+    box.hidden = false;
+    box.value = url;
+    box.select();
+    $('copy-status').textContent = 'Copy the selected link.';
+  }
+}
+
+function populate(select, items) {
+  select.replaceChildren(...items.map((item) => {
+    const option = Object.assign(document.createElement('option'), { value: item.key, textContent: item.label });
+    option.dataset.detail = item.detail;
+    return option;
+  }));
+}
+
+async function main() {
+  await init();
+  const choices = sc.choices();
+  populate($('law'), choices.laws);
+  populate($('gpu'), choices.gpus);
+  $('loading').hidden = true;
+  $('app').hidden = false;
+  loadFromLocation();
+  for (const el of document.querySelectorAll('[data-field]')) {
+    el.addEventListener(el.tagName === 'SELECT' || el.type === 'radio' ? 'change' : 'input', update);
+  }
+  $('copy-link').addEventListener('click', copyLink);
+  $('dismiss-messages').addEventListener('click', () => showMessages([]));
+  window.addEventListener('hashchange', () => {
+    if (location.hash.slice(1) !== sc.toFragment(inputs)) loadFromLocation();
+  });
+  new ResizeObserver(scheduleCharts).observe($('app'));
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', scheduleCharts);
+}
+
+main().catch((e) => {
+  $('loading').textContent = `scalecalc could not start: ${e.message ?? e}`;
+});
