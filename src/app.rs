@@ -129,8 +129,11 @@ impl Inputs {
 pub struct View {
     /// Output element key → display text. Absent keys show as a dash.
     pub outputs: BTreeMap<String, String>,
-    /// Field name → what is wrong with it (or why its question has no answer).
+    /// Field name → what is wrong with what was typed there.
     pub errors: BTreeMap<String, String>,
+    /// Field name → why the question that field asks has no answer (the input itself is fine,
+    /// e.g. a model too small to ever reach the target loss).
+    pub unanswered: BTreeMap<String, String>,
     /// Notes worth showing but not errors (e.g. an unusual MFU).
     pub notes: Vec<String>,
 }
@@ -141,6 +144,9 @@ impl View {
     }
     fn err(&mut self, field: &str, message: impl Into<String>) {
         self.errors.entry(field.to_string()).or_insert_with(|| message.into());
+    }
+    fn unanswered(&mut self, field: &str, message: impl Into<String>) {
+        self.unanswered.entry(field.to_string()).or_insert_with(|| message.into());
     }
 }
 
@@ -204,6 +210,9 @@ fn to_flop(q: Quantity, cluster: Option<&Cluster>) -> Result<f64, String> {
 fn compute_field(text: &str, cluster: Option<&Cluster>, what: &str) -> Result<f64, String> {
     let q = parse_quantity(text).map_err(|e| format!("{what} {e}"))?;
     let flop = to_flop(q, cluster)?;
+    if !flop.is_finite() {
+        return Err(format!("{what} is too large (over 1e308 FLOP)"));
+    }
     if !(flop > 0.0) {
         return Err(format!("{what} must be greater than 0"));
     }
@@ -265,7 +274,7 @@ pub fn evaluate(inputs: &Inputs) -> View {
                         view.out("resize_wall", format_duration(cl.wall_seconds(r.resized.compute)));
                     }
                 }
-                Err(e) => view.err("model_size", e.to_string()),
+                Err(e) => view.unanswered("model_size", e.to_string()),
             }
         }
     }
@@ -286,7 +295,7 @@ pub fn evaluate(inputs: &Inputs) -> View {
                     }
                 }
             }
-            Err(e) => view.err("target_loss", e.to_string()),
+            Err(e) => view.unanswered("target_loss", e.to_string()),
         }
     }
 
@@ -333,6 +342,9 @@ fn read_cluster(inputs: &Inputs, view: &mut View) -> Option<Cluster> {
     let mfu_text = inputs.mfu.trim().trim_end_matches('%');
     let mfu = positive(mfu_text, "MFU", 1e-3, 100.0).map_err(|e| view.err("mfu", format!("{e} (percent)"))).ok();
     if let Some(m) = mfu {
+        if m <= 1.0 && !inputs.mfu.contains('%') {
+            view.notes.push(format!("MFU is in percent: {} means {} %, not {} %. Write 40 for 40 %.", format_sig(m, 3), format_sig(m, 3), format_sig(m * 100.0, 3)));
+        }
         if m > 75.0 {
             view.notes.push(format!("MFU of {}% is above what large runs report (30–50 % is typical).", format_sig(m, 3)));
         }
@@ -392,7 +404,7 @@ fn solve_triple(inputs: &Inputs, law: &dyn LossLaw, cluster: Option<&Cluster>, v
         _ => return,
     };
     if !(n >= 1.0 && d >= 1.0) {
-        view.err(&format!("given_{solve}"), "the other two give fewer than one parameter or token");
+        view.unanswered(&format!("given_{solve}"), "the other two give fewer than one parameter or token");
         return;
     }
     let value = match solve {
@@ -537,6 +549,7 @@ mod tests {
         assert_eq!(view.outputs["triple_value"], "16.7T tokens");
         assert!(view.outputs.contains_key("target_compute"));
         let below = evaluate(&Inputs { target_loss: "1.5".into(), ..Inputs::default() });
-        assert!(below.errors["target_loss"].contains("irreducible"));
+        assert!(below.unanswered["target_loss"].contains("irreducible"));
+        assert!(below.errors.is_empty());
     }
 }

@@ -102,26 +102,48 @@ pub fn from_fragment(fragment: &str) -> (Inputs, Vec<String>) {
             Err(why) => messages.push(format!("Link setting \"{key}\" {why}; using the default.")),
         }
     }
-    // Validate with the page's own rules; each invalid field falls back to its default.
-    let view = evaluate(&inputs);
+    canonicalise(&mut inputs);
+    // Validate with the page's own rules; each invalid field falls back to its default. Fields
+    // others depend on (law, mode, hardware) are settled first, so that "c=30 days" is judged
+    // with the GPU the page will actually use.
     let defaults = Inputs::default();
-    for (field, error) in &view.errors {
-        let default = defaults.get(field).cloned().unwrap_or_default();
-        let bad = inputs.get(field).cloned().unwrap_or_default();
-        if bad == default {
-            continue;
+    const FIRST: [&str; 7] = ["law", "mode", "gpu", "gpus", "mfu", "price", "solve"];
+    for stage in 0..2 {
+        let view = evaluate(&inputs);
+        for (field, error) in &view.errors {
+            if stage == 0 && !FIRST.contains(&field.as_str()) {
+                continue;
+            }
+            let default = defaults.get(field).cloned().unwrap_or_default();
+            let bad = inputs.get(field).cloned().unwrap_or_default();
+            if bad == default {
+                continue;
+            }
+            if let Some(slot) = inputs.get_mut(field) {
+                *slot = default.clone();
+            }
+            let shown = if default.is_empty() { "empty".to_string() } else { format!("\"{default}\"") };
+            messages.push(format!(
+                "Link setting \"{}={}\": {error}; using {shown}.",
+                url_key(field),
+                crate::app::truncate(&bad)
+            ));
         }
-        if let Some(slot) = inputs.get_mut(field) {
-            *slot = default.clone();
-        }
-        let shown = if default.is_empty() { "empty".to_string() } else { format!("\"{default}\"") };
-        messages.push(format!(
-            "Link setting \"{}={}\": {error}; using {shown}.",
-            url_key(field),
-            crate::app::truncate(&bad)
-        ));
     }
     (inputs, messages)
+}
+
+/// Writes names the page's selectors know: "H100" → "h100", "Kaplan" → "kaplan".
+fn canonicalise(inputs: &mut Inputs) {
+    if let Some(p) = crate::presets::Preset::from_key(&inputs.law) {
+        inputs.law = p.key().to_string();
+    }
+    if let Some(g) = crate::hardware::find_gpu(&inputs.gpu) {
+        inputs.gpu = g.key.to_string();
+    }
+    for choice in [&mut inputs.mode, &mut inputs.solve] {
+        *choice = choice.trim().to_ascii_lowercase();
+    }
 }
 
 /// Percent-encodes everything but letters, digits and `-._~,:$`; a space becomes `+`.
@@ -149,6 +171,9 @@ fn decode(text: &str) -> Result<String, String> {
             b'+' => out.push(b' '),
             b'%' => {
                 let hex = text.get(i + 1..i + 3).ok_or("has a truncated %-escape")?;
+                if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(format!("has a bad %-escape \"%{hex}\""));
+                }
                 let byte = u8::from_str_radix(hex, 16).map_err(|_| format!("has a bad %-escape \"%{hex}\""))?;
                 out.push(byte);
                 i += 2;
@@ -207,6 +232,27 @@ mod tests {
         assert_eq!(inputs.law, "kaplan");
         assert_eq!(inputs.compute, Inputs::default().compute);
         assert_eq!(messages.len(), 1);
+    }
+
+    #[test]
+    fn names_are_canonicalised_and_dependent_fields_survive() {
+        let (inputs, messages) = from_fragment("#v=1&gpu=H100&law=Kaplan");
+        assert_eq!((inputs.gpu.as_str(), inputs.law.as_str()), ("h100", "kaplan"));
+        assert!(messages.is_empty());
+        // The GPU falls back first; the duration is then valid with the default GPU.
+        let (inputs, messages) = from_fragment("#v=1&c=30+days&gpu=zzz");
+        assert_eq!(inputs.compute, "30 days");
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(from_fragment("#v=1&c=%+A").1[0].contains("bad %-escape"));
+    }
+
+    #[test]
+    fn unanswerable_questions_are_not_link_errors() {
+        // A 2B model can never reach this budget's loss: the page says so, but the link is fine.
+        let (inputs, messages) = from_fragment("#v=1&c=1e23&size=2B&loss=1.0");
+        assert_eq!(inputs.model_size, "2B");
+        assert_eq!(inputs.target_loss, "1.0");
+        assert!(messages.is_empty(), "{messages:?}");
     }
 
     proptest! {

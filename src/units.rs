@@ -62,6 +62,8 @@ pub enum ParseError {
     NotANumber(String),
     /// A number, but it overflows (1e400) or is otherwise not finite.
     NotFinite(String),
+    /// A non-zero number too small to represent (1e-400).
+    TooSmall(String),
     /// A comma that does not separate thousands (1,5 or 1,00).
     BadGrouping(String),
     /// Text after the number that is no unit or suffix we know.
@@ -77,6 +79,7 @@ impl fmt::Display for ParseError {
             }
             ParseError::NotANumber(t) => write!(f, "\"{t}\" is not a number"),
             ParseError::NotFinite(t) => write!(f, "\"{t}\" is too large to be a finite number"),
+            ParseError::TooSmall(t) => write!(f, "\"{t}\" is too small to represent (it rounds to 0)"),
             ParseError::BadGrouping(t) => write!(
                 f,
                 "\"{t}\": commas may only separate groups of three digits (write 1.5, not 1,5)"
@@ -166,7 +169,8 @@ fn scan_number<'a>(body: &'a str, whole: &str) -> Result<(f64, &'a str), ParseEr
             }
             b',' if i + 1 < bytes.len() && bytes[i + 1].is_ascii_digit() => {
                 let ok = match group_len {
-                    None => (1..=3).contains(&leading),
+                    // "0,250" is a European decimal, not 250.
+                    None => (1..=3).contains(&leading) && !digits.trim_start_matches('-').starts_with('0'),
                     Some(g) => g == 3,
                 };
                 if !ok {
@@ -213,6 +217,10 @@ fn scan_number<'a>(body: &'a str, whole: &str) -> Result<(f64, &'a str), ParseEr
         }
     }
     let mut value: f64 = digits.parse().map_err(|_| ParseError::NotANumber(whole.to_string()))?;
+    let mantissa_nonzero = digits.split(['e', 'E']).next().is_some_and(|m| m.bytes().any(|b| (b'1'..=b'9').contains(&b)));
+    if value == 0.0 && mantissa_nonzero {
+        return Err(ParseError::TooSmall(whole.to_string()));
+    }
     let mut rest = &body[i..];
     // "×10^23", "x10^23", "*10^23", "·10^23"
     let after = rest.trim_start();
@@ -278,10 +286,12 @@ fn split_multiplier(rest: &str) -> (f64, &str) {
         if let Some(tail) = rest.strip_prefix(word) {
             let next = tail.chars().next();
             // "1.4T" or "1.4T tokens" or "2M$" — but not "Tokens" read as T + "okens".
-            if next.map_or(true, |c| c.is_whitespace() || !c.is_alphabetic() || word.len() > 1) {
+            let rest_is_time = matches!(match_unit(tail), Some((Unit::Second, _)));
+            if !rest_is_time && next.map_or(true, |c| c.is_whitespace() || !c.is_alphabetic() || word.len() > 1) {
                 return (scale, tail);
             }
-            if match_unit(tail).is_some() {
+            // "1.5kFLOP" is 1500 FLOP, but "5ms" is not 5 million seconds.
+            if matches!(match_unit(tail), Some((u, _)) if u != Unit::Second) {
                 return (scale, tail);
             }
         }
@@ -307,8 +317,10 @@ fn match_unit(text: &str) -> Option<(Unit, f64)> {
         .trim()
         .to_ascii_lowercase()
         .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '_' | '·' | '/'))
+        .filter(|c| !matches!(c, ' ' | '-' | '_' | '·'))
         .collect();
+    // "/" only appears in petaflop/s-day; "FLOP/s" is a rate, not an amount.
+    let norm = norm.replace("petaflop/s", "petaflops").replace("pf/s", "pfs");
     let found = match norm.as_str() {
         "flop" | "flops" | "flo" => (Unit::Flop, 1.0),
         "pfday" | "pfdays" | "pfsday" | "pfsdays" | "petaflopday" | "petaflopdays"
@@ -335,10 +347,14 @@ pub fn format_sig(x: f64, sig: usize) -> String {
         return "0".to_string();
     }
     let sig = sig.clamp(1, 17);
+    // Round to `sig` significant digits first (so 172799 → 173000 and 9.996 → 10).
+    let x: f64 = format!("{:.*e}", sig - 1, x).parse().unwrap_or(x);
+    if x.abs() >= 1e6 || x.abs() < 1e-4 {
+        return format_sci(x, sig);
+    }
     let magnitude = x.abs().log10().floor() as i32;
     let decimals = (sig as i32 - 1 - magnitude).max(0) as usize;
     let mut s = format!("{:.*}", decimals, x);
-    // Rounding can carry into a new digit (9.99 → 10.0): recompute once.
     if s.contains('.') {
         s = s.trim_end_matches('0').trim_end_matches('.').to_string();
     }
@@ -399,6 +415,8 @@ pub fn format_duration(seconds: f64) -> String {
     if !seconds.is_finite() {
         return "—".to_string();
     }
+    // Round before picking the unit, so 59.99 s reads "1 min", not "60 s".
+    let seconds: f64 = format_sci(seconds, 3).parse().unwrap_or(seconds);
     let (value, unit) = if seconds < 60.0 {
         (seconds, "s")
     } else if seconds < 3600.0 {
@@ -474,6 +492,7 @@ mod tests {
             ("2000 PF-days", 2000.0, Unit::PfDay),
             ("1 pf-day", 1.0, Unit::PfDay),
             ("3 petaflop/s-days", 3.0, Unit::PfDay),
+            ("1.5kFLOP", 1500.0, Unit::Flop),
             ("1.2M GPU-hours", 1.2e6, Unit::GpuHour),
             ("30 days", 30.0 * 86_400.0, Unit::Second),
             ("2 weeks", 14.0 * 86_400.0, Unit::Second),
@@ -505,6 +524,10 @@ mod tests {
             ("1,5", "commas"),
             ("1,00", "commas"),
             ("5.76e", "not a number"),
+            ("1e-400", "too small"),
+            ("0,250", "commas"),
+            ("5 ms", "unknown unit"),
+            ("1e15 FLOP/s", "unknown unit"),
             ("12 parsecs", "unknown unit"),
             ("3e23 bananas", "unknown unit"),
             ("1.2.3", "unknown unit"),
@@ -532,6 +555,12 @@ mod tests {
         assert_eq!(format_duration(5400.0), "1.5 h");
         assert_eq!(format_usd(1.234e6), "$1.23M");
         assert_eq!(format_sig(0.0123456, 3), "0.0123");
+        assert_eq!(format_sig(172_799.0, 3), "173000");
+        assert_eq!(format_sig(9.996, 3), "10");
+        assert_eq!(format_sig(1.7e16, 3), "1.7e16");
+        assert_eq!(format_sig(3.6e-35, 3), "3.6e-35");
+        assert_eq!(format_duration(59.99), "1 min");
+        assert_eq!(format_duration(3599.9), "1 h");
     }
 
     proptest! {

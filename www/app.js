@@ -40,10 +40,11 @@ function render(view) {
   }
   for (const p of document.querySelectorAll('[id^="err-"]')) {
     const field = p.id.slice(4);
-    const message = view.errors[field] ?? '';
-    p.textContent = message;
+    const error = view.errors[field] ?? '';
+    p.textContent = error || (view.unanswered[field] ?? '');
+    p.classList.toggle('unanswered', !error);
     const input = $(field);
-    if (input) input.setAttribute('aria-invalid', message ? 'true' : 'false');
+    if (input) input.setAttribute('aria-invalid', error ? 'true' : 'false');
   }
   $('notes').replaceChildren(...view.notes.map((n) => Object.assign(document.createElement('li'), { textContent: n })));
   const hardware = inputs.mode === 'hardware';

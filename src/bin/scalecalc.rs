@@ -19,17 +19,17 @@ struct Cli {
 /// Hardware options shared by the subcommands.
 #[derive(clap::Args, Clone)]
 struct HardwareArgs {
-    /// GPU type: a100, h100, h200, b200, mi300x, mi325x, tpuv5p.
-    #[arg(long, default_value = "h100")]
-    gpu: String,
-    /// Number of GPUs (for wall time).
-    #[arg(long, default_value = "1")]
-    gpus: String,
-    /// Model FLOPs utilisation: a fraction (0.4) or a percent (40%). Default 0.4.
+    /// GPU type: a100, h100, h200, b200, mi300x, mi325x, tpuv5p. Default h100.
     #[arg(long)]
+    gpu: Option<String>,
+    /// Number of GPUs (for wall time). Default 1.
+    #[arg(long, allow_hyphen_values = true)]
+    gpus: Option<String>,
+    /// Model FLOPs utilisation: a fraction (0.4) or a percent (40%). Default 0.4.
+    #[arg(long, allow_hyphen_values = true)]
     mfu: Option<String>,
     /// Price in dollars per GPU-hour (for cost).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     price: Option<String>,
 }
 
@@ -38,6 +38,7 @@ enum Command {
     /// Convert a quantity: `scalecalc convert "1 PF-day" --to flop`.
     Convert {
         /// The quantity with its unit: "5.76e23", "2000 PF-days", "1.2M GPU-hours", "30 days", "$1M".
+        #[arg(allow_hyphen_values = true)]
         quantity: String,
         /// Target unit: flop, pf-day, gpu-hour, seconds, hours, days, usd.
         #[arg(long)]
@@ -48,10 +49,10 @@ enum Command {
     /// Compute-optimal N and D for a budget (or the least compute for a target loss).
     Allocate {
         /// The budget: "3e23", "2000 PF-days", or with --gpu "1.2M GPU-hours".
-        #[arg(long, required_unless_present = "target_loss")]
+        #[arg(long, required_unless_present = "target_loss", allow_hyphen_values = true)]
         compute: Option<String>,
         /// Instead of a budget: the loss to reach with the least compute.
-        #[arg(long, conflicts_with = "compute")]
+        #[arg(long, conflicts_with = "compute", allow_hyphen_values = true)]
         target_loss: Option<String>,
         /// The law: hoffmann, epoch, muennighoff or kaplan.
         #[arg(long, default_value = "epoch")]
@@ -112,15 +113,23 @@ fn law_arg(text: &str) -> Result<Preset, String> {
     })
 }
 
-/// Reads the hardware flags; `need` says whether a bad value is an error or just absent.
+impl HardwareArgs {
+    fn any_given(&self) -> bool {
+        self.gpu.is_some() || self.gpus.is_some() || self.mfu.is_some() || self.price.is_some()
+    }
+}
+
+/// Reads the hardware flags (defaults: one H100 at 40 % MFU, no price).
 fn cluster(args: &HardwareArgs) -> Result<Cluster, String> {
-    let gpu = find_gpu(&args.gpu).ok_or_else(|| {
+    let gpu_name = args.gpu.as_deref().unwrap_or("h100");
+    let gpu = find_gpu(gpu_name).ok_or_else(|| {
         let keys: Vec<_> = GPUS.iter().map(|g| g.key).collect();
-        format!("--gpu: unknown GPU \"{}\" (expected one of {})", args.gpu, keys.join(", "))
+        format!("--gpu: unknown GPU \"{gpu_name}\" (expected one of {})", keys.join(", "))
     })?;
-    let count = positive(&args.gpus, "--gpus")?;
-    if count.fract() != 0.0 {
-        return Err(format!("--gpus: \"{}\" is not a whole number", args.gpus));
+    let gpus_text = args.gpus.as_deref().unwrap_or("1");
+    let count = positive(gpus_text, "--gpus")?;
+    if count.fract() != 0.0 || count > 1e7 {
+        return Err(format!("--gpus: \"{gpus_text}\" must be a whole number from 1 to 10,000,000"));
     }
     let mfu = match &args.mfu {
         None => DEFAULT_MFU,
@@ -131,22 +140,27 @@ fn cluster(args: &HardwareArgs) -> Result<Cluster, String> {
             };
             let v = positive(body, "--mfu")?;
             let f = if percent || v > 1.0 { v / 100.0 } else { v };
-            if f > 1.0 {
-                return Err(format!("--mfu: \"{text}\" is above 100%"));
+            if !(1e-3..=1.0).contains(&f) {
+                return Err(format!("--mfu: \"{text}\" must be between 0.1% and 100%"));
             }
             f
         }
     };
-    let price = args.price.as_deref().map(|p| positive(p.trim_start_matches('$'), "--price")).transpose()?;
+    let price = args
+        .price
+        .as_deref()
+        .map(|p| match positive(p.trim().trim_start_matches('$'), "--price")? {
+            v if v <= 1e6 => Ok(v),
+            _ => Err(format!("--price: \"{p}\" is over $1,000,000 per GPU-hour")),
+        })
+        .transpose()?;
     Ok(Cluster { gpu, count, mfu, usd_per_gpu_hour: price })
 }
 
 fn positive(text: &str, flag: &str) -> Result<f64, String> {
     let q = parse_quantity(text).map_err(|e| format!("{flag}: {e}"))?;
     if let Some(unit) = q.unit {
-        if unit != Unit::Usd {
-            return Err(format!("{flag}: expected a plain number, got a value in {}", unit.key()));
-        }
+        return Err(format!("{flag}: expected a plain number, got a value in {}", unit.key()));
     }
     if !(q.value > 0.0) {
         return Err(format!("{flag}: \"{text}\" must be greater than 0"));
@@ -167,7 +181,10 @@ fn to_flop(text: &str, flag: &str, hardware: &HardwareArgs) -> Result<f64, Strin
             q.value / price * c.flop_per_gpu_hour()
         }
     };
-    if !(flop > 0.0) || !flop.is_finite() {
+    if !flop.is_finite() {
+        return Err(format!("{flag}: \"{text}\" is too large (over 1e308 FLOP)"));
+    }
+    if !(flop > 0.0) {
         return Err(format!("{flag}: \"{text}\" must be greater than 0"));
     }
     Ok(flop)
@@ -214,7 +231,8 @@ fn allocate_cmd(
         }
         (None, None) => return Err("give --compute or --target-loss".into()),
     };
-    let cluster = cluster(hardware).ok();
+    // Hardware results only when hardware was described; a bad flag is an error, not ignored.
+    let cluster = if hardware.any_given() { Some(cluster(hardware)?) } else { None };
     if json {
         let mut object = serde_json::json!({
             "law": preset.key(),
@@ -258,7 +276,7 @@ fn allocate_cmd(
 fn chart(kind: ChartKind, compute: &str, law: &str, output: &std::path::Path) -> Result<(), String> {
     use plotters::prelude::*;
     let preset = law_arg(law)?;
-    let c = to_flop(compute, "--compute", &HardwareArgs { gpu: "h100".into(), gpus: "1".into(), mfu: None, price: None })?;
+    let c = to_flop(compute, "--compute", &HardwareArgs { gpu: None, gpus: None, mfu: None, price: None })?;
     let state = ChartState { preset, compute: Some(c), model_size: None };
     let style = ChartStyle::new(Theme::Light, 1.0);
     let mut svg = String::new();

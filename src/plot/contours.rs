@@ -88,7 +88,7 @@ where
             }
             placed_labels.push((px, py));
             chart.plotting_area().draw(&Text::new(
-                format_sig(level, 3),
+                format_sig(level, if is_budget { 4 } else { 3 }),
                 (lx, ly),
                 label_font.clone().color(&color).pos(plotters::style::text_anchor::Pos::new(HPos::Right, VPos::Bottom)),
             ))?;

@@ -1,0 +1,224 @@
+// End-to-end: the page driven in headless Chromium as a person would use it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launch, openPage, screenshot, settle, text } from './harness.mjs';
+
+let server, origin, browser;
+before(async () => {
+  ({ server, origin } = await startServer());
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const outputs = ['n_star', 'd_star', 'tpp', 'loss_star', 'compute_flop', 'wall', 'gpu_hours', 'cost'];
+async function readOutputs(page) {
+  const values = {};
+  for (const key of outputs) values[key] = await text(page, `out-${key}`);
+  return values;
+}
+async function chartPixels(page) {
+  return page.evaluate(() => [...document.querySelectorAll('canvas[data-chart]')].map((c) => c.toDataURL()));
+}
+/// Every result the page shows (not the messages, which may quote what the user typed).
+async function visibleText(page) {
+  return page.evaluate(() => [...document.querySelectorAll('dd, #notes, .cite, .law-formula')].map((e) => e.innerText).join('\n'));
+}
+function assertClean(problems) {
+  assert.deepEqual(problems, [], `console errors or off-origin requests:\n${problems.join('\n')}`);
+}
+
+test('defaults show a full answer, a CSP, and no console errors', async () => {
+  const { page, context, problems } = await openPage(browser, origin);
+  const values = await readOutputs(page);
+  for (const [key, value] of Object.entries(values)) assert.ok(value && value !== '—', `${key} is empty`);
+  assert.match(values.n_star, /^\d+(\.\d+)?[kMBT]$/);
+  const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  assert.match(csp, /default-src 'none'/);
+  assert.doesNotMatch(csp, /https?:/);
+  assert.doesNotMatch(await visibleText(page), /NaN|Infinity|undefined/);
+  await screenshot(page, 'default-desktop');
+  assertClean(problems);
+  await context.close();
+});
+
+test('typing a budget updates the numbers, the URL and the charts', async () => {
+  const { page, context, problems } = await openPage(browser, origin);
+  const before = await readOutputs(page);
+  const chartsBefore = await chartPixels(page);
+  await page.fill('#compute', '2000 PF-days');
+  await settle(page);
+  const after = await readOutputs(page);
+  assert.notEqual(after.n_star, before.n_star);
+  assert.equal(after.compute_flop, '1.73e23 FLOP');
+  assert.match(page.url(), /#v=1&c=2000\+PF-days/);
+  const chartsAfter = await chartPixels(page);
+  assert.notEqual(chartsAfter[0], chartsBefore[0], 'allocation chart did not change');
+  assert.notEqual(chartsAfter[2], chartsBefore[2], 'iso-FLOP chart did not change');
+  await page.selectOption('#law', 'hoffmann');
+  await settle(page);
+  assert.match(page.url(), /law=hoffmann/);
+  assert.match(await text(page, 'out-law_citation'), /2203\.15556/);
+  await screenshot(page, 'budget-typed');
+  assertClean(problems);
+  await context.close();
+});
+
+test('a shared link reopens the same numbers and the same charts', async () => {
+  const first = await openPage(browser, origin);
+  await first.page.fill('#compute', '3e22');
+  await first.page.selectOption('#law', 'muennighoff');
+  await first.page.fill('#model_size', '2B');
+  await first.page.fill('#target_loss', '2.3');
+  await first.page.click('input[value=hardware]');
+  await first.page.fill('#days', '12');
+  await first.page.fill('#gpus', '256');
+  await settle(first.page);
+  const url = first.page.url();
+  const values = await readOutputs(first.page);
+  const extra = await Promise.all(['resize_d', 'resize_overhead', 'target_compute'].map((k) => text(first.page, `out-${k}`)));
+  const charts = await chartPixels(first.page);
+  assertClean(first.problems);
+  await first.context.close();
+
+  const hash = new URL(url).hash;
+  const second = await openPage(browser, origin, { hash });
+  assert.deepEqual(await readOutputs(second.page), values);
+  assert.deepEqual(await Promise.all(['resize_d', 'resize_overhead', 'target_compute'].map((k) => text(second.page, `out-${k}`))), extra);
+  assert.equal(await second.page.inputValue('#days'), '12');
+  assert.equal(await second.page.isChecked('input[value=hardware]'), true);
+  assert.deepEqual(await chartPixels(second.page), charts, 'charts differ after reopening the link');
+  assert.equal(await second.page.isHidden('#messages'), true);
+  await screenshot(second.page, 'shared-link');
+  assertClean(second.problems);
+  await second.context.close();
+});
+
+test('garbage links open the defaults with a message naming what was wrong', async () => {
+  const defaults = await openPage(browser, origin);
+  const defaultValues = await readOutputs(defaults.page);
+  await defaults.context.close();
+  const cases = [
+    ['#v=1&c=abc&law=gpt9', ['"abc" is not a number', 'unknown law "gpt9"']],
+    ['#v=1&c=1e400', ['finite']],
+    ['#v=1&c=-1&gpus=0', ['greater than 0']],
+    ['#v=7&c=1e20', ['version']],
+    ['#%%%garbage', ['no version']],
+    ['#v=1&c=5.76e', ['not a number']],
+    [`#v=1&c=${'9'.repeat(10000)}`, ['too long']],
+  ];
+  for (const [hash, expected] of cases) {
+    const { page, context, problems } = await openPage(browser, origin, { hash });
+    assert.equal(await page.isVisible('#messages'), true, `${hash.slice(0, 40)}: no message shown`);
+    const message = await text(page, 'message-list');
+    for (const e of expected) assert.ok(message.includes(e), `${hash.slice(0, 40)}: "${message}" lacks "${e}"`);
+    assert.deepEqual(await readOutputs(page), defaultValues, `${hash.slice(0, 40)}: not the defaults`);
+    assert.doesNotMatch(await visibleText(page), /NaN|Infinity/);
+    if (hash.startsWith('#v=1&c=abc')) await screenshot(page, 'garbage-link');
+    assertClean(problems);
+    await context.close();
+  }
+});
+
+test('bad input is flagged at the field, nothing else is lost, nothing non-finite is shown', async () => {
+  const { page, context, problems } = await openPage(browser, origin);
+  await page.fill('#gpus', '512');
+  await page.fill('#model_size', '30B');
+  await settle(page);
+  const good = await readOutputs(page);
+  const bad = ['', '   ', 'abc', '-1', '0', 'NaN', '1e400', 'x'.repeat(10000), '数字'];
+  for (const field of ['compute', 'gpus', 'mfu', 'price', 'target_loss', 'model_size', 'convert', 'given_n']) {
+    const original = await page.inputValue(`#${field}`);
+    for (const value of bad) {
+      await page.fill(`#${field}`, value);
+      const optionalEmpty = ['price', 'target_loss', 'model_size'].includes(field) && value.trim() === '';
+      if (!optionalEmpty) {
+        const message = await text(page, `err-${field}`);
+        assert.ok(message.length > 0, `${field}=${JSON.stringify(value.slice(0, 20))}: no message`);
+        assert.ok(message.length < 200, `${field}: message too long`);
+        assert.equal(await page.getAttribute(`#${field}`, 'aria-invalid'), 'true');
+      }
+      assert.doesNotMatch(await visibleText(page), /NaN|Infinity|undefined/, `${field}=${value.slice(0, 20)}`);
+      assert.equal(await page.inputValue('#gpus'), field === 'gpus' ? value : '512', 'another field was lost');
+    }
+    await page.fill(`#${field}`, original);
+    assert.equal(await text(page, `err-${field}`), '');
+  }
+  await page.fill('#compute', 'abc');
+  await settle(page);
+  await screenshot(page, 'field-error');
+  await page.fill('#compute', '5.76e23');
+  await settle(page);
+  assert.deepEqual(await readOutputs(page), good, 'numbers did not come back after fixing the field');
+  assert.equal(await page.isHidden('#fatal'), true, 'a panic was reported');
+  assertClean(problems);
+  await context.close();
+});
+
+test('reverse questions answer on the page', async () => {
+  const { page, context, problems } = await openPage(browser, origin);
+  await page.selectOption('#solve', 'd');
+  await page.fill('#given_c', '1e23');
+  await page.fill('#given_n', '1B');
+  await page.fill('#target_loss', '1.5');
+  await page.fill('#model_size', '30B');
+  await settle(page);
+  assert.equal(await text(page, 'out-triple_value'), '16.7T tokens');
+  assert.equal(await page.isHidden('[data-given=d]'), true);
+  assert.match(await text(page, 'err-target_loss'), /irreducible loss 1\.82/);
+  assert.match(await text(page, 'out-resize_overhead'), /^\+\d/);
+  await page.fill('#target_loss', '2.0');
+  assert.match(await text(page, 'out-target_compute'), /e2\d FLOP$/);
+  await page.fill('#convert', '1 PF-day');
+  assert.equal(await text(page, 'out-conv_flop'), '8.64e19 FLOP');
+  assertClean(problems);
+  await context.close();
+});
+
+test('narrow phone window: no horizontal overflow, charts fit', async () => {
+  const { page, context, problems } = await openPage(browser, origin, {
+    viewport: { width: 360, height: 780 }, deviceScaleFactor: 3,
+  });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the window`);
+  const sizes = await page.evaluate(() => [...document.querySelectorAll('canvas')].map((c) => [c.width, c.clientWidth, c.getBoundingClientRect().right]));
+  for (const [w, cw, right] of sizes) {
+    assert.equal(w, Math.round(cw * 3), 'canvas is not sized by devicePixelRatio');
+    assert.ok(right <= 360, 'canvas overflows the window');
+  }
+  await screenshot(page, 'narrow-phone');
+  assertClean(problems);
+  await context.close();
+});
+
+test('dark theme follows prefers-color-scheme, HiDPI canvases are sharp', async () => {
+  const { page, context, problems } = await openPage(browser, origin, { colorScheme: 'dark', deviceScaleFactor: 2 });
+  const corner = await page.evaluate(() => {
+    const c = document.getElementById('chart-allocation');
+    return [...c.getContext('2d').getImageData(2, 2, 1, 1).data];
+  });
+  assert.ok(corner[0] < 60 && corner[1] < 60 && corner[2] < 60, `chart background is not dark: ${corner}`);
+  const [w, cw] = await page.evaluate(() => { const c = document.getElementById('chart-contours'); return [c.width, c.clientWidth]; });
+  assert.equal(w, cw * 2);
+  await screenshot(page, 'dark-hidpi');
+  assertClean(problems);
+  await context.close();
+});
+
+test('copy link puts the current URL on the clipboard or shows it', async () => {
+  const { page, context, problems } = await openPage(browser, origin, { hash: '#v=1&c=1e22' });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  await page.click('#copy-link');
+  await page.waitForFunction(() => document.getElementById('copy-status').textContent !== '');
+  const status = await text(page, 'copy-status');
+  if (status === 'Link copied.') {
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), page.url());
+  } else {
+    assert.equal(await page.inputValue('#link-text'), page.url());
+  }
+  assert.match(page.url(), /#v=1&c=1e22$/);
+  assertClean(problems);
+  await context.close();
+});
