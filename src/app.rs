@@ -190,21 +190,8 @@ fn short(x: f64) -> String {
     }
 }
 
-/// Converts a quantity to FLOP: plain numbers are FLOP; GPU-hours, durations and dollars
-/// need the cluster.
 fn to_flop(q: Quantity, cluster: Option<&Cluster>) -> Result<f64, String> {
-    let need = |what: &str| format!("{what} needs a valid GPU type, count and MFU");
-    Ok(match q.unit {
-        None | Some(Unit::Flop) => q.value,
-        Some(Unit::PfDay) => q.value * FLOP_PER_PF_DAY,
-        Some(Unit::GpuHour) => q.value * cluster.ok_or_else(|| need("GPU-hours"))?.flop_per_gpu_hour(),
-        Some(Unit::Second) => cluster.ok_or_else(|| need("a duration"))?.flop_in(q.value),
-        Some(Unit::Usd) => {
-            let c = cluster.ok_or_else(|| need("a dollar amount"))?;
-            let price = c.usd_per_gpu_hour.ok_or("a dollar amount needs a $/GPU-hour price")?;
-            q.value / price * c.flop_per_gpu_hour()
-        }
-    })
+    crate::convert::to_flop(q, cluster).map_err(|e| e.to_string())
 }
 
 fn compute_field(text: &str, cluster: Option<&Cluster>, what: &str) -> Result<f64, String> {

@@ -1,11 +1,23 @@
 //! scalecalc: scaling-law arithmetic for planning language-model pre-training runs.
 //!
-//! The math is pure Rust, tested natively; [`web`] is the thin wasm boundary and `src/bin`
-//! the command-line tool.
+//! The math is pure Rust, tested natively; `web` (wasm32 only) is the thin wasm boundary and
+//! `src/bin` the command-line tool.
+//!
+//! ```
+//! use scalecalc::{allocate, presets::Preset, units};
+//!
+//! // Chinchilla's compute, under the Epoch (Besiroglu et al. 2024) refit of Hoffmann's law.
+//! let compute = units::parse_number("5.76e23").unwrap();
+//! let best = allocate::optimum(Preset::Epoch.law(), compute).unwrap();
+//! assert_eq!(units::format_count(best.n, 3), "72.2B");
+//! assert_eq!(units::format_count(best.d, 3), "1.33T");
+//! assert!((6.0 * best.n * best.d - compute).abs() / compute < 1e-12);
+//! ```
 #![deny(missing_docs)]
 
 pub mod allocate;
 pub mod app;
+pub mod convert;
 pub mod hardware;
 pub mod laws;
 pub mod plot;

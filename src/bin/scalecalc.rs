@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use scalecalc::allocate::{self, Allocation};
+use scalecalc::convert::{self, ConvertError};
 use scalecalc::hardware::{find_gpu, Cluster, DEFAULT_MFU, GPUS};
 use scalecalc::plot::{self, ChartState, ChartStyle, Theme};
 use scalecalc::presets::Preset;
@@ -170,17 +171,12 @@ fn positive(text: &str, flag: &str) -> Result<f64, String> {
 
 fn to_flop(text: &str, flag: &str, hardware: &HardwareArgs) -> Result<f64, String> {
     let q = parse_quantity(text).map_err(|e| format!("{flag}: {e}"))?;
-    let flop = match q.unit {
-        None | Some(Unit::Flop) => q.value,
-        Some(Unit::PfDay) => q.value * FLOP_PER_PF_DAY,
-        Some(Unit::GpuHour) => q.value * cluster(hardware)?.flop_per_gpu_hour(),
-        Some(Unit::Second) => cluster(hardware)?.flop_in(q.value),
-        Some(Unit::Usd) => {
-            let c = cluster(hardware)?;
-            let price = c.usd_per_gpu_hour.ok_or_else(|| format!("{flag}: a dollar amount needs --price"))?;
-            q.value / price * c.flop_per_gpu_hour()
-        }
-    };
+    let needs_hardware = matches!(q.unit, Some(Unit::GpuHour | Unit::Second | Unit::Usd));
+    let cluster = if needs_hardware { Some(cluster(hardware)?) } else { None };
+    let flop = convert::to_flop(q, cluster.as_ref()).map_err(|e| match e {
+        ConvertError::NeedsPrice => format!("{flag}: a dollar amount needs --price"),
+        other => format!("{flag}: {other}"),
+    })?;
     if !flop.is_finite() {
         return Err(format!("{flag}: \"{text}\" is too large (over 1e308 FLOP)"));
     }
@@ -195,15 +191,12 @@ fn convert(quantity: &str, to: &str, hardware: &HardwareArgs) -> Result<(), Stri
     let (unit, scale) = Unit::from_key(to).ok_or_else(|| {
         format!("--to: unknown unit \"{to}\" (expected flop, pf-day, gpu-hour, seconds, hours, days or usd)")
     })?;
-    let value = match unit {
-        Unit::Flop => flop,
-        Unit::PfDay => flop / FLOP_PER_PF_DAY,
-        Unit::GpuHour => cluster(hardware)?.gpu_hours(flop),
-        Unit::Second => cluster(hardware)?.wall_seconds(flop) / scale,
-        Unit::Usd => {
-            cluster(hardware)?.cost(flop).ok_or_else(|| "--to usd needs --price (dollars per GPU-hour)".to_string())?
-        }
-    };
+    let needs_hardware = matches!(unit, Unit::GpuHour | Unit::Second | Unit::Usd);
+    let cluster = if needs_hardware { Some(cluster(hardware)?) } else { None };
+    let value = convert::from_flop(flop, unit, cluster.as_ref()).map_err(|e| match e {
+        ConvertError::NeedsPrice => "--to usd needs --price (dollars per GPU-hour)".to_string(),
+        other => format!("--to: {other}"),
+    })? / if unit == Unit::Second { scale } else { 1.0 };
     println!("{value:e}");
     Ok(())
 }

@@ -3,6 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::frame::{builder, decade_labels, draw_mesh, is_narrow, Axis};
 use super::legend::{draw_legend, Corner, Mark};
 use super::{decades, log_space, ChartError, ChartState, ChartStyle};
 use crate::allocate::optimum;
@@ -40,31 +41,16 @@ where
     let (y_min, y_max) = ys.fold((f64::MAX, f64::MIN), |(lo, hi), y| (lo.min(y), hi.max(y)));
     let (y_lo, y_hi) = decades(y_min, y_max);
 
-    let (width, _) = area.dim_in_pixel();
-    let narrow = (width as f64) / style.scale < 480.0;
-    let mut chart = ChartBuilder::on(area)
-        .margin(style.px(12.0))
-        .margin_top(style.px(14.0))
-        .margin_right(style.px(22.0))
-        .caption("Compute-optimal N* (solid) and D* (dashed)", style.font(if narrow { 13.0 } else { 15.0 }))
-        .x_label_area_size(style.px(40.0))
-        .y_label_area_size(style.px(if narrow { 46.0 } else { 58.0 }))
+    let narrow = is_narrow(area, style);
+    let mut chart = builder(area, style, "Compute-optimal N* (solid) and D* (dashed)")
         .build_cartesian_2d((c_lo..c_hi).log_scale(), (y_lo..y_hi).log_scale())?;
-    let x_decades = (c_hi / c_lo).log10().round() as usize;
-    chart
-        .configure_mesh()
-        .x_labels(if narrow { x_decades.div_ceil(2) } else { x_decades })
-        .y_labels((y_hi / y_lo).log10().round() as usize)
-        .x_label_formatter(&|v| format_sci(*v, 2))
-        .y_label_formatter(&|v| format_count(*v, 2))
-        .x_desc("Training compute C (FLOP)")
-        .y_desc("Parameters / tokens")
-        .label_style(style.font(11.0))
-        .axis_desc_style(style.font(12.0))
-        .axis_style(style.foreground())
-        .bold_line_style(style.grid())
-        .light_line_style(style.grid_light())
-        .draw()?;
+    let (x_format, y_format) = (|v: &f64| format_sci(*v, 2), |v: &f64| format_count(*v, 2));
+    draw_mesh(
+        &mut chart,
+        style,
+        Axis { desc: "Training compute C (FLOP)".into(), labels: decade_labels(c_lo, c_hi, narrow), format: &x_format },
+        Axis { desc: "Parameters / tokens".into(), labels: decade_labels(y_lo, y_hi, false), format: &y_format },
+    )?;
 
     let mut legend = Vec::new();
     for (preset, n_line, d_line) in &lines {

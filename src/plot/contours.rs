@@ -5,6 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
+use super::frame::{builder, decade_labels, draw_mesh, is_narrow, Axis};
 use super::legend::{draw_legend, Corner, Mark};
 use super::{decades, log_space, ChartError, ChartState, ChartStyle, Theme};
 use crate::allocate::optimum;
@@ -34,31 +35,16 @@ where
     let (x_lo, x_hi) = decades(best.n / 300.0, best.n * 300.0);
     let (y_lo, y_hi) = decades(best.d / 300.0, best.d * 300.0);
 
-    let (width, _) = area.dim_in_pixel();
-    let narrow = (width as f64) / style.scale < 480.0;
-    let mut chart = ChartBuilder::on(area)
-        .margin(style.px(12.0))
-        .margin_top(style.px(14.0))
-        .margin_right(style.px(22.0))
-        .caption("Iso-loss contours over model size and data", style.font(if narrow { 13.0 } else { 15.0 }))
-        .x_label_area_size(style.px(40.0))
-        .y_label_area_size(style.px(52.0))
+    let narrow = is_narrow(area, style);
+    let mut chart = builder(area, style, "Iso-loss contours over model size and data")
         .build_cartesian_2d((x_lo..x_hi).log_scale(), (y_lo..y_hi).log_scale())?;
-    let x_decades = (x_hi / x_lo).log10().round() as usize;
-    chart
-        .configure_mesh()
-        .x_labels(if narrow { x_decades.div_ceil(2) } else { x_decades })
-        .y_labels((y_hi / y_lo).log10().round() as usize)
-        .x_label_formatter(&|v| format_count(*v, 2))
-        .y_label_formatter(&|v| format_count(*v, 2))
-        .x_desc("Parameters N")
-        .y_desc("Training tokens D")
-        .label_style(style.font(11.0))
-        .axis_desc_style(style.font(12.0))
-        .axis_style(style.foreground())
-        .bold_line_style(style.grid())
-        .light_line_style(style.grid_light())
-        .draw()?;
+    let count = |v: &f64| format_count(*v, 2);
+    draw_mesh(
+        &mut chart,
+        style,
+        Axis { desc: "Parameters N".into(), labels: decade_labels(x_lo, x_hi, narrow), format: &count },
+        Axis { desc: "Training tokens D".into(), labels: decade_labels(y_lo, y_hi, false), format: &count },
+    )?;
 
     let levels = contour_levels(law, best.loss, (x_lo, x_hi), (y_lo, y_hi));
     let (l_min, l_max) = (levels.first().copied().unwrap_or(0.0), levels.last().copied().unwrap_or(1.0));

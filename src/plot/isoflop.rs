@@ -4,6 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
+use super::frame::{builder, decade_labels, draw_mesh, Axis};
 use super::{decades, draw_message, log_space, ChartError, ChartState, ChartStyle};
 use crate::allocate::optimum;
 use crate::units::{format_count, format_flop, format_sig};
@@ -40,31 +41,19 @@ where
     let y_lo = best.loss - span * 0.08;
     let y_hi = best.loss + span;
 
-    let (width, _) = area.dim_in_pixel();
-    let narrow = (width as f64) / style.scale < 480.0;
     let title = format!("Iso-FLOP profile at {}", format_flop(compute));
-    let mut chart = ChartBuilder::on(area)
-        .margin(style.px(12.0))
-        .margin_top(style.px(14.0))
-        .margin_right(style.px(22.0))
-        .caption(title, style.font(if narrow { 13.0 } else { 15.0 }))
-        .x_label_area_size(style.px(40.0))
-        .y_label_area_size(style.px(52.0))
-        .build_cartesian_2d((n_lo..n_hi).log_scale(), y_lo..y_hi)?;
-    chart
-        .configure_mesh()
-        .x_labels((n_hi / n_lo).log10().round() as usize)
-        .y_labels(6)
-        .x_label_formatter(&|v| format_count(*v, 2))
-        .y_label_formatter(&|v| format_sig(*v, 4))
-        .x_desc(format!("Parameters N ({})", short_convention(state)))
-        .y_desc("Predicted loss")
-        .label_style(style.font(11.0))
-        .axis_desc_style(style.font(12.0))
-        .axis_style(style.foreground())
-        .bold_line_style(style.grid())
-        .light_line_style(style.grid_light())
-        .draw()?;
+    let mut chart = builder(area, style, &title).build_cartesian_2d((n_lo..n_hi).log_scale(), y_lo..y_hi)?;
+    let (x_format, y_format) = (|v: &f64| format_count(*v, 2), |v: &f64| format_sig(*v, 4));
+    draw_mesh(
+        &mut chart,
+        style,
+        Axis {
+            desc: format!("Parameters N ({})", short_convention(state)),
+            labels: decade_labels(n_lo, n_hi, false),
+            format: &x_format,
+        },
+        Axis { desc: "Predicted loss".into(), labels: 6, format: &y_format },
+    )?;
 
     let color = style.preset_color(state.preset);
     let inside: Vec<(f64, f64)> = curve.iter().copied().filter(|(_, l)| *l <= y_hi * 1.2).collect();

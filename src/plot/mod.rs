@@ -3,6 +3,7 @@
 
 mod allocation;
 mod contours;
+mod frame;
 mod isoflop;
 mod legend;
 mod style;
