@@ -247,6 +247,7 @@ pub fn evaluate(inputs: &Inputs) -> View {
 
     if let Some(c) = compute {
         budget_outputs(&mut view, law, c, cluster.as_ref());
+        view.notes.extend(extrapolation_note(preset, c));
         if let Some(n) = optional(&inputs.model_size, &mut view, "model_size", |t| {
             positive(t, "model size", 1.0, 1e16)
         }) {
@@ -342,6 +343,24 @@ fn read_cluster(inputs: &Inputs, view: &mut View) -> Option<Cluster> {
         positive(t, "$/GPU-hour", 1e-6, 1e6)
     });
     Some(Cluster { gpu: gpu?, count: count?, mfu: mfu? / 100.0, usd_per_gpu_hour: price })
+}
+
+/// A note when the budget is more than 10× outside the runs the law was fitted on.
+fn extrapolation_note(preset: Preset, compute: f64) -> Option<String> {
+    let (lo, hi, runs) = preset.fitted_range();
+    let (factor, side, edge) = if compute > 10.0 * hi {
+        (compute / hi, "above the largest", hi)
+    } else if compute < lo / 10.0 {
+        (lo / compute, "below the smallest", lo)
+    } else {
+        return None;
+    };
+    Some(format!(
+        "Extrapolation: this budget is {}× {side} training run behind this law ({}; {}).",
+        format_count(factor, 2),
+        crate::units::format_flop(edge),
+        runs
+    ))
 }
 
 fn budget_outputs(view: &mut View, law: &dyn LossLaw, compute: f64, cluster: Option<&Cluster>) {
@@ -511,6 +530,16 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn extrapolation_is_noted() {
+        let far = evaluate(&Inputs { compute: "1e26".into(), ..Inputs::default() });
+        assert!(far.notes.iter().any(|n| n.contains("7700× above the largest")), "{:?}", far.notes);
+        let inside = evaluate(&Inputs { compute: "1e21".into(), ..Inputs::default() });
+        assert!(inside.notes.is_empty(), "{:?}", inside.notes);
+        let tiny = evaluate(&Inputs { compute: "1e7".into(), law: "kaplan".into(), ..Inputs::default() });
+        assert!(tiny.notes.iter().any(|n| n.contains("below the smallest")));
     }
 
     #[test]

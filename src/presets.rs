@@ -89,6 +89,17 @@ impl Preset {
         }
     }
 
+    /// The compute range of the training runs the law was fitted on, and what they were.
+    pub fn fitted_range(self) -> (f64, f64, &'static str) {
+        match self {
+            // Min and max of `Training FLOP` in Epoch's digitisation of Hoffmann et al.'s Fig. 4.
+            Preset::Hoffmann | Preset::Epoch => (1.4e18, 1.3e22, "Hoffmann et al.'s runs, 57M–16B parameters"),
+            Preset::Muennighoff => (6e18, 3e21, "Chinchilla's iso-FLOP budgets (the base law's fit data)"),
+            // 6ND over Kaplan et al.'s grid: 768 to 1.5B non-embedding parameters, 22M to 23B tokens.
+            Preset::Kaplan => (1e11, 2e20, "Kaplan et al.'s runs, 768–1.5B parameters, 22M–23B tokens"),
+        }
+    }
+
     /// Which N the law means.
     pub fn convention(self) -> ParamConvention {
         match self {

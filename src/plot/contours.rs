@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::frame::{builder, decade_labels, draw_mesh, is_narrow, Axis};
+use super::frame::{builder, decade_labels, draw_mesh, is_narrow, n_axis_desc, Axis};
 use super::legend::{draw_legend, Corner, Mark};
 use super::{decades, log_space, ChartError, ChartState, ChartStyle, Theme};
 use crate::allocate::optimum;
@@ -42,7 +42,7 @@ where
     draw_mesh(
         &mut chart,
         style,
-        Axis { desc: "Parameters N".into(), labels: decade_labels(x_lo, x_hi, narrow), format: &count },
+        Axis { desc: n_axis_desc(state), labels: decade_labels(x_lo, x_hi, narrow), format: &count },
         Axis { desc: "Training tokens D".into(), labels: decade_labels(y_lo, y_hi, false), format: &count },
     )?;
 
@@ -63,8 +63,7 @@ where
         let is_budget = (level - best.loss).abs() < 1e-12;
         let color = if is_budget { style.foreground() } else { style.ramp(t) };
         let width = style.px(if is_budget { 2.25 } else { 1.25 }) as u32;
-        let points = log_space(x_lo, x_hi, 500).map(|n| (n, law.tokens_for_loss(n, level)));
-        for segment in clip_segments(points, (y_lo, y_hi)) {
+        for segment in contour_segments(law, level, (x_lo, x_hi), (y_lo, y_hi)) {
             let Some(&(lx, ly)) = segment.last() else { continue };
             chart.plotting_area().draw(&PathElement::new(segment, color.stroke_width(width.max(1))))?;
             // Skip a label that would sit on top of one already drawn.
@@ -134,45 +133,80 @@ fn contour_levels(law: &dyn LossLaw, l_star: f64, x: (f64, f64), y: (f64, f64)) 
     levels
 }
 
-/// Splits a contour sampled as (N, Option<D>) into the runs that lie inside the y range,
-/// cut exactly at the border (interpolating in log space).
-fn clip_segments(points: impl Iterator<Item = (f64, Option<f64>)>, (y_lo, y_hi): (f64, f64)) -> Vec<Vec<(f64, f64)>> {
-    let mut segments = Vec::new();
-    let mut current: Vec<(f64, f64)> = Vec::new();
-    let mut previous: Option<(f64, f64)> = None;
-    let inside = |d: f64| d >= y_lo && d <= y_hi;
-    let cross = |(x0, y0): (f64, f64), (x1, y1): (f64, f64)| {
-        let edge = if y0.max(y1) > y_hi { y_hi } else { y_lo };
-        let t = (edge.ln() - y0.ln()) / (y1.ln() - y0.ln());
-        ((x0.ln() + t * (x1.ln() - x0.ln())).exp(), edge)
+/// The contour L(N, D) = `level` inside the box, as polylines. D(N) falls as N grows and is
+/// undefined (infinite) where N alone cannot reach the level, so each contour enters through the
+/// top or left edge and leaves through the right or bottom; crossings are found by bisection.
+fn contour_segments(law: &dyn LossLaw, level: f64, (x_lo, x_hi): (f64, f64), (y_lo, y_hi): (f64, f64)) -> Vec<Vec<(f64, f64)>> {
+    // Where a sample lies: -1 above the top (or undefined), 0 inside, 1 below the bottom.
+    let d_of = |n: f64| law.tokens_for_loss(n, level).filter(|d| d.is_finite()).unwrap_or(f64::INFINITY);
+    let zone = |d: f64| if d > y_hi { -1 } else if d < y_lo { 1 } else { 0 };
+    let crossing = |a: f64, b: f64, edge: f64| {
+        let (mut lo, mut hi) = (a.ln(), b.ln());
+        for _ in 0..60 {
+            let mid = 0.5 * (lo + hi);
+            if d_of(mid.exp()) > edge { lo = mid } else { hi = mid }
+        }
+        let n = (0.5 * (lo + hi)).exp();
+        (n, edge)
     };
-    for (n, d) in points {
-        match (d.filter(|d| d.is_finite() && *d > 0.0), previous) {
-            (Some(d), prev) => {
-                let point = (n, d);
-                match (inside(d), prev) {
-                    (true, Some(p)) if !inside(p.1) => current.push(cross(p, point)),
-                    (false, Some(p)) if inside(p.1) => {
-                        current.push(cross(p, point));
-                        segments.push(std::mem::take(&mut current));
-                    }
-                    _ => {}
-                }
-                if inside(d) {
-                    current.push(point);
-                }
-                previous = Some(point);
-            }
-            (None, _) => {
-                if !current.is_empty() {
-                    segments.push(std::mem::take(&mut current));
-                }
-                previous = None;
-            }
+    let samples: Vec<(f64, f64)> = log_space(x_lo, x_hi, 400).map(|n| (n, d_of(n))).collect();
+    let mut segments = Vec::new();
+    let mut current = Vec::new();
+    for pair in samples.windows(2) {
+        let ((n0, d0), (n1, d1)) = (pair[0], pair[1]);
+        let (z0, z1) = (zone(d0), zone(d1));
+        if z0 == 0 && current.is_empty() {
+            current.push((n0, d0));
+        }
+        if z0 != 0 && z1 != 0 && z0 == z1 {
+            continue;
+        }
+        if z0 == -1 && z1 != -1 {
+            current.push(crossing(n0, n1, y_hi));
+        }
+        if z1 == 1 && z0 != 1 {
+            current.push(crossing(n0, n1, y_lo));
+            segments.push(std::mem::take(&mut current));
+            continue;
+        }
+        if z1 == 0 {
+            current.push((n1, d1));
         }
     }
-    if !current.is_empty() {
+    if current.len() >= 2 {
         segments.push(current);
     }
     segments.into_iter().filter(|s| s.len() >= 2).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::presets::Preset;
+
+    #[test]
+    fn contour_points_lie_on_their_level_and_reach_the_edges() {
+        for preset in Preset::ALL {
+            let law = preset.law();
+            let best = optimum(law, 1e22).unwrap();
+            let x = decades(best.n / 300.0, best.n * 300.0);
+            let y = decades(best.d / 300.0, best.d * 300.0);
+            let levels = contour_levels(law, best.loss, x, y);
+            assert!(levels.len() >= 4, "{preset:?}: {levels:?}");
+            for level in levels {
+                for segment in contour_segments(law, level, x, y) {
+                    for &(n, d) in &segment {
+                        let l = law.loss(n, d);
+                        assert!((l - level).abs() < 1e-6 * level, "{preset:?}: L({n:e}, {d:e}) = {l} ≠ {level}");
+                        assert!(d >= y.0 * (1.0 - 1e-9) && d <= y.1 * (1.0 + 1e-9));
+                    }
+                    // Each piece starts on the top or left edge and ends on the bottom or right edge.
+                    let (first, last) = (segment[0], segment[segment.len() - 1]);
+                    let near = |a: f64, b: f64| (a / b - 1.0).abs() < 1e-3;
+                    assert!(near(first.1, y.1) || near(first.0, x.0), "{preset:?} {level}: starts at {first:?}");
+                    assert!(near(last.1, y.0) || near(last.0, x.1), "{preset:?} {level}: ends at {last:?}");
+                }
+            }
+        }
+    }
 }

@@ -5,7 +5,8 @@ use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{ChartError, ChartStyle};
+use super::{ChartError, ChartState, ChartStyle};
+use crate::laws::ParamConvention;
 
 /// Whether a canvas is phone-width (fewer labels, smaller caption).
 pub(crate) fn is_narrow<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, style: &ChartStyle) -> bool {
@@ -71,4 +72,12 @@ where
 pub(crate) fn decade_labels(lo: f64, hi: f64, narrow: bool) -> usize {
     let decades = (hi / lo).log10().round() as usize;
     if narrow { decades.div_ceil(2) } else { decades }
+}
+
+/// The N axis title, saying which parameters the law counts.
+pub(crate) fn n_axis_desc(state: &ChartState) -> String {
+    match state.preset.convention() {
+        ParamConvention::Total => "Parameters N (total)".into(),
+        ParamConvention::NonEmbedding => "Parameters N (non-embedding)".into(),
+    }
 }

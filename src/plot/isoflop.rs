@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::frame::{builder, decade_labels, draw_mesh, Axis};
+use super::frame::{builder, decade_labels, draw_mesh, n_axis_desc, Axis};
 use super::{decades, draw_message, log_space, ChartError, ChartState, ChartStyle};
 use crate::allocate::optimum;
 use crate::units::{format_count, format_flop, format_sig};
@@ -48,7 +48,7 @@ where
         &mut chart,
         style,
         Axis {
-            desc: format!("Parameters N ({})", short_convention(state)),
+            desc: n_axis_desc(state),
             labels: decade_labels(n_lo, n_hi, false),
             format: &x_format,
         },
@@ -76,13 +76,6 @@ where
         accent.stroke_width(style.px(1.0) as u32),
     ))?;
     Ok(())
-}
-
-fn short_convention(state: &ChartState) -> &'static str {
-    match state.preset.convention() {
-        crate::laws::ParamConvention::Total => "total",
-        crate::laws::ParamConvention::NonEmbedding => "non-embedding",
-    }
 }
 
 /// Keeps the run of points below `y_max`, cutting the curve where it leaves the chart.
