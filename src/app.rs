@@ -267,6 +267,10 @@ pub fn evaluate(inputs: &Inputs) -> View {
         }
     }
 
+    if compute.is_none() && !inputs.model_size.trim().is_empty() {
+        view.unanswered("model_size", "needs a valid budget above");
+    }
+
     if let Some(target) =
         optional(&inputs.target_loss, &mut view, "target_loss", |t| positive(t, "target loss", 1e-6, 100.0))
     {
@@ -423,10 +427,13 @@ fn solve_triple(inputs: &Inputs, law: &dyn LossLaw, cluster: Option<&Cluster>, v
     view.out("triple_loss", format_sig(loss, 4));
     view.out("triple_tpp", format_sig(d / n, 3));
     if let Ok(opt) = allocate::optimum(law, c) {
-        view.out(
-            "triple_vs_opt",
-            format!("{} above the optimum {} at this compute", format_sig(loss - opt.loss, 3), format_sig(opt.loss, 4)),
-        );
+        let excess = loss - opt.loss;
+        let text = if excess < 5e-5 {
+            format!("at the optimum for this compute (L* = {})", format_sig(opt.loss, 4))
+        } else {
+            format!("{} above the optimum L* = {} for this compute", format_sig(excess, 3), format_sig(opt.loss, 4))
+        };
+        view.out("triple_vs_opt", text);
     }
     if let Some(cl) = cluster {
         view.out("triple_wall", format_duration(cl.wall_seconds(c)));

@@ -216,6 +216,7 @@ mod tests {
             ("#v=1&zzz=1", "unknown setting"),
             ("#v=1&gpus=0", "greater than 0"),
             ("#v=1&mfu=NaN", "not a number"),
+            ("#v=1&c=%E6%95%B0%E5%AD%97", "\"数字\" is not a number"),
         ];
         for (link, fragment) in cases {
             let (inputs, messages) = from_fragment(link);

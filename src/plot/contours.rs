@@ -60,7 +60,7 @@ where
             Theme::Light => 0.9 * t,
             Theme::Dark => 0.4 + 0.6 * t,
         };
-        let is_budget = (level - best.loss).abs() < 1e-12;
+        let is_budget = state.compute.is_some() && (level - best.loss).abs() < 1e-12;
         let color = if is_budget { style.foreground() } else { style.ramp(t) };
         let width = style.px(if is_budget { 2.25 } else { 1.25 }) as u32;
         for segment in contour_segments(law, level, (x_lo, x_hi), (y_lo, y_hi)) {
