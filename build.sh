@@ -32,7 +32,7 @@ setup_rust() {
   local want; want="$(bindgen_version)"
   if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
     log "installing wasm-bindgen-cli $want (about 2 minutes, once)"
-    # No --locked: the registry mirror lags and --locked fails to resolve (see TOOLCHAIN.md).
+    # No --locked: the registry mirror lags and --locked fails to resolve (see ../shared/docs/TOOLCHAIN.md).
     cargo install wasm-bindgen-cli --version "$want"
   fi
 }

@@ -245,12 +245,12 @@ pub fn evaluate(inputs: &Inputs) -> View {
         compute_field(&inputs.compute, cluster.as_ref(), "compute").map_err(|e| view.err("compute", e)).ok()
     };
 
+    let model_size =
+        optional(&inputs.model_size, &mut view, "model_size", |t| positive(t, "model size", 1.0, 1e16));
     if let Some(c) = compute {
         budget_outputs(&mut view, law, c, cluster.as_ref());
         view.notes.extend(extrapolation_note(preset, c));
-        if let Some(n) = optional(&inputs.model_size, &mut view, "model_size", |t| {
-            positive(t, "model size", 1.0, 1e16)
-        }) {
+        if let Some(n) = model_size {
             match allocate::resize_model(law, c, n) {
                 Ok(r) => {
                     view.out("resize_d", format_count(r.resized.d, 3));
@@ -267,7 +267,7 @@ pub fn evaluate(inputs: &Inputs) -> View {
         }
     }
 
-    if compute.is_none() && !inputs.model_size.trim().is_empty() {
+    if compute.is_none() && model_size.is_some() {
         view.unanswered("model_size", "needs a valid budget above");
     }
 
@@ -522,18 +522,25 @@ mod tests {
     fn bad_fields_get_messages_and_never_non_finite_outputs() {
         let long = "x".repeat(10_000);
         let bad = ["", "   ", "abc", "-1", "0", "NaN", "1e400", long.as_str(), "数字"];
-        for field in ["compute", "gpus", "mfu", "days", "given_n", "target_loss", "model_size", "convert"] {
+        let fields = ["compute", "gpus", "mfu", "days", "price", "given_c", "given_n", "given_d", "target_loss", "model_size", "convert"];
+        for field in fields {
             for text in bad {
-                let mut inputs = Inputs { mode: if field == "days" { "hardware".into() } else { "compute".into() }, ..Inputs::default() };
+                let mut inputs = Inputs {
+                    mode: if field == "days" { "hardware".into() } else { "compute".into() },
+                    // Solve for something other than the field, so that the field is read.
+                    solve: if field == "given_c" { "n".into() } else { "c".into() },
+                    ..Inputs::default()
+                };
                 *inputs.get_mut(field).unwrap() = text.to_string();
                 let view = evaluate(&inputs);
-                let optional_empty = matches!(field, "target_loss" | "model_size") && text.trim().is_empty();
+                let optional_empty = matches!(field, "target_loss" | "model_size" | "price") && text.trim().is_empty();
                 if !optional_empty {
                     let msg = view.errors.get(field).unwrap_or_else(|| panic!("{field}={text:?}: no error"));
                     assert!(msg.len() < 200, "{field}: message too long: {msg}");
                 }
+                // Formatters write a non-finite number as "—", so that is what a leak would look like.
                 for (k, v) in &view.outputs {
-                    assert!(!v.contains("NaN") && !v.contains("inf"), "{field}={text:?}: {k} = {v}");
+                    assert!(!v.contains('—') && !v.contains("NaN") && !v.contains("inf"), "{field}={text:?}: {k} = {v}");
                 }
             }
         }

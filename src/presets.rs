@@ -21,7 +21,9 @@ const EPOCH: ChinchillaLaw =
 // exp(0.6254804), exp(6.255414), exp(7.3049974); α = β = 0.3526596 (datablations README).
 const MUENNIGHOFF: ChinchillaLaw =
     ChinchillaLaw { e: 1.8691, a: 520.8, b: 1487.7, alpha: 0.3526596, beta: 0.3526596 };
-const KAPLAN: KaplanLaw = KaplanLaw { n_c: 8.8e13, d_c: 5.4e13, alpha_n: 0.076, alpha_d: 0.095 };
+// The joint L(N, D) fit, Kaplan et al. Table 2 — not the single-variable L(N) and L(D) fits
+// (N_c 8.8e13, α_N 0.076; D_c 5.4e13, α_D 0.095), which belong to different laws.
+const KAPLAN: KaplanLaw = KaplanLaw { n_c: 6.4e13, d_c: 1.8e13, alpha_n: 0.076, alpha_d: 0.103 };
 
 impl Preset {
     /// Every preset, in the order the UI lists them.
@@ -76,14 +78,14 @@ impl Preset {
             Preset::Hoffmann => "Hoffmann et al. 2022, Training Compute-Optimal Large Language Models, arXiv:2203.15556, eq. 10 (Approach 3)",
             Preset::Epoch => "Besiroglu, Erdil, Barnett, You 2024, Chinchilla Scaling: A replication attempt, arXiv:2404.10102 (refit of Hoffmann's Approach 3 data)",
             Preset::Muennighoff => "Muennighoff et al. 2023, Scaling Data-Constrained Language Models, arXiv:2305.16264 (base law, α = β tied)",
-            Preset::Kaplan => "Kaplan et al. 2020, Scaling Laws for Neural Language Models, arXiv:2001.08361, eq. 1.5 (N excludes embeddings)",
+            Preset::Kaplan => "Kaplan et al. 2020, Scaling Laws for Neural Language Models, arXiv:2001.08361, eq. 1.5 with the Table 2 fit (N excludes embeddings)",
         }
     }
 
     /// A caveat the UI shows with this preset, if any.
     pub fn caveat(self) -> Option<&'static str> {
         match self {
-            Preset::Kaplan => Some("N is non-embedding parameters, unlike the other presets. Kaplan et al.'s own frontier N ∝ C^0.73 comes from early-stopped training (their L(N, S)); minimising this converged L(N, D) at C = 6ND gives N ∝ C^0.56."),
+            Preset::Kaplan => Some("N is non-embedding parameters, unlike the other presets. Kaplan et al.'s own frontier N ∝ C^0.73 comes from early-stopped training (their L(N, S)); minimising this converged L(N, D) at C = 6ND gives N ∝ C^0.58."),
             Preset::Hoffmann => Some("Besiroglu et al. 2024 show these constants do not fit Hoffmann's own data well; Epoch 2024 is the refit."),
             _ => None,
         }

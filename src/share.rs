@@ -5,8 +5,9 @@ use crate::app::{evaluate, Inputs, FIELDS};
 
 /// The current link format version.
 pub const VERSION: &str = "1";
-/// Longest fragment accepted; longer ones are not read at all.
-pub const MAX_FRAGMENT_CHARS: usize = 4000;
+/// Longest fragment accepted; longer ones are not read at all. Every field at its longest
+/// valid length, percent-encoded, fits well inside this.
+pub const MAX_FRAGMENT_CHARS: usize = 12_000;
 
 /// The URL key of each field (short, stable across versions of the page).
 fn url_key(field: &str) -> &'static str {
@@ -34,14 +35,15 @@ fn field_of(key: &str) -> Option<&'static str> {
     FIELDS.into_iter().find(|f| url_key(f) == key)
 }
 
-/// The fragment (without `#`) for these inputs; fields at their default are left out.
+/// The fragment (without `#`) for these inputs; fields at their default are left out, and so
+/// are values too long to be valid input (a stray paste), so the rest of the link stays usable.
 pub fn to_fragment(inputs: &Inputs) -> String {
     let defaults = Inputs::default();
     let mut parts = vec![format!("v={VERSION}")];
     for field in FIELDS {
         let (value, default) = (inputs.get(field), defaults.get(field));
         if let (Some(value), Some(default)) = (value, default) {
-            if value != default {
+            if value != default && value.chars().count() <= crate::units::MAX_INPUT_CHARS {
                 parts.push(format!("{}={}", url_key(field), encode(value)));
             }
         }
@@ -108,10 +110,16 @@ pub fn from_fragment(fragment: &str) -> (Inputs, Vec<String>) {
     // with the GPU the page will actually use.
     let defaults = Inputs::default();
     const FIRST: [&str; 7] = ["law", "mode", "gpu", "gpus", "mfu", "price", "solve"];
-    for stage in 0..2 {
+    // Each pass resets what is invalid now; a reset can only make other fields readable, so
+    // this settles within a few passes (at most one per field).
+    for pass in 0..FIELDS.len() {
         let view = evaluate(&inputs);
+        if view.errors.is_empty() {
+            break;
+        }
+        let first_only = pass == 0 && view.errors.keys().any(|f| FIRST.contains(&f.as_str()));
         for (field, error) in &view.errors {
-            if stage == 0 && !FIRST.contains(&field.as_str()) {
+            if first_only && !FIRST.contains(&field.as_str()) {
                 continue;
             }
             let default = defaults.get(field).cloned().unwrap_or_default();
@@ -223,8 +231,11 @@ mod tests {
             assert!(messages.iter().any(|m| m.contains(fragment)), "{link}: {messages:?}");
             assert!(evaluate(&inputs).errors.is_empty(), "{link}: left invalid inputs");
         }
-        let long = format!("#v=1&c={}", "9".repeat(10_000));
+        let long = format!("#v=1&c={}", "9".repeat(20_000));
         assert!(from_fragment(&long).1[0].contains("too long"));
+        // A stray paste stays out of the link, and everything else is kept.
+        let pasted = Inputs { compute: "9".repeat(10_000), law: "kaplan".into(), ..Inputs::default() };
+        assert_eq!(to_fragment(&pasted), "v=1&law=kaplan");
     }
 
     #[test]
@@ -256,13 +267,28 @@ mod tests {
         assert!(messages.is_empty(), "{messages:?}");
     }
 
+    /// Text a user might type into a field: valid quantities and garbage alike.
+    fn typed() -> impl Strategy<Value = String> {
+        prop_oneof![
+            (1.0f64..10.0, 6i32..34).prop_map(|(m, e)| format!("{m:.3}e{e}")),
+            (1u32..5000).prop_map(|n| format!("{n} PF-days")),
+            (1u32..900).prop_map(|n| format!("{n}B")),
+            (1u32..90).prop_map(|n| format!("{n} days")),
+            "\\PC{0,30}",
+        ]
+    }
+
     proptest! {
         #[test]
         fn any_inputs_round_trip(
-            compute in "\\PC{0,30}", gpus in "[0-9]{1,5}", size in "\\PC{0,12}",
+            compute in typed(), gpus in "[0-9]{1,5}", size in typed(), loss in "[0-9]\\.[0-9]{1,3}",
             law in prop::sample::select(vec!["epoch", "hoffmann", "kaplan", "muennighoff"]),
+            mode in prop::sample::select(vec!["compute", "hardware"]),
         ) {
-            let inputs = Inputs { compute, gpus, model_size: size, law: law.into(), ..Inputs::default() };
+            let inputs = Inputs {
+                compute, gpus, model_size: size, target_loss: loss, law: law.into(), mode: mode.into(),
+                ..Inputs::default()
+            };
             let fragment = to_fragment(&inputs);
             // Parse the raw fields back without validation fallback.
             let mut back = Inputs::default();
@@ -271,17 +297,33 @@ mod tests {
                 *back.get_mut(field_of(k).unwrap()).unwrap() = decode(v).unwrap();
             }
             prop_assert_eq!(&back, &inputs);
-            // And valid inputs come back unchanged through the validating reader.
+            // Valid inputs come back unchanged and silently through the validating reader;
+            // invalid ones come back valid, with a message.
+            let (read, messages) = from_fragment(&fragment);
             if evaluate(&inputs).errors.is_empty() {
-                let (read, messages) = from_fragment(&fragment);
                 prop_assert_eq!(read, inputs);
-                prop_assert!(messages.is_empty());
+                prop_assert!(messages.is_empty(), "{:?}", messages);
+            } else {
+                prop_assert!(!messages.is_empty());
+                prop_assert!(evaluate(&read).errors.is_empty());
             }
         }
 
         #[test]
         fn arbitrary_fragments_never_panic(s in "\\PC{0,200}") {
             let (inputs, _) = from_fragment(&s);
+            prop_assert!(evaluate(&inputs).errors.is_empty());
+        }
+
+        #[test]
+        fn versioned_fragments_with_garbage_values_fall_back(
+            pairs in prop::collection::vec(
+                (prop::sample::select(vec!["c", "law", "gpu", "gpus", "days", "mfu", "usd", "solve", "gc", "gn", "gd", "loss", "size", "conv", "mode", "x"]), "\\PC{0,20}"),
+                0..8,
+            )
+        ) {
+            let body: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+            let (inputs, _) = from_fragment(&format!("#v=1&{}", body.join("&")));
             prop_assert!(evaluate(&inputs).errors.is_empty());
         }
     }

@@ -112,6 +112,14 @@ fn bad_arguments_name_themselves_on_stderr() {
         (vec!["allocate", "--compute", "1e23", "--price", "abc"], "--price"),
         (vec!["allocate", "--compute", "1e23", "--gpu", "zzz"], "--gpu"),
         (vec!["allocate", "--compute", "1e23", "--gpus", "$8"], "--gpus"),
+        (vec!["allocate", "--target-loss", "abc", "--law", "epoch"], "--target-loss"),
+        (vec!["allocate", "--target-loss", "-2", "--law", "epoch"], "--target-loss"),
+        (vec!["allocate", "--compute", "1e23", "--price", "-1"], "--price"),
+        (vec!["convert", "", "--to", "flop"], "QUANTITY"),
+        (vec!["convert", "1e400", "--to", "flop"], "QUANTITY"),
+        (vec!["chart", "isoflop", "--compute", "abc", "-o", "/tmp/x.svg"], "--compute"),
+        (vec!["chart", "isoflop", "--law", "gpt5", "-o", "/tmp/x.svg"], "--law"),
+        (vec!["chart", "isoflop", "-o", "/nonexistent-dir/x.svg"], "--output"),
     ];
     for (args, flag) in cases {
         let out = run(&args);

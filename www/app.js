@@ -5,11 +5,12 @@ const $ = (id) => document.getElementById(id);
 let inputs = null;
 let chartFrame = 0;
 
-window.scalecalcPanic = (message) => {
+function showFatal(message) {
   const box = $('fatal');
-  box.textContent = `Internal error — please reload the page (your link keeps your inputs): ${message}`;
+  box.textContent = `Internal error — please reload the page: ${message}`;
   box.hidden = false;
-};
+}
+window.scalecalcPanic = showFatal;
 
 function showMessages(messages) {
   const list = $('message-list');
@@ -59,11 +60,23 @@ function render(view) {
 
 function update() {
   inputs = readFields();
-  render(sc.evaluate(inputs));
+  try {
+    render(sc.evaluate(inputs));
+  } catch (e) {
+    showFatal(e.message ?? e);
+    return;
+  }
   const fragment = sc.toFragment(inputs);
-  if (location.hash.slice(1) !== fragment) history.replaceState(null, '', `#${fragment}`);
-  $('link-text').value = location.href;
+  if (location.hash.slice(1) !== fragment) {
+    // Browsers may throttle replaceState; the link then catches up on the next keystroke.
+    try { history.replaceState(null, '', `#${fragment}`); } catch { /* keep the old URL */ }
+  }
+  $('link-text').value = linkFor(fragment);
   scheduleCharts();
+}
+
+function linkFor(fragment) {
+  return `${location.href.split('#')[0]}#${fragment}`;
 }
 
 function scheduleCharts() {
@@ -97,7 +110,7 @@ function loadFromLocation() {
 }
 
 async function copyLink() {
-  const url = location.href;
+  const url = linkFor(sc.toFragment(inputs));
   try {
     await navigator.clipboard.writeText(url);
     $('copy-status').textContent = 'Link copied.';
@@ -123,9 +136,9 @@ async function main() {
   const choices = sc.choices();
   populate($('law'), choices.laws);
   populate($('gpu'), choices.gpus);
-  $('loading').hidden = true;
   $('app').hidden = false;
   loadFromLocation();
+  $('loading').hidden = true;
   for (const el of document.querySelectorAll('[data-field]')) {
     el.addEventListener(el.tagName === 'SELECT' || el.type === 'radio' ? 'change' : 'input', update);
   }
@@ -139,5 +152,7 @@ async function main() {
 }
 
 main().catch((e) => {
+  $('app').hidden = true;
+  $('loading').hidden = false;
   $('loading').textContent = `scalecalc could not start: ${e.message ?? e}`;
 });

@@ -193,6 +193,7 @@ mod tests {
             let y = decades(best.d / 300.0, best.d * 300.0);
             let levels = contour_levels(law, best.loss, x, y);
             assert!(levels.len() >= 4, "{preset:?}: {levels:?}");
+            assert!(!contour_segments(law, best.loss, x, y).is_empty(), "{preset:?}: no budget contour");
             for level in levels {
                 for segment in contour_segments(law, level, x, y) {
                     for &(n, d) in &segment {

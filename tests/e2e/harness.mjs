@@ -1,7 +1,7 @@
 // Shared e2e plumbing: a static server for www/ on a free loopback port, and Debian's
 // Chromium through playwright-core, with every console error and off-origin request recorded.
 import { createServer } from 'node:http';
-import { readFile, mkdir } from 'node:fs/promises';
+import { readFile, mkdir, stat } from 'node:fs/promises';
 import { extname, join, normalize, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -50,7 +50,7 @@ export async function openPage(browser, origin, { hash = '', viewport = { width:
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
   page.on('request', (r) => { if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) problems.push(`off-origin request: ${r.url()}`); });
   await page.goto(`${origin}/${hash}`);
-  await page.waitForSelector('#app:not([hidden])');
+  await page.waitForSelector('#loading[hidden]', { state: 'attached' });
   await page.waitForFunction(() => document.getElementById('out-n_star').textContent !== '');
   await settle(page);
   return { page, context, problems };
@@ -65,6 +65,8 @@ export async function screenshot(page, name) {
   await mkdir(shotDir, { recursive: true });
   const path = join(shotDir, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
+  const { size } = await stat(path);
+  if (size < 10_000) throw new Error(`screenshot ${path} is only ${size} bytes`);
   return path;
 }
 

@@ -22,10 +22,12 @@ async function readOutputs(page) {
 async function chartPixels(page) {
   return page.evaluate(() => [...document.querySelectorAll('canvas[data-chart]')].map((c) => c.toDataURL()));
 }
-/// Every result the page shows (not the messages, which may quote what the user typed).
+/// Every result the page shows (not the messages, which may quote what the user typed). The
+/// formatters write a non-finite number as "—", so results are checked for that too.
 async function visibleText(page) {
-  return page.evaluate(() => [...document.querySelectorAll('dd, #notes, .cite, .law-formula')].map((e) => e.innerText).join('\n'));
+  return page.evaluate(() => [...document.querySelectorAll('dd')].map((e) => e.textContent).join('\n'));
 }
+const NON_FINITE = /NaN|Infinity|undefined|—/;
 function assertClean(problems) {
   assert.deepEqual(problems, [], `console errors or off-origin requests:\n${problems.join('\n')}`);
 }
@@ -38,7 +40,7 @@ test('defaults show a full answer, a CSP, and no console errors', async () => {
   const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
   assert.match(csp, /default-src 'none'/);
   assert.doesNotMatch(csp, /https?:/);
-  assert.doesNotMatch(await visibleText(page), /NaN|Infinity|undefined/);
+  assert.doesNotMatch(await visibleText(page), NON_FINITE);
   await screenshot(page, 'default-desktop');
   assertClean(problems);
   await context.close();
@@ -115,7 +117,7 @@ test('garbage links open the defaults with a message naming what was wrong', asy
     const message = await text(page, 'message-list');
     for (const e of expected) assert.ok(message.includes(e), `${hash.slice(0, 40)}: "${message}" lacks "${e}"`);
     assert.deepEqual(await readOutputs(page), defaultValues, `${hash.slice(0, 40)}: not the defaults`);
-    assert.doesNotMatch(await visibleText(page), /NaN|Infinity/);
+    assert.doesNotMatch(await visibleText(page), NON_FINITE);
     if (hash.startsWith('#v=1&c=abc')) await screenshot(page, 'garbage-link');
     assertClean(problems);
     await context.close();
@@ -129,7 +131,7 @@ test('bad input is flagged at the field, nothing else is lost, nothing non-finit
   await settle(page);
   const good = await readOutputs(page);
   const bad = ['', '   ', 'abc', '-1', '0', 'NaN', '1e400', 'x'.repeat(10000), '数字'];
-  for (const field of ['compute', 'gpus', 'mfu', 'price', 'target_loss', 'model_size', 'convert', 'given_n']) {
+  for (const field of ['compute', 'gpus', 'mfu', 'price', 'target_loss', 'model_size', 'convert', 'given_n', 'given_d']) {
     const original = await page.inputValue(`#${field}`);
     for (const value of bad) {
       await page.fill(`#${field}`, value);
@@ -140,7 +142,7 @@ test('bad input is flagged at the field, nothing else is lost, nothing non-finit
         assert.ok(message.length < 200, `${field}: message too long`);
         assert.equal(await page.getAttribute(`#${field}`, 'aria-invalid'), 'true');
       }
-      assert.doesNotMatch(await visibleText(page), /NaN|Infinity|undefined/, `${field}=${value.slice(0, 20)}`);
+      assert.doesNotMatch(await visibleText(page), NON_FINITE, `${field}=${value.slice(0, 20)}`);
       assert.equal(await page.inputValue('#gpus'), field === 'gpus' ? value : '512', 'another field was lost');
     }
     await page.fill(`#${field}`, original);
@@ -203,6 +205,19 @@ test('dark theme follows prefers-color-scheme, HiDPI canvases are sharp', async 
   const [w, cw] = await page.evaluate(() => { const c = document.getElementById('chart-contours'); return [c.width, c.clientWidth]; });
   assert.equal(w, cw * 2);
   await screenshot(page, 'dark-hidpi');
+  assertClean(problems);
+  await context.close();
+});
+
+test('editing the URL of an open page loads the new link', async () => {
+  const { page, context, problems } = await openPage(browser, origin);
+  await page.evaluate(() => { location.hash = '#v=1&c=1e21&law=kaplan'; });
+  await page.waitForFunction(() => document.getElementById('law').value === 'kaplan');
+  assert.equal(await page.inputValue('#compute'), '1e21');
+  assert.equal(await text(page, 'out-compute_flop'), '1e21 FLOP');
+  await page.evaluate(() => { location.hash = '#v=1&c=zzz'; });
+  await page.waitForFunction(() => !document.getElementById('messages').hidden);
+  assert.match(await text(page, 'message-list'), /"zzz" is not a number/);
   assertClean(problems);
   await context.close();
 });
