@@ -14,6 +14,9 @@
 //! assert!((6.0 * best.n * best.d - compute).abs() / compute < 1e-12);
 //! ```
 #![deny(missing_docs)]
+// Input reaches this code from fields, pastes and URLs; a panic would kill the wasm module for
+// the page's life, so non-test code may not unwrap, expect or panic.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod allocate;
 pub mod app;

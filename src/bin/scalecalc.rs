@@ -1,4 +1,5 @@
 //! The `scalecalc` command-line tool: the page's calculator for scripts and notebooks.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::ExitCode;
 

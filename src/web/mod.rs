@@ -1,5 +1,4 @@
 //! The wasm_bindgen boundary: decode from JS, call the pure core, encode for JS. No math here.
-#![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod canvas;
 
