@@ -17,6 +17,21 @@ pub const MIN_COMPUTE: f64 = 1e6;
 /// Upper end of the compute range the allocators search, in FLOP.
 pub const MAX_COMPUTE: f64 = 1e35;
 
+/// Accepts a budget inside [`MIN_COMPUTE`, `MAX_COMPUTE`].
+///
+/// # Errors
+/// [`AllocError::OutOfRange`] outside it.
+pub fn check_budget(flop: f64) -> Result<f64, AllocError> {
+    if (MIN_COMPUTE..=MAX_COMPUTE).contains(&flop) {
+        Ok(flop)
+    } else {
+        Err(AllocError::OutOfRange(format!(
+            "{} is outside the supported range 1e6 – 1e35 FLOP",
+            crate::units::format_flop(flop)
+        )))
+    }
+}
+
 /// A model size, token count and compute with the loss the law predicts for them.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Allocation {

@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::allocate::{self, MAX_COMPUTE, MIN_COMPUTE};
-use crate::hardware::{find_gpu, Cluster};
+use crate::allocate;
+use crate::convert;
+use crate::hardware::{check_gpu_count, check_mfu, check_price, find_gpu, gpu_keys, Cluster, DEFAULT_MFU};
 use crate::laws::LossLaw;
 use crate::presets::Preset;
 use crate::units::{
-    format_count, format_duration, format_flop, format_sig, format_usd, parse_quantity, Quantity, Unit,
+    format_count, format_duration, format_flop, format_sig, format_usd, parse_number, parse_quantity, Unit,
     FLOP_PER_PF_DAY,
 };
 
@@ -59,7 +60,7 @@ impl Default for Inputs {
             gpu: "h100".into(),
             gpus: "1024".into(),
             days: "30".into(),
-            mfu: "40".into(),
+            mfu: format_sig(DEFAULT_MFU * 100.0, 3),
             price: "2".into(),
             solve: "c".into(),
             given_c: String::new(),
@@ -161,92 +162,66 @@ pub struct ChartState {
     pub model_size: Option<f64>,
 }
 
-/// Reads a field that must be a positive number in [lo, hi] with no unit.
-fn positive(text: &str, what: &str, lo: f64, hi: f64) -> Result<f64, String> {
-    let q = parse_quantity(text).map_err(|e| format!("{what} {e}"))?;
-    if let Some(u) = q.unit {
-        if !(u == Unit::Usd && what.contains('$')) {
-            return Err(format!("{what} takes a plain number, not {}", u.key()));
-        }
-    }
-    in_range(q.value, what, lo, hi)
-}
-
-fn in_range(v: f64, what: &str, lo: f64, hi: f64) -> Result<f64, String> {
+/// Reads a plain number (no unit) that must lie in [lo, hi].
+fn number(text: &str, what: &str, lo: f64, hi: f64) -> Result<f64, String> {
+    let v = parse_number(text).map_err(|e| format!("{what} {e}"))?;
     if v <= 0.0 && lo > 0.0 {
-        return Err(format!("{what} must be greater than 0 (got {})", format_sig(v, 4)));
+        return Err(format!("{what} must be greater than 0 (got {})", format_sig(v, 6)));
     }
     if v < lo || v > hi {
-        return Err(format!("{what} must be between {} and {} (got {})", short(lo), short(hi), short(v)));
+        return Err(format!("{what} must be between {} and {} (got {})", format_sig(lo, 6), format_sig(hi, 6), format_sig(v, 6)));
     }
     Ok(v)
 }
 
-fn short(x: f64) -> String {
-    if x.abs() >= 1e5 || (x != 0.0 && x.abs() < 1e-3) {
-        crate::units::format_sci(x, 3)
-    } else {
-        format_sig(x, 4)
+/// Reads dollars per GPU-hour: "2", "$2.50", "2 USD", "$2/GPU-hour".
+fn price(text: &str) -> Result<f64, String> {
+    let text = text.trim().trim_end_matches("/GPU-hour").trim_end_matches("/h");
+    let q = parse_quantity(text).map_err(|e| format!("$/GPU-hour {e}"))?;
+    match q.unit {
+        None | Some(Unit::Usd) => check_price(q.value).map_err(|e| format!("$/GPU-hour {e}")),
+        Some(u) => Err(format!("$/GPU-hour takes dollars, not {}", u.key())),
     }
 }
 
-fn to_flop(q: Quantity, cluster: Option<&Cluster>) -> Result<f64, String> {
-    crate::convert::to_flop(q, cluster).map_err(|e| e.to_string())
-}
-
+/// Reads a quantity of compute in any unit as FLOP within the supported budget range.
 fn compute_field(text: &str, cluster: Option<&Cluster>, what: &str) -> Result<f64, String> {
     let q = parse_quantity(text).map_err(|e| format!("{what} {e}"))?;
-    let flop = to_flop(q, cluster)?;
-    if !flop.is_finite() {
-        return Err(format!("{what} is too large (over 1e308 FLOP)"));
+    let flop = convert::to_flop(q, cluster).map_err(|e| format!("{what} {e}"))?;
+    allocate::check_budget(flop).map_err(|e| format!("{what}: {e}"))
+}
+
+fn read_law(inputs: &Inputs, view: &mut View) -> Preset {
+    Preset::from_key(&inputs.law).unwrap_or_else(|| {
+        view.err("law", format!("unknown law \"{}\"", truncate(&inputs.law)));
+        Preset::Epoch
+    })
+}
+
+/// The budget in FLOP: typed (compute mode) or GPUs × days (hardware mode). The message goes
+/// to the field the budget comes from.
+fn read_budget(inputs: &Inputs, cluster: Option<&Cluster>, view: &mut View) -> Option<f64> {
+    if inputs.mode == "hardware" {
+        let days = number(&inputs.days, "days", 1e-6, 36_525.0).map_err(|e| view.err("days", e)).ok()?;
+        let flop = cluster?.flop_in(days * 86_400.0);
+        allocate::check_budget(flop).map_err(|e| view.err("days", format!("compute: {e}"))).ok()
+    } else {
+        compute_field(&inputs.compute, cluster, "compute").map_err(|e| view.err("compute", e)).ok()
     }
-    if !(flop > 0.0) {
-        return Err(format!("{what} must be greater than 0"));
-    }
-    if !(MIN_COMPUTE..=MAX_COMPUTE).contains(&flop) {
-        return Err(format!(
-            "{what} {} is outside the supported range 1e6 – 1e35 FLOP",
-            crate::units::format_sci(flop, 3)
-        ));
-    }
-    Ok(flop)
 }
 
 /// Validates everything, answers every question the inputs ask, and formats the answers.
 pub fn evaluate(inputs: &Inputs) -> View {
     let mut view = View::default();
-    let preset = Preset::from_key(&inputs.law);
-    if preset.is_none() {
-        view.err("law", format!("unknown law \"{}\"", truncate(&inputs.law)));
-    }
-    let preset = preset.unwrap_or(Preset::Epoch);
+    let preset = read_law(inputs, &mut view);
     let law = preset.law();
-
-    let hardware_mode = match inputs.mode.as_str() {
-        "compute" => false,
-        "hardware" => true,
-        other => {
-            view.err("mode", format!("unknown budget mode \"{}\" (compute or hardware)", truncate(other)));
-            false
-        }
-    };
+    if !matches!(inputs.mode.as_str(), "compute" | "hardware") {
+        view.err("mode", format!("unknown budget mode \"{}\" (compute or hardware)", truncate(&inputs.mode)));
+    }
     let cluster = read_cluster(inputs, &mut view);
-
-    let compute = if hardware_mode {
-        let days = positive(&inputs.days, "days", 1e-6, 36_525.0).map_err(|e| view.err("days", e)).ok();
-        match (days, cluster.as_ref()) {
-            (Some(days), Some(c)) => {
-                let flop = c.flop_in(days * 86_400.0);
-                in_range(flop, "compute", MIN_COMPUTE, MAX_COMPUTE).map_err(|e| view.err("days", e)).ok()
-            }
-            _ => None,
-        }
-    } else {
-        compute_field(&inputs.compute, cluster.as_ref(), "compute").map_err(|e| view.err("compute", e)).ok()
-    };
-
+    let compute = read_budget(inputs, cluster.as_ref(), &mut view);
     let model_size =
-        optional(&inputs.model_size, &mut view, "model_size", |t| positive(t, "model size", 1.0, 1e16));
+        optional(&inputs.model_size, &mut view, "model_size", |t| number(t, "model size", 1.0, 1e16));
     if let Some(c) = compute {
         budget_outputs(&mut view, law, c, cluster.as_ref());
         view.notes.extend(extrapolation_note(preset, c));
@@ -272,7 +247,7 @@ pub fn evaluate(inputs: &Inputs) -> View {
     }
 
     if let Some(target) =
-        optional(&inputs.target_loss, &mut view, "target_loss", |t| positive(t, "target loss", 1e-6, 100.0))
+        optional(&inputs.target_loss, &mut view, "target_loss", |t| number(t, "target loss", 1e-6, 100.0))
     {
         match allocate::min_compute_for_loss(law, target) {
             Ok(a) => {
@@ -308,32 +283,26 @@ pub fn evaluate(inputs: &Inputs) -> View {
 /// The numbers the charts need; invalid fields become `None` so charts still draw.
 pub fn chart_state(inputs: &Inputs) -> ChartState {
     let mut scratch = View::default();
-    let preset = Preset::from_key(&inputs.law).unwrap_or(Preset::Epoch);
+    let preset = read_law(inputs, &mut scratch);
     let cluster = read_cluster(inputs, &mut scratch);
-    let compute = if inputs.mode == "hardware" {
-        positive(&inputs.days, "days", 1e-6, 36_525.0)
-            .ok()
-            .and_then(|d| cluster.as_ref().map(|c| c.flop_in(d * 86_400.0)))
-            .filter(|c| (MIN_COMPUTE..=MAX_COMPUTE).contains(c))
-    } else {
-        compute_field(&inputs.compute, cluster.as_ref(), "compute").ok()
-    };
-    let model_size = positive(&inputs.model_size, "model size", 1.0, 1e16).ok();
+    let compute = read_budget(inputs, cluster.as_ref(), &mut scratch);
+    let model_size = number(&inputs.model_size, "model size", 1.0, 1e16).ok();
     ChartState { preset, compute, model_size }
 }
 
 fn read_cluster(inputs: &Inputs, view: &mut View) -> Option<Cluster> {
     let gpu = find_gpu(&inputs.gpu);
     if gpu.is_none() {
-        view.err("gpu", format!("unknown GPU \"{}\"", truncate(&inputs.gpu)));
+        view.err("gpu", format!("unknown GPU \"{}\" (expected one of {})", truncate(&inputs.gpu), gpu_keys()));
     }
-    let count = positive(&inputs.gpus, "GPU count", 1.0, 1e7)
-        .and_then(|n| if n.fract() == 0.0 { Ok(n) } else { Err("GPU count must be a whole number".into()) })
-        .map_err(|e| view.err("gpus", e))
+    let count = parse_number(&inputs.gpus)
+        .map_err(|e| e.to_string())
+        .and_then(check_gpu_count)
+        .map_err(|e| view.err("gpus", format!("GPU count {e}")))
         .ok();
-    let mfu_text = inputs.mfu.trim().trim_end_matches('%');
-    let mfu = positive(mfu_text, "MFU", 1e-3, 100.0).map_err(|e| view.err("mfu", format!("{e} (percent)"))).ok();
-    if let Some(m) = mfu {
+    let percent = parse_number(inputs.mfu.trim().trim_end_matches('%')).map_err(|e| format!("{e} (a percent, e.g. 40)"));
+    let mfu = percent.and_then(|p| check_mfu(p / 100.0)).map_err(|e| view.err("mfu", format!("MFU {e}"))).ok();
+    if let Some(m) = mfu.map(|f| f * 100.0) {
         if m <= 1.0 && !inputs.mfu.contains('%') {
             view.notes.push(format!("MFU is in percent: {} means {} %, not {} %. Write 40 for 40 %.", format_sig(m, 3), format_sig(m, 3), format_sig(m * 100.0, 3)));
         }
@@ -341,12 +310,8 @@ fn read_cluster(inputs: &Inputs, view: &mut View) -> Option<Cluster> {
             view.notes.push(format!("MFU of {}% is above what large runs report (30–50 % is typical).", format_sig(m, 3)));
         }
     }
-    let price = optional(&inputs.price, view, "price", |t| {
-        let t = t.trim().trim_start_matches('$');
-        let t = t.trim_end_matches("/h").trim_end_matches("/GPU-hour");
-        positive(t, "$/GPU-hour", 1e-6, 1e6)
-    });
-    Some(Cluster { gpu: gpu?, count: count?, mfu: mfu? / 100.0, usd_per_gpu_hour: price })
+    let price = optional(&inputs.price, view, "price", price);
+    Some(Cluster { gpu: gpu?, count: count?, mfu: mfu?, usd_per_gpu_hour: price })
 }
 
 /// A note when the budget is more than 10× outside the runs the law was fitted on.
@@ -400,7 +365,7 @@ fn solve_triple(inputs: &Inputs, law: &dyn LossLaw, cluster: Option<&Cluster>, v
         let r = if field == "given_c" {
             compute_field(text, cluster, what)
         } else {
-            positive(text, what, lo, 1e20)
+            number(text, what, lo, 1e20)
         };
         r.map_err(|e| view.err(field, e)).ok()
     };
@@ -445,10 +410,9 @@ fn converter_outputs(inputs: &Inputs, cluster: Option<&Cluster>, view: &mut View
         Ok(q) => q,
         Err(e) => return view.err("convert", format!("quantity {e}")),
     };
-    let flop = match to_flop(q, cluster) {
-        Ok(f) if f > 0.0 => f,
-        Ok(_) => return view.err("convert", "quantity must be greater than 0"),
-        Err(e) => return view.err("convert", e),
+    let flop = match convert::to_flop(q, cluster) {
+        Ok(f) => f,
+        Err(e) => return view.err("convert", format!("quantity {e}")),
     };
     if !(flop < 1e45) {
         return view.err("convert", "quantity is too large (over 1e45 FLOP)");

@@ -13,6 +13,10 @@ pub enum ConvertError {
     NeedsCluster(&'static str),
     /// Dollars need a price per GPU-hour.
     NeedsPrice,
+    /// Zero or negative.
+    NotPositive,
+    /// Overflows to infinity (1e300 PF-days).
+    TooLarge,
 }
 
 impl fmt::Display for ConvertError {
@@ -20,6 +24,8 @@ impl fmt::Display for ConvertError {
         match self {
             ConvertError::NeedsCluster(what) => write!(f, "{what} needs a valid GPU type, count and MFU"),
             ConvertError::NeedsPrice => write!(f, "a dollar amount needs a $/GPU-hour price"),
+            ConvertError::NotPositive => write!(f, "must be greater than 0"),
+            ConvertError::TooLarge => write!(f, "is too large (over 1e308 FLOP)"),
         }
     }
 }
@@ -33,9 +39,10 @@ fn need<'a>(cluster: Option<&'a Cluster>, what: &'static str) -> Result<&'a Clus
 /// FLOP for a quantity; a plain number is FLOP.
 ///
 /// # Errors
-/// When the unit needs hardware (or a price) that is not given.
+/// When the unit needs hardware (or a price) that is not given, or the result is not a
+/// positive finite number.
 pub fn to_flop(q: Quantity, cluster: Option<&Cluster>) -> Result<f64, ConvertError> {
-    Ok(match q.unit {
+    let flop = match q.unit {
         None | Some(Unit::Flop) => q.value,
         Some(Unit::PfDay) => q.value * FLOP_PER_PF_DAY,
         Some(Unit::GpuHour) => q.value * need(cluster, "GPU-hours")?.flop_per_gpu_hour(),
@@ -45,7 +52,14 @@ pub fn to_flop(q: Quantity, cluster: Option<&Cluster>) -> Result<f64, ConvertErr
             let price = c.usd_per_gpu_hour.ok_or(ConvertError::NeedsPrice)?;
             q.value / price * c.flop_per_gpu_hour()
         }
-    })
+    };
+    if !flop.is_finite() {
+        return Err(ConvertError::TooLarge);
+    }
+    if !(flop > 0.0) {
+        return Err(ConvertError::NotPositive);
+    }
+    Ok(flop)
 }
 
 /// `flop` expressed in `unit` (seconds for [`Unit::Second`]).

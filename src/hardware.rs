@@ -33,6 +33,53 @@ pub fn find_gpu(name: &str) -> Option<&'static Gpu> {
     })
 }
 
+/// The GPU keys, for "expected one of …" messages.
+pub fn gpu_keys() -> String {
+    GPUS.iter().map(|g| g.key).collect::<Vec<_>>().join(", ")
+}
+
+/// Accepts a GPU count: a whole number from 1 to 10 000 000.
+///
+/// # Errors
+/// A message to put after the field's name.
+pub fn check_gpu_count(n: f64) -> Result<f64, String> {
+    if !(n > 0.0) {
+        Err("must be greater than 0".into())
+    } else if n.fract() != 0.0 || n > 1e7 {
+        Err("must be a whole number from 1 to 10,000,000".into())
+    } else {
+        Ok(n)
+    }
+}
+
+/// Accepts MFU as a fraction from 0.001 (0.1 %) to 1 (100 %).
+///
+/// # Errors
+/// A message to put after the field's name.
+pub fn check_mfu(fraction: f64) -> Result<f64, String> {
+    if !(fraction > 0.0) {
+        Err("must be greater than 0".into())
+    } else if !(1e-3..=1.0).contains(&fraction) {
+        Err("must be between 0.1% and 100%".into())
+    } else {
+        Ok(fraction)
+    }
+}
+
+/// Accepts a price per GPU-hour up to $1 000 000.
+///
+/// # Errors
+/// A message to put after the field's name.
+pub fn check_price(usd: f64) -> Result<f64, String> {
+    if !(usd > 0.0) {
+        Err("must be greater than 0".into())
+    } else if usd > 1e6 {
+        Err("is over $1,000,000 per GPU-hour".into())
+    } else {
+        Ok(usd)
+    }
+}
+
 /// A cluster: which GPU, how many, what fraction of peak is reached, and the price.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Cluster {

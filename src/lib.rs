@@ -17,6 +17,8 @@
 // Input reaches this code from fields, pastes and URLs; a panic would kill the wasm module for
 // the page's life, so non-test code may not unwrap, expect or panic.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+// `!(x > 0.0)` is written on purpose: it is also true for NaN, which must be rejected too.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 pub mod allocate;
 pub mod app;

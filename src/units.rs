@@ -68,6 +68,8 @@ pub enum ParseError {
     BadGrouping(String),
     /// Text after the number that is no unit or suffix we know.
     UnknownUnit(String),
+    /// A unit where a plain number is expected (`5 days` as a model size).
+    UnexpectedUnit(Unit),
 }
 
 impl fmt::Display for ParseError {
@@ -85,6 +87,7 @@ impl fmt::Display for ParseError {
                 "\"{t}\": commas may only separate groups of three digits (write 1.5, not 1,5)"
             ),
             ParseError::UnknownUnit(u) => write!(f, "unknown unit or suffix \"{u}\""),
+            ParseError::UnexpectedUnit(u) => write!(f, "takes a plain number, not a value in {}", u.key()),
         }
     }
 }
@@ -100,7 +103,7 @@ pub fn parse_number(text: &str) -> Result<f64, ParseError> {
     let q = parse_quantity(text)?;
     match q.unit {
         None => Ok(q.value),
-        Some(u) => Err(ParseError::UnknownUnit(format!("{} (a plain number is expected here)", u.key()))),
+        Some(u) => Err(ParseError::UnexpectedUnit(u)),
     }
 }
 
@@ -440,11 +443,6 @@ pub fn format_usd(x: f64) -> String {
     format!("${}", format_count(x, 3))
 }
 
-/// An axis tick for a log axis: powers of ten as "1e21" (or "10B" for counts).
-pub fn format_tick_sci(x: f64) -> String {
-    format_sci(x, 2)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -542,7 +540,7 @@ mod tests {
             let err = parse_quantity(text).expect_err(text);
             assert!(err.to_string().contains(fragment), "{text:?}: {err}");
         }
-        assert!(parse_number("5 days").is_err());
+        assert_eq!(parse_number("5 days"), Err(ParseError::UnexpectedUnit(Unit::Second)));
     }
 
     #[test]

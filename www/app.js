@@ -12,9 +12,12 @@ function showFatal(message) {
 }
 window.scalecalcPanic = showFatal;
 
+function fillList(list, texts) {
+  list.replaceChildren(...texts.map((t) => Object.assign(document.createElement('li'), { textContent: t })));
+}
+
 function showMessages(messages) {
-  const list = $('message-list');
-  list.replaceChildren(...messages.map((m) => Object.assign(document.createElement('li'), { textContent: m })));
+  fillList($('message-list'), messages);
   $('messages').hidden = messages.length === 0;
 }
 
@@ -47,7 +50,7 @@ function render(view) {
     const input = $(field);
     if (input) input.setAttribute('aria-invalid', error ? 'true' : 'false');
   }
-  $('notes').replaceChildren(...view.notes.map((n) => Object.assign(document.createElement('li'), { textContent: n })));
+  fillList($('notes'), view.notes);
   const hardware = inputs.mode === 'hardware';
   $('compute').disabled = hardware;
   $('days').disabled = !hardware;

@@ -6,7 +6,7 @@ use plotters::prelude::*;
 use super::frame::{builder, decade_labels, draw_mesh, is_narrow, Axis};
 use super::legend::{draw_legend, Corner, Mark};
 use super::{decades, log_space, ChartError, ChartState, ChartStyle};
-use crate::allocate::optimum;
+use crate::allocate::{optimum, Allocation};
 use crate::presets::Preset;
 use crate::units::{format_count, format_sci};
 
@@ -30,19 +30,16 @@ where
         c_hi = c_hi.max(c * 10.0);
     }
     let (c_lo, c_hi) = decades(c_lo, c_hi);
-    let lines: Vec<(Preset, Vec<(f64, f64)>, Vec<(f64, f64)>)> = Preset::ALL
+    let frontiers: Vec<(Preset, Vec<Allocation>)> = Preset::ALL
         .into_iter()
-        .map(|p| {
-            let pts: Vec<_> = log_space(c_lo, c_hi, 80).filter_map(|c| optimum(p.law(), c).ok()).collect();
-            (p, pts.iter().map(|a| (a.compute, a.n)).collect(), pts.iter().map(|a| (a.compute, a.d)).collect())
-        })
+        .map(|p| (p, log_space(c_lo, c_hi, 80).filter_map(|c| optimum(p.law(), c).ok()).collect()))
         .collect();
-    let ys = lines.iter().flat_map(|(_, n, d)| n.iter().chain(d.iter()).map(|p| p.1));
+    let ys = frontiers.iter().flat_map(|(_, line)| line.iter().flat_map(|a| [a.n, a.d]));
     let (y_min, y_max) = ys.fold((f64::MAX, f64::MIN), |(lo, hi), y| (lo.min(y), hi.max(y)));
     let (y_lo, y_hi) = decades(y_min, y_max);
 
     let narrow = is_narrow(area, style);
-    let mut chart = builder(area, style, "Compute-optimal N* (solid) and D* (dashed)")
+    let mut chart = builder(area, style, "Compute-optimal N* (solid) and D* (dashed)", narrow)
         .build_cartesian_2d((c_lo..c_hi).log_scale(), (y_lo..y_hi).log_scale())?;
     let (x_format, y_format) = (|v: &f64| format_sci(*v, 2), |v: &f64| format_count(*v, 2));
     draw_mesh(
@@ -53,15 +50,15 @@ where
     )?;
 
     let mut legend = Vec::new();
-    for (preset, n_line, d_line) in &lines {
+    for (preset, line) in &frontiers {
         let selected = *preset == state.preset;
         let color = style.preset_color(*preset);
         let width = style.px(if selected { 2.75 } else { 1.25 }) as u32;
         let line_style = color.stroke_width(width.max(1));
-        chart.draw_series(LineSeries::new(n_line.iter().copied(), line_style))?;
+        chart.draw_series(LineSeries::new(line.iter().map(|a| (a.compute, a.n)), line_style))?;
         legend.push((preset.label().to_string(), Mark::Line(color, if selected { 2.75 } else { 1.5 })));
         chart.draw_series(DashedLineSeries::new(
-            d_line.iter().copied(),
+            line.iter().map(|a| (a.compute, a.d)),
             style.px(7.0),
             style.px(4.0),
             line_style,

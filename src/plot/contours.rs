@@ -36,7 +36,7 @@ where
     let (y_lo, y_hi) = decades(best.d / 300.0, best.d * 300.0);
 
     let narrow = is_narrow(area, style);
-    let mut chart = builder(area, style, "Iso-loss contours over model size and data")
+    let mut chart = builder(area, style, "Iso-loss contours over model size and data", narrow)
         .build_cartesian_2d((x_lo..x_hi).log_scale(), (y_lo..y_hi).log_scale())?;
     let count = |v: &f64| format_count(*v, 2);
     draw_mesh(
@@ -46,15 +46,14 @@ where
         Axis { desc: "Training tokens D".into(), labels: decade_labels(y_lo, y_hi, false), format: &count },
     )?;
 
-    let levels = contour_levels(law, best.loss, (x_lo, x_hi), (y_lo, y_hi));
+    let mut levels = contour_levels(law, best.loss, (x_lo, x_hi), (y_lo, y_hi));
     let (l_min, l_max) = (levels.first().copied().unwrap_or(0.0), levels.last().copied().unwrap_or(1.0));
     let label_font = style.font(10.0);
     let label_gap = style.px(11.0);
     let mut placed_labels: Vec<(i32, i32)> = Vec::new();
     // The budget's own contour first, so its label always wins a place.
-    let mut ordered = levels.clone();
-    ordered.sort_by_key(|l| (*l - best.loss).abs() >= 1e-12);
-    for &level in &ordered {
+    levels.sort_by_key(|l| (*l - best.loss).abs() >= 1e-12);
+    for &level in &levels {
         let t = if l_max > l_min { (level - l_min) / (l_max - l_min) } else { 0.5 };
         let t = match style.theme {
             Theme::Light => 0.9 * t,

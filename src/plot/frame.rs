@@ -13,13 +13,13 @@ pub(crate) fn is_narrow<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, style
     (area.dim_in_pixel().0 as f64) / style.scale < 480.0
 }
 
-/// A chart builder with the shared margins, label areas and caption.
+/// A chart builder with the shared margins, label areas and caption (smaller when `narrow`).
 pub(crate) fn builder<'a, 'b, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     style: &ChartStyle,
     caption: &str,
+    narrow: bool,
 ) -> ChartBuilder<'a, 'b, DB> {
-    let narrow = is_narrow(area, style);
     let mut builder = ChartBuilder::on(area);
     builder
         .margin(style.px(12.0))

@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::frame::{builder, decade_labels, draw_mesh, n_axis_desc, Axis};
+use super::frame::{builder, decade_labels, draw_mesh, is_narrow, n_axis_desc, Axis};
 use super::{decades, draw_message, log_space, ChartError, ChartState, ChartStyle};
 use crate::allocate::optimum;
 use crate::units::{format_count, format_flop, format_sig};
@@ -42,7 +42,7 @@ where
     let y_hi = best.loss + span;
 
     let title = format!("Iso-FLOP profile at {}", format_flop(compute));
-    let mut chart = builder(area, style, &title).build_cartesian_2d((n_lo..n_hi).log_scale(), y_lo..y_hi)?;
+    let mut chart = builder(area, style, &title, is_narrow(area, style)).build_cartesian_2d((n_lo..n_hi).log_scale(), y_lo..y_hi)?;
     let (x_format, y_format) = (|v: &f64| format_count(*v, 2), |v: &f64| format_sig(*v, 4));
     draw_mesh(
         &mut chart,
