@@ -38,18 +38,23 @@ pub fn gpu_keys() -> String {
     GPUS.iter().map(|g| g.key).collect::<Vec<_>>().join(", ")
 }
 
+/// Accepts a positive `value` for which `within` holds; otherwise says why not.
+fn positive_and(value: f64, within: bool, otherwise: &str) -> Result<f64, String> {
+    if !(value > 0.0) {
+        Err("must be greater than 0".into())
+    } else if !within {
+        Err(otherwise.into())
+    } else {
+        Ok(value)
+    }
+}
+
 /// Accepts a GPU count: a whole number from 1 to 10 000 000.
 ///
 /// # Errors
 /// A message to put after the field's name.
 pub fn check_gpu_count(n: f64) -> Result<f64, String> {
-    if !(n > 0.0) {
-        Err("must be greater than 0".into())
-    } else if n.fract() != 0.0 || n > 1e7 {
-        Err("must be a whole number from 1 to 10,000,000".into())
-    } else {
-        Ok(n)
-    }
+    positive_and(n, n.fract() == 0.0 && n <= 1e7, "must be a whole number from 1 to 10,000,000")
 }
 
 /// Accepts MFU as a fraction from 0.001 (0.1 %) to 1 (100 %).
@@ -57,13 +62,7 @@ pub fn check_gpu_count(n: f64) -> Result<f64, String> {
 /// # Errors
 /// A message to put after the field's name.
 pub fn check_mfu(fraction: f64) -> Result<f64, String> {
-    if !(fraction > 0.0) {
-        Err("must be greater than 0".into())
-    } else if !(1e-3..=1.0).contains(&fraction) {
-        Err("must be between 0.1% and 100%".into())
-    } else {
-        Ok(fraction)
-    }
+    positive_and(fraction, (1e-3..=1.0).contains(&fraction), "must be between 0.1% and 100%")
 }
 
 /// Accepts a price per GPU-hour up to $1 000 000.
@@ -71,13 +70,7 @@ pub fn check_mfu(fraction: f64) -> Result<f64, String> {
 /// # Errors
 /// A message to put after the field's name.
 pub fn check_price(usd: f64) -> Result<f64, String> {
-    if !(usd > 0.0) {
-        Err("must be greater than 0".into())
-    } else if usd > 1e6 {
-        Err("is over $1,000,000 per GPU-hour".into())
-    } else {
-        Ok(usd)
-    }
+    positive_and(usd, usd <= 1e6, "is over $1,000,000 per GPU-hour")
 }
 
 /// A cluster: which GPU, how many, what fraction of peak is reached, and the price.
