@@ -23,10 +23,12 @@
 pub mod allocate;
 pub mod app;
 pub mod convert;
+pub mod fit;
 pub mod hardware;
 pub mod laws;
 pub mod plot;
 pub mod presets;
+pub mod runs;
 pub mod share;
 pub mod units;
 #[cfg(target_arch = "wasm32")]
