@@ -9,3 +9,8 @@ pub mod grid;
 pub mod lbfgs;
 pub mod multistart;
 pub mod fastmath;
+pub mod bootstrap;
+pub mod report;
+pub mod request;
+pub mod tasks;
+pub mod warnings;

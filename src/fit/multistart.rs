@@ -16,7 +16,7 @@ pub enum Optimizer {
 }
 
 /// A local optimum and how many starts ended there.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Optimum {
     /// θ at the optimum.
     pub theta: Vec<f64>,
@@ -41,10 +41,26 @@ pub struct Multistart {
     grid: Grid,
     settings: Settings,
     optimizer: Optimizer,
+    begin: usize,
     next: usize,
+    end: usize,
+    absorbed: usize,
     evaluations: usize,
     failed: usize,
     optima: Vec<Optimum>,
+}
+
+/// What one share of a multistart found.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Slice {
+    /// Its distinct optima, lowest first.
+    pub optima: Vec<Optimum>,
+    /// Objective evaluations.
+    pub evaluations: usize,
+    /// Starts whose objective was not finite.
+    pub failed: usize,
+    /// Starts run.
+    pub starts: usize,
 }
 
 /// The result of a finished multistart fit.
@@ -64,18 +80,51 @@ pub struct MultistartResult {
 
 impl Multistart {
     /// Prepares a fit of `form` to `points` from every start of `grid`.
-    pub fn new(form: Form, points: Vec<Point>, delta: f64, grid: Grid) -> Multistart {
+    pub fn new(form: Form, points: &[Point], delta: f64, grid: Grid) -> Multistart {
+        let end = grid.len();
         Multistart {
             form,
-            data: Dataset::new(&points),
+            data: Dataset::new(points),
             delta,
             grid,
             settings: Settings::default(),
             optimizer: Optimizer::Own,
+            begin: 0,
             next: 0,
+            end,
+            absorbed: 0,
             evaluations: 0,
             failed: 0,
             optima: Vec::new(),
+        }
+    }
+
+    /// Restricts the run to starts `from..to` of the grid (one worker's share).
+    pub fn with_range(mut self, from: usize, to: usize) -> Multistart {
+        self.next = from.min(self.grid.len());
+        self.begin = self.next;
+        self.end = to.min(self.grid.len()).max(self.next);
+        self
+    }
+
+    /// What this share found, to be merged with the other shares by [`Multistart::absorb`].
+    pub fn slice(&self) -> Slice {
+        Slice {
+            optima: self.optima.clone(),
+            evaluations: self.evaluations,
+            failed: self.failed,
+            starts: self.next - self.begin,
+        }
+    }
+
+    /// Merges the optima another share found.
+    pub fn absorb(&mut self, slice: Slice) {
+        self.evaluations += slice.evaluations;
+        self.failed += slice.failed;
+        self.absorbed += slice.starts;
+        for o in slice.optima {
+            let starts = o.starts;
+            self.record(Outcome { theta: o.theta, value: o.value, iterations: 0, evaluations: 0, stop: lbfgs::Stop::Objective }, starts);
         }
     }
 
@@ -85,21 +134,21 @@ impl Multistart {
         self
     }
 
-    /// Starts done and total.
+    /// Starts done and total in this share.
     pub fn progress(&self) -> (usize, usize) {
-        (self.next, self.grid.len())
+        (self.next - self.begin, self.end - self.begin)
     }
 
-    /// Whether every start has run.
+    /// Whether every start of this share has run.
     pub fn is_done(&self) -> bool {
-        self.next >= self.grid.len()
+        self.next >= self.end
     }
 
     /// Runs up to `count` more starts; returns whether all are done.
     pub fn run(&mut self, count: usize) -> bool {
         let dim = self.form.dim();
         let mut start = vec![0.0; dim];
-        let end = self.next.saturating_add(count).min(self.grid.len());
+        let end = self.next.saturating_add(count).min(self.end);
         while self.next < end {
             self.grid.start(self.next, &mut start);
             self.next += 1;
@@ -109,12 +158,12 @@ impl Multistart {
                 self.failed += 1;
                 continue;
             }
-            self.record(out);
+            self.record(out, 1);
         }
         self.is_done()
     }
 
-    fn record(&mut self, out: Outcome) {
+    fn record(&mut self, out: Outcome, starts: usize) {
         let same = |o: &Optimum| {
             o.theta
                 .iter()
@@ -122,13 +171,13 @@ impl Multistart {
                 .all(|(a, b)| (a - b).abs() <= SAME_OPTIMUM * (1.0 + a.abs().max(b.abs())))
         };
         if let Some(o) = self.optima.iter_mut().find(|o| same(o)) {
-            o.starts += 1;
+            o.starts += starts;
             if out.value < o.value {
                 o.value = out.value;
                 o.theta = out.theta;
             }
         } else {
-            self.optima.push(Optimum { theta: out.theta, value: out.value, starts: 1 });
+            self.optima.push(Optimum { theta: out.theta, value: out.value, starts });
         }
         self.optima.sort_by(|a, b| a.value.total_cmp(&b.value));
         self.optima.truncate(KEPT_OPTIMA);
@@ -161,7 +210,7 @@ impl Multistart {
             evaluations: self.evaluations + best.evaluations,
             best,
             optima: self.optima,
-            starts: self.next,
+            starts: self.next - self.begin + self.absorbed,
             failed: self.failed,
         })
     }
@@ -214,7 +263,7 @@ pub(crate) mod tests {
     fn reaches_the_epoch_reference_optimum_from_the_full_grid() {
         let points = epoch_points();
         assert_eq!(points.len(), 240);
-        let mut fit = Multistart::new(Form::Chinchilla, points, 1e-3, Grid::default_for(Form::Chinchilla));
+        let mut fit = Multistart::new(Form::Chinchilla, &points, 1e-3, Grid::default_for(Form::Chinchilla));
         while !fit.run(500) {}
         let result = fit.finish().unwrap();
         assert_eq!(result.starts, 4500);
@@ -227,6 +276,25 @@ pub(crate) mod tests {
         assert!((alpha - 0.3473).abs() < 1e-3, "alpha {alpha}");
         assert!((beta - 0.3672).abs() < 1e-3, "beta {beta}");
     }
+
+    #[test]
+    fn shares_merge_into_the_same_result() {
+        let points = epoch_points();
+        let grid = Grid::parse("a=0:20:10, b=0:20:10, e=-1:1:1, alpha=0:1:0.5, beta=0:1:0.5", Form::Chinchilla).unwrap();
+        let whole = Multistart::new(Form::Chinchilla, &points, 1e-3, grid.clone()).finish().unwrap();
+        let mut first = Multistart::new(Form::Chinchilla, &points, 1e-3, grid.clone()).with_range(0, 100);
+        first.run(usize::MAX);
+        let mut second = Multistart::new(Form::Chinchilla, &points, 1e-3, grid.clone()).with_range(100, 243);
+        second.run(usize::MAX);
+        assert_eq!(second.progress(), (143, 143));
+        let mut merged = Multistart::new(Form::Chinchilla, &points, 1e-3, grid).with_range(243, 243);
+        merged.absorb(first.slice());
+        merged.absorb(second.slice());
+        let merged = merged.finish().unwrap();
+        assert_eq!(merged.starts, 243);
+        assert_eq!(merged.evaluations, whole.evaluations);
+        assert!((merged.best.value - whole.best.value).abs() < 1e-15);
+    }
 }
 
 #[cfg(test)]
@@ -238,7 +306,7 @@ mod timing {
         for opt in [Optimizer::Own, Optimizer::Argmin] {
             let points = tests::epoch_points();
             let t = std::time::Instant::now();
-            let mut fit = Multistart::new(Form::Chinchilla, points, 1e-3, Grid::default_for(Form::Chinchilla)).with_optimizer(opt);
+            let mut fit = Multistart::new(Form::Chinchilla, &points, 1e-3, Grid::default_for(Form::Chinchilla)).with_optimizer(opt);
             fit.run(usize::MAX);
             let r = fit.finish().unwrap();
             eprintln!("{opt:?} {:?} evals {} value {:.12} params {:?} optima {:?}", t.elapsed(), r.evaluations, r.best.value, Form::Chinchilla.params(&r.best.theta), r.optima.iter().map(|o| (o.value, o.starts)).collect::<Vec<_>>());
