@@ -40,7 +40,7 @@ pub fn run_resamples(
     (from..to)
         .map(|index| {
             data.set_weights(resample_counts(points.len(), seed, index));
-            let out = minimize(form, &data, delta, best, &Settings::default(), Optimizer::Own);
+            let out = minimize(form, &data, delta, best, &Settings::warm(), Optimizer::Own);
             let finite = out.value.is_finite() && form.params(&out.theta).iter().all(|v| v.is_finite());
             finite.then_some(out.theta)
         })

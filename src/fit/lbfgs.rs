@@ -22,6 +22,13 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// For a warm start near the optimum (bootstrap resamples): the objective-change rule is
+    /// made relative to the objective itself, since Huber sums are ≪ 1 and scipy's floor of 1
+    /// would stop after the first step.
+    pub fn warm() -> Self {
+        Settings { gtol: 1e-8, ftol: 1e-13, max_iter: 1_000, memory: 10 }
+    }
+
     /// Tight settings for polishing an optimum that has already been found.
     pub fn polish() -> Self {
         Settings { gtol: 1e-12, ftol: 0.0, max_iter: 2_000, memory: 10 }

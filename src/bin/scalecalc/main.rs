@@ -3,6 +3,8 @@
 // `!(x > 0.0)` is written on purpose: it is also true for NaN, which must be rejected too.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+mod fit;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -81,6 +83,10 @@ enum Command {
         #[arg(long, short)]
         output: std::path::PathBuf,
     },
+    /// Fit a scaling law to your runs: `scalecalc fit runs.csv --law chinchilla --json`.
+    Fit(fit::FitArgs),
+    /// Time the 4 500-start Chinchilla fit and a bootstrap on one core (used by `./build.sh bench`).
+    BenchFit(fit::BenchArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -107,6 +113,8 @@ fn run(cli: Cli) -> Result<(), String> {
             allocate_cmd(compute.as_deref(), target_loss.as_deref(), &law, json, &hardware)
         }
         Command::Chart { kind, compute, law, output } => chart(kind, &compute, &law, &output),
+        Command::Fit(args) => fit::fit(&args),
+        Command::BenchFit(args) => fit::bench(&args),
     }
 }
 

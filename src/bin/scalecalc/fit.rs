@@ -1,0 +1,240 @@
+//! `scalecalc fit` and `scalecalc bench-fit`: the page's fitting engine on a file.
+
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+use scalecalc::fit::envelope::{fit_envelope, EnvelopeOptions};
+use scalecalc::fit::isoflop::{fit_isoflop, IsoflopOptions};
+use scalecalc::fit::multistart::{Multistart, Optimizer};
+use scalecalc::fit::report::{named, FitReport};
+use scalecalc::fit::request::{prepare, ColumnNames, FitRequest};
+use scalecalc::fit::{bootstrap, tasks};
+use scalecalc::units::{format_count, format_sci, format_sig, parse_number};
+
+/// Which approach `fit` runs.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Method {
+    /// Approach 3: the parametric law by robust multistart L-BFGS.
+    Parametric,
+    /// Approach 2: a parabola per compute budget, then power laws for N_opt and D_opt.
+    Isoflop,
+    /// Approach 1: the minimum-loss envelope of training curves.
+    Envelope,
+}
+
+/// Options of `scalecalc fit`.
+#[derive(Args)]
+pub struct FitArgs {
+    /// The runs: CSV, TSV or JSON with a header row.
+    file: std::path::PathBuf,
+    /// chinchilla, kaplan, or a single-variable power law: power-n, power-d, power-c (+e adds an
+    /// irreducible term, e.g. power-c+e).
+    #[arg(long, default_value = "chinchilla")]
+    law: String,
+    /// parametric (Approach 3), isoflop (Approach 2) or envelope (Approach 1).
+    #[arg(long, value_enum, default_value = "parametric")]
+    method: Method,
+    /// Column with parameters N (header name; default: guessed from the headers).
+    #[arg(long)]
+    n: Option<String>,
+    /// Column with tokens D.
+    #[arg(long, conflicts_with = "c")]
+    d: Option<String>,
+    /// Column with compute C (D is then C/(6N)).
+    #[arg(long)]
+    c: Option<String>,
+    /// Column with the loss.
+    #[arg(long)]
+    loss: Option<String>,
+    /// Column with the run id (training curves, for --method envelope).
+    #[arg(long)]
+    run: Option<String>,
+    /// Drop the K highest-loss runs before fitting (Epoch's replication drops 5).
+    #[arg(long, default_value_t = 0)]
+    drop_top: usize,
+    /// Huber δ on log-loss residuals.
+    #[arg(long, default_value = "1e-3", allow_hyphen_values = true)]
+    delta: String,
+    /// Starting grid, e.g. "a=0:25:5, b=0:25:5, e=-1:1:0.5, alpha=0:2:0.5, beta=0:2:0.5" (the default).
+    #[arg(long, default_value = "")]
+    grid: String,
+    /// Bootstrap resamples for intervals (0: none).
+    #[arg(long, default_value_t = 0)]
+    bootstrap: usize,
+    /// Bootstrap seed.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Hold out the K largest-compute runs and report the error on them.
+    #[arg(long, default_value_t = 0)]
+    holdout: usize,
+    /// Compute (FLOP) at which to report N*, D*, L* (with intervals when bootstrapping).
+    #[arg(long, allow_hyphen_values = true)]
+    budget: Option<String>,
+    /// Also fit the other laws and print the comparison table.
+    #[arg(long)]
+    compare: bool,
+    /// Fit the good rows even if some rows are bad (they are listed on stderr).
+    #[arg(long)]
+    skip_bad_rows: bool,
+    /// IsoFLOP grouping tolerance in log10 C.
+    #[arg(long, default_value = "0.05")]
+    tolerance: String,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn number(flag: &str, text: &str) -> Result<f64, String> {
+    parse_number(text).map_err(|e| format!("--{flag} {e}"))
+}
+
+fn request(args: &FitArgs) -> Result<FitRequest, String> {
+    let data = std::fs::read(&args.file).map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
+    let data = String::from_utf8(data).map_err(|_| format!("{} is not UTF-8 text", args.file.display()))?;
+    Ok(FitRequest {
+        data,
+        columns: ColumnNames {
+            n: args.n.clone().unwrap_or_default(),
+            d: args.d.clone().unwrap_or_default(),
+            c: args.c.clone().unwrap_or_default(),
+            loss: args.loss.clone().unwrap_or_default(),
+            run: args.run.clone().unwrap_or_default(),
+        },
+        skip_bad_rows: args.skip_bad_rows,
+        law: args.law.clone(),
+        compare: args.compare,
+        delta: number("delta", &args.delta)?,
+        grid: args.grid.clone(),
+        drop_top: args.drop_top,
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+        holdout: Some(args.holdout),
+        iso_tolerance: number("tolerance", &args.tolerance)?,
+        budget: args.budget.as_deref().map(|b| number("budget", b)).transpose()?,
+    })
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<(), String> {
+    println!("{}", serde_json::to_string_pretty(value).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+/// Runs `scalecalc fit`.
+pub fn fit(args: &FitArgs) -> Result<(), String> {
+    let req = request(args)?;
+    match args.method {
+        Method::Parametric => {
+            let report = tasks::run_all(&req, &mut |_| {}).map_err(|e| e.to_string())?;
+            if args.json {
+                json(&report)
+            } else {
+                print_report(&report);
+                Ok(())
+            }
+        }
+        Method::Isoflop | Method::Envelope => {
+            let prep = prepare(&FitRequest { law: "power-c".into(), holdout: Some(0), ..req.clone() }).map_err(|e| e.to_string())?;
+            let value = if args.method == Method::Isoflop {
+                let fit = fit_isoflop(&prep.runs, &IsoflopOptions { tolerance_log10: req.iso_tolerance, ..IsoflopOptions::default() })
+                    .map_err(|e| e.to_string())?;
+                serde_json::json!({ "method": "isoflop", "points": prep.runs.len(), "fit": fit })
+            } else {
+                let fit = fit_envelope(&prep.runs, &EnvelopeOptions::default()).map_err(|e| e.to_string())?;
+                serde_json::json!({ "method": "envelope", "points": prep.runs.len(), "fit": fit })
+            };
+            if args.json {
+                json(&value)
+            } else {
+                let fit = &value["fit"];
+                for (what, key) in [("N_opt", "n_law"), ("D_opt", "d_law")] {
+                    if let (Some(a), Some(k)) = (fit[key]["exponent"].as_f64(), fit[key]["coef"].as_f64()) {
+                        println!("{what} = {} · C^{}", format_sci(k, 4), format_sig(a, 4));
+                    }
+                }
+                for w in fit["warnings"].as_array().into_iter().flatten() {
+                    println!("warning: {}", w.as_str().unwrap_or_default());
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn print_report(r: &FitReport) {
+    println!("{}  ({} runs, objective {})", r.label, r.points, format_sig(r.objective, 10));
+    for (name, value) in &r.params {
+        let ci = r.ci.as_ref().and_then(|c| c.get(name));
+        match ci {
+            Some(iv) => println!("  {name:8} {:>12}   95% CI {} – {}", format_sig(*value, 5), format_sig(iv.lo, 4), format_sig(iv.hi, 4)),
+            None => println!("  {name:8} {:>12}", format_sig(*value, 5)),
+        }
+    }
+    if let Some(b) = &r.budget {
+        println!("at {} FLOP: N* {}, D* {}, L* {}", format_sci(b.compute, 3), format_count(b.n, 3), format_count(b.d, 3), format_sig(b.loss, 4));
+    }
+    if let Some(h) = &r.holdout {
+        println!("held out {} largest-compute runs: RMSE of log-loss {}, mean |error| {}%", h.k, format_sig(h.rmse_log, 3), format_sig(100.0 * h.mean_abs_rel_error, 3));
+    }
+    if r.comparison.len() > 1 {
+        println!("{:12} {:>4} {:>12} {:>10} {:>10} {:>10} {:>12}", "law", "k", "objective", "RMSE log", "AIC", "BIC", "held-out");
+        for c in &r.comparison {
+            let held = c.holdout_rmse_log.map_or("–".into(), |v| format_sig(v, 3));
+            println!("{:12} {:>4} {:>12} {:>10} {:>10} {:>10} {:>12}", c.law, c.k, format_sig(c.objective, 5), format_sig(c.rmse_log, 3), format_sig(c.aic, 5), format_sig(c.bic, 5), held);
+        }
+    }
+    for w in &r.warnings {
+        println!("warning: {w}");
+    }
+}
+
+/// Options of `scalecalc bench-fit`.
+#[derive(Args)]
+pub struct BenchArgs {
+    /// The runs (the Epoch file by default in `./build.sh bench`).
+    file: std::path::PathBuf,
+    /// Drop the K highest-loss runs.
+    #[arg(long, default_value_t = 5)]
+    drop_top: usize,
+    /// Which L-BFGS: own (the default solver), argmin, or both.
+    #[arg(long, default_value = "both")]
+    optimizer: String,
+    /// Bootstrap resamples to time after the fit.
+    #[arg(long, default_value_t = 1000)]
+    bootstrap: usize,
+}
+
+/// Runs `scalecalc bench-fit`: the 4 500-start fit single-threaded, then the bootstrap; JSON lines.
+pub fn bench(args: &BenchArgs) -> Result<(), String> {
+    let data = std::fs::read_to_string(&args.file).map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
+    let req = FitRequest { data, drop_top: args.drop_top, holdout: Some(0), bootstrap: args.bootstrap, ..FitRequest::default() };
+    let prep = prepare(&req).map_err(|e| e.to_string())?;
+    let points = prep.points();
+    let optimizers: Vec<(&str, Optimizer)> = match args.optimizer.as_str() {
+        "own" => vec![("own", Optimizer::Own)],
+        "argmin" => vec![("argmin", Optimizer::Argmin)],
+        "both" => vec![("own", Optimizer::Own), ("argmin", Optimizer::Argmin)],
+        other => return Err(format!("--optimizer: unknown \"{other}\" (own, argmin or both)")),
+    };
+    let mut best_theta = None;
+    for (name, optimizer) in optimizers {
+        let t = Instant::now();
+        let fit = Multistart::new(prep.form, &points, req.delta, prep.grid.clone()).with_optimizer(optimizer).finish();
+        let wall = t.elapsed().as_secs_f64();
+        let Some(fit) = fit else { return Err("no finite fit".into()) };
+        println!(
+            "{}",
+            serde_json::json!({ "what": "fit", "optimizer": name, "starts": fit.starts, "points": points.len(),
+                "wall_s": wall, "objective": fit.best.value, "evaluations": fit.evaluations,
+                "params": named(prep.form, &fit.best.theta) })
+        );
+        best_theta.get_or_insert(fit.best.theta);
+    }
+    if let (Some(theta), true) = (best_theta, args.bootstrap > 0) {
+        let t = Instant::now();
+        let samples = bootstrap::run_resamples(prep.form, &points, req.delta, &theta, req.seed, 0, args.bootstrap);
+        let wall = t.elapsed().as_secs_f64();
+        let failed = samples.iter().filter(|s| s.is_none()).count();
+        println!("{}", serde_json::json!({ "what": "bootstrap", "resamples": args.bootstrap, "failed": failed, "wall_s": wall }));
+    }
+    Ok(())
+}
