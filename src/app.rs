@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::allocate;
+use crate::choice::LawChoice;
 use crate::convert;
+use crate::fit::fitted::FitSpec;
 use crate::hardware::{check_gpu_count, check_mfu, check_price, find_gpu, gpu_keys, Cluster, DEFAULT_MFU};
 use crate::laws::LossLaw;
 use crate::presets::Preset;
@@ -49,6 +51,38 @@ pub struct Inputs {
     pub model_size: String,
     /// The converter's input quantity.
     pub convert: String,
+    /// The fitted law in use when `law` is "fit" (see [`crate::fit::fitted::FitSpec`]).
+    pub fit: String,
+    /// The Fit panel's pasted or dropped runs.
+    pub fit_data: String,
+    /// The law to fit: chinchilla, kaplan, power-c+e, …
+    pub fit_law: String,
+    /// Column chosen for N (empty: guessed).
+    pub fit_n: String,
+    /// Column chosen for D.
+    pub fit_d: String,
+    /// Column chosen for C.
+    pub fit_c: String,
+    /// Column chosen for the loss.
+    pub fit_loss: String,
+    /// Column chosen for the run id.
+    pub fit_run: String,
+    /// "1" to fit the good rows when some are bad.
+    pub fit_skip: String,
+    /// Drop the k highest-loss runs.
+    pub fit_drop: String,
+    /// Huber δ.
+    pub fit_delta: String,
+    /// Starting grid (empty: the default).
+    pub fit_grid: String,
+    /// Bootstrap resamples.
+    pub fit_boot: String,
+    /// Bootstrap seed.
+    pub fit_seed: String,
+    /// Held-out runs (empty: about a tenth).
+    pub fit_hold: String,
+    /// IsoFLOP grouping tolerance in log₁₀ C.
+    pub fit_tol: String,
 }
 
 impl Default for Inputs {
@@ -69,14 +103,30 @@ impl Default for Inputs {
             target_loss: String::new(),
             model_size: String::new(),
             convert: "1 PF-day".into(),
+            fit: String::new(),
+            fit_data: String::new(),
+            fit_law: "chinchilla".into(),
+            fit_n: String::new(),
+            fit_d: String::new(),
+            fit_c: String::new(),
+            fit_loss: String::new(),
+            fit_run: String::new(),
+            fit_skip: String::new(),
+            fit_drop: "0".into(),
+            fit_delta: "1e-3".into(),
+            fit_grid: String::new(),
+            fit_boot: "1000".into(),
+            fit_seed: "42".into(),
+            fit_hold: String::new(),
+            fit_tol: "0.05".into(),
         }
     }
 }
 
 /// Field names, in the order the URL and the UI use them.
-pub const FIELDS: [&str; 15] = [
+pub const FIELDS: [&str; 31] = [
     "mode", "compute", "law", "gpu", "gpus", "days", "mfu", "price", "solve", "given_c", "given_n",
-    "given_d", "target_loss", "model_size", "convert",
+    "given_d", "target_loss", "model_size", "convert", "fit", "fit_data", "fit_law", "fit_n", "fit_d", "fit_c", "fit_loss", "fit_run", "fit_skip", "fit_drop", "fit_delta", "fit_grid", "fit_boot", "fit_seed", "fit_hold", "fit_tol",
 ];
 
 impl Inputs {
@@ -98,6 +148,22 @@ impl Inputs {
             "target_loss" => &self.target_loss,
             "model_size" => &self.model_size,
             "convert" => &self.convert,
+            "fit" => &self.fit,
+            "fit_data" => &self.fit_data,
+            "fit_law" => &self.fit_law,
+            "fit_n" => &self.fit_n,
+            "fit_d" => &self.fit_d,
+            "fit_c" => &self.fit_c,
+            "fit_loss" => &self.fit_loss,
+            "fit_run" => &self.fit_run,
+            "fit_skip" => &self.fit_skip,
+            "fit_drop" => &self.fit_drop,
+            "fit_delta" => &self.fit_delta,
+            "fit_grid" => &self.fit_grid,
+            "fit_boot" => &self.fit_boot,
+            "fit_seed" => &self.fit_seed,
+            "fit_hold" => &self.fit_hold,
+            "fit_tol" => &self.fit_tol,
             _ => return None,
         })
     }
@@ -120,6 +186,22 @@ impl Inputs {
             "target_loss" => &mut self.target_loss,
             "model_size" => &mut self.model_size,
             "convert" => &mut self.convert,
+            "fit" => &mut self.fit,
+            "fit_data" => &mut self.fit_data,
+            "fit_law" => &mut self.fit_law,
+            "fit_n" => &mut self.fit_n,
+            "fit_d" => &mut self.fit_d,
+            "fit_c" => &mut self.fit_c,
+            "fit_loss" => &mut self.fit_loss,
+            "fit_run" => &mut self.fit_run,
+            "fit_skip" => &mut self.fit_skip,
+            "fit_drop" => &mut self.fit_drop,
+            "fit_delta" => &mut self.fit_delta,
+            "fit_grid" => &mut self.fit_grid,
+            "fit_boot" => &mut self.fit_boot,
+            "fit_seed" => &mut self.fit_seed,
+            "fit_hold" => &mut self.fit_hold,
+            "fit_tol" => &mut self.fit_tol,
             _ => return None,
         })
     }
@@ -140,10 +222,10 @@ pub struct View {
 }
 
 impl View {
-    fn out(&mut self, key: &str, text: String) {
+    pub(crate) fn out(&mut self, key: &str, text: String) {
         self.outputs.insert(key.to_string(), text);
     }
-    fn err(&mut self, field: &str, message: impl Into<String>) {
+    pub(crate) fn err(&mut self, field: &str, message: impl Into<String>) {
         self.errors.entry(field.to_string()).or_insert_with(|| message.into());
     }
     fn unanswered(&mut self, field: &str, message: impl Into<String>) {
@@ -155,7 +237,7 @@ impl View {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ChartState {
     /// The selected law.
-    pub preset: Preset,
+    pub law: LawChoice,
     /// The budget, when valid.
     pub compute: Option<f64>,
     /// The alternative model size, when valid.
@@ -163,7 +245,7 @@ pub struct ChartState {
 }
 
 /// Reads a plain number (no unit) that must lie in [lo, hi].
-fn number(text: &str, what: &str, lo: f64, hi: f64) -> Result<f64, String> {
+pub(crate) fn number(text: &str, what: &str, lo: f64, hi: f64) -> Result<f64, String> {
     let v = parse_number(text).map_err(|e| format!("{what} {e}"))?;
     if v <= 0.0 && lo > 0.0 {
         return Err(format!("{what} must be greater than 0 (got {})", format_sig(v, 6)));
@@ -191,10 +273,19 @@ fn compute_field(text: &str, cluster: Option<&Cluster>, what: &str) -> Result<f6
     allocate::check_budget(flop).map_err(|e| format!("{what}: {e}"))
 }
 
-fn read_law(inputs: &Inputs, view: &mut View) -> Preset {
-    Preset::from_key(&inputs.law).unwrap_or_else(|| {
+fn read_law(inputs: &Inputs, view: &mut View) -> LawChoice {
+    if inputs.law.trim().eq_ignore_ascii_case("fit") {
+        return match FitSpec::parse(&inputs.fit) {
+            Ok(spec) => LawChoice::Fit(spec),
+            Err(e) => {
+                view.err("law", format!("{e}; using Epoch 2024"));
+                LawChoice::Preset(Preset::Epoch)
+            }
+        };
+    }
+    Preset::from_key(&inputs.law).map(LawChoice::Preset).unwrap_or_else(|| {
         view.err("law", format!("unknown law \"{}\"", truncate(&inputs.law)));
-        Preset::Epoch
+        LawChoice::Preset(Preset::Epoch)
     })
 }
 
@@ -213,8 +304,8 @@ fn read_budget(inputs: &Inputs, cluster: Option<&Cluster>, view: &mut View) -> O
 /// Validates everything, answers every question the inputs ask, and formats the answers.
 pub fn evaluate(inputs: &Inputs) -> View {
     let mut view = View::default();
-    let preset = read_law(inputs, &mut view);
-    let law = preset.law();
+    let choice = read_law(inputs, &mut view);
+    let law = choice.law();
     if !matches!(inputs.mode.as_str(), "compute" | "hardware") {
         view.err("mode", format!("unknown budget mode \"{}\" (compute or hardware)", truncate(&inputs.mode)));
     }
@@ -224,7 +315,7 @@ pub fn evaluate(inputs: &Inputs) -> View {
         optional(&inputs.model_size, &mut view, "model_size", |t| number(t, "model size", 1.0, 1e16));
     if let Some(c) = compute {
         budget_outputs(&mut view, law, c, cluster.as_ref());
-        view.notes.extend(extrapolation_note(preset, c));
+        view.notes.extend(extrapolation_note(&choice, c));
         if let Some(n) = model_size {
             match allocate::resize_model(law, c, n) {
                 Ok(r) => {
@@ -269,25 +360,23 @@ pub fn evaluate(inputs: &Inputs) -> View {
     solve_triple(inputs, law, cluster.as_ref(), &mut view);
     converter_outputs(inputs, cluster.as_ref(), &mut view);
 
-    view.out("law_label", preset.label().to_string());
-    view.out("law_formula", preset.formula());
-    view.out("law_citation", preset.citation().to_string());
-    view.out("law_caveat", preset.caveat().unwrap_or("").to_string());
-    view.out(
-        "n_convention",
-        format!("N counts {}", preset.convention().label()),
-    );
+    view.out("law_label", choice.label());
+    view.out("law_formula", choice.formula());
+    view.out("law_citation", choice.citation());
+    view.out("law_caveat", choice.caveat().unwrap_or_default());
+    view.out("n_convention", format!("N counts {}", choice.convention_label()));
+    crate::fitpanel::check_fields(inputs, &mut view);
     view
 }
 
 /// The numbers the charts need; invalid fields become `None` so charts still draw.
 pub fn chart_state(inputs: &Inputs) -> ChartState {
     let mut scratch = View::default();
-    let preset = read_law(inputs, &mut scratch);
+    let law = read_law(inputs, &mut scratch);
     let cluster = read_cluster(inputs, &mut scratch);
     let compute = read_budget(inputs, cluster.as_ref(), &mut scratch);
     let model_size = number(&inputs.model_size, "model size", 1.0, 1e16).ok();
-    ChartState { preset, compute, model_size }
+    ChartState { law, compute, model_size }
 }
 
 fn read_cluster(inputs: &Inputs, view: &mut View) -> Option<Cluster> {
@@ -315,8 +404,8 @@ fn read_cluster(inputs: &Inputs, view: &mut View) -> Option<Cluster> {
 }
 
 /// A note when the budget is more than 10× outside the runs the law was fitted on.
-fn extrapolation_note(preset: Preset, compute: f64) -> Option<String> {
-    let (lo, hi, runs) = preset.fitted_range();
+fn extrapolation_note(choice: &LawChoice, compute: f64) -> Option<String> {
+    let (lo, hi, runs) = choice.fitted_range()?;
     let (factor, side, edge) = if compute > 10.0 * hi {
         (compute / hi, "above the largest", hi)
     } else if compute < lo / 10.0 {

@@ -22,8 +22,10 @@
 
 pub mod allocate;
 pub mod app;
+pub mod choice;
 pub mod convert;
 pub mod fit;
+pub mod fitpanel;
 pub mod hardware;
 pub mod laws;
 pub mod plot;

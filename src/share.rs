@@ -27,6 +27,22 @@ fn url_key(field: &str) -> &'static str {
         "target_loss" => "loss",
         "model_size" => "size",
         "convert" => "conv",
+        "fit" => "fit",
+        "fit_data" => "fdata",
+        "fit_law" => "flaw",
+        "fit_n" => "fcn",
+        "fit_d" => "fcd",
+        "fit_c" => "fcc",
+        "fit_loss" => "fcl",
+        "fit_run" => "fcr",
+        "fit_skip" => "fskip",
+        "fit_drop" => "fdrop",
+        "fit_delta" => "fdelta",
+        "fit_grid" => "fgrid",
+        "fit_boot" => "fboot",
+        "fit_seed" => "fseed",
+        "fit_hold" => "fhold",
+        "fit_tol" => "ftol",
         _ => "",
     }
 }
@@ -43,7 +59,14 @@ pub fn to_fragment(inputs: &Inputs) -> String {
     for field in FIELDS {
         let (value, default) = (inputs.get(field), defaults.get(field));
         if let (Some(value), Some(default)) = (value, default) {
-            if value != default && value.chars().count() <= crate::units::MAX_INPUT_CHARS {
+            if value == default {
+                continue;
+            }
+            if field == "fit_data" {
+                if let Some(packed) = pack_data(value) {
+                    parts.push(format!("{}={packed}", url_key(field)));
+                }
+            } else if value.chars().count() <= crate::units::MAX_INPUT_CHARS {
                 parts.push(format!("{}={}", url_key(field), encode(value)));
             }
         }
@@ -95,7 +118,8 @@ pub fn from_fragment(fragment: &str) -> (Inputs, Vec<String>) {
             continue;
         }
         seen.push(field);
-        match decode(raw) {
+        let value = if field == "fit_data" { unpack_data(raw) } else { decode(raw) };
+        match value {
             Ok(value) => {
                 if let Some(slot) = inputs.get_mut(field) {
                     *slot = value;
@@ -139,6 +163,32 @@ pub fn from_fragment(fragment: &str) -> (Inputs, Vec<String>) {
         }
     }
     (inputs, messages)
+}
+
+/// Longest packed run table a link carries; larger tables stay out of links (the fitted law
+/// still goes in).
+pub const MAX_PACKED_DATA_CHARS: usize = 6_000;
+
+/// A run table as `z` + base64url(deflate(text)), or `None` when that is too long for a link.
+fn pack_data(text: &str) -> Option<String> {
+    use base64::Engine;
+    let deflated = miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 9);
+    let packed = format!("z{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(deflated));
+    (packed.len() <= MAX_PACKED_DATA_CHARS).then_some(packed)
+}
+
+/// Reads a packed run table (never inflating past the table size limit).
+fn unpack_data(raw: &str) -> Result<String, String> {
+    use base64::Engine;
+    let Some(body) = raw.strip_prefix('z') else {
+        return decode(raw);
+    };
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(body)
+        .map_err(|_| "holds run data that is not valid base64url".to_string())?;
+    let text = miniz_oxide::inflate::decompress_to_vec_with_limit(&bytes, crate::runs::MAX_TABLE_BYTES)
+        .map_err(|_| "holds run data that does not decompress".to_string())?;
+    String::from_utf8(text).map_err(|_| "holds run data that is not UTF-8 text".to_string())
 }
 
 /// Writes names the page's selectors know: "H100" → "h100", "Kaplan" → "kaplan".
@@ -197,6 +247,49 @@ fn decode(text: &str) -> Result<String, String> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_fit_and_its_small_data_travel_in_the_link() {
+        let data = "N,D,loss\n1e8,2e9,3.1\n2e8,4e9,2.9\n4e8,8e9,2.7\n".repeat(20);
+        let inputs = Inputs {
+            law: "fit".into(),
+            fit: "chinchilla;E=1.817218;A=477.8254;B=2143.425;alpha=0.3473104;beta=0.3671726;runs=240;c=1.2e18..1.3e22".into(),
+            fit_data: data.clone(),
+            fit_drop: "5".into(),
+            fit_boot: "200".into(),
+            ..Inputs::default()
+        };
+        let link = to_fragment(&inputs);
+        assert!(link.contains("&fdata=z") && link.len() < 1000, "{link}");
+        let (back, messages) = from_fragment(&link);
+        assert!(messages.is_empty(), "{messages:?}");
+        assert_eq!(back, inputs);
+    }
+
+    #[test]
+    fn large_data_stays_out_of_the_link_but_the_fit_goes_in() {
+        let data: String = (0..3000).map(|i| format!("{},{},{}\n", 1e8 + i as f64 * 7919.0, 2e9 + i as f64 * 104729.0, 3.0 - i as f64 * 1e-4)).collect();
+        let inputs = Inputs { law: "fit".into(), fit: "kaplan;N_c=6.4e13;D_c=1.8e13;alpha_N=0.076;alpha_D=0.103;runs=9;c=1e18..1e20".into(), fit_data: data, ..Inputs::default() };
+        let link = to_fragment(&inputs);
+        assert!(!link.contains("fdata") && link.contains("law=fit&fit=kaplan"), "{link}");
+    }
+
+    #[test]
+    fn broken_fit_links_fall_back_with_messages() {
+        for (link, want) in [
+            ("#v=1&law=fit&fit=gpt;E=1", "unknown form"),
+            ("#v=1&law=fit", "fitted law"),
+            ("#v=1&fdata=z!!!", "not valid base64url"),
+            ("#v=1&fdata=zAAAA", "does not decompress"),
+            ("#v=1&fdelta=abc", "Huber δ"),
+            ("#v=1&fboot=-3", "resamples"),
+            ("#v=1&flaw=gpt", "unknown law"),
+        ] {
+            let (inputs, messages) = from_fragment(link);
+            assert!(messages.iter().any(|m| m.contains(want)), "{link}: {messages:?}");
+            assert_eq!(inputs.law, "epoch", "{link}");
+        }
+    }
 
     #[test]
     fn defaults_make_a_short_link() {

@@ -14,3 +14,4 @@ pub mod report;
 pub mod request;
 pub mod tasks;
 pub mod warnings;
+pub mod fitted;

@@ -7,6 +7,7 @@ use super::frame::{builder, decade_labels, draw_mesh, is_narrow, Axis};
 use super::legend::{draw_legend, Corner, Mark};
 use super::{decades, log_space, ChartError, ChartState, ChartStyle};
 use crate::allocate::{optimum, Allocation};
+use crate::choice::LawChoice;
 use crate::presets::Preset;
 use crate::units::{format_count, format_sci};
 
@@ -30,9 +31,16 @@ where
         c_hi = c_hi.max(c * 10.0);
     }
     let (c_lo, c_hi) = decades(c_lo, c_hi);
-    let frontiers: Vec<(Preset, Vec<Allocation>)> = Preset::ALL
+    let mut choices: Vec<LawChoice> = Preset::ALL.into_iter().map(LawChoice::Preset).collect();
+    if let LawChoice::Fit(_) = state.law {
+        choices.insert(0, state.law);
+    }
+    let frontiers: Vec<(LawChoice, Vec<Allocation>)> = choices
         .into_iter()
-        .map(|p| (p, log_space(c_lo, c_hi, 80).filter_map(|c| optimum(p.law(), c).ok()).collect()))
+        .map(|p| {
+            let line = log_space(c_lo, c_hi, 80).filter_map(|c| optimum(p.law(), c).ok()).collect();
+            (p, line)
+        })
         .collect();
     let ys = frontiers.iter().flat_map(|(_, line)| line.iter().flat_map(|a| [a.n, a.d]));
     let (y_min, y_max) = ys.fold((f64::MAX, f64::MIN), |(lo, hi), y| (lo.min(y), hi.max(y)));
@@ -51,8 +59,8 @@ where
 
     let mut legend = Vec::new();
     for (preset, line) in &frontiers {
-        let selected = *preset == state.preset;
-        let color = style.preset_color(*preset);
+        let selected = *preset == state.law;
+        let color = style.law_color(preset);
         let width = style.px(if selected { 2.75 } else { 1.25 }) as u32;
         let line_style = color.stroke_width(width.max(1));
         chart.draw_series(LineSeries::new(line.iter().map(|a| (a.compute, a.n)), line_style))?;
@@ -73,7 +81,7 @@ where
             style.px(4.0),
             accent.stroke_width(style.px(1.25) as u32),
         ))?;
-        if let Ok(a) = optimum(state.preset.law(), c) {
+        if let Ok(a) = optimum(state.law.law(), c) {
             let r = style.px(4.5);
             chart.draw_series([a.n, a.d].map(|y| Circle::new((c, y), r, accent.filled())))?;
             let anchor = plotters::style::text_anchor::Pos::new(

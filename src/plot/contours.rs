@@ -29,7 +29,7 @@ where
     DB::ErrorType: 'static,
 {
     area.fill(&style.background())?;
-    let law = state.preset.law();
+    let law = state.law.law();
     let compute = state.compute.unwrap_or(FALLBACK_COMPUTE);
     let best = optimum(law, compute).map_err(|e| ChartError(e.to_string()))?;
     let (x_lo, x_hi) = decades(best.n / 300.0, best.n * 300.0);
@@ -85,7 +85,7 @@ where
         .filter(|(n, d)| (x_lo..=x_hi).contains(n) && (y_lo..=y_hi).contains(d))
         .collect();
     let accent = style.accent();
-    let frontier_color = style.preset_color(state.preset);
+    let frontier_color = style.law_color(&state.law);
     chart.draw_series(LineSeries::new(frontier, frontier_color.stroke_width(style.px(2.5) as u32)))?;
     let mut legend = vec![("Efficient frontier".to_string(), Mark::Line(frontier_color, 2.5))];
     if state.compute.is_some() {

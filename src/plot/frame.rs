@@ -6,7 +6,6 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{ChartError, ChartState, ChartStyle};
-use crate::laws::ParamConvention;
 
 /// Whether a canvas is phone-width (fewer labels, smaller caption).
 pub(crate) fn is_narrow<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, style: &ChartStyle) -> bool {
@@ -76,8 +75,9 @@ pub(crate) fn decade_labels(lo: f64, hi: f64, narrow: bool) -> usize {
 
 /// The N axis title, saying which parameters the law counts.
 pub(crate) fn n_axis_desc(state: &ChartState) -> String {
-    match state.preset.convention() {
-        ParamConvention::Total => "Parameters N (total)".into(),
-        ParamConvention::NonEmbedding => "Parameters N (non-embedding)".into(),
+    match state.law {
+        crate::choice::LawChoice::Fit(_) => "Parameters N (as in your runs)".into(),
+        _ if state.law.non_embedding() => "Parameters N (non-embedding)".into(),
+        _ => "Parameters N (total)".into(),
     }
 }

@@ -25,7 +25,7 @@ where
     let Some(compute) = state.compute else {
         return draw_message(area, style, "Enter a valid budget to see its iso-FLOP profile.");
     };
-    let law = state.preset.law();
+    let law = state.law.law();
     let Ok(best) = optimum(law, compute) else {
         return draw_message(area, style, "No optimum for this budget.");
     };
@@ -55,7 +55,7 @@ where
         Axis { desc: "Predicted loss".into(), labels: 6, format: &y_format },
     )?;
 
-    let color = style.preset_color(state.preset);
+    let color = style.law_color(&state.law);
     let inside: Vec<(f64, f64)> = curve.iter().copied().filter(|(_, l)| *l <= y_hi * 1.2).collect();
     chart
         .plotting_area()

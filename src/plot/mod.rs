@@ -3,14 +3,20 @@
 
 mod allocation;
 mod contours;
+mod fit_frontier;
+mod fit_loss;
 mod frame;
 mod isoflop;
 mod legend;
+mod residuals;
 mod style;
 
 pub use allocation::draw_allocation;
 pub use contours::draw_contours;
+pub use fit_frontier::draw_fit_frontier;
+pub use fit_loss::draw_fit_loss;
 pub use isoflop::draw_isoflop;
+pub use residuals::draw_residuals;
 pub use style::{ChartStyle, Theme};
 
 use std::fmt;

@@ -67,6 +67,14 @@ impl ChartStyle {
         }
     }
 
+    /// The colour of a law's lines: its preset's, or the accent for the user's fit.
+    pub fn law_color(&self, law: &crate::choice::LawChoice) -> RGBColor {
+        match law.preset() {
+            Some(p) => self.preset_color(p),
+            None => self.accent(),
+        }
+    }
+
     /// The colour of a preset's lines (Okabe–Ito, readable by colour-blind viewers).
     pub fn preset_color(&self, preset: Preset) -> RGBColor {
         let light = matches!(self.theme, Theme::Light);

@@ -1,6 +1,7 @@
 //! The wasm_bindgen boundary: decode from JS, call the pure core, encode for JS. No math here.
 
 mod canvas;
+mod fit;
 
 use plotters::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -44,7 +45,10 @@ pub fn default_inputs() -> Result<JsValue, JsError> {
 /// Everything the page shows for these inputs: `{outputs, errors, notes}`.
 #[wasm_bindgen]
 pub fn evaluate(inputs: JsValue) -> Result<JsValue, JsError> {
-    to_js(&app::evaluate(&from_js(inputs)?))
+    let inputs: Inputs = from_js(inputs)?;
+    let mut view = app::evaluate(&inputs);
+    fit::add_budget_intervals(&inputs, &mut view);
+    to_js(&view)
 }
 
 /// The share fragment (without `#`) for these inputs.
@@ -110,4 +114,3 @@ pub fn draw_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, dark: 
     drawn.map_err(|e| JsError::new(&e.to_string()))?;
     area.present().map_err(|e| JsError::new(&e.to_string()))
 }
-mod benchtmp;

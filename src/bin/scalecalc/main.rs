@@ -259,7 +259,7 @@ fn chart(kind: ChartKind, compute: &str, law: &str, output: &std::path::Path) ->
     use plotters::prelude::*;
     let preset = law_arg(law)?;
     let c = to_flop(compute, "--compute", &HardwareArgs { gpu: None, gpus: None, mfu: None, price: None })?;
-    let state = ChartState { preset, compute: Some(c), model_size: None };
+    let state = ChartState { law: scalecalc::choice::LawChoice::Preset(preset), compute: Some(c), model_size: None };
     let style = ChartStyle::new(Theme::Light, 1.0);
     let mut svg = String::new();
     {

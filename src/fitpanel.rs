@@ -1,0 +1,228 @@
+//! The Fit panel's page logic: its fields as typed → a [`FitRequest`] (each bad option named
+//! under its field), intervals at the Budget panel's compute from a fit's resamples, and a
+//! finished report → the text and tables the panel shows.
+
+use std::collections::BTreeMap;
+
+use crate::app::{number, Inputs, View};
+use crate::fit::bootstrap::{budget_intervals, Interval};
+use crate::fit::fitted::FitSpec;
+use crate::fit::forms::Form;
+use crate::fit::grid::Grid;
+use crate::fit::report::FitReport;
+use crate::fit::request::{form_from_key, ColumnNames, FitRequest, MAX_BOOTSTRAP};
+use crate::units::{format_count, format_sci, format_sig, parse_number};
+
+fn count(text: &str, what: &str, max: usize) -> Result<usize, String> {
+    let v = parse_number(text).map_err(|e| format!("{what} {e}"))?;
+    if v < 0.0 || v.fract() != 0.0 || v > max as f64 {
+        return Err(format!("{what} must be a whole number from 0 to {max} (got {})", format_sig(v, 6)));
+    }
+    Ok(v as usize)
+}
+
+/// Reads the Fit panel's options into a request; every bad field gets its own message.
+///
+/// # Errors
+/// Field name → message, for each option that cannot be read.
+pub fn fit_request(inputs: &Inputs, budget: Option<f64>) -> Result<FitRequest, BTreeMap<String, String>> {
+    let mut errors = BTreeMap::new();
+    let mut take = |field: &str, r: Result<f64, String>| r.map_err(|e| errors.insert(field.to_string(), e)).ok();
+    let delta = take("fit_delta", number(&inputs.fit_delta, "Huber δ", 1e-12, 1.0));
+    let tol = take("fit_tol", number(&inputs.fit_tol, "tolerance", 0.0, 1.0).or_else(|e| if inputs.fit_tol.trim() == "0" { Ok(0.0) } else { Err(e) }));
+    let mut take_count = |field: &str, text: &str, what: &str, max: usize| {
+        count(text, what, max).map_err(|e| errors.insert(field.to_string(), e)).ok()
+    };
+    let drop_top = take_count("fit_drop", &inputs.fit_drop, "drop", 100_000);
+    let boot = take_count("fit_boot", &inputs.fit_boot, "resamples", MAX_BOOTSTRAP);
+    let seed = take_count("fit_seed", &inputs.fit_seed, "seed", u32::MAX as usize);
+    let hold = if inputs.fit_hold.trim().is_empty() {
+        Some(None)
+    } else {
+        take_count("fit_hold", &inputs.fit_hold, "held-out runs", 100_000).map(Some)
+    };
+    let form = form_from_key(&inputs.fit_law);
+    if form.is_none() {
+        errors.insert("fit_law".into(), format!("unknown law \"{}\"", crate::app::truncate(&inputs.fit_law)));
+    }
+    if let Some(f) = form {
+        if let Err(e) = Grid::parse(&inputs.fit_grid, f) {
+            errors.insert("fit_grid".into(), e.to_string());
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(FitRequest {
+        data: inputs.fit_data.clone(),
+        columns: ColumnNames {
+            n: inputs.fit_n.clone(),
+            d: inputs.fit_d.clone(),
+            c: inputs.fit_c.clone(),
+            loss: inputs.fit_loss.clone(),
+            run: inputs.fit_run.clone(),
+        },
+        skip_bad_rows: inputs.fit_skip == "1",
+        law: inputs.fit_law.clone(),
+        compare: true,
+        delta: delta.unwrap_or(1e-3),
+        grid: inputs.fit_grid.clone(),
+        drop_top: drop_top.unwrap_or(0),
+        bootstrap: boot.unwrap_or(0),
+        seed: seed.unwrap_or(42) as u64,
+        holdout: hold.flatten(),
+        iso_tolerance: tol.unwrap_or(0.05),
+        budget,
+    })
+}
+
+/// Adds the Fit panel's option errors to the page view (the data itself is read when fitting).
+pub fn check_fields(inputs: &Inputs, view: &mut View) {
+    if let Err(errors) = fit_request(inputs, None) {
+        for (field, message) in errors {
+            view.err(&field, message);
+        }
+    }
+}
+
+fn interval_text(iv: Option<Interval>, fmt: impl Fn(f64) -> String) -> String {
+    iv.map_or(String::new(), |iv| format!("{} – {}", fmt(iv.lo), fmt(iv.hi)))
+}
+
+/// Adds 95 % intervals on N*, D*, L* at `compute` to the Budget panel, from a fit's resamples.
+pub fn budget_interval_outputs(view: &mut View, form: Form, samples: &[Vec<f64>], compute: f64) {
+    if samples.is_empty() {
+        return;
+    }
+    let iv = budget_intervals(form, samples, compute);
+    view.out("n_star_ci", interval_text(iv.n, |v| format_count(v, 3)));
+    view.out("d_star_ci", interval_text(iv.d, |v| format_count(v, 3)));
+    view.out("loss_star_ci", interval_text(iv.loss, |v| format_sig(v, 4)));
+}
+
+/// What the Fit panel shows for a finished fit, already formatted.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct FitView {
+    /// One line: law, runs, objective.
+    pub title: String,
+    /// Rows of (parameter, estimate, 95 % interval).
+    pub params: Vec<[String; 3]>,
+    /// Rows of (quantity, value, 95 % interval) at the Budget panel's compute.
+    pub budget: Vec<[String; 3]>,
+    /// Heading for the budget rows.
+    pub budget_title: String,
+    /// The held-out validation in one sentence.
+    pub holdout: String,
+    /// The comparison table's header and rows.
+    pub comparison: Vec<Vec<String>>,
+    /// Approach 2 and Approach 1 in a few lines.
+    pub approaches: Vec<String>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+    /// Facts about the data and the search.
+    pub notes: Vec<String>,
+    /// The fitted law's text for "Use this fit", when the law is usable in the Budget panel.
+    pub fit_spec: Option<String>,
+}
+
+fn value_text(name: &str, v: f64) -> String {
+    match name {
+        "N_c" | "D_c" => format_sci(v, 4),
+        _ => format_sig(v, 5),
+    }
+}
+
+/// Formats a report for the panel.
+pub fn report_view(r: &FitReport) -> FitView {
+    let mut v = FitView {
+        title: format!("{} — {} runs, objective {}", r.label, r.points, format_sig(r.objective, 10)),
+        ..FitView::default()
+    };
+    for (name, value) in &r.params {
+        let ci = r.ci.as_ref().and_then(|c| c.get(name)).copied();
+        v.params.push([name.clone(), value_text(name, *value), interval_text(ci, |x| value_text(name, x))]);
+    }
+    if let Some(b) = &r.budget {
+        v.budget_title = format!("At the Budget panel's {} FLOP", format_sci(b.compute, 3));
+        let iv = b.intervals.as_ref();
+        v.budget.push(["N*".into(), format_count(b.n, 3), interval_text(iv.and_then(|i| i.n), |x| format_count(x, 3))]);
+        v.budget.push(["D*".into(), format_count(b.d, 3), interval_text(iv.and_then(|i| i.d), |x| format_count(x, 3))]);
+        v.budget.push(["L*".into(), format_sig(b.loss, 4), interval_text(iv.and_then(|i| i.loss), |x| format_sig(x, 4))]);
+    }
+    if let Some(h) = &r.holdout {
+        v.holdout = format!(
+            "Held out the {} largest-compute runs and fitted the rest: the fit predicts them with RMSE {} in log-loss (mean |error| {}%).",
+            h.k,
+            format_sig(h.rmse_log, 3),
+            format_sig(100.0 * h.mean_abs_rel_error, 3)
+        );
+    }
+    v.comparison.push(["law", "params", "objective", "RMSE log L", "AIC", "BIC", "held-out RMSE"].map(String::from).to_vec());
+    for c in &r.comparison {
+        v.comparison.push(vec![
+            c.label.clone(),
+            c.k.to_string(),
+            format_sig(c.objective, 5),
+            format_sig(c.rmse_log, 3),
+            format_sig(c.aic, 5),
+            format_sig(c.bic, 5),
+            c.holdout_rmse_log.map_or("–".into(), |x| format_sig(x, 3)),
+        ]);
+    }
+    match (&r.isoflop, &r.isoflop_error) {
+        (Some(iso), _) => {
+            let exp = |law: &Option<crate::fit::regression::PowerLaw>| law.as_ref().map_or("–".into(), |p| format_sig(p.exponent, 3));
+            v.approaches.push(format!(
+                "Approach 2 (IsoFLOP profiles): {} of {} budgets usable; N_opt ∝ C^{}, D_opt ∝ C^{}.",
+                iso.used_groups,
+                iso.groups.len(),
+                exp(&iso.n_law),
+                exp(&iso.d_law)
+            ));
+            v.approaches.extend(iso.warnings.iter().map(|w| format!("Approach 2: {w}")));
+        }
+        (None, Some(e)) => v.approaches.push(format!("Approach 2 (IsoFLOP profiles): {e}")),
+        _ => {}
+    }
+    match (&r.envelope, &r.envelope_error) {
+        (Some(env), _) => {
+            let exp = |law: &Option<crate::fit::regression::PowerLaw>| law.as_ref().map_or("–".into(), |p| format_sig(p.exponent, 3));
+            v.approaches.push(format!(
+                "Approach 1 (envelope of {} training curves): N_opt ∝ C^{}, D_opt ∝ C^{}.",
+                env.runs,
+                exp(&env.n_law),
+                exp(&env.d_law)
+            ));
+            v.approaches.extend(env.warnings.iter().map(|w| format!("Approach 1: {w}")));
+        }
+        (None, Some(e)) => v.approaches.push(format!("Approach 1: {e}")),
+        _ => {}
+    }
+    if let Some(law) = r.fitted_law {
+        if let Some((a, b)) = crate::laws::LossLaw::allocation_exponents(law.as_law()) {
+            v.approaches.insert(0, format!("Approach 3 (this fit): N* ∝ C^{}, D* ∝ C^{}.", format_sig(a, 3), format_sig(b, 3)));
+        }
+    }
+    v.warnings = r.warnings.clone();
+    let cols: Vec<String> = r.data.columns.iter().map(|(role, header)| format!("{role} = \"{header}\"")).collect();
+    v.notes.push(format!("Columns: {}{}.", cols.join(", "), if r.data.d_derived { "; D = C/(6N)" } else { "" }));
+    if !r.data.dropped_lines.is_empty() {
+        let lines: Vec<String> = r.data.dropped_lines.iter().map(|l| l.to_string()).collect();
+        v.notes.push(format!("Dropped the {} highest-loss runs (rows {}).", lines.len(), lines.join(", ")));
+    }
+    if r.data.skipped_rows > 0 {
+        v.notes.push(format!("Skipped {} bad rows.", r.data.skipped_rows));
+    }
+    v.notes.push(format!(
+        "{} grid starts ({} gave no finite objective), {} objective evaluations over all fits; {} distinct optima kept.",
+        r.starts,
+        r.failed_starts,
+        r.evaluations,
+        r.optima.len()
+    ));
+    if let Some(b) = &r.bootstrap {
+        v.notes.push(format!("Bootstrap: {} resamples over runs, seed {}, each warm-started at the optimum ({} failed).", b.resamples, b.seed, b.failed));
+    }
+    v.fit_spec = r.fitted_law.map(|law| FitSpec { law, runs: r.points, compute_range: r.data.compute_range }.to_text());
+    v
+}
