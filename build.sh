@@ -85,10 +85,38 @@ run_tests() {
   node --test --test-concurrency=1 tests/e2e/
 }
 
+# The speed benchmark (informational, never part of `test`): on the Epoch file with the 5 highest
+# losses dropped, the 4 500-start Chinchilla fit and a 1000-resample bootstrap natively (own and
+# argmin L-BFGS, one core), in scipy (the reference script, in target/bench-venv) and in the page's
+# Fit panel in headless Chromium; then a table with the ratios and the goals. Raw results in target/bench/.
+bench() {
+  local data=../shared/data/chinchilla_epoch/svg_extracted_data.csv out=target/bench
+  local cli="${CARGO_TARGET_DIR:-target}/release/scalecalc" py=target/bench-venv/bin/python
+  mkdir -p "$out"
+  rm -f "$out/native.jsonl" "$out/scipy.json" "$out/browser.json"
+  log "native: the 4 500-start fit on one core (own and argmin L-BFGS), then 1000 bootstrap resamples"
+  "$cli" bench-fit "$data" --drop-top 5 --optimizer both --bootstrap 1000 | tee "$out/native.jsonl"
+  if ! { [ -x "$py" ] && "$py" -c 'import numpy, scipy' 2>/dev/null; }; then
+    log "creating target/bench-venv with numpy and scipy"
+    python3 -m venv target/bench-venv && "$py" -m pip install --quiet numpy scipy ||
+      log "could not set up target/bench-venv: no scipy numbers"
+  fi
+  log "scipy: the reference fit (L-BFGS-B from the same grid; a minute or two)"
+  if "$py" ../shared/reference/scipy_chinchilla_fit.py "$data" --drop-top 5 --grid full | tee "$out/scipy.log"; then
+    tail -n 1 "$out/scipy.log" >"$out/scipy.json"
+  else
+    log "the scipy reference fit failed: no scipy numbers"
+  fi
+  log "browser: the page's Fit panel in headless Chromium (each fit twice, the faster kept)"
+  node tests/bench/bench.mjs "$data" >"$out/browser.json" || log "the browser bench did not finish: no browser numbers"
+  node tests/bench/bench.mjs --table "$out/native.jsonl" "$out/scipy.json" "$out/browser.json"
+}
+
 case "${1:-}" in
   "" )   setup_rust; setup_npm; build_wasm; serve ;;
   build) setup_rust; setup_npm; build_wasm; build_native ;;
   serve) serve ;;
   test)  setup_rust; setup_npm; setup_chromium; build_wasm; run_tests ;;
+  bench) setup_rust; setup_npm; setup_chromium; build_wasm; build_native; bench ;;
   *) echo "usage: ./build.sh [build|serve|test]" >&2; exit 2 ;;
 esac

@@ -132,6 +132,16 @@ fn value_text(name: &str, v: f64) -> String {
     }
 }
 
+/// At most a few notes of one approach, then how many more there are.
+fn capped(prefix: &str, notes: &[String]) -> Vec<String> {
+    const SHOWN: usize = 4;
+    let mut out: Vec<String> = notes.iter().take(SHOWN).map(|w| format!("{prefix}: {w}")).collect();
+    if notes.len() > SHOWN {
+        out.push(format!("{prefix}: … and {} more notes like these (a larger grouping tolerance merges nearby budgets).", notes.len() - SHOWN));
+    }
+    out
+}
+
 /// Formats a report for the panel.
 pub fn report_view(r: &FitReport) -> FitView {
     let mut v = FitView {
@@ -160,7 +170,7 @@ pub fn report_view(r: &FitReport) -> FitView {
     v.comparison.push(["law", "params", "objective", "RMSE log L", "AIC", "BIC", "held-out RMSE"].map(String::from).to_vec());
     for c in &r.comparison {
         v.comparison.push(vec![
-            c.label.clone(),
+            form_from_key(&c.law).map_or(c.law.clone(), Form::short_name),
             c.k.to_string(),
             format_sig(c.objective, 5),
             format_sig(c.rmse_log, 3),
@@ -179,7 +189,7 @@ pub fn report_view(r: &FitReport) -> FitView {
                 exp(&iso.n_law),
                 exp(&iso.d_law)
             ));
-            v.approaches.extend(iso.warnings.iter().map(|w| format!("Approach 2: {w}")));
+            v.approaches.extend(capped("Approach 2", &iso.warnings));
         }
         (None, Some(e)) => v.approaches.push(format!("Approach 2 (IsoFLOP profiles): {e}")),
         _ => {}
@@ -193,7 +203,7 @@ pub fn report_view(r: &FitReport) -> FitView {
                 exp(&env.n_law),
                 exp(&env.d_law)
             ));
-            v.approaches.extend(env.warnings.iter().map(|w| format!("Approach 1: {w}")));
+            v.approaches.extend(capped("Approach 1", &env.warnings));
         }
         (None, Some(e)) => v.approaches.push(format!("Approach 1: {e}")),
         _ => {}

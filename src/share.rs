@@ -172,6 +172,10 @@ pub const MAX_PACKED_DATA_CHARS: usize = 6_000;
 /// A run table as `z` + base64url(deflate(text)), or `None` when that is too long for a link.
 fn pack_data(text: &str) -> Option<String> {
     use base64::Engine;
+    // Beyond this even very repetitive text does not deflate into a link; skip the work.
+    if text.len() > 50 * MAX_PACKED_DATA_CHARS {
+        return None;
+    }
     let deflated = miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 9);
     let packed = format!("z{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(deflated));
     (packed.len() <= MAX_PACKED_DATA_CHARS).then_some(packed)

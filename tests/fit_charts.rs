@@ -241,3 +241,58 @@ fn nothing_to_draw_gives_a_reason() {
         assert!(has_prefix(&svg, "No compute-optimal model size"), "{:?}", texts(&svg));
     }
 }
+
+/// Training curves of six model sizes (Chinchilla-like losses, every curve to 40 tokens per
+/// parameter): the envelope (Approach 1) has points.
+fn curves() -> FitReport {
+    let mut data = String::from("run,params,tokens,loss\n");
+    for i in 0..6 {
+        let n = 2e7 * 2.5f64.powi(i);
+        for k in 0..24 {
+            let d = 1e8 * 1.5f64.powi(k);
+            if d > 40.0 * n {
+                break;
+            }
+            let loss = 1.82 + 482.0 / n.powf(0.35) + 2085.0 / d.powf(0.37);
+            data.push_str(&format!("m{i},{n},{d},{loss}\n"));
+        }
+    }
+    run_all(&FitRequest { data, bootstrap: 30, compare: false, budget: Some(1e22), ..Default::default() }, &mut |_| {}).unwrap()
+}
+
+#[test]
+fn training_curves_show_the_envelope() {
+    let report = curves();
+    assert!(report.envelope.is_some(), "{:?}", report.envelope_error);
+    for size in SIZES {
+        let svg = render("frontier", &report, Some(1e22), Theme::Light, size);
+        let name = format!("curves-frontier-{}x{}", size.0, size.1);
+        save(&name, &svg);
+        check_readable(&name, &svg, size);
+    }
+    let svg = render("frontier", &report, Some(1e22), Theme::Light, (800, 500));
+    assert!(has(&svg, "Envelope optima"), "{:?}", texts(&svg));
+    assert!(has_prefix(&svg, "Envelope fit: a = "), "{:?}", texts(&svg));
+}
+
+#[test]
+fn charts_scale_for_high_density_screens() {
+    let report = epoch();
+    for kind in CHARTS {
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, (1600, 1000)).into_drawing_area();
+            let style = ChartStyle::new(Theme::Light, 2.0);
+            match kind {
+                "loss" => draw_fit_loss(&area, report, Some(BUDGET), &style),
+                "frontier" => draw_fit_frontier(&area, report, Some(BUDGET), &style),
+                _ => draw_residuals(&area, report, &style),
+            }
+            .unwrap();
+            area.present().unwrap();
+        }
+        let name = format!("epoch-{kind}-1600x1000-scale2");
+        save(&name, &svg);
+        check_readable(&name, &svg, (1600, 1000));
+    }
+}

@@ -1,5 +1,6 @@
 // The page's thin layer: DOM events in, wasm calls, DOM updates out. No math here.
 import init, * as sc from './pkg/scalecalc.js';
+import { setupFit, refreshColumns, startFit } from './fit.js';
 
 const $ = (id) => document.getElementById(id);
 let inputs = null;
@@ -25,6 +26,7 @@ function fillFields(values) {
   for (const el of document.querySelectorAll('[data-field]')) {
     const value = values[el.dataset.field] ?? '';
     if (el.type === 'radio') el.checked = el.value === value;
+    else if (el.type === 'checkbox') el.checked = value === '1';
     else el.value = value;
   }
 }
@@ -33,6 +35,7 @@ function readFields() {
   const values = { ...inputs };
   for (const el of document.querySelectorAll('[data-field]')) {
     if (el.type === 'radio') { if (el.checked) values[el.dataset.field] = el.value; }
+    else if (el.type === 'checkbox') values[el.dataset.field] = el.checked ? '1' : '';
     else values[el.dataset.field] = el.value;
   }
   return values;
@@ -61,8 +64,13 @@ function render(view) {
   $('gpu-source').textContent = gpu ? gpu.dataset.detail : '';
 }
 
-function update() {
+function update(event) {
+  const before = inputs?.fit_data;
   inputs = readFields();
+  if (event?.target?.id === 'fit-data' || before !== inputs.fit_data) {
+    refreshColumns(inputs);
+    inputs = readFields();
+  }
   try {
     render(sc.evaluate(inputs));
   } catch (e) {
@@ -97,19 +105,32 @@ function drawCharts() {
     if (canvas.width !== width) canvas.width = width;
     if (canvas.height !== height) canvas.height = height;
     try {
-      sc.drawChart(canvas.dataset.chart, canvas, inputs, dark, ratio);
+      if (canvas.dataset.chart.startsWith('fit-')) sc.drawFitChart(canvas.dataset.chart, canvas, inputs, dark, ratio);
+      else sc.drawChart(canvas.dataset.chart, canvas, inputs, dark, ratio);
     } catch (e) {
       console.warn(`chart ${canvas.dataset.chart}: ${e.message ?? e}`);
     }
   }
 }
 
+function ensureFitOption() {
+  const law = $('law');
+  const existing = law.querySelector('option[value="fit"]');
+  if (inputs.fit && !existing) {
+    law.append(Object.assign(document.createElement('option'), { value: 'fit', textContent: 'Your fit' }));
+  }
+}
+
 function loadFromLocation() {
   const read = sc.fromFragment(location.hash);
   inputs = read.inputs;
+  ensureFitOption();
+  refreshColumns(inputs);
   fillFields(inputs);
   showMessages(read.messages);
   update();
+  // A link that carries runs reopens their fit (seeded, so the same numbers come back).
+  if (inputs.fit_data.trim() !== '') startFit();
 }
 
 async function copyLink() {
@@ -140,6 +161,17 @@ async function main() {
   populate($('law'), choices.laws);
   populate($('gpu'), choices.gpus);
   $('app').hidden = false;
+  setupFit(sc, {
+    inputs: () => inputs,
+    setData: (text) => { $('fit-data').value = text; update(); },
+    fitted: () => { update(); },
+    useFit: (spec) => {
+      inputs = { ...inputs, law: 'fit', fit: spec };
+      ensureFitOption();
+      fillFields(inputs);
+      update();
+    },
+  });
   loadFromLocation();
   $('loading').hidden = true;
   for (const el of document.querySelectorAll('[data-field]')) {

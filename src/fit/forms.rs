@@ -102,6 +102,17 @@ impl Form {
         }
     }
 
+    /// A short name for tables.
+    pub fn short_name(self) -> String {
+        match self {
+            Form::Chinchilla => "Chinchilla".into(),
+            Form::Kaplan => "Kaplan L(N, D)".into(),
+            Form::PowerLaw { variable, irreducible } => {
+                format!("Power law in {}{}", variable.key(), if irreducible { " + E" } else { "" })
+            }
+        }
+    }
+
     /// A formula for people.
     pub fn label(self) -> String {
         match self {

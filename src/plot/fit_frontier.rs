@@ -5,12 +5,12 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::fit_loss::{
-    band_color, draw_budget_line, draw_point_label, draw_wrapped_message, line_span, log_range, min_max, place_legend,
+    band_color, band_label, draw_budget_line, draw_point_label, draw_wrapped_message, line_span, log_range, min_max, place_legend,
     quantile_band, sample_laws, blend, tone, usable, Obstacles,
 };
 use super::frame::{builder, decade_labels, draw_mesh, is_narrow, Axis};
 use super::legend::Mark;
-use super::{log_space, ChartError, ChartStyle};
+use super::{log_space, ChartError, ChartStyle, Theme};
 use crate::allocate::optimum;
 use crate::fit::isoflop::GroupStatus;
 use crate::fit::regression::PowerLaw;
@@ -80,8 +80,12 @@ where
         _ => Vec::new(),
     };
 
-    let all_n = runs.iter().chain(&iso_points).chain(&env_points).chain(&iso_line).chain(&env_line).chain(&law_line);
-    let Some((n_min, n_max)) = min_max(all_n.map(|p| p.1)) else {
+    // A line may extrapolate beyond the runs, but a degenerate fit (N* → 1) must not squash
+    // them into a corner: lines widen the range by at most two decades.
+    let data_n = min_max(runs.iter().chain(&iso_points).chain(&env_points).map(|p| p.1));
+    let window = data_n.map_or((0.0, f64::INFINITY), |(lo, hi)| (lo / 100.0, hi * 100.0));
+    let line_n = iso_line.iter().chain(&env_line).chain(&law_line).map(|p| p.1).filter(|n| *n >= window.0 && *n <= window.1);
+    let Some((n_min, n_max)) = min_max(data_n.into_iter().flat_map(|(lo, hi)| [lo, hi]).chain(line_n)) else {
         return draw_wrapped_message(area, style, "No model sizes to draw.");
     };
     let (y_lo, y_hi) = log_range(n_min / 1.2, n_max * 1.2);
@@ -98,14 +102,16 @@ where
         Axis { desc: "Parameters N".into(), labels: decade_labels(y_lo, y_hi, false), format: &y_format },
     )?;
 
-    let clip = |line: &[(f64, f64)]| -> Vec<(f64, f64)> { line.iter().map(|&(c, n)| (c, n.clamp(y_lo, y_hi))).collect() };
+    // The part of a line inside the chart (a straight line in log-log: no gaps to bridge).
+    let clip = |line: &[(f64, f64)]| -> Vec<(f64, f64)> { line.iter().copied().filter(|p| p.1 >= y_lo && p.1 <= y_hi).collect() };
+    let off_chart = |line: &[(f64, f64)]| if line.len() < 2 { " (off the chart)" } else { "" };
     let mut legend: Vec<(String, Mark)> = Vec::new();
     let mut obstacles = Obstacles::default();
 
     // Context first, so that every result is drawn over it.
     if !runs.is_empty() {
-        let faint = blend(style.foreground(), style.background(), 0.3);
-        chart.draw_series(runs.iter().map(|&p| Circle::new(p, style.px(2.0), faint.filled())))?;
+        let faint = blend(style.foreground(), style.background(), if style.theme == Theme::Dark { 0.3 } else { 0.4 });
+        chart.draw_series(runs.iter().map(|&p| Circle::new(p, style.px(2.5), faint.filled())))?;
         legend.push(("Runs".to_string(), Mark::Dot(faint)));
         obstacles.add_points(&chart, runs.iter().copied());
     }
@@ -119,13 +125,14 @@ where
         chart.draw_series(LineSeries::new(line.iter().copied(), style.foreground().stroke_width(style.px(2.0).max(1) as u32)))?;
         obstacles.add_line(&chart, &line);
         let exponent = law.and_then(|l| l.as_law().allocation_exponents()).map(|e| e.0).or_else(|| slope(&law_line));
+        let name = if narrow { "Law" } else { "Fitted law" };
         let label = match exponent {
-            Some(a) => format!("Fitted law: a = {}", format_sig(a, 2)),
-            None => "Fitted law".to_string(),
+            Some(a) => format!("{name}: a = {}{}", format_sig(a, 2), off_chart(&line)),
+            None => format!("{name}{}", off_chart(&line)),
         };
         legend.push((label, Mark::Line(style.foreground(), 2.0)));
         if !band.is_empty() {
-            legend.push(("95% bootstrap band".to_string(), Mark::Line(band_color(style), 9.0)));
+            legend.push((band_label(narrow).to_string(), Mark::Line(band_color(style), 9.0)));
         }
     }
 
@@ -139,12 +146,14 @@ where
             let line = clip(&iso_line);
             chart.draw_series(dashed(&line, iso_color))?;
             obstacles.add_line(&chart, &line);
-            legend.push((format!("IsoFLOP fit: a = {}", format_sig(l.exponent, 2)), Mark::Dashed(iso_color, 1.75)));
+            let name = if narrow { "IsoFLOP" } else { "IsoFLOP fit" };
+            legend.push((format!("{name}: a = {}{}", format_sig(l.exponent, 2), off_chart(&line)), Mark::Dashed(iso_color, 1.75)));
         }
         chart.draw_series(iso_points.iter().map(|&p| Circle::new(p, style.px(4.5), iso_color.filled())))?;
         obstacles.add_points(&chart, iso_points.iter().copied());
         let at = legend.len() - usize::from(iso_law.is_some() && !iso_line.is_empty());
-        legend.insert(at, ("IsoFLOP optima".to_string(), Mark::Dot(iso_color)));
+        let name = if narrow { "IsoFLOP opt." } else { "IsoFLOP optima" };
+        legend.insert(at, (name.to_string(), Mark::Dot(iso_color)));
     }
 
     // Approach 1: the envelope of training curves.
@@ -154,26 +163,26 @@ where
             let line = clip(&env_line);
             chart.draw_series(dashed(&line, env_color))?;
             obstacles.add_line(&chart, &line);
-            legend.push((format!("Envelope fit: a = {}", format_sig(l.exponent, 2)), Mark::Dashed(env_color, 1.75)));
+            let name = if narrow { "Envelope" } else { "Envelope fit" };
+            legend.push((format!("{name}: a = {}{}", format_sig(l.exponent, 2), off_chart(&line)), Mark::Dashed(env_color, 1.75)));
         }
         let stroke = env_color.stroke_width(style.px(2.0).max(1) as u32);
         chart.draw_series(env_points.iter().map(|&p| Cross::new(p, style.px(4.0), stroke)))?;
         obstacles.add_points(&chart, env_points.iter().copied());
         let at = legend.len() - usize::from(env_law.is_some() && !env_line.is_empty());
-        legend.insert(at, ("Envelope optima".to_string(), Mark::Cross(env_color)));
+        let name = if narrow { "Envelope opt." } else { "Envelope optima" };
+        legend.insert(at, (name.to_string(), Mark::Cross(env_color)));
     }
 
     if let Some(b) = budget {
-        let label = draw_budget_line(&mut chart, b, (y_lo, y_hi), style)?;
-        obstacles.rects.push(label);
+        draw_budget_line(&mut chart, b, (y_lo, y_hi), &mut obstacles, style)?;
         let n_at_budget = law
             .and_then(|l| optimum(l.as_law(), b).ok().map(|a| a.n))
             .or_else(|| iso_law.map(|l| l.eval(b)))
             .or_else(|| env_law.map(|l| l.eval(b)))
             .filter(|n| usable(*n) && *n >= y_lo && *n <= y_hi);
         if let Some(n) = n_at_budget {
-            let rect = draw_point_label(&mut chart, (b, n), &format!("N* = {}", format_count(n, 3)), style)?;
-            obstacles.rects.push(rect);
+            draw_point_label(&mut chart, (b, n), &format!("N* = {}", format_count(n, 3)), &mut obstacles, style)?;
         }
     }
 
@@ -196,6 +205,8 @@ fn slope(line: &[(f64, f64)]) -> Option<f64> {
 fn why_nothing(report: &FitReport) -> String {
     let mut text = String::from("No compute-optimal model size to show.");
     if let Some(e) = &report.isoflop_error {
+        // The first clause; the per-budget reasons are in the report's warnings.
+        let e = e.split(": budget").next().unwrap_or(e);
         text.push_str(&format!(" {}.", capitalise(e)));
     }
     if report.fitted_law.is_none() {

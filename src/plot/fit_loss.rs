@@ -52,7 +52,7 @@ where
     let form = form_from_key(&report.law);
     let xs: Vec<f64> = log_space(line_lo, line_hi, LINE_POINTS).collect();
     let band_xs: Vec<f64> = log_space(line_lo, line_hi, BAND_POINTS).collect();
-    let (curve, band, curve_label): (Vec<(f64, f64)>, Vec<(f64, f64, f64)>, &str) = match (report.fitted_law, form) {
+    let (curve, band, curve_label): (Vec<(f64, f64)>, Band, &str) = match (report.fitted_law, form) {
         (Some(law), form) => {
             let curve = xs.iter().filter_map(|&c| optimum(law.as_law(), c).ok().map(|a| (c, a.loss))).collect();
             let laws = form.map(|f| sample_laws(report, f)).unwrap_or_default();
@@ -60,14 +60,7 @@ where
             (curve, band, "Fitted frontier L*(C)")
         }
         (None, Some(form)) if report.law.starts_with("power-c") => {
-            let param = |k: &str| report.params.get(k).copied();
-            let curve = match (param("A"), param("alpha")) {
-                (Some(a), Some(alpha)) => {
-                    let e = param("E").unwrap_or(0.0);
-                    xs.iter().map(|&c| (c, e + a * c.powf(-alpha))).collect()
-                }
-                _ => Vec::new(),
-            };
+            let curve = xs.iter().filter_map(|&c| power_c(report, c).map(|l| (c, l))).collect();
             let thetas = subsample(&report.samples);
             let band = quantile_band(&band_xs, &thetas, |theta, c| {
                 Some(predict(form, theta, &Point { ln_n: 0.0, ln_d: 0.0, ln_c: c.ln(), ln_loss: 0.0 }))
@@ -78,38 +71,53 @@ where
     };
     let curve: Vec<(f64, f64)> = curve.into_iter().filter(|(_, l)| l.is_finite()).collect();
 
-    let values = runs.iter().map(|r| r.loss).chain(curve.iter().map(|p| p.1));
-    let Some((l_min, l_max)) = min_max_finite(values) else {
+    let Some((d_min, d_max)) = min_max_finite(runs.iter().map(|r| r.loss)) else {
         return draw_wrapped_message(area, style, "No finite losses to draw.");
     };
-    let span = l_max - l_min;
-    let pad = if span > 1e-9 { span * 0.06 } else { 0.05 * l_max.abs() + 0.01 };
-    let (y_lo, y_hi) = (l_min - pad, l_max + pad);
+    // The fitted line may reach below the runs (it extrapolates) but not take over the chart.
+    let d_span = (d_max - d_min).max(0.05 * d_max.abs()).max(1e-6);
+    let (l_min, l_max) = match min_max_finite(curve.iter().map(|p| p.1)) {
+        Some((lo, hi)) => (lo.max(d_min - d_span).min(d_min), hi.min(d_max + 0.25 * d_span).max(d_max)),
+        None => (d_min, d_max),
+    };
+    // Room below the frontier's end for the budget's label.
+    let pad = 0.06 * (l_max - l_min).max(1e-6);
+    let (y_lo, y_hi) = (l_min - if budget.is_some() { 2.0 * pad } else { pad }, l_max + pad);
 
     let narrow = is_narrow(area, style);
-    let caption = if narrow { "Runs and the fitted frontier" } else { "Your runs and the fitted frontier" };
+    let caption = match (report.fitted_law.is_some(), curve.is_empty(), narrow) {
+        (true, _, false) => "Your runs and the fitted frontier",
+        (true, _, true) => "Runs and the fitted frontier",
+        (false, false, _) => "Your runs and the fitted L(C)",
+        (false, true, _) => "Your runs: loss against compute",
+    };
     let mut chart = builder(area, style, caption, narrow).build_cartesian_2d((x_lo..x_hi).log_scale(), y_lo..y_hi)?;
     let (x_format, y_format) = (|v: &f64| format_sci(*v, 2), |v: &f64| format_sig(*v, 3));
     draw_mesh(
         &mut chart,
         style,
         Axis { desc: "Training compute C (FLOP)".into(), labels: decade_labels(x_lo, x_hi, narrow), format: &x_format },
-        Axis { desc: "Loss".into(), labels: if narrow { 5 } else { 7 }, format: &y_format },
+        Axis { desc: "Loss".into(), labels: if narrow { 6 } else { 10 }, format: &y_format },
     )?;
 
     let mut legend = Vec::new();
     let mut obstacles = Obstacles::default();
-    let band_fill = band_color(style);
     if !band.is_empty() {
         draw_band(&mut chart, &band, (y_lo, y_hi), style)?;
     }
     if !curve.is_empty() {
-        let clipped: Vec<(f64, f64)> = curve.iter().map(|&(c, l)| (c, l.clamp(y_lo, y_hi))).collect();
+        // Cut where it leaves the chart (flattening it onto the edge would mislead).
+        let clipped: Vec<(f64, f64)> = curve.iter().copied().filter(|&(_, l)| l >= y_lo && l <= y_hi).collect();
         chart.draw_series(LineSeries::new(clipped.iter().copied(), style.foreground().stroke_width(style.px(2.0).max(1) as u32)))?;
         obstacles.add_line(&chart, &clipped);
-        legend.push((curve_label.to_string(), Mark::Line(style.foreground(), 2.0)));
+        let label = match (narrow, report.fitted_law.is_some()) {
+            (true, true) => "Frontier L*(C)",
+            (true, false) => "L(C)",
+            (false, _) => curve_label,
+        };
+        legend.push((label.to_string(), Mark::Line(style.foreground(), 2.0)));
         if !band.is_empty() {
-            legend.push(("95% bootstrap band".to_string(), Mark::Line(band_fill, 9.0)));
+            legend.push((band_label(narrow).to_string(), Mark::Line(band_color(style), 9.0)));
         }
     }
 
@@ -119,31 +127,46 @@ where
     if !kept.is_empty() {
         chart.draw_series(kept.iter().map(|r| Circle::new((r.c, r.loss), style.px(3.0), run_color.filled())))?;
         obstacles.add_points(&chart, kept.iter().map(|r| (r.c, r.loss)));
-        legend.insert(0, ("Runs in the fit".to_string(), Mark::Dot(run_color)));
+        legend.insert(0, ((if narrow { "Fitted runs" } else { "Runs in the fit" }).to_string(), Mark::Dot(run_color)));
     }
     if !held.is_empty() {
         let stroke = accent.stroke_width(style.px(2.0).max(1) as u32);
         chart.draw_series(held.iter().map(|r| Cross::new((r.c, r.loss), style.px(4.0), stroke)))?;
         obstacles.add_points(&chart, held.iter().map(|r| (r.c, r.loss)));
         let at = usize::from(!kept.is_empty());
-        legend.insert(at, ("Held-out runs".to_string(), Mark::Cross(accent)));
+        legend.insert(at, ((if narrow { "Held out" } else { "Held-out runs" }).to_string(), Mark::Cross(accent)));
     }
 
     if let Some(b) = budget {
-        let label = draw_budget_line(&mut chart, b, (y_lo, y_hi), style)?;
-        obstacles.rects.push(label);
+        draw_budget_line(&mut chart, b, (y_lo, y_hi), &mut obstacles, style)?;
         let at_budget = match report.fitted_law {
             Some(law) => optimum(law.as_law(), b).ok().map(|a| a.loss),
-            None => curve.iter().min_by(|p, q| (p.0 / b).ln().abs().total_cmp(&(q.0 / b).ln().abs())).map(|p| p.1),
+            None if !curve.is_empty() => power_c(report, b),
+            None => None,
         };
         if let Some(l) = at_budget.filter(|l| *l >= y_lo && *l <= y_hi) {
             let name = if report.fitted_law.is_some() { "L*" } else { "L" };
-            let rect = draw_point_label(&mut chart, (b, l), &format!("{name} = {}", format_sig(l, 3)), style)?;
-            obstacles.rects.push(rect);
+            draw_point_label(&mut chart, (b, l), &format!("{name} = {}", format_sig(l, 3)), &mut obstacles, style)?;
         }
     }
 
     place_legend(&chart.plotting_area().strip_coord_spec(), &legend, &obstacles, style)
+}
+
+/// L(C) = E + A/C^α of a fitted power law in C (E = 0 without an irreducible term).
+fn power_c(report: &FitReport, c: f64) -> Option<f64> {
+    let param = |k: &str| report.params.get(k).copied();
+    let l = param("E").unwrap_or(0.0) + param("A")? * c.powf(-param("alpha")?);
+    l.is_finite().then_some(l)
+}
+
+/// The legend's name for a bootstrap band.
+pub(super) fn band_label(narrow: bool) -> &'static str {
+    if narrow {
+        "95% band"
+    } else {
+        "95% bootstrap band"
+    }
 }
 
 /// Whether a compute (or any log-axis value) can be drawn.
@@ -203,11 +226,16 @@ pub(super) fn run_color(style: &ChartStyle) -> RGBColor {
 
 /// The opaque look of a bootstrap band (its legend sample).
 pub(super) fn band_color(style: &ChartStyle) -> RGBColor {
-    blend(style.foreground(), style.background(), BAND_ALPHA)
+    blend(style.foreground(), style.background(), band_alpha(style))
 }
 
 /// Opacity of a bootstrap band over the background.
-const BAND_ALPHA: f64 = 0.16;
+fn band_alpha(style: &ChartStyle) -> f64 {
+    match style.theme {
+        Theme::Light => 0.16,
+        Theme::Dark => 0.24,
+    }
+}
 
 /// At most [`MAX_BAND_SAMPLES`] of the bootstrap's θ, evenly strided.
 pub(super) fn subsample(samples: &[Vec<f64>]) -> Vec<Vec<f64>> {
@@ -220,9 +248,12 @@ pub(super) fn sample_laws(report: &FitReport, form: Form) -> Vec<FittedLaw> {
     subsample(&report.samples).iter().filter_map(|theta| form.law(theta)).collect()
 }
 
+/// A bootstrap band: (x, 2.5 %, 97.5 %) at each x.
+pub(super) type Band = Vec<(f64, f64, f64)>;
+
 /// The 2.5 and 97.5 % quantiles of `value` over `items` at each x: (x, lo, hi). Empty with
 /// fewer than 10 items; x values where fewer than 10 give a finite value are skipped.
-pub(super) fn quantile_band<T>(xs: &[f64], items: &[T], value: impl Fn(&T, f64) -> Option<f64>) -> Vec<(f64, f64, f64)> {
+pub(super) fn quantile_band<T>(xs: &[f64], items: &[T], value: impl Fn(&T, f64) -> Option<f64>) -> Band {
     if items.len() < 10 {
         return Vec::new();
     }
@@ -258,7 +289,7 @@ where
     let clip = |y: f64| y.clamp(y_lo, y_hi);
     let mut outline: Vec<(f64, f64)> = band.iter().map(|&(x, _, hi)| (x, clip(hi))).collect();
     outline.extend(band.iter().rev().map(|&(x, lo, _)| (x, clip(lo))));
-    chart.plotting_area().draw(&Polygon::new(outline, style.foreground().mix(BAND_ALPHA).filled()))?;
+    chart.plotting_area().draw(&Polygon::new(outline, style.foreground().mix(band_alpha(style)).filled()))?;
     Ok(())
 }
 
@@ -310,7 +341,8 @@ impl Obstacles {
     }
 }
 
-/// Draws the legend in whichever corner of the plotting area `plot` covers the least.
+/// Draws the legend where it covers the least of `obstacles`: a corner of the plotting area
+/// `plot`, or the middle of its top or bottom edge.
 pub(super) fn place_legend<DB: DrawingBackend>(
     plot: &DrawingArea<DB, Shift>,
     entries: &[(String, Mark)],
@@ -338,42 +370,38 @@ where
     let (bx, by) = plot.get_base_pixel();
     let (w, h) = plot.dim_in_pixel();
     let (w, h) = (w as i32, h as i32);
-    let (left, right) = (bx + margin, bx + w - box_w - margin);
+    let (left, centre, right) = (bx + margin, bx + (w - box_w) / 2, bx + w - box_w - margin);
     let (top, bottom) = (by + margin, by + h - box_h - margin);
     // In order of preference when they tie.
-    let candidates = [
-        (right, top, false, Corner::UpperRight),
-        (left, top, true, Corner::UpperRight),
-        (right, bottom, false, Corner::LowerRight),
-        (left, bottom, true, Corner::LowerRight),
-    ];
+    let candidates =
+        [(right, top), (left, top), (right, bottom), (left, bottom), (centre, top), (centre, bottom)];
     let slack = style.px(4.0);
     let mut best = candidates[0];
     let mut best_cost = u32::MAX;
-    for c in candidates {
-        let cost = obstacles.cost([(c.0 - slack, c.1 - slack), (c.0 + box_w + slack, c.1 + box_h + slack)]);
+    for (x, y) in candidates {
+        let cost = obstacles.cost([(x - slack, y - slack), (x + box_w + slack, y + box_h + slack)]);
         if cost < best_cost {
-            best = c;
+            best = (x, y);
             best_cost = cost;
         }
     }
-    let (_, _, on_left, corner) = best;
-    if on_left {
-        let (strip, _) = plot.split_horizontally((box_w + 2 * margin).min(w));
-        draw_legend(&strip, entries, corner, style)
-    } else {
-        draw_legend(plot, entries, corner, style)
-    }
+    // draw_legend puts the box `margin` in from the upper right of the area it is given: give
+    // it the area whose upper right is there.
+    let (x, y) = best;
+    let top_cut = (y - by - margin).max(0);
+    let right_cut = (bx + w - (x + box_w) - margin).max(0);
+    draw_legend(&plot.margin(top_cut, 0, 0, right_cut), entries, Corner::UpperRight, style)
 }
 
-/// The budget as a dashed vertical line with its value written at the top; returns where
-/// the label went (backend pixels).
+/// The budget as a dashed vertical line with its value written near the top, both recorded
+/// as obstacles.
 pub(super) fn draw_budget_line<DB, X, Y>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
     budget: f64,
     (y_lo, y_hi): (f64, f64),
+    obstacles: &mut Obstacles,
     style: &ChartStyle,
-) -> Result<Rect, ChartError>
+) -> Result<(), ChartError>
 where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
@@ -390,18 +418,32 @@ where
     let (px, _) = chart.backend_coord(&(budget, y_hi));
     let plot = chart.plotting_area().strip_coord_spec();
     let (_, by) = plot.get_base_pixel();
+    let bottom = by + plot.dim_in_pixel().1 as i32;
+    let (g, inset) = (style.px(4.0), style.px(4.0));
+    let (top, bottom) = (by + inset, bottom - inset);
     let text = format!("Budget {}", format_sci(budget, 3));
-    let top = by + style.px(4.0);
-    draw_label(&plot, (px, top), style.px(4.0), &text, VPos::Top, style)
+    let candidates = [
+        (px + g, top, HPos::Left, VPos::Top),
+        (px - g, top, HPos::Right, VPos::Top),
+        (px + g, bottom, HPos::Left, VPos::Bottom),
+        (px - g, bottom, HPos::Right, VPos::Bottom),
+    ];
+    let rect = draw_label(&plot, &text, &candidates, obstacles, style)?;
+    obstacles.rects.push(rect);
+    let step = style.px(6.0).max(1) as usize;
+    obstacles.points.extend((by..by + plot.dim_in_pixel().1 as i32).step_by(step).map(|y| (px, y, 1)));
+    Ok(())
 }
 
-/// A dot on the budget line with its value beside it; returns where the label went.
+/// A dot on the budget line with its value beside it, where it covers the least; both are
+/// recorded as obstacles.
 pub(super) fn draw_point_label<DB, X, Y>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
     at: (f64, f64),
     text: &str,
+    obstacles: &mut Obstacles,
     style: &ChartStyle,
-) -> Result<Rect, ChartError>
+) -> Result<(), ChartError>
 where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
@@ -411,17 +453,26 @@ where
     chart.draw_series(std::iter::once(Circle::new(at, style.px(4.5), style.accent().filled())))?;
     let (px, py) = chart.backend_coord(&at);
     let plot = chart.plotting_area().strip_coord_spec();
-    draw_label(&plot, (px, py + style.px(3.0)), style.px(7.0), text, VPos::Top, style)
+    let g = style.px(7.0);
+    let candidates = [
+        (px - g, py + g, HPos::Right, VPos::Top),
+        (px - g, py - g, HPos::Right, VPos::Bottom),
+        (px + g, py + g, HPos::Left, VPos::Top),
+        (px + g, py - g, HPos::Left, VPos::Bottom),
+    ];
+    let rect = draw_label(&plot, text, &candidates, obstacles, style)?;
+    obstacles.rects.push(rect);
+    obstacles.points.push((px, py, 3));
+    Ok(())
 }
 
-/// Writes `text` in the accent colour beside backend pixel `at`: to its right when it fits
-/// inside `plot`, else to its left; kept inside vertically. Returns its rectangle.
+/// Writes `text` in the accent colour at the first of the candidate anchors (backend pixels)
+/// that lies inside `plot` and covers the least of `obstacles`. Returns its rectangle.
 fn draw_label<DB: DrawingBackend>(
     plot: &DrawingArea<DB, Shift>,
-    at: (i32, i32),
-    gap: i32,
     text: &str,
-    v: VPos,
+    candidates: &[(i32, i32, HPos, VPos)],
+    obstacles: &Obstacles,
     style: &ChartStyle,
 ) -> Result<Rect, ChartError>
 where
@@ -433,12 +484,42 @@ where
     let (tw, th) = (tw as i32, th as i32);
     let (bx, by) = plot.get_base_pixel();
     let (w, h) = plot.dim_in_pixel();
-    let right_fits = at.0 + gap + tw <= bx + w as i32 - style.px(2.0);
-    let (x, h_pos, x0) = if right_fits { (at.0 + gap, HPos::Left, at.0 + gap) } else { (at.0 - gap, HPos::Right, at.0 - gap - tw) };
-    let y = at.1.clamp(by, (by + h as i32 - th).max(by));
-    let local = (x - bx, y - by);
-    plot.draw(&Text::new(text.to_string(), local, font.pos(Pos::new(h_pos, v))))?;
-    Ok([(x0, y), (x0 + tw, y + th)])
+    let (right, bottom) = (bx + w as i32, by + h as i32);
+    let rect = |&(x, y, hp, vp): &(i32, i32, HPos, VPos)| -> Rect {
+        let x0 = match hp {
+            HPos::Left => x,
+            HPos::Center => x - tw / 2,
+            HPos::Right => x - tw,
+        };
+        let y0 = match vp {
+            VPos::Top => y,
+            VPos::Center => y - th / 2,
+            VPos::Bottom => y - th,
+        };
+        [(x0, y0), (x0 + tw, y0 + th)]
+    };
+    let inside = |r: &Rect| r[0].0 >= bx && r[1].0 <= right && r[0].1 >= by && r[1].1 <= bottom;
+    let mut best: Option<(u32, Rect)> = None;
+    for c in candidates {
+        let r = rect(c);
+        if !inside(&r) {
+            continue;
+        }
+        let cost = obstacles.cost(r);
+        if best.map_or(true, |(b, _)| cost < b) {
+            best = Some((cost, r));
+        }
+    }
+    // Nothing fits (a tiny canvas): the first candidate, pushed inside.
+    let r = best.map(|b| b.1).unwrap_or_else(|| {
+        let r = candidates.first().map_or([(bx, by), (bx + tw, by + th)], rect);
+        let x0 = r[0].0.clamp(bx, (right - tw).max(bx));
+        let y0 = r[0].1.clamp(by, (bottom - th).max(by));
+        [(x0, y0), (x0 + tw, y0 + th)]
+    });
+    let local = (r[0].0 - bx, r[0].1 - by);
+    plot.draw(&Text::new(text.to_string(), local, font.pos(Pos::new(HPos::Left, VPos::Top))))?;
+    Ok(r)
 }
 
 /// A centred message, wrapped to the canvas width, instead of a chart.

@@ -64,14 +64,15 @@ where
     if !kept.is_empty() {
         chart.draw_series(kept.iter().map(|&p| Circle::new(p, style.px(3.0), color.filled())))?;
         obstacles.add_points(&chart, kept.iter().copied());
-        legend.push(("Runs in the fit".to_string(), Mark::Dot(color)));
+        let label = if narrow { "Fitted runs" } else { "Runs in the fit" };
+        legend.push((label.to_string(), Mark::Dot(color)));
     }
     if !held.is_empty() {
         let accent = style.accent();
         let stroke = accent.stroke_width(style.px(2.0).max(1) as u32);
         chart.draw_series(held.iter().map(|&p| Cross::new(p, style.px(4.0), stroke)))?;
         obstacles.add_points(&chart, held.iter().copied());
-        let label = if narrow { "Held-out runs" } else { "Held-out runs (fit without them)" };
+        let label = if narrow { "Held out" } else { "Held-out runs (fit without them)" };
         legend.push((label.to_string(), Mark::Cross(accent)));
     }
     place_legend(&chart.plotting_area().strip_coord_spec(), &legend, &obstacles, style)
