@@ -451,6 +451,11 @@ fn solve_triple(inputs: &Inputs, law: &dyn LossLaw, cluster: Option<&Cluster>, v
             return None;
         }
         let text = inputs.get(field).map(String::as_str).unwrap_or("");
+        if text.trim().is_empty() {
+            // Not wrong, just not asked yet (e.g. a link that switches to solving for N).
+            view.unanswered(&format!("given_{solve}"), format!("enter {what} to answer this"));
+            return None;
+        }
         let r = if field == "given_c" {
             compute_field(text, cluster, what)
         } else {
@@ -587,7 +592,10 @@ mod tests {
                 *inputs.get_mut(field).unwrap() = text.to_string();
                 let view = evaluate(&inputs);
                 let optional_empty = matches!(field, "target_loss" | "model_size" | "price") && text.trim().is_empty();
-                if !optional_empty {
+                let unasked = field.starts_with("given_") && text.trim().is_empty();
+                if unasked {
+                    assert!(view.unanswered.contains_key("given_n") || view.unanswered.contains_key("given_c"), "{field}: no note");
+                } else if !optional_empty {
                     let msg = view.errors.get(field).unwrap_or_else(|| panic!("{field}={text:?}: no error"));
                     assert!(msg.len() < 200, "{field}: message too long: {msg}");
                 }
