@@ -155,6 +155,7 @@ pub fn draw_fit_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, da
     CURRENT.with(|c| {
         let current = c.borrow();
         let Some((report, _)) = current.as_ref() else {
+            area.fill(&style.background()).map_err(|e| plot::ChartError(e.to_string()))?;
             return plot::draw_message(&area, &style, "Fit your runs to see this chart.");
         };
         match kind {
