@@ -118,5 +118,5 @@ case "${1:-}" in
   serve) serve ;;
   test)  setup_rust; setup_npm; setup_chromium; build_wasm; run_tests ;;
   bench) setup_rust; setup_npm; setup_chromium; build_wasm; build_native; bench ;;
-  *) echo "usage: ./build.sh [build|serve|test]" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh [build|serve|test|bench]" >&2; exit 2 ;;
 esac

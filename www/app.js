@@ -90,26 +90,36 @@ function linkFor(fragment) {
   return `${location.href.split('#')[0]}#${fragment}`;
 }
 
+// One chart per animation frame, so no frame (and no main-thread task) draws them all at once.
+let chartQueue = [];
+
 function scheduleCharts() {
   cancelAnimationFrame(chartFrame);
-  chartFrame = requestAnimationFrame(drawCharts);
+  chartQueue = [...document.querySelectorAll('canvas[data-chart]')];
+  document.body.dataset.charts = 'drawing';
+  chartFrame = requestAnimationFrame(drawNextChart);
 }
 
-function drawCharts() {
+function drawNextChart() {
+  const canvas = chartQueue.shift();
+  if (canvas) drawChart(canvas);
+  if (chartQueue.length) chartFrame = requestAnimationFrame(drawNextChart);
+  else document.body.dataset.charts = 'idle';
+}
+
+function drawChart(canvas) {
   const dark = matchMedia('(prefers-color-scheme: dark)').matches;
   const ratio = Math.min(Math.max(window.devicePixelRatio || 1, 1), 4);
-  for (const canvas of document.querySelectorAll('canvas[data-chart]')) {
-    const width = Math.round(canvas.clientWidth * ratio);
-    const height = Math.round(canvas.clientHeight * ratio);
-    if (width === 0 || height === 0) continue;
-    if (canvas.width !== width) canvas.width = width;
-    if (canvas.height !== height) canvas.height = height;
-    try {
-      if (canvas.dataset.chart.startsWith('fit-')) sc.drawFitChart(canvas.dataset.chart, canvas, inputs, dark, ratio);
-      else sc.drawChart(canvas.dataset.chart, canvas, inputs, dark, ratio);
-    } catch (e) {
-      console.warn(`chart ${canvas.dataset.chart}: ${e.message ?? e}`);
-    }
+  const width = Math.round(canvas.clientWidth * ratio);
+  const height = Math.round(canvas.clientHeight * ratio);
+  if (width === 0 || height === 0) return;
+  if (canvas.width !== width) canvas.width = width;
+  if (canvas.height !== height) canvas.height = height;
+  try {
+    if (canvas.dataset.chart.startsWith('fit-')) sc.drawFitChart(canvas.dataset.chart, canvas, inputs, dark, ratio);
+    else sc.drawChart(canvas.dataset.chart, canvas, inputs, dark, ratio);
+  } catch (e) {
+    console.warn(`chart ${canvas.dataset.chart}: ${e.message ?? e}`);
   }
 }
 

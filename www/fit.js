@@ -2,7 +2,7 @@
 // hands the results back to wasm to merge, and shows the report. No math here.
 
 const $ = (id) => document.getElementById(id);
-const STARTS_PER_JOB = 150;
+const STARTS_PER_JOB = 75;
 const RESAMPLES_PER_JOB = 50;
 
 let sc = null;
@@ -156,7 +156,7 @@ function finish() {
   const { request, fits, samples, fitMs, bootMs, started } = run;
   run = null;
   setBusy(false);
-  stopWorkers();
+  // The workers stay: their compiled, warmed-up wasm makes the next fit faster.
   let view;
   try {
     view = sc.buildFitReport(request, fits.filter((f) => f), samples.map((s) => s ?? null));
@@ -171,7 +171,8 @@ function finish() {
     state: 'done', fitMs: Math.round(fitMs), bootMs: bootMs === null ? '' : Math.round(bootMs),
     objective: view.title.match(/objective ([0-9.e-]+)/)?.[1] ?? '', workers: workerCount(),
   });
-  hooks.fitted(view);
+  // The Budget panel and link update in a task of their own, after the report is on screen.
+  setTimeout(() => hooks.fitted(view), 0);
 }
 
 function table(el, rows, header) {
@@ -213,7 +214,7 @@ export function refreshColumns(values) {
   const info = sc.tableColumns(values.fit_data);
   const headers = info.headers;
   for (const role of ['n', 'd', 'c', 'loss', 'run']) {
-    const select = $(`fit-${role}`);
+    const select = $(`fit-col-${role}`);
     const guessed = info.guess[role];
     const guessText = guessed === null || guessed === undefined ? 'none' : headers[guessed];
     const options = [Object.assign(document.createElement('option'), { value: '', textContent: `auto (${guessText})` })];
@@ -251,6 +252,8 @@ export function setupFit(module, pageHooks) {
     hooks.useFit($('fit-use').dataset.spec);
     $('fit-use-status').textContent = 'The Budget panel now uses this fit.';
   });
+  // Start the workers now, so their wasm is compiled before the first fit.
+  startWorkers();
   $('fit-file').addEventListener('change', (e) => { if (e.target.files[0]) readFile(e.target.files[0]); });
   const box = $('fit-data');
   box.addEventListener('dragover', (e) => { e.preventDefault(); box.classList.add('dragging'); });

@@ -132,7 +132,7 @@ impl fmt::Display for FitError {
                 let rows_word = if *count == 1 { "row is" } else { "rows are" };
                 write!(
                     f,
-                    "{count} {rows_word} not usable:\n{listed}\nFix them, or tick \"skip bad rows\" to fit the {good} good rows."
+                    "{count} {rows_word} not usable:\n{listed}\nFix them, or choose to skip bad rows (\"skip bad rows\" on the page, --skip-bad-rows on the command line) to fit the {good} good rows."
                 )
             }
             FitError::TooFewRuns { runs, needed, law } => write!(

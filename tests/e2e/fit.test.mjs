@@ -47,8 +47,8 @@ test('the Epoch runs fit to the reference optimum, with intervals, validation an
   const { page, problems } = await openPage(browser, origin);
   await page.fill('#fit-data', EPOCH);
   assert.match(await text(page, 'fit-data-info'), /245 rows/);
-  assert.equal(await page.inputValue('#fit-n'), '', 'column chosen automatically');
-  assert.match(await page.locator('#fit-n option[value=""]').textContent(), /Model Size/);
+  assert.equal(await page.inputValue('#fit-col-n'), '', 'column chosen automatically');
+  assert.match(await page.locator('#fit-col-n option[value=""]').textContent(), /Model Size/);
   await page.fill('#fit-drop', '5');
   await page.fill('#fit-hold', '10');
   await page.fill('#fit-boot', '300');

@@ -56,9 +56,10 @@ export async function openPage(browser, origin, { hash = '', viewport = { width:
   return { page, context, problems };
 }
 
-/// Waits for the charts' animation frame to be drawn.
+/// Waits until every chart is drawn (the page draws one per animation frame).
 export async function settle(page) {
   await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
+  await page.waitForFunction(() => document.body.dataset.charts === 'idle');
 }
 
 export async function screenshot(page, name) {
