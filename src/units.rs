@@ -290,7 +290,7 @@ fn split_multiplier(rest: &str) -> (f64, &str) {
             let next = tail.chars().next();
             // "1.4T" or "1.4T tokens" or "2M$" — but not "Tokens" read as T + "okens".
             let rest_is_time = matches!(match_unit(tail), Some((Unit::Second, _)));
-            if !rest_is_time && next.map_or(true, |c| c.is_whitespace() || !c.is_alphabetic() || word.len() > 1) {
+            if !rest_is_time && next.is_none_or(|c| c.is_whitespace() || !c.is_alphabetic() || word.len() > 1) {
                 return (scale, tail);
             }
             // "1.5kFLOP" is 1500 FLOP, but "5ms" is not 5 million seconds.

@@ -521,11 +521,11 @@ mod proptests {
     use proptest::prelude::*;
 
     fn law_ok(p: &Option<PowerLaw>) -> bool {
-        p.map_or(true, |p| {
+        p.is_none_or(|p| {
             p.coef.is_finite()
                 && p.exponent.is_finite()
                 && p.r2.is_finite()
-                && p.exponent_se.map_or(true, f64::is_finite)
+                && p.exponent_se.is_none_or(f64::is_finite)
         })
     }
 

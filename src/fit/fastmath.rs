@@ -3,8 +3,8 @@
 //! Accuracy is checked against std in the tests: a few ulp over the ranges the kernel uses.
 
 const LOG2E: f64 = std::f64::consts::LOG2_E;
-const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+const LN2_HI: f64 = 0.693_147_180_369_123_8;
+const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 /// Adding then subtracting 1.5·2⁵² rounds to the nearest integer, and leaves it in the low bits.
 const ROUNDER: f64 = 6_755_399_441_055_744.0;
 

@@ -599,11 +599,11 @@ mod proptests {
     }
 
     fn law_ok(p: &Option<PowerLaw>) -> bool {
-        p.map_or(true, |p| {
+        p.is_none_or(|p| {
             finite(p.coef)
                 && finite(p.exponent)
                 && finite(p.r2)
-                && p.exponent_se.map_or(true, finite)
+                && p.exponent_se.is_none_or(finite)
         })
     }
 
@@ -612,11 +612,11 @@ mod proptests {
             && law_ok(&fit.d_law)
             && fit.groups.iter().all(|g| {
                 finite(g.compute)
-                    && g.parabola.map_or(true, |p| finite(p.c0) && finite(p.c1) && finite(p.c2))
-                    && [g.n_opt, g.d_opt, g.loss_opt].iter().all(|v| v.map_or(true, finite))
+                    && g.parabola.is_none_or(|p| finite(p.c0) && finite(p.c1) && finite(p.c2))
+                    && [g.n_opt, g.d_opt, g.loss_opt].iter().all(|v| v.is_none_or(finite))
                     && match g.status {
                         GroupStatus::VertexOutside { n_opt, n_min, n_max } => {
-                            n_opt.map_or(true, finite) && finite(n_min) && finite(n_max)
+                            n_opt.is_none_or(finite) && finite(n_min) && finite(n_max)
                         }
                         _ => true,
                     }

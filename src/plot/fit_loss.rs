@@ -506,7 +506,7 @@ where
             continue;
         }
         let cost = obstacles.cost(r);
-        if best.map_or(true, |(b, _)| cost < b) {
+        if best.is_none_or(|(b, _)| cost < b) {
             best = Some((cost, r));
         }
     }
