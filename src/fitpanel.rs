@@ -132,6 +132,19 @@ fn value_text(name: &str, v: f64) -> String {
     }
 }
 
+/// An error that lists a reason per budget ("…: budget 1e19 FLOP: …; budget 3e19 FLOP: …"),
+/// cut to its first `keep` reasons.
+fn first_reasons(error: &str, keep: usize) -> String {
+    let Some((head, rest)) = error.split_once(": budget ") else {
+        return error.to_string();
+    };
+    let reasons: Vec<&str> = rest.split("; budget ").collect();
+    let shown: Vec<String> = reasons.iter().take(keep).map(|r| format!("budget {r}")).collect();
+    let more = reasons.len().saturating_sub(keep);
+    let tail = if more > 0 { format!("; … and {more} more") } else { String::new() };
+    format!("{head}: {}{tail}", shown.join("; "))
+}
+
 /// At most a few notes of one approach, then how many more there are.
 fn capped(prefix: &str, notes: &[String]) -> Vec<String> {
     const SHOWN: usize = 4;
@@ -191,7 +204,7 @@ pub fn report_view(r: &FitReport) -> FitView {
             ));
             v.approaches.extend(capped("Approach 2", &iso.warnings));
         }
-        (None, Some(e)) => v.approaches.push(format!("Approach 2 (IsoFLOP profiles): {e}")),
+        (None, Some(e)) => v.approaches.push(format!("Approach 2 (IsoFLOP profiles): {}", first_reasons(e, 3))),
         _ => {}
     }
     match (&r.envelope, &r.envelope_error) {
@@ -235,4 +248,30 @@ pub fn report_view(r: &FitReport) -> FitView {
     }
     v.fit_spec = r.fitted_law.map(|law| FitSpec { law, runs: r.points, compute_range: r.data.compute_range }.to_text());
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_budget_lists_are_cut() {
+        let e = "need 2 budgets; found 1 of 5: budget 1e16 FLOP: only 1 run; budget 2e16 FLOP: only 1 run; budget 3e16 FLOP: only 2 runs; budget 4e16 FLOP: only 1 run";
+        assert_eq!(
+            first_reasons(e, 2),
+            "need 2 budgets; found 1 of 5: budget 1e16 FLOP: only 1 run; budget 2e16 FLOP: only 1 run; … and 2 more"
+        );
+        assert_eq!(first_reasons("no runs", 2), "no runs");
+    }
+
+    #[test]
+    fn option_fields_are_checked_one_by_one() {
+        let inputs = Inputs { fit_delta: "abc".into(), fit_boot: "-1".into(), fit_law: "gpt".into(), ..Inputs::default() };
+        let errors = fit_request(&inputs, None).unwrap_err();
+        assert!(errors["fit_delta"].contains("Huber δ"));
+        assert!(errors["fit_boot"].contains("whole number"));
+        assert!(errors["fit_law"].contains("unknown law"));
+        let ok = fit_request(&Inputs { fit_hold: "".into(), ..Inputs::default() }, Some(1e23)).unwrap();
+        assert_eq!((ok.holdout, ok.bootstrap, ok.budget), (None, 1000, Some(1e23)));
+    }
 }
