@@ -21,38 +21,58 @@ fn count(text: &str, what: &str, max: usize) -> Result<usize, String> {
     Ok(v as usize)
 }
 
-/// Reads the Fit panel's options into a request; every bad field gets its own message.
-///
-/// # Errors
-/// Field name → message, for each option that cannot be read.
-pub fn fit_request(inputs: &Inputs, budget: Option<f64>) -> Result<FitRequest, BTreeMap<String, String>> {
+/// The Fit panel's options, read and checked (everything but the data and column names).
+struct Options {
+    delta: f64,
+    tolerance: f64,
+    drop_top: usize,
+    bootstrap: usize,
+    seed: u64,
+    holdout: Option<usize>,
+}
+
+/// Reads the options; every bad field gets its own message. Cheap: it runs on every keystroke,
+/// so it never touches (or copies) the pasted data.
+fn read_options(inputs: &Inputs) -> Result<Options, BTreeMap<String, String>> {
     let mut errors = BTreeMap::new();
     let mut take = |field: &str, r: Result<f64, String>| r.map_err(|e| errors.insert(field.to_string(), e)).ok();
     let delta = take("fit_delta", number(&inputs.fit_delta, "Huber δ", 1e-12, 1.0));
-    let tol = take("fit_tol", number(&inputs.fit_tol, "tolerance", 0.0, 1.0).or_else(|e| if inputs.fit_tol.trim() == "0" { Ok(0.0) } else { Err(e) }));
+    let tolerance = take("fit_tol", number(&inputs.fit_tol, "tolerance", 0.0, 1.0));
     let mut take_count = |field: &str, text: &str, what: &str, max: usize| {
         count(text, what, max).map_err(|e| errors.insert(field.to_string(), e)).ok()
     };
     let drop_top = take_count("fit_drop", &inputs.fit_drop, "drop", 100_000);
-    let boot = take_count("fit_boot", &inputs.fit_boot, "resamples", MAX_BOOTSTRAP);
+    let bootstrap = take_count("fit_boot", &inputs.fit_boot, "resamples", MAX_BOOTSTRAP);
     let seed = take_count("fit_seed", &inputs.fit_seed, "seed", u32::MAX as usize);
-    let hold = if inputs.fit_hold.trim().is_empty() {
+    let holdout = if inputs.fit_hold.trim().is_empty() {
         Some(None)
     } else {
         take_count("fit_hold", &inputs.fit_hold, "held-out runs", 100_000).map(Some)
     };
-    let form = form_from_key(&inputs.fit_law);
-    if form.is_none() {
-        errors.insert("fit_law".into(), format!("unknown law \"{}\"", crate::app::truncate(&inputs.fit_law)));
-    }
-    if let Some(f) = form {
-        if let Err(e) = Grid::parse(&inputs.fit_grid, f) {
-            errors.insert("fit_grid".into(), e.to_string());
+    match form_from_key(&inputs.fit_law) {
+        None => {
+            errors.insert("fit_law".into(), format!("unknown law \"{}\"", crate::app::truncate(&inputs.fit_law)));
+        }
+        Some(form) => {
+            if let Err(e) = Grid::parse(&inputs.fit_grid, form) {
+                errors.insert("fit_grid".into(), e.to_string());
+            }
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    match (delta, tolerance, drop_top, bootstrap, seed, holdout) {
+        (Some(delta), Some(tolerance), Some(drop_top), Some(bootstrap), Some(seed), Some(holdout)) if errors.is_empty() => {
+            Ok(Options { delta, tolerance, drop_top, bootstrap, seed: seed as u64, holdout })
+        }
+        _ => Err(errors),
     }
+}
+
+/// Reads the Fit panel's fields into a request; every bad option gets its own message.
+///
+/// # Errors
+/// Field name → message, for each option that cannot be read.
+pub fn fit_request(inputs: &Inputs, budget: Option<f64>) -> Result<FitRequest, BTreeMap<String, String>> {
+    let o = read_options(inputs)?;
     Ok(FitRequest {
         data: inputs.fit_data.clone(),
         columns: ColumnNames {
@@ -65,20 +85,20 @@ pub fn fit_request(inputs: &Inputs, budget: Option<f64>) -> Result<FitRequest, B
         skip_bad_rows: inputs.fit_skip == "1",
         law: inputs.fit_law.clone(),
         compare: true,
-        delta: delta.unwrap_or(1e-3),
+        delta: o.delta,
         grid: inputs.fit_grid.clone(),
-        drop_top: drop_top.unwrap_or(0),
-        bootstrap: boot.unwrap_or(0),
-        seed: seed.unwrap_or(42) as u64,
-        holdout: hold.flatten(),
-        iso_tolerance: tol.unwrap_or(0.05),
+        drop_top: o.drop_top,
+        bootstrap: o.bootstrap,
+        seed: o.seed,
+        holdout: o.holdout,
+        iso_tolerance: o.tolerance,
         budget,
     })
 }
 
 /// Adds the Fit panel's option errors to the page view (the data itself is read when fitting).
 pub fn check_fields(inputs: &Inputs, view: &mut View) {
-    if let Err(errors) = fit_request(inputs, None) {
+    if let Err(errors) = read_options(inputs) {
         for (field, message) in errors {
             view.err(&field, message);
         }
@@ -105,6 +125,8 @@ pub fn budget_interval_outputs(view: &mut View, form: Form, samples: &[Vec<f64>]
 pub struct FitView {
     /// One line: law, runs, objective.
     pub title: String,
+    /// The objective at the optimum.
+    pub objective: f64,
     /// Rows of (parameter, estimate, 95 % interval).
     pub params: Vec<[String; 3]>,
     /// Rows of (quantity, value, 95 % interval) at the Budget panel's compute.
@@ -130,6 +152,11 @@ fn value_text(name: &str, v: f64) -> String {
         "N_c" | "D_c" => format_sci(v, 4),
         _ => format_sig(v, 5),
     }
+}
+
+/// A fitted exponent, or a dash.
+fn exp(law: &Option<crate::fit::regression::PowerLaw>) -> String {
+    law.as_ref().map_or("–".into(), |p| format_sig(p.exponent, 3))
 }
 
 /// An error that lists a reason per budget ("…: budget 1e19 FLOP: …; budget 3e19 FLOP: …"),
@@ -159,6 +186,7 @@ fn capped(prefix: &str, notes: &[String]) -> Vec<String> {
 pub fn report_view(r: &FitReport) -> FitView {
     let mut v = FitView {
         title: format!("{} — {} runs, objective {}", r.label, r.points, format_sig(r.objective, 10)),
+        objective: r.objective,
         ..FitView::default()
     };
     for (name, value) in &r.params {
@@ -194,7 +222,6 @@ pub fn report_view(r: &FitReport) -> FitView {
     }
     match (&r.isoflop, &r.isoflop_error) {
         (Some(iso), _) => {
-            let exp = |law: &Option<crate::fit::regression::PowerLaw>| law.as_ref().map_or("–".into(), |p| format_sig(p.exponent, 3));
             v.approaches.push(format!(
                 "Approach 2 (IsoFLOP profiles): {} of {} budgets usable; N_opt ∝ C^{}, D_opt ∝ C^{}.",
                 iso.used_groups,
@@ -209,7 +236,6 @@ pub fn report_view(r: &FitReport) -> FitView {
     }
     match (&r.envelope, &r.envelope_error) {
         (Some(env), _) => {
-            let exp = |law: &Option<crate::fit::regression::PowerLaw>| law.as_ref().map_or("–".into(), |p| format_sig(p.exponent, 3));
             v.approaches.push(format!(
                 "Approach 1 (envelope of {} training curves): N_opt ∝ C^{}, D_opt ∝ C^{}.",
                 env.runs,

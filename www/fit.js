@@ -169,7 +169,7 @@ function finish() {
   const report = $('fit-report');
   Object.assign(report.dataset, {
     state: 'done', fitMs: Math.round(fitMs), bootMs: bootMs === null ? '' : Math.round(bootMs),
-    objective: view.title.match(/objective ([0-9.e-]+)/)?.[1] ?? '', workers: workerCount(),
+    objective: view.objective, workers: workerCount(),
   });
   // The Budget panel and link update in a task of their own, after the report is on screen.
   setTimeout(() => hooks.fitted(view), 0);
