@@ -83,6 +83,9 @@ pub struct Inputs {
     pub fit_hold: String,
     /// IsoFLOP grouping tolerance in log₁₀ C.
     pub fit_tol: String,
+    /// The planning tools' fields by name (see [`crate::tools`]); every registered one present.
+    #[serde(flatten)]
+    pub tools: BTreeMap<String, String>,
 }
 
 impl Default for Inputs {
@@ -119,6 +122,7 @@ impl Default for Inputs {
             fit_seed: "42".into(),
             fit_hold: String::new(),
             fit_tol: "0.05".into(),
+            tools: crate::tools::defaults(),
         }
     }
 }
@@ -128,6 +132,11 @@ pub const FIELDS: [&str; 31] = [
     "mode", "compute", "law", "gpu", "gpus", "days", "mfu", "price", "solve", "given_c", "given_n",
     "given_d", "target_loss", "model_size", "convert", "fit", "fit_data", "fit_law", "fit_n", "fit_d", "fit_c", "fit_loss", "fit_run", "fit_skip", "fit_drop", "fit_delta", "fit_grid", "fit_boot", "fit_seed", "fit_hold", "fit_tol",
 ];
+
+/// Every field name: the Budget and Fit panels' ([`FIELDS`]) then the tools'.
+pub fn all_fields() -> impl Iterator<Item = &'static str> {
+    FIELDS.into_iter().chain(crate::tools::all_fields().map(|f| f.name))
+}
 
 impl Inputs {
     /// The text of a field by name.
@@ -164,7 +173,7 @@ impl Inputs {
             "fit_seed" => &self.fit_seed,
             "fit_hold" => &self.fit_hold,
             "fit_tol" => &self.fit_tol,
-            _ => return None,
+            other => return self.tools.get(other),
         })
     }
 
@@ -202,7 +211,10 @@ impl Inputs {
             "fit_seed" => &mut self.fit_seed,
             "fit_hold" => &mut self.fit_hold,
             "fit_tol" => &mut self.fit_tol,
-            _ => return None,
+            other => {
+                let known = crate::tools::field(other)?;
+                self.tools.entry(known.name.to_string()).or_default()
+            }
         })
     }
 }
@@ -219,6 +231,10 @@ pub struct View {
     pub unanswered: BTreeMap<String, String>,
     /// Notes worth showing but not errors (e.g. an unusual MFU).
     pub notes: Vec<String>,
+    /// The tools' tables by key (element id `tbl-KEY`).
+    pub tables: BTreeMap<String, crate::tools::Table>,
+    /// The tools' lists by key (element id `list-KEY`).
+    pub lists: BTreeMap<String, Vec<String>>,
 }
 
 impl View {
@@ -366,6 +382,17 @@ pub fn evaluate(inputs: &Inputs) -> View {
     view.out("law_caveat", choice.caveat().unwrap_or_default());
     view.out("n_convention", format!("N counts {}", choice.convention_label()));
     crate::fitpanel::check_fields(inputs, &mut view);
+    let budget = ChartState { law: choice, compute, model_size };
+    let tools = crate::tools::evaluate_all(&inputs.tools, &budget);
+    view.outputs.extend(tools.outputs);
+    for (field, message) in tools.errors {
+        view.err(&field, message);
+    }
+    for (field, message) in tools.unanswered {
+        view.unanswered(&field, message);
+    }
+    view.tables = tools.tables;
+    view.lists = tools.lists;
     view
 }
 

@@ -31,7 +31,9 @@ pub mod laws;
 pub mod plot;
 pub mod presets;
 pub mod runs;
+pub mod schedule;
 pub mod share;
+pub mod tools;
 pub mod units;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

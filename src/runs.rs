@@ -1323,6 +1323,99 @@ pub fn read_runs(table: &Table, map: &ColumnMap) -> Result<Runs, TableError> {
     Ok(out)
 }
 
+/// What a numeric cell read by [`read_numeric`] must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Finite and > 0.
+    Positive,
+    /// Finite and ≥ 0.
+    NonNegative,
+    /// Any finite number.
+    Finite,
+}
+
+/// One good row read by [`read_numeric`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NumericRow {
+    /// 1-based source line.
+    pub line: usize,
+    /// The requested columns' values, in the order asked for.
+    pub values: Vec<f64>,
+    /// The label column's text (e.g. which curve or dataset the row belongs to), when asked for.
+    pub label: Option<String>,
+}
+
+/// Rows of numbers read from a table, plus every bad row.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NumericRows {
+    /// Good rows, in source order.
+    pub rows: Vec<NumericRow>,
+    /// The first problem of each bad row (at most [`MAX_BAD_ROWS_KEPT`]).
+    pub bad_rows: Vec<RowError>,
+    /// How many rows were bad.
+    pub bad_row_count: usize,
+}
+
+/// The column for one quantity: the one the user named (`typed`, resolved by [`find_column`]),
+/// else the first header matching one of `aliases` loosely, else `None`.
+///
+/// # Errors
+/// A typed name that matches no column or several.
+pub fn pick_column(headers: &[String], typed: &str, aliases: &[&str]) -> Result<Option<usize>, TableError> {
+    if !typed.trim().is_empty() {
+        return find_column(headers, typed).map(Some);
+    }
+    Ok(aliases.iter().find_map(|a| find_column(headers, a).ok()))
+}
+
+/// Reads the given columns of every row as numbers under their rules (human quantities such as
+/// 1.4T allowed), and the `label` column as text. A bad row is reported with its first bad cell
+/// (`row 12, column "loss": "abc" is not a number`) and contributes nothing.
+pub fn read_numeric(table: &Table, columns: &[(usize, Rule)], label: Option<usize>) -> NumericRows {
+    let mut out = NumericRows { rows: Vec::new(), bad_rows: Vec::new(), bad_row_count: 0 };
+    let name = |col: usize| table.headers.get(col).cloned().unwrap_or_else(|| format!("column {}", col + 1));
+    for row in &table.rows {
+        let read = |col: usize, rule: Rule| -> Result<f64, RowError> {
+            let fail = |message: String| RowError { line: row.line, column: Some(name(col)), message };
+            let cell = row.cells.get(col).map(String::as_str).unwrap_or("");
+            if cell.is_empty() {
+                return Err(fail("is empty".into()));
+            }
+            let v = parse_number(cell).map_err(|e| fail(e.to_string()))?;
+            if !v.is_finite() {
+                return Err(fail(format!("\"{}\" is not a finite number", short(cell))));
+            }
+            match rule {
+                Rule::Positive if !(v > 0.0) => Err(fail(format!("{} must be greater than 0", short(cell)))),
+                Rule::NonNegative if v < 0.0 => Err(fail(format!("{} must not be negative", short(cell)))),
+                _ => Ok(v),
+            }
+        };
+        let values: Result<Vec<f64>, RowError> = if row.cells.len() != table.headers.len() {
+            Err(RowError {
+                line: row.line,
+                column: None,
+                message: format!("has {} cells but the header has {}", row.cells.len(), table.headers.len()),
+            })
+        } else {
+            columns.iter().map(|&(col, rule)| read(col, rule)).collect()
+        };
+        match values {
+            Ok(values) => {
+                let label = label.map(|col| row.cells.get(col).cloned().unwrap_or_default());
+                out.rows.push(NumericRow { line: row.line, values, label });
+            }
+            Err(e) => {
+                out.bad_row_count += 1;
+                if out.bad_rows.len() < MAX_BAD_ROWS_KEPT {
+                    out.bad_rows.push(e);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// A positive finite number, or the message saying why the cell is not one.
 fn positive(cell: &str) -> Result<f64, String> {
     let v = parse_number(cell).map_err(|e| e.to_string())?;

@@ -1,7 +1,7 @@
 //! Share links: the page state as a short, versioned, human-readable URL fragment
 //! (`#v=1&c=3e23&law=hoffmann`), and back — never panicking, always naming what was wrong.
 
-use crate::app::{evaluate, Inputs, FIELDS};
+use crate::app::{all_fields, evaluate, Inputs};
 
 /// The current link format version.
 pub const VERSION: &str = "1";
@@ -43,12 +43,12 @@ fn url_key(field: &str) -> &'static str {
         "fit_seed" => "fseed",
         "fit_hold" => "fhold",
         "fit_tol" => "ftol",
-        _ => "",
+        other => crate::tools::field(other).map_or("", |f| f.url),
     }
 }
 
 fn field_of(key: &str) -> Option<&'static str> {
-    FIELDS.into_iter().find(|f| url_key(f) == key)
+    all_fields().find(|f| url_key(f) == key)
 }
 
 /// The fragment (without `#`) for these inputs; fields at their default are left out, and so
@@ -56,13 +56,13 @@ fn field_of(key: &str) -> Option<&'static str> {
 pub fn to_fragment(inputs: &Inputs) -> String {
     let defaults = Inputs::default();
     let mut parts = vec![format!("v={VERSION}")];
-    for field in FIELDS {
+    for field in all_fields() {
         let (value, default) = (inputs.get(field), defaults.get(field));
         if let (Some(value), Some(default)) = (value, default) {
             if value == default {
                 continue;
             }
-            if field == "fit_data" {
+            if is_packed(field) {
                 if let Some(packed) = pack_data(value) {
                     parts.push(format!("{}={packed}", url_key(field)));
                 }
@@ -118,7 +118,7 @@ pub fn from_fragment(fragment: &str) -> (Inputs, Vec<String>) {
             continue;
         }
         seen.push(field);
-        let value = if field == "fit_data" { unpack_data(raw) } else { decode(raw) };
+        let value = if is_packed(field) { unpack_data(raw) } else { decode(raw) };
         match value {
             Ok(value) => {
                 if let Some(slot) = inputs.get_mut(field) {
@@ -136,7 +136,7 @@ pub fn from_fragment(fragment: &str) -> (Inputs, Vec<String>) {
     const FIRST: [&str; 7] = ["law", "mode", "gpu", "gpus", "mfu", "price", "solve"];
     // Each pass resets what is invalid now; a reset can only make other fields readable, so
     // this settles within a few passes (at most one per field).
-    for pass in 0..FIELDS.len() {
+    for pass in 0..all_fields().count() {
         let view = evaluate(&inputs);
         if view.errors.is_empty() {
             break;
@@ -163,6 +163,11 @@ pub fn from_fragment(fragment: &str) -> (Inputs, Vec<String>) {
         }
     }
     (inputs, messages)
+}
+
+/// Whether a field holds pasted data (deflated into links, left out when too large).
+fn is_packed(field: &str) -> bool {
+    field == "fit_data" || crate::tools::field(field).is_some_and(|f| f.packed)
 }
 
 /// Longest packed run table a link carries; larger tables stay out of links (the fitted law

@@ -17,6 +17,21 @@ function fillList(list, texts) {
   list.replaceChildren(...texts.map((t) => Object.assign(document.createElement('li'), { textContent: t })));
 }
 
+function fillTable(table, data) {
+  const row = (cells, tag) => {
+    const tr = document.createElement('tr');
+    tr.replaceChildren(...cells.map((c) => Object.assign(document.createElement(tag), { textContent: c })));
+    return tr;
+  };
+  table.hidden = !data;
+  if (!data) return;
+  const head = document.createElement('thead');
+  head.append(row(data.head, 'th'));
+  const body = document.createElement('tbody');
+  body.replaceChildren(...data.rows.map((r) => row(r, 'td')));
+  table.replaceChildren(head, body);
+}
+
 function showMessages(messages) {
   fillList($('message-list'), messages);
   $('messages').hidden = messages.length === 0;
@@ -54,6 +69,8 @@ function render(view) {
     if (input) input.setAttribute('aria-invalid', error ? 'true' : 'false');
   }
   fillList($('notes'), view.notes);
+  for (const ul of document.querySelectorAll('[id^="list-"]')) fillList(ul, view.lists[ul.id.slice(5)] ?? []);
+  for (const table of document.querySelectorAll('table[id^="tbl-"]')) fillTable(table, view.tables[table.id.slice(4)]);
   const hardware = inputs.mode === 'hardware';
   $('compute').disabled = hardware;
   $('days').disabled = !hardware;

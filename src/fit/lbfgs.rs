@@ -74,7 +74,7 @@ impl Outcome {
     }
 }
 
-const MAX_DIM: usize = 8;
+const MAX_DIM: usize = 12;
 const MAX_MEMORY: usize = 20;
 
 type Vector = [f64; MAX_DIM];
@@ -84,7 +84,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// Minimises `f` (which returns the value and writes the gradient) from `start`.
-/// Dimensions above 8 are not supported and return [`Stop::NotFinite`] immediately.
+/// Dimensions above 12 are not supported and return [`Stop::NotFinite`] immediately.
 pub fn minimize<F>(mut f: F, start: &[f64], settings: &Settings) -> Outcome
 where
     F: FnMut(&[f64], &mut [f64]) -> f64,
@@ -435,7 +435,7 @@ mod tests {
     fn non_finite_start_is_reported_not_panicked() {
         let out = minimize(|_, _| f64::NAN, &[1.0, 2.0], &Settings::default());
         assert_eq!(out.stop, Stop::NotFinite);
-        let out = minimize(|_, _| 1.0, &[0.0; 9], &Settings::default());
+        let out = minimize(|_, _| 1.0, &[0.0; 13], &Settings::default());
         assert_eq!(out.stop, Stop::NotFinite);
         // Overflow along the path: the search shrinks instead of failing.
         let out = minimize(

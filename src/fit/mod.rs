@@ -15,3 +15,4 @@ pub mod request;
 pub mod tasks;
 pub mod warnings;
 pub mod fitted;
+pub mod model;

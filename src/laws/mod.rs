@@ -2,9 +2,48 @@
 
 mod chinchilla;
 mod kaplan;
+pub mod farseer;
+pub mod gadre;
+pub mod hyper;
+pub mod multipower;
+pub mod muennighoff;
+pub mod pearce_song;
+pub mod sardana;
+pub mod tissue;
 
 pub use chinchilla::ChinchillaLaw;
 pub use kaplan::KaplanLaw;
+
+/// Options for `scalecalc fit --law tissue|multipower|muennighoff` (laws fitted to tables other
+/// than one row per (N, D) run).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LawFitArgs {
+    /// Column names given on the command line, by option (`step`, `loss`, `lr`, `curve`, `n`,
+    /// `d`, `u`, …); absent ones are guessed from the headers.
+    pub columns: std::collections::BTreeMap<String, String>,
+    /// λ of the annealing momentum (Tissue), when given.
+    pub lambda: Option<f64>,
+    /// Warmup steps, when given.
+    pub warmup: Option<usize>,
+    /// Huber δ.
+    pub delta: f64,
+    /// Bootstrap resamples (0: none).
+    pub bootstrap: usize,
+    /// Bootstrap seed.
+    pub seed: u64,
+    /// Fit the good rows even if some are bad.
+    pub skip_bad_rows: bool,
+}
+
+/// The fitter for a law key that has its own table shape, if any.
+pub fn law_fitter(key: &str) -> Option<fn(&str, &LawFitArgs) -> Result<serde_json::Value, String>> {
+    match key {
+        "tissue" => Some(tissue::fit_cli),
+        "multipower" => Some(multipower::fit_cli),
+        "muennighoff" => Some(muennighoff::fit_cli),
+        _ => None,
+    }
+}
 
 /// Which parameter count a law's N means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -96,7 +96,7 @@ pub fn choices() -> Result<JsValue, JsError> {
     })
 }
 
-/// Draws chart `kind` ("allocation", "contours" or "isoflop") on `canvas`, whose pixel size
+/// Draws chart `kind` ("allocation", "contours", "isoflop" or a tool's chart) on `canvas`, whose pixel size
 /// the page has already set from its CSS size × `pixel_ratio`.
 #[wasm_bindgen(js_name = drawChart)]
 pub fn draw_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, dark: bool, pixel_ratio: f64) -> Result<(), JsError> {
@@ -109,7 +109,7 @@ pub fn draw_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, dark: 
         "allocation" => plot::draw_allocation(&area, &state, &style),
         "contours" => plot::draw_contours(&area, &state, &style),
         "isoflop" => plot::draw_isoflop(&area, &state, &style),
-        other => return Err(JsError::new(&format!("unknown chart \"{other}\""))),
+        tool => crate::tools::draw(tool, &area, &inputs.tools, &state, &style),
     };
     drawn.map_err(|e| JsError::new(&e.to_string()))?;
     area.present().map_err(|e| JsError::new(&e.to_string()))

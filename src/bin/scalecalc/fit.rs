@@ -27,9 +27,15 @@ pub enum Method {
 pub struct FitArgs {
     /// The runs: CSV, TSV or JSON with a header row.
     file: std::path::PathBuf,
-    /// chinchilla, kaplan, or a single-variable power law: power-n, power-d, power-c (+e adds an
-    /// irreducible term, e.g. power-c+e).
-    #[arg(long, default_value = "chinchilla")]
+    /// chinchilla, kaplan, farseer, or a single-variable power law: power-n, power-d, power-c (+e
+    /// adds an irreducible term, e.g. power-c+e); these take one row per run (N, D or C, loss).
+    /// Laws with their own tables:
+    ///   tissue       loss curves under LR schedules (--step, --loss, --lr, [--curve], [--lambda],
+    ///                [--warmup]); params L0, A, alpha, C of L = L0 + A·S1^(−alpha) − C·S2.
+    ///   multipower   the same columns; params L0, A, alpha, B, C, beta, gamma of the Multi-Power Law.
+    ///   muennighoff  runs with repeated data (--n, --d, --u, --loss); params R_D_star, R_N_star with
+    ///                the base law fixed to Muennighoff's (E 1.8691, A 520.8, B 1487.7, α = β 0.35266).
+    #[arg(long, default_value = "chinchilla", verbatim_doc_comment)]
     law: String,
     /// parametric (Approach 3), isoflop (Approach 2) or envelope (Approach 1).
     #[arg(long, value_enum, default_value = "parametric")]
@@ -49,6 +55,24 @@ pub struct FitArgs {
     /// Column with the run id (training curves, for --method envelope).
     #[arg(long)]
     run: Option<String>,
+    /// Column with the training step (--law tissue, multipower).
+    #[arg(long)]
+    step: Option<String>,
+    /// Column with the learning rate at each step (--law tissue, multipower).
+    #[arg(long)]
+    lr: Option<String>,
+    /// Column naming which curve (schedule) a row belongs to (--law tissue, multipower).
+    #[arg(long)]
+    curve: Option<String>,
+    /// Column with unique tokens U (--law muennighoff).
+    #[arg(long)]
+    u: Option<String>,
+    /// λ of the annealing momentum in S2 (--law tissue; default 0.999).
+    #[arg(long)]
+    lambda: Option<String>,
+    /// Warmup steps, counted at the peak learning rate (--law tissue, multipower).
+    #[arg(long)]
+    warmup: Option<usize>,
     /// Drop the K highest-loss runs before fitting (Epoch's replication drops 5).
     #[arg(long, default_value_t = 0)]
     drop_top: usize,
@@ -119,8 +143,34 @@ fn json<T: serde::Serialize>(value: &T) -> Result<(), String> {
     Ok(())
 }
 
+fn law_fit_args(args: &FitArgs) -> Result<scalecalc::laws::LawFitArgs, String> {
+    let named = [
+        ("n", &args.n), ("d", &args.d), ("c", &args.c), ("loss", &args.loss), ("run", &args.run),
+        ("step", &args.step), ("lr", &args.lr), ("curve", &args.curve), ("u", &args.u),
+    ];
+    Ok(scalecalc::laws::LawFitArgs {
+        columns: named.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k.to_string(), v.clone()))).collect(),
+        lambda: args.lambda.as_deref().map(|l| number("lambda", l)).transpose()?,
+        warmup: args.warmup,
+        delta: number("delta", &args.delta)?,
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+        skip_bad_rows: args.skip_bad_rows,
+    })
+}
+
 /// Runs `scalecalc fit`.
 pub fn fit(args: &FitArgs) -> Result<(), String> {
+    if let Some(fitter) = scalecalc::laws::law_fitter(&args.law) {
+        let data = std::fs::read(&args.file).map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
+        let data = String::from_utf8(data).map_err(|_| format!("{} is not UTF-8 text", args.file.display()))?;
+        let out = fitter(&data, &law_fit_args(args)?)?;
+        if args.json {
+            return json(&out);
+        }
+        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+        return Ok(());
+    }
     let req = request(args)?;
     match args.method {
         Method::Parametric => {
