@@ -5,9 +5,10 @@ use crate::app::{all_fields, evaluate, Inputs};
 
 /// The current link format version.
 pub const VERSION: &str = "1";
-/// Longest fragment accepted; longer ones are not read at all. Every field at its longest
-/// valid length, percent-encoded, fits well inside this.
-pub const MAX_FRAGMENT_CHARS: usize = 12_000;
+/// Longest fragment accepted; longer ones are not read at all, and [`to_fragment`] never writes
+/// one (pasted tables that do not fit are left out). Every typed field at its longest valid
+/// length, percent-encoded, fits well inside this.
+pub const MAX_FRAGMENT_CHARS: usize = 40_000;
 
 /// The URL key of each field (short, stable across versions of the page).
 fn url_key(field: &str) -> &'static str {
@@ -56,6 +57,7 @@ fn field_of(key: &str) -> Option<&'static str> {
 pub fn to_fragment(inputs: &Inputs) -> String {
     let defaults = Inputs::default();
     let mut parts = vec![format!("v={VERSION}")];
+    let mut packed_parts = Vec::new();
     for field in all_fields() {
         let (value, default) = (inputs.get(field), defaults.get(field));
         if let (Some(value), Some(default)) = (value, default) {
@@ -64,11 +66,19 @@ pub fn to_fragment(inputs: &Inputs) -> String {
             }
             if is_packed(field) {
                 if let Some(packed) = pack_data(value) {
-                    parts.push(format!("{}={packed}", url_key(field)));
+                    packed_parts.push(format!("{}={packed}", url_key(field)));
                 }
             } else if value.chars().count() <= crate::units::MAX_INPUT_CHARS {
                 parts.push(format!("{}={}", url_key(field), encode(value)));
             }
+        }
+    }
+    // Pasted tables go in, in page order, while the link stays readable by `from_fragment`.
+    let mut length = parts.iter().map(|p| p.len() + 1).sum::<usize>();
+    for part in packed_parts {
+        if length + part.len() + 1 <= MAX_FRAGMENT_CHARS {
+            length += part.len() + 1;
+            parts.push(part);
         }
     }
     parts.join("&")
@@ -273,6 +283,25 @@ mod tests {
         let (back, messages) = from_fragment(&link);
         assert!(messages.is_empty(), "{messages:?}");
         assert_eq!(back, inputs);
+    }
+
+    #[test]
+    fn many_pasted_tables_never_make_an_unreadable_link() {
+        let mut inputs = Inputs::default();
+        let mut state = 1u64;
+        let mut table = String::from("N,D,loss\n");
+        while table.len() < 3_800 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            table.push_str(&format!("{},{},{}\n", state >> 40, state >> 20 & 0xfffff, state & 0xffff));
+        }
+        let packed: Vec<&str> = all_fields().filter(|f| is_packed(f)).collect();
+        for field in &packed {
+            *inputs.get_mut(field).unwrap() = table.clone();
+        }
+        let fragment = to_fragment(&inputs);
+        assert!(fragment.len() <= MAX_FRAGMENT_CHARS, "{} chars", fragment.len());
+        let (back, _) = from_fragment(&fragment);
+        assert_eq!(back.fit_data, table, "the first table fits and round-trips");
     }
 
     #[test]

@@ -70,7 +70,14 @@ pub enum Form {
         /// Whether an irreducible term E is fitted.
         irreducible: bool,
     },
+    /// Farseer (Li et al. 2025) with N and D in billions:
+    /// L = exp(a₃·n^γ + b₃) + exp(a₂·n^β + b₂)·d^(−exp(a₁·n^α + b₁));
+    /// θ = (a₁, b₁, α, a₂, b₂, β, a₃, b₃, γ). See [`crate::laws::farseer`].
+    Farseer,
 }
+
+/// Most parameters any form has (Farseer's nine), for fixed-size gradient buffers.
+pub const MAX_DIM: usize = 12;
 
 /// Robust loss on a log-loss residual: quadratic within δ, linear beyond.
 pub fn huber(r: f64, delta: f64) -> f64 {
@@ -96,6 +103,7 @@ impl Form {
         match self {
             Form::Chinchilla => "chinchilla".into(),
             Form::Kaplan => "kaplan".into(),
+            Form::Farseer => "farseer".into(),
             Form::PowerLaw { variable, irreducible } => {
                 format!("power-{}{}", variable.key().to_ascii_lowercase(), if irreducible { "+e" } else { "" })
             }
@@ -107,6 +115,7 @@ impl Form {
         match self {
             Form::Chinchilla => "Chinchilla".into(),
             Form::Kaplan => "Kaplan L(N, D)".into(),
+            Form::Farseer => "Farseer".into(),
             Form::PowerLaw { variable, irreducible } => {
                 format!("Power law in {}{}", variable.key(), if irreducible { " + E" } else { "" })
             }
@@ -118,6 +127,9 @@ impl Form {
         match self {
             Form::Chinchilla => "Chinchilla  L = E + A/N^α + B/D^β".into(),
             Form::Kaplan => "Kaplan  L = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D".into(),
+            Form::Farseer => {
+                "Farseer  L = exp(a₃·n^γ + b₃) + exp(a₂·n^β + b₂)·d^(−exp(a₁·n^α + b₁)),  n = N/10⁹, d = D/10⁹".into()
+            }
             Form::PowerLaw { variable, irreducible } => {
                 let x = variable.key();
                 if irreducible {
@@ -134,6 +146,7 @@ impl Form {
         match self {
             Form::Chinchilla => 5,
             Form::Kaplan => 4,
+            Form::Farseer => crate::laws::farseer::DIM,
             Form::PowerLaw { irreducible, .. } => 2 + usize::from(irreducible),
         }
     }
@@ -143,6 +156,7 @@ impl Form {
         match self {
             Form::Chinchilla => &["a", "b", "e", "alpha", "beta"],
             Form::Kaplan => &["nc", "dc", "alpha_n", "alpha_d"],
+            Form::Farseer => &crate::laws::farseer::NAMES,
             Form::PowerLaw { irreducible: true, .. } => &["a", "alpha", "e"],
             Form::PowerLaw { irreducible: false, .. } => &["a", "alpha"],
         }
@@ -153,6 +167,7 @@ impl Form {
         match self {
             Form::Chinchilla => &["E", "A", "B", "alpha", "beta"],
             Form::Kaplan => &["N_c", "D_c", "alpha_N", "alpha_D"],
+            Form::Farseer => &crate::laws::farseer::NAMES,
             Form::PowerLaw { irreducible: true, .. } => &["E", "A", "alpha"],
             Form::PowerLaw { irreducible: false, .. } => &["A", "alpha"],
         }
@@ -164,6 +179,7 @@ impl Form {
         match self {
             Form::Chinchilla => vec![t(2).exp(), t(0).exp(), t(1).exp(), t(3), t(4)],
             Form::Kaplan => vec![t(0).exp(), t(1).exp(), t(2), t(3)],
+            Form::Farseer => (0..crate::laws::farseer::DIM).map(t).collect(),
             Form::PowerLaw { irreducible: true, .. } => vec![t(2).exp(), t(0).exp(), t(1)],
             Form::PowerLaw { irreducible: false, .. } => vec![t(0).exp(), t(1)],
         }
@@ -213,6 +229,16 @@ impl Form {
                 *gad = ln_s - wu * r * dlog_nc;
                 alpha_d * ln_s
             }
+            (Form::Farseer, &[a1, b1, alpha, a2, b2, beta, a3, b3, gamma], grad) => {
+                // Writes as much of the gradient as `grad` has room for (callers that only want
+                // the value may pass a shorter buffer).
+                let theta = [a1, b1, alpha, a2, b2, beta, a3, b3, gamma];
+                let (p, g) = crate::laws::farseer::ln_loss_and_grad(&theta, x.ln_n, x.ln_d);
+                for (slot, v) in grad.iter_mut().zip(g) {
+                    *slot = v;
+                }
+                p
+            }
             (Form::PowerLaw { variable, irreducible: false }, &[a, alpha], [ga, galpha]) => {
                 let lx = variable.ln(x);
                 *ga = 1.0;
@@ -238,8 +264,8 @@ impl Form {
         if let (Form::Chinchilla, &[a, b, e, alpha, beta]) = (self, theta) {
             return chinchilla_objective([a, b, e, alpha, beta], data, delta, grad);
         }
-        let mut local = [0.0; 8];
-        let local = &mut local[..self.dim().min(8)];
+        let mut local = [0.0; MAX_DIM];
+        let local = &mut local[..self.dim().min(MAX_DIM)];
         let mut total = 0.0;
         for (x, &w) in data.points().zip(&data.weight) {
             if w == 0.0 {
@@ -433,9 +459,10 @@ impl FittedLaw {
 mod tests {
     use super::*;
 
-    const FORMS: [Form; 6] = [
+    const FORMS: [Form; 7] = [
         Form::Chinchilla,
         Form::Kaplan,
+        Form::Farseer,
         Form::PowerLaw { variable: Variable::N, irreducible: true },
         Form::PowerLaw { variable: Variable::D, irreducible: false },
         Form::PowerLaw { variable: Variable::C, irreducible: true },
@@ -457,6 +484,7 @@ mod tests {
         match form {
             Form::Chinchilla => vec![6.0 + k, 7.5, 0.6 - 0.1 * k, 0.33, 0.36 + 0.01 * k],
             Form::Kaplan => vec![31.0 + k, 30.0, 0.076, 0.1 + 0.01 * k],
+            Form::Farseer => vec![0.2 * k, -1.0 - 0.1 * k, -0.2, 0.3, 0.1 + 0.2 * k, -0.3, 0.2 + 0.1 * k, 0.6, -0.35],
             Form::PowerLaw { irreducible: true, .. } => vec![3.0 + k, 0.2, 0.5],
             Form::PowerLaw { irreducible: false, .. } => vec![1.5 + 0.1 * k, 0.05],
         }
@@ -482,6 +510,22 @@ mod tests {
         let mut g = [0.0; 4];
         let p = Form::Kaplan.predict_ln(&theta, &x, &mut g);
         assert!((p.exp() - crate::laws::LossLaw::loss(&law, n, d)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn farseer_prediction_matches_the_law_and_tolerates_short_buffers() {
+        let law = crate::laws::farseer::FarseerLaw { theta: [0.1, -1.0, -0.2, 0.3, 0.1, -0.3, 0.2, 0.6, -0.35] };
+        let (n, d) = (7e10f64, 1.4e12f64);
+        let x = Point { ln_n: n.ln(), ln_d: d.ln(), ln_c: 0.0, ln_loss: 0.0 };
+        let mut g = [0.0; 9];
+        let p = Form::Farseer.predict_ln(&law.theta, &x, &mut g);
+        assert!((p.exp() - crate::laws::LossLaw::loss(&law, n, d)).abs() < 1e-12);
+        let mut short = [0.0; 8];
+        assert_eq!(Form::Farseer.predict_ln(&law.theta, &x, &mut short), p);
+        assert_eq!(short[..], g[..8]);
+        assert_eq!(Form::Farseer.params(&law.theta), law.theta.to_vec());
+        assert_eq!(Form::Farseer.theta_names().len(), Form::Farseer.dim());
+        assert!(Form::Farseer.law(&law.theta).is_none());
     }
 
     /// Central differences of the objective agree with the analytic gradient, for every form,

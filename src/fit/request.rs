@@ -211,10 +211,11 @@ impl Prepared {
 }
 
 /// The laws of the comparison table.
-pub fn comparison_forms() -> [Form; 4] {
+pub fn comparison_forms() -> [Form; 5] {
     [
         Form::Chinchilla,
         Form::Kaplan,
+        Form::Farseer,
         Form::PowerLaw { variable: Variable::C, irreducible: true },
         Form::PowerLaw { variable: Variable::C, irreducible: false },
     ]
@@ -226,6 +227,7 @@ pub fn form_from_key(key: &str) -> Option<Form> {
     let all = [
         Form::Chinchilla,
         Form::Kaplan,
+        Form::Farseer,
         Form::PowerLaw { variable: Variable::N, irreducible: true },
         Form::PowerLaw { variable: Variable::N, irreducible: false },
         Form::PowerLaw { variable: Variable::D, irreducible: true },
@@ -243,7 +245,7 @@ pub fn form_from_key(key: &str) -> Option<Form> {
 pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
     let form = form_from_key(&req.law).ok_or_else(|| {
         FitError::Option(format!(
-            "unknown law \"{}\": use chinchilla, kaplan, or power-n, power-d, power-c (add +e for an irreducible term)",
+            "unknown law \"{}\": use chinchilla, kaplan, farseer, or power-n, power-d, power-c (add +e for an irreducible term)",
             crate::app::truncate(&req.law)
         ))
     })?;

@@ -202,7 +202,7 @@ mod tests {
         assert_eq!(h.k, 10);
         assert!(h.rmse_log > 0.0 && h.rmse_log < 0.05, "{}", h.rmse_log);
         // Comparison: every law, Chinchilla beats the single-variable power laws on log RMSE.
-        assert_eq!(report.comparison.len(), 4);
+        assert_eq!(report.comparison.len(), super::super::request::comparison_forms().len());
         let rmse = |law: &str| report.comparison.iter().find(|r| r.law == law).unwrap().rmse_log;
         assert!(rmse("chinchilla") < rmse("power-c"));
         assert!(report.comparison.iter().all(|r| r.aic.is_finite() && r.bic > r.aic));

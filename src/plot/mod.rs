@@ -5,9 +5,9 @@ mod allocation;
 mod contours;
 mod fit_frontier;
 mod fit_loss;
-mod frame;
+pub(crate) mod frame;
 mod isoflop;
-mod legend;
+pub(crate) mod legend;
 mod residuals;
 mod style;
 

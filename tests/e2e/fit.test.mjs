@@ -59,7 +59,8 @@ test('the Epoch runs fit to the reference optimum, with intervals, validation an
   assert.ok(Math.abs(params.A.v - 477.8) < 1 && Math.abs(params.beta.v - 0.3672) < 1e-3, JSON.stringify(params));
   for (const p of Object.values(params)) assert.match(p.ci, /^\S+ – \S+$/);
   const comparison = await tableRows(page, 'fit-comparison');
-  assert.equal(comparison.length, 5);
+  assert.equal(comparison.length, 6, 'header + Chinchilla, Kaplan, Farseer and two power laws');
+  assert.ok(comparison.some((r) => /Farseer/.test(r.join(' '))), JSON.stringify(comparison));
   assert.match(await text(page, 'fit-holdout'), /Held out the 10 largest-compute runs/);
   assert.match(await text(page, 'fit-warnings'), /44× the largest run's compute/);
   const body = await page.evaluate(() => document.getElementById('fit-body').textContent);

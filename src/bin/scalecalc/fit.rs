@@ -32,7 +32,12 @@ pub struct FitArgs {
     /// Laws with their own tables:
     ///   tissue       loss curves under LR schedules (--step, --loss, --lr, [--curve], [--lambda],
     ///                [--warmup]); params L0, A, alpha, C of L = L0 + A·S1^(−alpha) − C·S2.
-    ///   multipower   the same columns; params L0, A, alpha, B, C, beta, gamma of the Multi-Power Law.
+    ///                --lr gives the lr at every step from 0 or 1 (rows may leave the loss
+    ///                empty); lr known only at the loss steps is accepted when it matches a
+    ///                constant or warmup+cosine schedule exactly (give --warmup, e.g. 500 for the
+    ///                paper's Fig. 2 file). Warmup steps count at the peak lr (the paper's way).
+    ///   multipower   the same columns; params L0, A, alpha, B, C, beta, gamma of the Multi-Power Law
+    ///                L0 + A·(S1+S_W)^(−alpha) − B·Σ(η_{k−1}−η_k)·(1 − (C·η_k^(−gamma)·S_k + 1)^(−beta)).
     ///   muennighoff  runs with repeated data (--n, --d, --u, --loss); params R_D_star, R_N_star with
     ///                the base law fixed to Muennighoff's (E 1.8691, A 520.8, B 1487.7, α = β 0.35266).
     #[arg(long, default_value = "chinchilla", verbatim_doc_comment)]
