@@ -371,6 +371,8 @@ pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
         }
         None => {
             view.out("cmp_cross", "None in the plotted range");
+            view.out("cmp_loss", "no crossing");
+            view.out("cmp_sizes", "no crossing");
             let lower = better(cmp.gap.0);
             let (g0, g1) = (cmp.gap.0.abs(), cmp.gap.1.abs());
             view.out(

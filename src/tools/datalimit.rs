@@ -143,7 +143,7 @@ pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
         }
     }
     let (law, label) = chosen_law(fields, &fit, &mut view);
-    view.out("dl_stars", format!("{} — {}", mu::describe(&law), label));
+    view.out("dl_stars", format!("{} ({})", mu::describe(&law), label));
     let unique = read_unique(fields, &mut view);
     let Some(unique) = unique else { return view };
     let Some(plan) = plan_of(budget, &law, unique) else {

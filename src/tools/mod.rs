@@ -173,6 +173,8 @@ pub fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    // Every chart starts from a clean canvas, so a message never piles up on an earlier drawing.
+    area.fill(&style.background())?;
     match tool_of_chart(kind).map(|t| t.key) {
         Some("sched") => schedule::draw(kind, area, fields, budget, style),
         Some("dl") => datalimit::draw(kind, area, fields, budget, style),
