@@ -94,7 +94,7 @@ pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
             let ci = |i: usize| {
                 f.intervals.map(|iv| {
                     let (lo, hi) = iv.get(i).copied().unwrap_or((f64::NAN, f64::NAN));
-                    let hi = if hi > 1e4 { "∞".to_string() } else { format_sig(hi, 3) };
+                    let hi = if hi > 1e4 { "unbounded (above 10⁴)".to_string() } else { format_sig(hi, 3) };
                     format!(" (95% CI {} – {hi})", format_sig(lo, 3))
                 })
             };
