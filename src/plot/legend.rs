@@ -18,12 +18,16 @@ pub(crate) enum Mark {
     Dot(RGBColor),
     /// A cross.
     Cross(RGBColor),
+    /// An open circle.
+    Ring(RGBColor),
 }
 
 /// Which corner of the plotting area the legend sits in.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Corner {
+    UpperLeft,
     UpperRight,
+    LowerLeft,
     LowerRight,
 }
 
@@ -55,7 +59,9 @@ where
     let (w, h) = area.dim_in_pixel();
     let margin = style.px(8.0);
     let (x0, y0) = match corner {
+        Corner::UpperLeft => (margin, margin),
         Corner::UpperRight => (w as i32 - box_w - margin, margin),
+        Corner::LowerLeft => (margin, h as i32 - box_h - margin),
         Corner::LowerRight => (w as i32 - box_w - margin, h as i32 - box_h - margin),
     };
     area.draw(&Rectangle::new([(x0, y0), (x0 + box_w, y0 + box_h)], style.background().mix(0.92).filled()))?;
@@ -79,6 +85,9 @@ where
             Mark::Dot(color) => area.draw(&Circle::new(((sx0 + sx1) / 2, cy), style.px(4.5), color.filled()))?,
             Mark::Cross(color) => {
                 area.draw(&Cross::new(((sx0 + sx1) / 2, cy), style.px(5.0), color.stroke_width(style.px(2.0) as u32)))?
+            }
+            Mark::Ring(color) => {
+                area.draw(&Circle::new(((sx0 + sx1) / 2, cy), style.px(5.0), color.stroke_width(style.px(2.0).max(1) as u32)))?
             }
         }
         area.draw(&Text::new(label.clone(), (sx1 + gap, cy), text_style.clone()))?;

@@ -17,7 +17,7 @@ pub use fit_frontier::draw_fit_frontier;
 pub use fit_loss::draw_fit_loss;
 pub use isoflop::draw_isoflop;
 pub use residuals::draw_residuals;
-pub use style::{ChartStyle, Theme};
+pub use style::{mix, ChartStyle, Theme};
 
 use std::fmt;
 
@@ -50,12 +50,19 @@ pub(crate) fn log_space(lo: f64, hi: f64, count: usize) -> impl Iterator<Item = 
     (0..count.max(2)).map(move |i| (a + (b - a) * i as f64 / last).exp())
 }
 
-/// Rounds a range outwards to whole decades.
+/// Rounds a range outwards to whole decades, at least one decade wide.
 pub(crate) fn decades(lo: f64, hi: f64) -> (f64, f64) {
-    (10f64.powf(lo.log10().floor()), 10f64.powf(hi.log10().ceil()))
+    let lo = 10f64.powf(lo.log10().floor());
+    let hi = 10f64.powf(hi.log10().ceil());
+    if hi / lo < 9.99 {
+        (lo, lo * 10.0)
+    } else {
+        (lo, hi)
+    }
 }
 
-/// Draws a centred message instead of a chart (e.g. while the budget is invalid).
+/// Draws a centred message instead of a chart (e.g. while the budget is invalid), wrapped to
+/// the canvas width.
 pub(crate) fn draw_message<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     style: &ChartStyle,
@@ -65,10 +72,28 @@ where
     DB::ErrorType: 'static,
 {
     let (w, h) = area.dim_in_pixel();
-    let font = style.font(14.0).pos(plotters::style::text_anchor::Pos::new(
+    let font = style.font(14.0);
+    let limit = (f64::from(w) * 0.85) as u32;
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+        let (width, _) = area.estimate_text_size(&candidate, &font)?;
+        if width > limit && !line.is_empty() {
+            lines.push(std::mem::replace(&mut line, word.to_string()));
+        } else {
+            line = candidate;
+        }
+    }
+    lines.push(line);
+    let step = style.px(19.0);
+    let top = h as i32 / 2 - step * lines.len() as i32 / 2;
+    let centred = font.pos(plotters::style::text_anchor::Pos::new(
         plotters::style::text_anchor::HPos::Center,
-        plotters::style::text_anchor::VPos::Center,
+        plotters::style::text_anchor::VPos::Top,
     ));
-    area.draw(&Text::new(text.to_string(), (w as i32 / 2, h as i32 / 2), font))?;
+    for (i, l) in lines.into_iter().enumerate() {
+        area.draw(&Text::new(l, (w as i32 / 2, top + step * i as i32), centred.clone()))?;
+    }
     Ok(())
 }

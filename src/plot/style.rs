@@ -75,14 +75,35 @@ impl ChartStyle {
         }
     }
 
-    /// The colour of a preset's lines (Okabe–Ito, readable by colour-blind viewers).
+    /// The colour of a preset's lines.
     pub fn preset_color(&self, preset: Preset) -> RGBColor {
-        let light = matches!(self.theme, Theme::Light);
-        match preset {
-            Preset::Epoch => if light { RGBColor(0, 114, 178) } else { RGBColor(86, 180, 233) },
-            Preset::Hoffmann => if light { RGBColor(213, 94, 0) } else { RGBColor(240, 140, 60) },
-            Preset::Muennighoff => if light { RGBColor(0, 158, 115) } else { RGBColor(60, 200, 150) },
-            Preset::Kaplan => if light { RGBColor(204, 121, 167) } else { RGBColor(225, 150, 200) },
+        self.series_color(match preset {
+            Preset::Epoch => 0,
+            Preset::Hoffmann => 1,
+            Preset::Muennighoff => 2,
+            Preset::Kaplan => 3,
+        })
+    }
+
+    /// The colour of the `i`-th line of a chart (Okabe–Ito, readable by colour-blind viewers,
+    /// lighter in the dark theme); repeats after five.
+    pub fn series_color(&self, i: usize) -> RGBColor {
+        const PALETTE: [(RGBColor, RGBColor); 5] = [
+            (RGBColor(0, 114, 178), RGBColor(86, 180, 233)),
+            (RGBColor(213, 94, 0), RGBColor(240, 140, 60)),
+            (RGBColor(0, 158, 115), RGBColor(60, 200, 150)),
+            (RGBColor(204, 121, 167), RGBColor(225, 150, 200)),
+            (RGBColor(120, 94, 240), RGBColor(170, 150, 255)),
+        ];
+        let (light, dark) = PALETTE[i % PALETTE.len()];
+        if matches!(self.theme, Theme::Light) { light } else { dark }
+    }
+
+    /// Secondary text and guide lines: between foreground and background, readable on both.
+    pub fn muted(&self) -> RGBColor {
+        match self.theme {
+            Theme::Light => RGBColor(101, 109, 118),
+            Theme::Dark => RGBColor(145, 152, 161),
         }
     }
 
@@ -115,4 +136,11 @@ impl ChartStyle {
         let (a, b) = (STOPS[i], STOPS[i + 1]);
         RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
     }
+}
+
+/// The colour `t` of the way from `a` to `b` (t in [0, 1]), e.g. a band's fill over the background.
+pub fn mix(a: RGBColor, b: RGBColor, t: f64) -> RGBColor {
+    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let m = |x: u8, y: u8| (f64::from(x) * (1.0 - t) + f64::from(y) * t).round() as u8;
+    RGBColor(m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
 }
