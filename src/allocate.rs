@@ -117,24 +117,55 @@ pub fn optimum(law: &dyn LossLaw, compute: f64) -> Result<Allocation, AllocError
 }
 
 /// Loss along the iso-FLOP line C = 6ND as a function of ln N.
-struct IsoFlopLoss<'a> {
-    law: &'a dyn LossLaw,
-    compute: f64,
-}
+/// A function of one variable as an argmin problem.
+struct Scalar<F>(F);
 
-impl IsoFlopLoss<'_> {
-    fn at(&self, ln_n: f64) -> f64 {
-        let n = ln_n.exp();
-        self.law.loss(n, self.compute / (6.0 * n))
-    }
-}
-
-impl CostFunction for IsoFlopLoss<'_> {
+impl<F: Fn(f64) -> f64> CostFunction for Scalar<F> {
     type Param = f64;
     type Output = f64;
-    fn cost(&self, ln_n: &f64) -> Result<f64, ArgminError> {
-        Ok(self.at(*ln_n))
+    fn cost(&self, x: &f64) -> Result<f64, ArgminError> {
+        Ok((self.0)(*x))
     }
+}
+
+/// The x in [lo, hi] minimising `f`: a scan of `steps` evenly spaced points brackets the
+/// minimum (points where `f` is not finite are skipped), then Brent's method (argmin) refines it.
+///
+/// # Errors
+/// When the scan finds no finite value or Brent's method fails.
+pub fn scan_then_brent(f: impl Fn(f64) -> f64, lo: f64, hi: f64, steps: usize) -> Result<f64, AllocError> {
+    let steps = steps.max(2);
+    let step = (hi - lo) / steps as f64;
+    let (best, _) = (0..=steps)
+        .map(|i| (i, f(lo + step * i as f64)))
+        .filter(|(_, v)| v.is_finite())
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .ok_or_else(|| AllocError::Numeric("no finite value in the scanned range".into()))?;
+    let left = lo + step * best.saturating_sub(1) as f64;
+    let right = (lo + step * (best + 1) as f64).min(hi);
+    let solver = BrentOpt::new(left, right).set_tolerance(1e-12, 1e-14);
+    let result = Executor::new(Scalar(f), solver)
+        .configure(|state| state.max_iters(200))
+        .run()
+        .map_err(|e| AllocError::Numeric(e.to_string()))?;
+    result.state().best_param.ok_or_else(|| AllocError::Numeric("no best point".into()))
+}
+
+/// Where `past` turns true between `lo` (where it is false) and `hi` (where it is true), by
+/// bisection down to adjacent floating-point numbers; `past` must switch only once.
+pub fn bisect(mut lo: f64, mut hi: f64, mut past: impl FnMut(f64) -> bool) -> f64 {
+    for _ in 0..2100 {
+        let mid = 0.5 * (lo + hi);
+        if !(mid > lo && mid < hi) {
+            break;
+        }
+        if past(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi
 }
 
 /// Minimises L(N, C/(6N)) over N numerically: a coarse log-spaced scan brackets the minimum,
@@ -143,28 +174,16 @@ impl CostFunction for IsoFlopLoss<'_> {
 /// # Errors
 /// When the scan finds no finite loss or Brent's method fails.
 pub fn numeric_optimum(law: &dyn LossLaw, compute: f64) -> Result<Allocation, AllocError> {
-    let problem = IsoFlopLoss { law, compute };
     let hi = (compute / 6.0).ln(); // N up to C/6, i.e. D down to 1 token
     let lo = 0.0; // N from 1 parameter
     if !(hi > lo + 1e-9) {
         return Err(AllocError::OutOfRange(format!("compute {compute:e} FLOP is too small to allocate")));
     }
-    const STEPS: usize = 400;
-    let step = (hi - lo) / STEPS as f64;
-    let (best, _) = (0..=STEPS)
-        .map(|i| (i, problem.at(lo + step * i as f64)))
-        .filter(|(_, l)| l.is_finite())
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .ok_or_else(|| AllocError::Numeric("no finite loss along the iso-FLOP line".into()))?;
-    let left = lo + step * best.saturating_sub(1) as f64;
-    let right = (lo + step * (best + 1) as f64).min(hi);
-    let solver = BrentOpt::new(left, right).set_tolerance(1e-12, 1e-14);
-    let result = Executor::new(problem, solver)
-        .configure(|state| state.max_iters(200))
-        .run()
-        .map_err(|e| AllocError::Numeric(e.to_string()))?;
-    let ln_n = result.state().best_param.ok_or_else(|| AllocError::Numeric("no best point".into()))?;
-    let n = ln_n.exp();
+    let loss = |ln_n: f64| {
+        let n = ln_n.exp();
+        law.loss(n, compute / (6.0 * n))
+    };
+    let n = scan_then_brent(loss, lo, hi, 400)?.exp();
     let d = compute / (6.0 * n);
     Ok(Allocation { compute, n, d, loss: law.loss(n, d) })
 }
@@ -179,7 +198,7 @@ pub fn min_compute_for_loss(law: &dyn LossLaw, target: f64) -> Result<Allocation
         return Err(AllocError::BelowIrreducible { target, floor });
     }
     let loss_at = |ln_c: f64| optimum(law, ln_c.exp()).map(|a| a.loss);
-    let (mut lo, mut hi) = (MIN_COMPUTE.ln(), MAX_COMPUTE.ln());
+    let (lo, hi) = (MIN_COMPUTE.ln(), MAX_COMPUTE.ln());
     if loss_at(hi)? > target {
         return Err(AllocError::OutOfRange(format!(
             "reaching loss {} needs more than {:e} FLOP under this law",
@@ -194,15 +213,18 @@ pub fn min_compute_for_loss(law: &dyn LossLaw, target: f64) -> Result<Allocation
             MIN_COMPUTE
         )));
     }
-    for _ in 0..100 {
-        let mid = 0.5 * (lo + hi);
-        if loss_at(mid)? > target {
-            lo = mid;
-        } else {
-            hi = mid;
+    let mut failure = None;
+    let ln_c = bisect(lo, hi, |ln_c| match loss_at(ln_c) {
+        Ok(loss) => loss <= target,
+        Err(e) => {
+            failure.get_or_insert(e);
+            true
         }
+    });
+    if let Some(e) = failure {
+        return Err(e);
     }
-    optimum(law, hi.exp())
+    optimum(law, ln_c.exp())
 }
 
 /// A model of a chosen size trained to the same loss as the compute-optimal one.

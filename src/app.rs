@@ -272,6 +272,15 @@ pub(crate) fn number(text: &str, what: &str, lo: f64, hi: f64) -> Result<f64, St
     Ok(v)
 }
 
+/// Reads a whole number (counts, seeds) that must lie in [lo, hi]; "1e3" and "1,000" are fine.
+pub(crate) fn whole(text: &str, what: &str, lo: usize, hi: usize) -> Result<usize, String> {
+    let v = parse_number(text).map_err(|e| format!("{what} {e}"))?;
+    if v.fract() != 0.0 || v < lo as f64 || v > hi as f64 {
+        return Err(format!("{what} must be a whole number between {lo} and {hi} (got {})", format_sig(v, 6)));
+    }
+    Ok(v as usize)
+}
+
 /// Reads dollars per GPU-hour: "2", "$2.50", "2 USD", "$2/GPU-hour".
 fn price(text: &str) -> Result<f64, String> {
     let text = text.trim().trim_end_matches("/GPU-hour").trim_end_matches("/h");

@@ -3,7 +3,7 @@
 
 use crate::fit::fitted::FitSpec;
 use crate::fit::forms::FittedLaw;
-use crate::laws::{LossLaw, ParamConvention};
+use crate::laws::{ChinchillaLaw, LossLaw, ParamConvention};
 use crate::presets::Preset;
 use crate::units::{format_count, format_sig};
 
@@ -109,6 +109,17 @@ impl LawChoice {
     /// Whether N excludes embeddings.
     pub fn non_embedding(&self) -> bool {
         matches!(self, LawChoice::Preset(p) if p.convention() == ParamConvention::NonEmbedding)
+    }
+
+    /// The law's constants when it has the Chinchilla form L = E + A/N^α + B/D^β.
+    pub fn chinchilla(&self) -> Option<ChinchillaLaw> {
+        match self {
+            LawChoice::Preset(p) => p.chinchilla(),
+            LawChoice::Fit(spec) => match spec.law {
+                FittedLaw::Chinchilla(l) => Some(l),
+                FittedLaw::Kaplan(_) => None,
+            },
+        }
     }
 }
 

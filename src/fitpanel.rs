@@ -11,15 +11,7 @@ use crate::fit::forms::Form;
 use crate::fit::grid::Grid;
 use crate::fit::report::FitReport;
 use crate::fit::request::{form_from_key, ColumnNames, FitRequest, MAX_BOOTSTRAP};
-use crate::units::{format_count, format_sci, format_sig, parse_number};
-
-fn count(text: &str, what: &str, max: usize) -> Result<usize, String> {
-    let v = parse_number(text).map_err(|e| format!("{what} {e}"))?;
-    if v < 0.0 || v.fract() != 0.0 || v > max as f64 {
-        return Err(format!("{what} must be a whole number from 0 to {max} (got {})", format_sig(v, 6)));
-    }
-    Ok(v as usize)
-}
+use crate::units::{format_count, format_sci, format_sig};
 
 /// The Fit panel's options, read and checked (everything but the data and column names).
 struct Options {
@@ -39,7 +31,7 @@ fn read_options(inputs: &Inputs) -> Result<Options, BTreeMap<String, String>> {
     let delta = take("fit_delta", number(&inputs.fit_delta, "Huber δ", 1e-12, 1.0));
     let tolerance = take("fit_tol", number(&inputs.fit_tol, "tolerance", 0.0, 1.0));
     let mut take_count = |field: &str, text: &str, what: &str, max: usize| {
-        count(text, what, max).map_err(|e| errors.insert(field.to_string(), e)).ok()
+        crate::app::whole(text, what, 0, max).map_err(|e| errors.insert(field.to_string(), e)).ok()
     };
     let drop_top = take_count("fit_drop", &inputs.fit_drop, "drop", 100_000);
     let bootstrap = take_count("fit_boot", &inputs.fit_boot, "resamples", MAX_BOOTSTRAP);

@@ -16,7 +16,8 @@ pub enum Preset {
 }
 
 const HOFFMANN: ChinchillaLaw = ChinchillaLaw { e: 1.69, a: 406.4, b: 410.7, alpha: 0.34, beta: 0.28 };
-const EPOCH: ChinchillaLaw =
+/// Epoch 2024's refit: the default law, and the fallback where a tool needs a Chinchilla form.
+pub const EPOCH: ChinchillaLaw =
     ChinchillaLaw { e: 1.82, a: 482.01, b: 2085.43, alpha: 0.3478, beta: 0.3658 };
 // exp(0.6254804), exp(6.255414), exp(7.3049974); α = β = 0.3526596 (datablations README).
 const MUENNIGHOFF: ChinchillaLaw =

@@ -234,7 +234,7 @@ fn short(name: &str) -> String {
 }
 
 /// `"a", "b", "c"` (at most [`MAX_NAMES_LISTED`], then "… and K more").
-fn list_names(names: &[String]) -> String {
+pub(crate) fn list_names(names: &[String]) -> String {
     if names.is_empty() {
         return "none".to_string();
     }

@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use crate::app::truncate;
 use crate::units::{format_sig, parse_number};
 
 /// Most steps a schedule may have (the areas are computed step by step).
@@ -38,7 +39,7 @@ impl Warmup {
         match text.trim().to_ascii_lowercase().as_str() {
             "" | "peak" | "paper" | "official" | "max" => Ok(Warmup::Peak),
             "ramp" | "linear" | "actual" => Ok(Warmup::Ramp),
-            other => Err(format!("unknown warmup convention \"{}\": use peak (the paper's) or ramp", short(other))),
+            other => Err(format!("unknown warmup convention \"{}\": use peak (the paper's) or ramp", truncate(other))),
         }
     }
 
@@ -72,7 +73,7 @@ impl Shape {
             "exp" | "exponential" => Ok(Shape::Exponential),
             "cos" | "cosine" => Ok(Shape::Cosine),
             "1-sqrt" | "sqrt" | "1−sqrt" | "one-minus-sqrt" => Ok(Shape::OneMinusSqrt),
-            other => Err(format!("unknown decay shape \"{}\": use linear, exp, cosine or 1-sqrt", short(other))),
+            other => Err(format!("unknown decay shape \"{}\": use linear, exp, cosine or 1-sqrt", truncate(other))),
         }
     }
 
@@ -148,14 +149,6 @@ impl fmt::Display for ScheduleError {
 
 impl std::error::Error for ScheduleError {}
 
-fn short(text: &str) -> String {
-    if text.chars().count() <= 40 {
-        return text.to_string();
-    }
-    let mut s: String = text.chars().take(39).collect();
-    s.push('…');
-    s
-}
 
 fn fail<T>(message: impl Into<String>) -> Result<T, ScheduleError> {
     Err(ScheduleError(message.into()))
@@ -164,18 +157,18 @@ fn fail<T>(message: impl Into<String>) -> Result<T, ScheduleError> {
 fn number(key: &str, value: &str) -> Result<f64, ScheduleError> {
     match parse_number(value) {
         Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => fail(format!("{key}={} is not a finite number", short(value))),
-        Err(e) => fail(format!("{key}={}: {e}", short(value))),
+        Ok(_) => fail(format!("{key}={} is not a finite number", truncate(value))),
+        Err(e) => fail(format!("{key}={}: {e}", truncate(value))),
     }
 }
 
 fn count(key: &str, value: &str) -> Result<usize, ScheduleError> {
     let v = number(key, value)?;
     if v < 0.0 || v.fract() != 0.0 {
-        return fail(format!("{key}={} must be a whole number ≥ 0", short(value)));
+        return fail(format!("{key}={} must be a whole number ≥ 0", truncate(value)));
     }
     if v > MAX_STEPS as f64 {
-        return fail(format!("{key}={} is more than the {} steps a schedule may have", short(value), MAX_STEPS));
+        return fail(format!("{key}={} is more than the {} steps a schedule may have", truncate(value), MAX_STEPS));
     }
     Ok(v as usize)
 }
@@ -206,7 +199,7 @@ impl Spec {
         let mut keys: Vec<(String, String)> = Vec::new();
         for part in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let Some((k, v)) = part.split_once('=') else {
-                return fail(format!("\"{}\" is not key=value", short(part)));
+                return fail(format!("\"{}\" is not key=value", truncate(part)));
             };
             let k = k.trim().to_ascii_lowercase();
             if keys.iter().any(|(seen, _)| *seen == k) {
@@ -223,12 +216,12 @@ impl Spec {
             other => {
                 return fail(format!(
                     "unknown schedule \"{}\": use constant, cosine, wsd or multistep (e.g. cosine:steps=20000,peak=2e-4)",
-                    short(other)
+                    truncate(other)
                 ))
             }
         };
         if let Some((k, _)) = keys.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
-            return fail(format!("{kind_word} has no \"{}\" (it takes {})", short(k), allowed.join(", ")));
+            return fail(format!("{kind_word} has no \"{}\" (it takes {})", truncate(k), allowed.join(", ")));
         }
         let Some(steps) = get("steps") else {
             return fail("steps=… is missing (the last training step)");
@@ -483,7 +476,7 @@ pub fn parse_named(text: &str) -> Result<Vec<(String, Spec)>, ScheduleError> {
             },
         };
         if out.iter().any(|(other, _)| *other == name) {
-            return fail(format!("line {}: a schedule for \"{}\" is given twice", n + 1, short(&name)));
+            return fail(format!("line {}: a schedule for \"{}\" is given twice", n + 1, truncate(&name)));
         }
         out.push((name, spec));
     }
@@ -594,7 +587,7 @@ pub struct CurveOptions {
 
 /// Display name of a curve in messages.
 pub fn curve_label(name: &str) -> String {
-    if name.is_empty() { "the curve".to_string() } else { format!("curve \"{}\"", short(name)) }
+    if name.is_empty() { "the curve".to_string() } else { format!("curve \"{}\"", truncate(name)) }
 }
 
 /// Reads loss curves (step, loss, optional curve and lr columns) and gives each its schedule:
@@ -611,11 +604,11 @@ pub fn read_curves(text: &str, opts: &CurveOptions) -> Result<(Vec<Curve>, Vec<S
         pick_column(&table.headers, typed, aliases).map_err(|e| CurveError { input, message: e.to_string() })
     };
     let Some(step_col) = col(&opts.step, &["step", "steps", "iteration", "iter", "global_step", "tokens_step"], Input::Step)? else {
-        return curve_err(Input::Step, format!("no step column: name it (the table has {})", table.headers.join(", ")));
+        return curve_err(Input::Step, format!("no step column: name it (the table has {})", crate::runs::list_names(&table.headers)));
     };
     let Some(loss_col) = col(&opts.loss, &["loss", "val_loss", "validation loss", "eval_loss", "valid_loss", "train_loss"], Input::Loss)?
     else {
-        return curve_err(Input::Loss, format!("no loss column: name it (the table has {})", table.headers.join(", ")));
+        return curve_err(Input::Loss, format!("no loss column: name it (the table has {})", crate::runs::list_names(&table.headers)));
     };
     let curve_col = col(&opts.curve, &["curve", "schedule", "run", "name", "run_id"], Input::Curve)?;
     let lr_col = col(&opts.lr, &["lr", "learning_rate", "learning rate", "eta", "lr_official"], Input::Lr)?;
@@ -630,9 +623,9 @@ pub fn read_curves(text: &str, opts: &CurveOptions) -> Result<(Vec<Curve>, Vec<S
         Some(_) => {
             let mut t = table.clone();
             t.rows.retain(|r| r.cells.get(loss_col).is_some_and(|c| !c.trim().is_empty()));
-            t
+            std::borrow::Cow::Owned(t)
         }
-        None => table.clone(),
+        None => std::borrow::Cow::Borrowed(&table),
     };
     let rows = read_numeric(&loss_table, &[(step_col, Rule::NonNegative), (loss_col, Rule::Positive)], curve_col);
     if rows.bad_row_count > 0 {
@@ -685,10 +678,10 @@ pub fn read_curves(text: &str, opts: &CurveOptions) -> Result<(Vec<Curve>, Vec<S
     let single = curves.len() == 1 && curves.first().is_some_and(|c| c.name.is_empty()) && opts.specs.len() == 1;
     if let Some((name, _)) = opts.specs.iter().find(|(n, _)| !single && !n.is_empty() && !curves.iter().any(|c| c.name == *n)) {
         if curves.iter().all(|c| c.name.is_empty()) {
-            return curve_err(Input::Curve, format!("the schedules name curves (\"{}\"…) but the table has no curve column: name it", short(name)));
+            return curve_err(Input::Curve, format!("the schedules name curves (\"{}\"…) but the table has no curve column: name it", truncate(name)));
         }
-        let names: Vec<String> = curves.iter().map(|c| format!("\"{}\"", short(&c.name))).collect();
-        return curve_err(Input::Specs, format!("no curve is called \"{}\" (the curves are {})", short(name), names.join(", ")));
+        let names: Vec<String> = curves.iter().map(|c| c.name.clone()).collect();
+        return curve_err(Input::Specs, format!("no curve is called \"{}\" (the curves are {})", truncate(name), crate::runs::list_names(&names)));
     }
     let lone = match opts.specs.as_slice() {
         [(name, spec)] if name.is_empty() || single => Some(spec),

@@ -65,7 +65,8 @@ pub fn to_fragment(inputs: &Inputs) -> String {
                 continue;
             }
             if is_packed(field) {
-                if let Some(packed) = pack_data(value) {
+                // Deflating a large paste takes milliseconds, and this runs on every keystroke.
+                if let Some(packed) = crate::tools::memo_in("link", field, value.clone(), || pack_data(value)) {
                     packed_parts.push(format!("{}={packed}", url_key(field)));
                 }
             } else if value.chars().count() <= crate::units::MAX_INPUT_CHARS {
@@ -76,7 +77,7 @@ pub fn to_fragment(inputs: &Inputs) -> String {
     // Pasted tables go in, in page order, while the link stays readable by `from_fragment`.
     let mut length = parts.iter().map(|p| p.len() + 1).sum::<usize>();
     for part in packed_parts {
-        if length + part.len() + 1 <= MAX_FRAGMENT_CHARS {
+        if length + part.len() < MAX_FRAGMENT_CHARS {
             length += part.len() + 1;
             parts.push(part);
         }

@@ -418,19 +418,21 @@ pub fn format_duration(seconds: f64) -> String {
     if !seconds.is_finite() {
         return "—".to_string();
     }
-    // Round before picking the unit, so 59.99 s reads "1 min", not "60 s".
-    let seconds: f64 = format_sci(seconds, 3).parse().unwrap_or(seconds);
-    let (value, unit) = if seconds < 60.0 {
-        (seconds, "s")
-    } else if seconds < 3600.0 {
-        (seconds / 60.0, "min")
-    } else if seconds < 2.0 * 86_400.0 {
-        (seconds / 3600.0, "h")
-    } else if seconds < 2.0 * 365.25 * 86_400.0 {
-        (seconds / 86_400.0, "days")
+    // Pick the unit from the rounded value, so 59.99 s reads "1 min", not "60 s"; but divide the
+    // exact value, so it is rounded once (1006 years is "1010 years", not "1000").
+    let rounded: f64 = format_sci(seconds, 3).parse().unwrap_or(seconds);
+    let (per_unit, unit) = if rounded < 60.0 {
+        (1.0, "s")
+    } else if rounded < 3600.0 {
+        (60.0, "min")
+    } else if rounded < 2.0 * 86_400.0 {
+        (3600.0, "h")
+    } else if rounded < 2.0 * 365.25 * 86_400.0 {
+        (86_400.0, "days")
     } else {
-        (seconds / (365.25 * 86_400.0), "years")
+        (365.25 * 86_400.0, "years")
     };
+    let value = seconds / per_unit;
     let text = if value >= 1e4 { format_count(value, 3) } else { format_sig(value, 3) };
     format!("{text} {unit}")
 }

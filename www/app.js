@@ -1,6 +1,7 @@
 // The page's thin layer: DOM events in, wasm calls, DOM updates out. No math here.
 import init, * as sc from './pkg/scalecalc.js';
 import { setupFit, refreshColumns, startFit } from './fit.js';
+import { fillList, fillTable } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 let inputs = null;
@@ -13,23 +14,9 @@ function showFatal(message) {
 }
 window.scalecalcPanic = showFatal;
 
-function fillList(list, texts) {
-  list.replaceChildren(...texts.map((t) => Object.assign(document.createElement('li'), { textContent: t })));
-}
-
-function fillTable(table, data) {
-  const row = (cells, tag) => {
-    const tr = document.createElement('tr');
-    tr.replaceChildren(...cells.map((c) => Object.assign(document.createElement(tag), { textContent: c })));
-    return tr;
-  };
+function showTable(table, data) {
   table.hidden = !data;
-  if (!data) return;
-  const head = document.createElement('thead');
-  head.append(row(data.head, 'th'));
-  const body = document.createElement('tbody');
-  body.replaceChildren(...data.rows.map((r) => row(r, 'td')));
-  table.replaceChildren(head, body);
+  if (data) fillTable(table, data.head, data.rows);
 }
 
 function showMessages(messages) {
@@ -70,7 +57,7 @@ function render(view) {
   }
   fillList($('notes'), view.notes);
   for (const ul of document.querySelectorAll('[id^="list-"]')) fillList(ul, view.lists[ul.id.slice(5)] ?? []);
-  for (const table of document.querySelectorAll('table[id^="tbl-"]')) fillTable(table, view.tables[table.id.slice(4)]);
+  for (const table of document.querySelectorAll('table[id^="tbl-"]')) showTable(table, view.tables[table.id.slice(4)]);
   const hardware = inputs.mode === 'hardware';
   $('compute').disabled = hardware;
   $('days').disabled = !hardware;

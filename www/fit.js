@@ -1,6 +1,8 @@
 // The Fit panel's thin layer: plans a fit in wasm, hands its shares to a pool of Web Workers,
 // hands the results back to wasm to merge, and shows the report. No math here.
 
+import { fillList, fillTable } from './dom.js';
+
 const $ = (id) => document.getElementById(id);
 const STARTS_PER_JOB = 75;
 const RESAMPLES_PER_JOB = 50;
@@ -175,35 +177,23 @@ function finish() {
   setTimeout(() => hooks.fitted(view), 0);
 }
 
-function table(el, rows, header) {
-  el.replaceChildren(...rows.map((cells, r) => {
-    const tr = document.createElement('tr');
-    for (const [c, text] of cells.entries()) {
-      const cell = document.createElement(header && r === 0 ? 'th' : 'td');
-      cell.textContent = text;
-      if (!header && c === 1) cell.className = 'value';
-      tr.append(cell);
-    }
-    return tr;
-  }));
-}
-
-function list(el, items) {
-  el.replaceChildren(...items.map((t) => Object.assign(document.createElement('li'), { textContent: t })));
+/// A fit table whose first row is its header; column 1 holds the values.
+function table(el, rows) {
+  fillTable(el, rows[0] ?? [], rows.slice(1), 1);
 }
 
 function render(view) {
   $('fit-empty').hidden = true;
   $('fit-body').hidden = false;
   $('fit-title').textContent = view.title;
-  table($('fit-params'), [['parameter', 'estimate', '95% CI'], ...view.params], true);
+  table($('fit-params'), [['parameter', 'estimate', '95% CI'], ...view.params]);
   $('fit-budget-title').textContent = view.budget_title;
-  table($('fit-budget'), view.budget.length ? [['', 'value', '95% CI'], ...view.budget] : [], true);
-  list($('fit-warnings'), view.warnings);
+  table($('fit-budget'), view.budget.length ? [['', 'value', '95% CI'], ...view.budget] : []);
+  fillList($('fit-warnings'), view.warnings);
   $('fit-holdout').textContent = view.holdout;
-  table($('fit-comparison'), view.comparison, true);
-  list($('fit-approaches'), view.approaches);
-  list($('fit-notes'), view.notes);
+  table($('fit-comparison'), view.comparison);
+  fillList($('fit-approaches'), view.approaches);
+  fillList($('fit-notes'), view.notes);
   $('fit-use').hidden = !view.fit_spec;
   $('fit-use').dataset.spec = view.fit_spec ?? '';
   $('fit-use-status').textContent = '';

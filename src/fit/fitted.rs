@@ -75,11 +75,11 @@ impl FitSpec {
         let mut range = (f64::NAN, f64::NAN);
         for part in parts.filter(|p| !p.is_empty()) {
             let Some((key, value)) = part.split_once('=') else {
-                return Err(SpecError(format!("fitted law: \"{part}\" is not name=value")));
+                return Err(SpecError(format!("fitted law: \"{}\" is not name=value", crate::app::truncate(part))));
             };
             match key {
                 "runs" => {
-                    runs = value.parse().map_err(|_| SpecError(format!("fitted law: runs=\"{value}\" is not a count")))?;
+                    runs = value.parse().map_err(|_| SpecError(format!("fitted law: runs=\"{}\" is not a count", crate::app::truncate(value))))?;
                 }
                 "c" => {
                     let (lo, hi) = value.split_once("..").unwrap_or((value, value));
@@ -90,7 +90,7 @@ impl FitSpec {
                 }
             }
         }
-        let get = |k: &str| values.get(k).copied().ok_or_else(|| SpecError(format!("fitted law: {k} is missing")));
+        let get = |k: &str| values.get(k).copied().ok_or_else(|| SpecError(format!("fitted law: {} is missing", crate::app::truncate(k))));
         let law = match kind.as_str() {
             "chinchilla" => FittedLaw::Chinchilla(ChinchillaLaw {
                 e: get("E")?,
@@ -128,8 +128,8 @@ impl FitSpec {
 
 fn read(key: &str, value: &str) -> Result<f64, SpecError> {
     crate::units::parse_number(value)
-        .map_err(|e| SpecError(format!("fitted law: {key} {e}")))
-        .and_then(|v| if v.is_finite() { Ok(v) } else { Err(SpecError(format!("fitted law: {key} is not finite"))) })
+        .map_err(|e| SpecError(format!("fitted law: {} {e}", crate::app::truncate(key))))
+        .and_then(|v| if v.is_finite() { Ok(v) } else { Err(SpecError(format!("fitted law: {} is not finite", crate::app::truncate(key)))) })
 }
 
 #[cfg(test)]

@@ -108,17 +108,30 @@ pub fn intervals_of(samples: &[Option<Vec<f64>>], f: impl Fn(&[f64]) -> f64) -> 
     interval(samples.iter().flatten().map(|t| f(t)).filter(|v| v.is_finite()))
 }
 
-/// Goodness of fit in loss space: (R² of L, RMSE of ln L).
-pub fn goodness<M: Model + ?Sized>(model: &M, theta: &[f64]) -> (f64, f64) {
+/// R² = 1 − Σ(y − ŷ)²/Σ(y − ȳ)² of (observed, predicted) pairs; `None` when the observations
+/// do not vary (R² is then undefined) or a value is not finite.
+pub fn r_squared(pairs: impl Iterator<Item = (f64, f64)> + Clone) -> Option<f64> {
+    let (sum, n) = pairs.clone().fold((0.0, 0usize), |(s, n), (y, _)| (s + y, n + 1));
+    let mean = sum / n.max(1) as f64;
+    let total: f64 = pairs.clone().map(|(y, _)| (y - mean).powi(2)).sum();
+    let resid: f64 = pairs.map(|(y, p)| (y - p).powi(2)).sum();
+    let r2 = 1.0 - resid / total;
+    (total > 0.0 && r2.is_finite()).then_some(r2)
+}
+
+/// R² for people: its digits, or why there is none.
+pub fn r2_text(r2: Option<f64>, digits: usize) -> String {
+    r2.map_or_else(|| "undefined (the observations do not vary)".to_string(), |r| crate::units::format_sig(r, digits))
+}
+
+/// Goodness of fit: (R² of L, when defined; RMSE of ln L).
+pub fn goodness<M: Model + ?Sized>(model: &M, theta: &[f64]) -> (Option<f64>, f64) {
     let mut grad = vec![0.0; model.dim()];
-    let rows = model.rows().max(1) as f64;
     let observed: Vec<f64> = (0..model.rows()).map(|r| model.observed_ln(r)).collect();
     let predicted: Vec<f64> = (0..model.rows()).map(|r| model.predict_ln(theta, r, &mut grad)).collect();
-    let mean = observed.iter().map(|y| y.exp()).sum::<f64>() / rows;
-    let total: f64 = observed.iter().map(|y| (y.exp() - mean).powi(2)).sum();
-    let resid: f64 = observed.iter().zip(&predicted).map(|(y, p)| (y.exp() - p.exp()).powi(2)).sum();
-    let rmse_ln = (observed.iter().zip(&predicted).map(|(y, p)| (y - p).powi(2)).sum::<f64>() / rows).sqrt();
-    (1.0 - resid / total, rmse_ln)
+    let r2 = r_squared(observed.iter().zip(&predicted).map(|(y, p)| (y.exp(), p.exp())));
+    let rmse_ln = super::report::rmse(observed.iter().zip(&predicted).map(|(y, p)| y - p));
+    (r2, rmse_ln)
 }
 
 /// Largest |analytic − central finite difference| over θ and rows, relative to the gradient's
@@ -187,7 +200,7 @@ mod tests {
         assert!((fit.theta[0].exp() - 1.7).abs() < 1e-5, "{:?}", fit.theta);
         assert!((fit.theta[2] - 0.4).abs() < 1e-5);
         let (r2, rmse) = goodness(&model, &fit.theta);
-        assert!(r2 > 0.999_999 && rmse < 1e-6);
+        assert!(r2.unwrap() > 0.999_999 && rmse < 1e-6);
         let samples = bootstrap(&model, &fit.theta, 1e-3, 20, 7);
         let ci = intervals_of(&samples, |t| t[2]).unwrap();
         assert!(ci.lo <= 0.4 + 1e-6 && ci.hi >= 0.4 - 1e-6);

@@ -216,7 +216,8 @@ fn find(fits: &[TaskFit], form: Form, variant: Variant) -> Option<&TaskFit> {
     fits.iter().find(|f| f.task.form == form && f.task.variant == variant)
 }
 
-fn rmse(residuals: impl Iterator<Item = f64>) -> f64 {
+/// Root mean square of residuals (NaN when there are none).
+pub fn rmse(residuals: impl Iterator<Item = f64>) -> f64 {
     let (sum, n) = residuals.fold((0.0, 0usize), |(s, n), r| (s + r * r, n + 1));
     if n == 0 {
         f64::NAN

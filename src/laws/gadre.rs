@@ -48,19 +48,11 @@ pub fn compute_for_loss_at_ratio(law: &dyn LossLaw, ratio: f64, target: f64) -> 
         let n = ln_n.exp();
         law.loss(n, ratio * n)
     };
-    let (mut lo, mut hi) = (0.0f64, 120.0f64);
+    let (lo, hi) = (0.0f64, 120.0f64);
     if !(loss_at(hi) <= target) || loss_at(lo) <= target {
         return None;
     }
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if loss_at(mid) > target {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    let n = hi.exp();
+    let n = allocate::bisect(lo, hi, |ln_n| loss_at(ln_n) <= target).exp();
     let d = ratio * n;
     Some(Allocation { compute: allocate::training_flop(n, d), n, d, loss: law.loss(n, d) })
 }
@@ -156,7 +148,7 @@ pub struct ErrorFit {
     /// RMSE of the error.
     pub rmse: f64,
     /// R² of the error.
-    pub r2: f64,
+    pub r2: Option<f64>,
 }
 
 /// Fits ε, k, γ to (loss, error) pairs by least squares from a small grid of starts.
@@ -175,11 +167,9 @@ pub fn fit_error_map(pairs: &[(f64, f64)]) -> Result<ErrorFit, String> {
         return Err("the fit returned the wrong number of parameters".into());
     };
     let map = ErrorMap { eps, k: ln_k.exp(), gamma: ln_g.exp() };
-    let n = pairs.len() as f64;
-    let mean = pairs.iter().map(|p| p.1).sum::<f64>() / n;
-    let ss_tot: f64 = pairs.iter().map(|p| (p.1 - mean).powi(2)).sum();
-    let ss_res: f64 = pairs.iter().map(|p| (p.1 - map.error(p.0)).powi(2)).sum();
-    Ok(ErrorFit { map, points: pairs.len(), rmse: (ss_res / n).sqrt(), r2: if ss_tot > 0.0 { 1.0 - ss_res / ss_tot } else { f64::NAN } })
+    let predicted = pairs.iter().map(|p| (p.1, map.error(p.0)));
+    let rmse = crate::fit::report::rmse(predicted.clone().map(|(y, f)| y - f));
+    Ok(ErrorFit { map, points: pairs.len(), rmse, r2: model::r_squared(predicted) })
 }
 
 /// Pairs read from a table, and the rows left out.
@@ -187,8 +177,8 @@ pub fn fit_error_map(pairs: &[(f64, f64)]) -> Result<ErrorFit, String> {
 pub struct ReadPairs {
     /// Good (loss, error) pairs.
     pub pairs: Vec<(f64, f64)>,
-    /// Bad rows, rendered.
-    pub bad: Vec<String>,
+    /// The first problem of each bad row (at most [`runs::MAX_BAD_ROWS_KEPT`]).
+    pub bad: Vec<runs::RowError>,
     /// How many rows were bad.
     pub bad_count: usize,
 }
@@ -203,20 +193,24 @@ pub fn read_pairs(text: &str) -> Result<ReadPairs, String> {
     let table = runs::parse_table(&cleaned).map_err(|e| e.to_string())?;
     let loss = runs::pick_column(&table.headers, "", &["loss", "val loss", "L", "validation loss"])
         .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no loss column (call it \"loss\"; the columns are: {})", table.headers.join(", ")))?;
+        .ok_or_else(|| format!("no loss column (call it \"loss\"; the columns are: {})", crate::runs::list_names(&table.headers)))?;
     let err = runs::pick_column(&table.headers, "", &["error", "err", "top-1 error", "downstream error", "top1 error"])
         .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no error column (call it \"error\"; the columns are: {})", table.headers.join(", ")))?;
+        .ok_or_else(|| format!("no error column (call it \"error\"; the columns are: {})", crate::runs::list_names(&table.headers)))?;
     let read = runs::read_numeric(&table, &[(loss, Rule::Positive), (err, Rule::NonNegative)], None);
     let mut pairs: Vec<(f64, f64)> = read.rows.iter().filter_map(|r| match r.values[..] { [l, e] => Some((l, e)), _ => None }).collect();
     if pairs.iter().any(|p| p.1 > 1.0) {
         pairs.iter_mut().for_each(|p| p.1 /= 100.0);
     }
-    let mut out = ReadPairs { pairs: Vec::new(), bad: read.bad_rows.iter().map(ToString::to_string).collect(), bad_count: read.bad_row_count };
+    let error_column = table.headers.get(err).cloned();
+    let mut out = ReadPairs { pairs: Vec::new(), bad: read.bad_rows, bad_count: read.bad_row_count };
     for (i, p) in pairs.into_iter().enumerate() {
         if p.1 > 1.0 {
             out.bad_count += 1;
-            out.bad.push(format!("row {}: an error of {}% is above 100%", read.rows.get(i).map_or(0, |r| r.line), p.1 * 100.0));
+            if out.bad.len() < runs::MAX_BAD_ROWS_KEPT {
+                let line = read.rows.get(i).map_or(0, |r| r.line);
+                out.bad.push(runs::RowError { line, column: error_column.clone(), message: format!("an error of {}% is above 100%", crate::units::format_sig(p.1 * 100.0, 4)) });
+            }
         } else {
             out.pairs.push(p);
         }

@@ -35,8 +35,11 @@ pub struct LawFitArgs {
     pub skip_bad_rows: bool,
 }
 
+/// Fits a pasted table with a law that has its own table shape; returns the CLI's JSON.
+pub type LawFitter = fn(&str, &LawFitArgs) -> Result<serde_json::Value, String>;
+
 /// The fitter for a law key that has its own table shape, if any.
-pub fn law_fitter(key: &str) -> Option<fn(&str, &LawFitArgs) -> Result<serde_json::Value, String>> {
+pub fn law_fitter(key: &str) -> Option<LawFitter> {
     match key {
         "tissue" => Some(tissue::fit_cli),
         "multipower" => Some(multipower::fit_cli),
@@ -87,22 +90,14 @@ pub trait LossLaw {
         if !(self.loss_infinite_data(n) < target) {
             return None;
         }
-        let (mut lo, mut hi) = (0.0f64, 120.0f64); // ln D from 1 to ~1.3e52
+        let (lo, hi) = (0.0f64, 120.0f64); // ln D from 1 to ~1.3e52
         if self.loss(n, hi.exp()) > target {
             return None;
         }
         if self.loss(n, lo.exp()) <= target {
             return Some(1.0);
         }
-        for _ in 0..200 {
-            let mid = 0.5 * (lo + hi);
-            if self.loss(n, mid.exp()) > target {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        Some((0.5 * (lo + hi)).exp())
+        Some(crate::allocate::bisect(lo, hi, |ln_d| self.loss(n, ln_d.exp()) <= target).exp())
     }
 
     /// The exponents (a, b) of N* ∝ C^a and D* ∝ C^b, when they are constant.

@@ -282,7 +282,7 @@ pub struct RStarFit {
     /// Runs fitted.
     pub points: usize,
     /// R² of L.
-    pub r2: f64,
+    pub r2: Option<f64>,
     /// RMSE of ln L.
     pub rmse_ln: f64,
     /// Whether the polish met its tolerance.
@@ -398,8 +398,8 @@ const LOSS_ALIASES: &[&str] = &["loss", "loss_c4_val", "val loss", "final loss",
 pub struct ReadRuns {
     /// Good runs.
     pub runs: Vec<RepeatRun>,
-    /// Bad rows, rendered ("row 12, column \"loss\": …").
-    pub bad: Vec<String>,
+    /// The first problem of each bad row (at most [`runs::MAX_BAD_ROWS_KEPT`]).
+    pub bad: Vec<runs::RowError>,
     /// How many rows were bad.
     pub bad_count: usize,
 }
@@ -417,7 +417,7 @@ pub fn read_runs(text: &str, cols: &RepeatColumns) -> Result<ReadRuns, String> {
             .ok_or_else(|| {
                 format!(
                     "no column for {what} (name it with {option}; the columns are: {})",
-                    table.headers.join(", ")
+                    crate::runs::list_names(&table.headers)
                 )
             })
     };
@@ -428,19 +428,20 @@ pub fn read_runs(text: &str, cols: &RepeatColumns) -> Result<ReadRuns, String> {
     let read = runs::read_numeric(&table, &[(n, Rule::Positive), (d, Rule::Positive), (u, Rule::Positive), (loss, Rule::Positive)], None);
     let mut out = ReadRuns {
         runs: Vec::with_capacity(read.rows.len()),
-        bad: read.bad_rows.iter().map(ToString::to_string).collect(),
+        bad: read.bad_rows,
         bad_count: read.bad_row_count,
     };
     for row in &read.rows {
         let [n, d, u, loss] = row.values[..] else { continue };
         if u > d * (1.0 + 1e-9) {
             out.bad_count += 1;
-            out.bad.push(format!(
-                "row {}: unique tokens U = {} exceed total tokens D = {} (U is at most D)",
-                row.line,
-                format_count(u, 4),
-                format_count(d, 4)
-            ));
+            if out.bad.len() < runs::MAX_BAD_ROWS_KEPT {
+                out.bad.push(runs::RowError {
+                    line: row.line,
+                    column: None,
+                    message: format!("unique tokens U = {} exceed total tokens D = {} (U is at most D)", format_count(u, 4), format_count(d, 4)),
+                });
+            }
             continue;
         }
         out.runs.push(RepeatRun { n, d, u, loss });
@@ -460,14 +461,11 @@ pub fn fit_cli(text: &str, args: &LawFitArgs) -> Result<serde_json::Value, Strin
     let cols = RepeatColumns { n: col("n"), d: col("d"), u: col("u"), loss: col("loss") };
     let read = read_runs(text, &cols)?;
     if read.bad_count > 0 && !args.skip_bad_rows {
-        let shown: Vec<&str> = read.bad.iter().take(5).map(String::as_str).collect();
-        let more = read.bad_count.saturating_sub(shown.len());
-        let tail = if more > 0 { format!("\n… and {more} more") } else { String::new() };
         return Err(format!(
-            "{} bad row{} (use --skip-bad-rows to fit the others):\n{}{tail}",
+            "{} bad row{} (use --skip-bad-rows to fit the others):\n{}",
             read.bad_count,
             if read.bad_count == 1 { "" } else { "s" },
-            shown.join("\n")
+            runs::summarize_bad_rows(&read.bad, read.bad_count, 5)
         ));
     }
     let delta = if args.delta.is_finite() && args.delta > 0.0 { args.delta } else { 1e-3 };
@@ -661,8 +659,8 @@ mod tests {
         let read = read_runs("N,D,U,loss\n1e9,1e10,2e10,3\n1e9,1e10,abc,3\n1e9,2e10,1e10,2.9", &cols).unwrap();
         assert_eq!(read.runs.len(), 1);
         assert_eq!(read.bad_count, 2);
-        assert!(read.bad.iter().any(|m| m.contains("exceed total tokens")), "{:?}", read.bad);
-        assert!(read.bad.iter().any(|m| m.contains("\"U\"")), "{:?}", read.bad);
+        assert!(read.bad.iter().any(|m| m.to_string().contains("exceed total tokens")), "{:?}", read.bad);
+        assert!(read.bad.iter().any(|m| m.to_string().contains("\"U\"")), "{:?}", read.bad);
         assert!(read_runs("a,b\n1,2", &cols).unwrap_err().contains("no column"));
         assert!(fit_rstar(&read.runs, base(), 1e-3, 0, 1).unwrap_err().contains("at least 3"));
         let args = LawFitArgs::default();

@@ -198,7 +198,7 @@ pub struct MultiPowerFit {
     /// The Huber objective at the optimum.
     pub objective: f64,
     /// R² of L over all points.
-    pub r2: f64,
+    pub r2: Option<f64>,
     /// RMSE of ln L.
     pub rmse_ln: f64,
     /// Points fitted (at most [`MAX_POINTS`]).
@@ -249,7 +249,7 @@ pub fn fit(curves: &[Curve], delta: f64) -> Result<MultiPowerFit, String> {
         .ok_or("the Multi-Power Law could not be fitted from any start")?;
     let (r2, rmse_ln) = model::goodness(&model, &best.theta);
     let params = MultiPowerParams::from_theta(&best.theta);
-    if !r2.is_finite() || !params.theta().iter().all(|v| v.is_finite()) {
+    if !params.theta().iter().all(|v| v.is_finite()) {
         return Err("the Multi-Power fit did not converge to finite parameters".into());
     }
     Ok(MultiPowerFit { params, objective: best.objective, r2, rmse_ln, points: model.rows() })
@@ -321,7 +321,7 @@ mod tests {
     #[test]
     fn recovers_known_parameters() {
         let f = fit(&synthetic(), 1e-3).unwrap();
-        assert!(f.r2 > 0.999_999, "{f:?}");
+        assert!(f.r2.unwrap() > 0.999_999, "{f:?}");
         let p = f.params;
         assert!((p.l0 - TRUE.l0).abs() < 2e-3 * TRUE.l0, "{p:?}");
         assert!((p.alpha - TRUE.alpha).abs() < 2e-2 * TRUE.alpha, "{p:?}");
@@ -334,8 +334,8 @@ mod tests {
         let m = fit(&curves, 1e-3).unwrap();
         let elapsed = started.elapsed();
         let t = crate::laws::tissue::fit(&curves, 0.999, 1e-3).unwrap();
-        eprintln!("Fig. 2: Tissue R² {:.6} obj {:.3e}, Multi-Power R² {:.6} obj {:.3e} {:?} in {elapsed:?}", t.r2, t.objective, m.r2, m.objective, m.params);
-        assert!(m.r2 >= t.r2 - 1e-6 && m.objective <= t.objective * 1.0001);
+        eprintln!("Fig. 2: Tissue R² {:?} obj {:.3e}, Multi-Power R² {:?} obj {:.3e} {:?} in {elapsed:?}", t.r2, t.objective, m.r2, m.objective, m.params);
+        assert!(m.r2.unwrap() >= t.r2.unwrap() - 1e-6 && m.objective <= t.objective * 1.0001);
         assert!(elapsed.as_secs_f64() < 3.0);
     }
 }

@@ -81,19 +81,11 @@ pub fn small_scale_exponent(law: &ChinchillaLaw) -> f64 {
 /// [`compute_for_optimal`] in ln N over 1 – 10³⁰; `None` outside that span).
 pub fn optimal_non_embedding(law: &ChinchillaLaw, c: f64, gamma: f64) -> Option<f64> {
     let at = |ln_n: f64| compute_for_optimal(law, ln_n.exp(), gamma);
-    let (mut lo, mut hi) = (0.0f64, 30.0 * std::f64::consts::LN_10);
+    let (lo, hi) = (0.0f64, 30.0 * std::f64::consts::LN_10);
     if !(c.is_finite() && c > 0.0 && at(lo) <= c && at(hi) >= c) {
         return None;
     }
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if at(mid) < c {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    Some((0.5 * (lo + hi)).exp())
+    Some(crate::allocate::bisect(lo, hi, |ln_n| at(ln_n) >= c).exp())
 }
 
 /// The local exponent at non-embedding compute `c`.

@@ -2,7 +2,7 @@
 //! the N and D_train that minimise 6·N·D_train + 2·N·D_inf subject to L(N, D_train) = target,
 //! solved numerically along the law's iso-loss curve (any [`LossLaw`]).
 
-use crate::allocate::{min_compute_for_loss, AllocError};
+use crate::allocate::{self, min_compute_for_loss, AllocError};
 use crate::laws::LossLaw;
 
 /// Training plus inference FLOPs: 6·N·D_train + 2·N·D_inf (Kaplan et al. 2020's 6N and 2N per token).
@@ -63,22 +63,14 @@ impl InferenceAware {
 
 /// The smallest N whose loss with unlimited data is below `target` (bisection in ln N over 1 – e^80).
 pub fn smallest_model(law: &dyn LossLaw, target: f64) -> Option<f64> {
-    let (mut lo, mut hi) = (0.0f64, 80.0f64);
+    let (lo, hi) = (0.0f64, 80.0f64);
     if !(law.loss_infinite_data(hi.exp()) < target) {
         return None;
     }
     if law.loss_infinite_data(lo.exp()) < target {
         return Some(1.0);
     }
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if law.loss_infinite_data(mid.exp()) < target {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    Some(hi.exp())
+    Some(allocate::bisect(lo, hi, |ln_n| law.loss_infinite_data(ln_n.exp()) < target).exp())
 }
 
 /// The model of N parameters trained to `target` loss, costed with `d_inf` inference tokens.
@@ -96,7 +88,7 @@ const SCAN: usize = 600;
 ///
 /// The optimum lies between the smallest model that reaches the loss and the compute-optimal
 /// N (inference cost only grows with N); a log-spaced scan of that span (widened 4× upwards)
-/// brackets it and a golden-section search refines it.
+/// brackets it and Brent's method refines it ([`allocate::scan_then_brent`]).
 ///
 /// # Errors
 /// A target at or below the law's floor, a loss no model in range reaches, a negative or
@@ -113,36 +105,8 @@ pub fn inference_optimum(law: &dyn LossLaw, target: f64, d_inf: f64) -> Result<I
     // Start just above n_min (where D → ∞) and end past the compute-optimal N.
     let lo = n_min.ln() + 1e-9 * n_min.ln().abs().max(1.0);
     let hi = (opt.n * 4.0).ln().max(lo + 1e-6);
-    let step = (hi - lo) / SCAN as f64;
-    let (best_i, _) = (0..=SCAN)
-        .filter_map(|i| cost(lo + step * i as f64).filter(|c| c.is_finite()).map(|c| (i, c)))
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .ok_or_else(|| AllocError::Numeric("no finite cost along the iso-loss curve".into()))?;
-    let mut a = lo + step * best_i.saturating_sub(1) as f64;
-    let mut b = (lo + step * (best_i + 1) as f64).min(hi);
-    let f = |x: f64| cost(x).unwrap_or(f64::MAX);
-    let g = (5f64.sqrt() - 1.0) / 2.0;
-    let (mut x1, mut x2) = (b - g * (b - a), a + g * (b - a));
-    let (mut f1, mut f2) = (f(x1), f(x2));
-    for _ in 0..200 {
-        if (b - a).abs() < 1e-13 {
-            break;
-        }
-        if f1 <= f2 {
-            b = x2;
-            x2 = x1;
-            f2 = f1;
-            x1 = b - g * (b - a);
-            f1 = f(x1);
-        } else {
-            a = x1;
-            x1 = x2;
-            f1 = f2;
-            x2 = a + g * (b - a);
-            f2 = f(x2);
-        }
-    }
-    let ln_n = 0.5 * (a + b);
+    let ln_n = allocate::scan_then_brent(|ln_n| cost(ln_n).unwrap_or(f64::INFINITY), lo, hi, SCAN)
+        .map_err(|_| AllocError::Numeric("no finite cost along the iso-loss curve".into()))?;
     let best = on_iso_loss(law, target, d_inf, ln_n.exp())
         .ok_or_else(|| AllocError::Numeric("the refined point left the iso-loss curve".into()))?;
     // Never report something worse than the compute-optimal model itself.

@@ -67,10 +67,10 @@ where
     Ok(())
 }
 
-/// How many decade labels fit: every decade, or every other one on a phone.
+/// How many decade labels fit: every decade, at most five on a phone.
 pub(crate) fn decade_labels(lo: f64, hi: f64, narrow: bool) -> usize {
-    let decades = (hi / lo).log10().round() as usize;
-    if narrow { decades.div_ceil(2) } else { decades }
+    let decades = ((hi / lo).log10().round() as usize).max(1);
+    if narrow { decades.min(5) } else { decades }
 }
 
 /// The N axis title, saying which parameters the law counts.

@@ -27,7 +27,6 @@ pub(crate) enum Mark {
 pub(crate) enum Corner {
     UpperLeft,
     UpperRight,
-    LowerLeft,
     LowerRight,
 }
 
@@ -61,7 +60,6 @@ where
     let (x0, y0) = match corner {
         Corner::UpperLeft => (margin, margin),
         Corner::UpperRight => (w as i32 - box_w - margin, margin),
-        Corner::LowerLeft => (margin, h as i32 - box_h - margin),
         Corner::LowerRight => (w as i32 - box_w - margin, h as i32 - box_h - margin),
     };
     area.draw(&Rectangle::new([(x0, y0), (x0 + box_w, y0 + box_h)], style.background().mix(0.92).filled()))?;

@@ -8,6 +8,7 @@ mod fit_loss;
 pub(crate) mod frame;
 mod isoflop;
 pub(crate) mod legend;
+pub(crate) mod marks;
 mod residuals;
 mod style;
 

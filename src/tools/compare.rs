@@ -5,17 +5,18 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{key_of, memo, text, Field, Fields, Table, ToolView};
 use crate::app::ChartState;
 use crate::fit::bootstrap::{interval, run_resamples, Interval};
 use crate::fit::forms::{FittedLaw, Form};
-use crate::fit::grid::Grid;
 use crate::fit::multistart::Multistart;
 use crate::fit::request::{prepare, FitError, FitRequest};
 use crate::laws::{ChinchillaLaw, LossLaw};
-use crate::plot::{ChartError, ChartStyle, Theme};
+use crate::plot::frame::{builder, draw_mesh, is_narrow, Axis};
+use crate::plot::legend::{draw_legend, Corner, Mark};
+use crate::plot::{draw_message, log_space, mix, ChartError, ChartStyle};
 use crate::runs;
 use crate::units::{format_count, format_sci, format_sig};
 
@@ -89,16 +90,14 @@ pub fn fit_dataset(data: &str, label: &str, resamples: usize, seed: u64) -> Resu
         return Err(format!("Table {label} has {} runs; this tool fits at most {MAX_RUNS} per table", prep.runs.len()));
     }
     let points = prep.points();
-    let grid = Grid::parse(GRID, Form::Chinchilla).map_err(|e| e.to_string())?;
-    let best = Multistart::new(Form::Chinchilla, &points, DELTA, grid)
+    let best = Multistart::new(Form::Chinchilla, &points, DELTA, prep.grid.clone())
         .finish()
         .ok_or_else(|| format!("Table {label}: no start of the fit gave a finite loss"))?
         .best;
     let law = chinchilla(&best.theta).ok_or_else(|| format!("Table {label}: the fit gave no usable law"))?;
     let samples =
         run_resamples(Form::Chinchilla, &points, DELTA, &best.theta, seed, 0, resamples).into_iter().flatten().filter_map(|t| chinchilla(&t)).collect();
-    let n = points.len().max(1) as f64;
-    let rmse_log = (points.iter().map(|p| (law.loss(p.ln_n.exp(), p.ln_d.exp()).ln() - p.ln_loss).powi(2)).sum::<f64>() / n).sqrt();
+    let rmse_log = crate::fit::report::rmse(points.iter().map(|p| law.loss(p.ln_n.exp(), p.ln_d.exp()).ln() - p.ln_loss));
     Ok(DatasetFit { law, samples, resamples, runs: prep.runs.iter().map(|r| (r.c, r.loss)).collect(), rmse_log })
 }
 
@@ -126,7 +125,7 @@ pub fn crossings(a: &ChinchillaLaw, b: &ChinchillaLaw, lo: f64, hi: f64) -> Vec<
     let ys: Vec<f64> = xs.iter().map(|&x| diff(x)).collect();
     let mut out = Vec::new();
     for i in 1..SCAN {
-        let (Some(&(mut x0)), Some(&(mut x1)), Some(&y0), Some(&y1)) = (xs.get(i - 1), xs.get(i), ys.get(i - 1), ys.get(i)) else {
+        let (Some(&x0), Some(&x1), Some(&y0), Some(&y1)) = (xs.get(i - 1), xs.get(i), ys.get(i - 1), ys.get(i)) else {
             continue;
         };
         // A root in (x0, x1]: y0 ≠ 0 and y1 is 0 or of the other sign (a zero on a grid point
@@ -134,18 +133,11 @@ pub fn crossings(a: &ChinchillaLaw, b: &ChinchillaLaw, lo: f64, hi: f64) -> Vec<
         if !(y0.is_finite() && y1.is_finite()) || y0 == 0.0 || (y1 != 0.0 && (y0 > 0.0) == (y1 > 0.0)) {
             continue;
         }
-        let mut f0 = y0;
-        for _ in 0..80 {
-            let mid = 0.5 * (x0 + x1);
-            let fm = diff(mid);
-            if (fm > 0.0) == (f0 > 0.0) && fm != 0.0 {
-                x0 = mid;
-                f0 = fm;
-            } else {
-                x1 = mid;
-            }
-        }
-        out.push((0.5 * (x0 + x1)).exp());
+        let root = crate::allocate::bisect(x0, x1, |x| {
+            let y = diff(x);
+            y == 0.0 || (y > 0.0) != (y0 > 0.0)
+        });
+        out.push(root.exp());
     }
     out
 }
@@ -195,19 +187,16 @@ struct State {
     b: Result<DatasetFit, String>,
     names: (String, String),
     range: Result<(f64, f64), (String, String)>,
+    /// The comparison, when both fits and the range are good.
+    cmp: Option<Comparison>,
 }
 
 fn resamples_of(fields: &Fields) -> Result<usize, String> {
-    let v = crate::app::number(text(fields, "cmp_boot"), "Resamples", 0.0, MAX_RESAMPLES as f64)?;
-    if v.fract() != 0.0 {
-        return Err(format!("Resamples must be a whole number (got {})", format_sig(v, 6)));
-    }
-    Ok(v as usize)
+    crate::app::whole(text(fields, "cmp_boot"), "Resamples", 0, MAX_RESAMPLES)
 }
 
 fn seed_of(fields: &Fields) -> Result<u64, String> {
-    let t = text(fields, "cmp_seed").trim();
-    t.parse::<u64>().map_err(|_| format!("The seed must be a whole number ≥ 0 (got \"{}\")", crate::app::truncate(t)))
+    crate::app::whole(text(fields, "cmp_seed"), "The seed", 0, u32::MAX as usize).map(|s| s as u64)
 }
 
 fn name_of(fields: &Fields, field: &str, fallback: &str) -> String {
@@ -284,7 +273,14 @@ fn state(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option<St
             }
         }
     };
-    Some(State { a, b, names, range })
+    let cmp = match (&a, &b, &range) {
+        (Ok(fa), Ok(fb), Ok((lo, hi))) => {
+            let key = key_of(fields, &["cmp_a", "cmp_b"], &format!("{resamples}\u{1f}{seed}\u{1f}{lo:e}\u{1f}{hi:e}"));
+            Some(memo("cmp_compare", key, || compare(fa, fb, *lo, *hi)))
+        }
+        _ => None,
+    };
+    Some(State { a, b, names, range, cmp })
 }
 
 fn law_text(f: &DatasetFit) -> String {
@@ -327,8 +323,10 @@ pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
             return view;
         }
     };
+    let Some(cmp) = st.cmp else {
+        return view;
+    };
     view.out("cmp_range", format!("{} – {} FLOP", format_sci(lo, 2), format_sci(hi, 2)));
-    let cmp = compare(a, b, lo, hi);
     let better = |gap: f64| if gap < 0.0 { na.as_str() } else { nb.as_str() };
     match cmp.crossings.first() {
         Some(&c) => {
@@ -415,18 +413,6 @@ pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
     view
 }
 
-fn colors(style: &ChartStyle) -> (RGBColor, RGBColor) {
-    match style.theme {
-        Theme::Light => (RGBColor(9, 105, 218), RGBColor(188, 76, 0)),
-        Theme::Dark => (RGBColor(88, 166, 255), RGBColor(255, 166, 87)),
-    }
-}
-
-fn mix(a: RGBColor, b: RGBColor, t: f64) -> RGBColor {
-    let m = |x: u8, y: u8| (x as f64 * (1.0 - t) + y as f64 * t).round() as u8;
-    RGBColor(m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
-}
-
 /// Draws one of [`CHARTS`]: both frontiers L*(C), both datasets' runs, and the crossing with its
 /// bootstrap interval shaded.
 ///
@@ -444,16 +430,15 @@ where
 {
     let mut scratch = ToolView::default();
     let Some(st) = state(fields, budget, &mut scratch) else {
-        return crate::plot::draw_message(area, style, "Paste two run tables to compare their frontiers");
+        return draw_message(area, style, "Paste two run tables to compare their frontiers");
     };
-    let (a, b, (lo, hi)) = match (&st.a, &st.b, &st.range) {
-        (Ok(a), Ok(b), Ok(r)) => (a, b, *r),
-        _ => return crate::plot::draw_message(area, style, "Both tables need a fit to draw the frontiers"),
+    let (a, b, (lo, hi), cmp) = match (&st.a, &st.b, &st.range, &st.cmp) {
+        (Ok(a), Ok(b), Ok(r), Some(cmp)) => (a, b, *r, cmp),
+        _ => return draw_message(area, style, "Both tables need a fit to draw the frontiers"),
     };
-    let cmp = compare(a, b, lo, hi);
-    area.fill(&style.background())?;
-    let xs: Vec<f64> = (0..200).map(|i| (lo.ln() + (hi.ln() - lo.ln()) * i as f64 / 199.0).exp()).collect();
-    let line = |law: &ChinchillaLaw| -> Vec<(f64, f64)> { xs.iter().map(|&c| (c, frontier(law, c))).filter(|p| p.1.is_finite()).collect() };
+    let line = |law: &ChinchillaLaw| -> Vec<(f64, f64)> {
+        log_space(lo, hi, 200).map(|c| (c, frontier(law, c))).filter(|p| p.1.is_finite()).collect()
+    };
     let (la, lb) = (line(&a.law), line(&b.law));
     let in_range = |r: &&(f64, f64)| r.0 >= lo && r.0 <= hi && r.1.is_finite() && r.1 > 0.0;
     let ra: Vec<(f64, f64)> = a.runs.iter().filter(in_range).copied().collect();
@@ -464,46 +449,29 @@ where
     let (f_lo, f_hi) = front.fold((f64::INFINITY, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
     let run_hi = ra.iter().chain(&rb).map(|p| p.1).fold(0.0f64, f64::max);
     if !(f_lo.is_finite() && f_hi > 0.0) {
-        return crate::plot::draw_message(area, style, "The fitted frontiers have no finite values in this range");
+        return draw_message(area, style, "The fitted frontiers have no finite values in this range");
     }
     let top = run_hi.min(f_hi * 1.6).max(f_hi);
     let pad = (top - f_lo).max(1e-3) * 0.06;
     let (y_lo, y_hi) = ((f_lo - pad).max(0.0), top + pad);
 
-    let narrow = (area.dim_in_pixel().0 as f64) / style.scale < 480.0;
+    let narrow = is_narrow(area, style);
     let caption = if narrow { "Frontiers L*(C)" } else { "Compute-optimal loss L*(C) of both fits" };
-    let mut chart = ChartBuilder::on(area)
-        .margin(style.px(12.0))
-        .margin_top(style.px(14.0))
-        .margin_right(style.px(22.0))
-        .caption(caption, style.font(if narrow { 13.0 } else { 15.0 }))
-        .x_label_area_size(style.px(40.0))
-        .y_label_area_size(style.px(if narrow { 46.0 } else { 56.0 }))
-        .build_cartesian_2d((lo..hi).log_scale(), y_lo..y_hi)?;
+    let mut chart = builder(area, style, caption, narrow).build_cartesian_2d((lo..hi).log_scale(), y_lo..y_hi)?;
     let decades = (hi / lo).log10().ceil() as usize + 1;
-    chart
-        .configure_mesh()
-        .x_labels(if narrow { decades.min(4) } else { decades.min(8) }.max(2))
-        .y_labels(if narrow { 5 } else { 7 })
-        .x_label_formatter(&|v| format_sci(*v, 2))
-        .y_label_formatter(&|v| format_sig(*v, 3))
-        .x_desc("Training compute C (FLOP)")
-        .y_desc("Loss")
-        .axis_desc_style(style.font(12.0))
-        .label_style(style.font(11.0))
-        .bold_line_style(style.grid())
-        .light_line_style(style.grid_light())
-        .axis_style(style.foreground())
-        .draw()?;
+    draw_mesh(
+        &mut chart,
+        style,
+        Axis { desc: "Training compute C (FLOP)".into(), labels: decades.min(if narrow { 4 } else { 8 }), format: &|v| format_sci(*v, 2) },
+        Axis { desc: "Loss".into(), labels: if narrow { 5 } else { 7 }, format: &|v| format_sig(*v, 3) },
+    )?;
 
-    let (ca, cb) = colors(style);
+    let (ca, cb) = (style.series_color(0), style.series_color(1));
     let bg = style.background();
-    let fg = style.foreground();
+    let shade = mix(style.foreground(), bg, 0.88);
     if let (Some(&c), Some(iv)) = (cmp.crossings.first(), cmp.interval) {
-        let shade = mix(style.foreground(), bg, 0.88);
-        let (x0, x1) = (iv.lo.max(lo), iv.hi.min(hi));
         if c >= lo && c <= hi {
-            chart.draw_series(std::iter::once(Rectangle::new([(x0, y_lo), (x1, y_hi)], shade.filled())))?;
+            chart.draw_series(std::iter::once(Rectangle::new([(iv.lo.max(lo), y_lo), (iv.hi.min(hi), y_hi)], shade.filled())))?;
         }
     }
     let clip = |p: &&(f64, f64)| p.1 >= y_lo && p.1 <= y_hi;
@@ -511,72 +479,34 @@ where
     chart.draw_series(ra.iter().filter(clip).map(|&p| Circle::new(p, dot, mix(ca, bg, 0.45).filled())))?;
     chart.draw_series(rb.iter().filter(clip).map(|&p| TriangleMarker::new(p, dot + 1, mix(cb, bg, 0.45).filled())))?;
     let width = style.px(2.0).max(1) as u32;
-    chart.draw_series(LineSeries::new(la.iter().copied().filter(|p| p.1 >= y_lo && p.1 <= y_hi), ca.stroke_width(width)))?;
-    chart.draw_series(DashedLineSeries::new(
-        lb.iter().copied().filter(|p| p.1 >= y_lo && p.1 <= y_hi),
-        style.px(7.0),
-        style.px(4.0),
-        cb.stroke_width(width),
-    ))?;
+    chart.draw_series(LineSeries::new(la.iter().filter(clip).copied(), ca.stroke_width(width)))?;
+    chart.draw_series(DashedLineSeries::new(lb.iter().filter(clip).copied(), style.px(7.0), style.px(4.0), cb.stroke_width(width)))?;
     for &c in &cmp.crossings {
         let y = frontier(&a.law, c);
         if y >= y_lo && y <= y_hi {
             chart.draw_series(std::iter::once(Circle::new((c, y), style.px(5.0), style.foreground().stroke_width(width))))?;
-            let label = format!("cross {}", format_sci(c, 2));
+            // The label on the side of the crossing away from the nearer end of the range.
             let right = c > (lo * hi).sqrt();
-            let anchor = if right { HPos::Right } else { HPos::Left };
-            let font = style.font(11.0).color(&fg).pos(Pos::new(anchor, VPos::Bottom));
-            let (px, py) = chart.backend_coord(&(c, y));
-            let dx = if right { -style.px(8.0) } else { style.px(8.0) };
-            chart.plotting_area().strip_coord_spec().draw_text(&label, &font, (px + dx - chart.plotting_area().get_base_pixel().0, py - style.px(6.0) - chart.plotting_area().get_base_pixel().1))?;
+            let (anchor, dx) = if right { (HPos::Right, -style.px(8.0)) } else { (HPos::Left, style.px(8.0)) };
+            let label = Text::new(format!("cross {}", format_sci(c, 2)), (dx, -style.px(6.0)), style.anchored(11.0, anchor, VPos::Bottom));
+            chart.draw_series(std::iter::once(EmptyElement::at((c, y)) + label))?;
         }
     }
 
     // Legend, upper right (the frontiers fall from the upper left).
-    let plot = chart.plotting_area().strip_coord_spec();
-    let ci_label = if cmp.interval.is_some() { Some("95 % interval of the crossing") } else { None };
-    let mut entries: Vec<(String, RGBColor, bool)> =
-        vec![(format!("{} frontier", st.names.0), ca, false), (format!("{} frontier", st.names.1), cb, true)];
-    if let Some(l) = ci_label {
-        entries.push((if narrow { "95 % interval".to_string() } else { l.to_string() }, mix(style.foreground(), bg, 0.88), false));
+    let mut entries =
+        vec![(format!("{} frontier", st.names.0), Mark::Line(ca, 2.0)), (format!("{} frontier", st.names.1), Mark::Dashed(cb, 2.0))];
+    if cmp.interval.is_some() {
+        let label = if narrow { "95 % interval" } else { "95 % interval of the crossing" };
+        entries.push((label.to_string(), Mark::Line(shade, 10.0)));
     }
-    let font = style.font(11.0).color(&fg);
-    let mut text_w = 0;
-    let mut text_h = 0;
-    for (label, _, _) in &entries {
-        let (w, h) = plot.estimate_text_size(label, &font)?;
-        text_w = text_w.max(w as i32);
-        text_h = text_h.max(h as i32);
-    }
-    let (pad_px, sample) = (style.px(6.0), style.px(22.0));
-    let row_h = text_h + style.px(4.0);
-    let box_w = pad_px * 3 + sample + text_w;
-    let box_h = pad_px * 2 + row_h * entries.len() as i32;
-    let (w, _) = plot.dim_in_pixel();
-    let (x0, y0) = (w as i32 - box_w - style.px(8.0), style.px(8.0));
-    plot.draw(&Rectangle::new([(x0, y0), (x0 + box_w, y0 + box_h)], bg.filled()))?;
-    plot.draw(&Rectangle::new([(x0, y0), (x0 + box_w, y0 + box_h)], style.grid().stroke_width(1)))?;
-    for (i, (label, color, dashed)) in entries.iter().enumerate() {
-        let y = y0 + pad_px + row_h * i as i32 + row_h / 2;
-        let sx = x0 + pad_px;
-        if i == 2 {
-            plot.draw(&Rectangle::new([(sx, y - style.px(5.0)), (sx + sample, y + style.px(5.0))], color.filled()))?;
-        } else if *dashed {
-            let seg = sample / 3;
-            plot.draw(&PathElement::new(vec![(sx, y), (sx + seg, y)], color.stroke_width(width)))?;
-            plot.draw(&PathElement::new(vec![(sx + 2 * seg, y), (sx + sample, y)], color.stroke_width(width)))?;
-        } else {
-            plot.draw(&PathElement::new(vec![(sx, y), (sx + sample, y)], color.stroke_width(width)))?;
-        }
-        let anchored = style.font(11.0).color(&fg).pos(Pos::new(HPos::Left, VPos::Center));
-        plot.draw_text(label, &anchored, (sx + sample + pad_px, y))?;
-    }
-    Ok(())
+    draw_legend(&chart.plotting_area().strip_coord_spec(), &entries, Corner::UpperRight, style)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plot::Theme;
     use rand::{Rng, SeedableRng};
     use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -726,7 +656,7 @@ mod tests {
             Form::Chinchilla,
             &prepare(&FitRequest { data: text.into(), holdout: Some(0), ..FitRequest::default() }).unwrap().points(),
             DELTA,
-            Grid::default_for(Form::Chinchilla),
+            crate::fit::grid::Grid::default_for(Form::Chinchilla),
         )
         .finish()
         .unwrap();

@@ -1,18 +1,18 @@
 //! Data-constrained allocation with repeated tokens (Muennighoff et al. 2023): a cap U on unique
 //! tokens, the loss-minimising allocation at the Budget panel's compute when D > U means
 //! repeating, against the unconstrained optimum; R_D*, R_N* fitted on pasted runs.
-//!
-//! Also the small line-chart kit the over-training panel shares ([`LineChart`]).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{key_of, memo, text, Field, Fields, Table, ToolView};
 use crate::app::ChartState;
 use crate::laws::muennighoff::{self as mu, CappedPlan, DataConstrainedLaw, RStarFit, RepeatColumns};
 use crate::laws::LossLaw;
-use crate::plot::{ChartError, ChartStyle, Theme};
+use crate::plot::frame::{builder, decade_labels, draw_mesh, is_narrow, Axis};
+use crate::plot::legend::{draw_legend, Corner, Mark};
+use crate::plot::marks::{bounds, draw_guide, draw_marker, legend_room, line_style, span};
+use crate::plot::{draw_message, log_space, ChartError, ChartStyle};
 use crate::units::{format_count, format_sci, format_sig};
 
 /// This tool's inputs.
@@ -41,10 +41,7 @@ fn fit_runs(fields: &Fields) -> FitOutcome {
     Some(memo("dl_fit", key_of(fields, &["dl_runs"], ""), || {
         let read = mu::read_runs(pasted, &RepeatColumns::default())?;
         if read.bad_count > 0 {
-            let shown: Vec<&str> = read.bad.iter().take(3).map(String::as_str).collect();
-            let more = read.bad_count.saturating_sub(shown.len());
-            let tail = if more > 0 { format!("; … and {more} more") } else { String::new() };
-            return Err(format!("{}{tail}", shown.join("; ")));
+            return Err(crate::runs::summarize_bad_rows(&read.bad, read.bad_count, 3));
         }
         let fit = mu::fit_rstar(&read.runs, mu::base(), 1e-3, RESAMPLES, SEED)?;
         let local = mu::fit_rstar_from(&read.runs, mu::base(), 1e-3, [mu::R_D_STAR, mu::R_N_STAR])?;
@@ -130,7 +127,7 @@ pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
                     ci(1).unwrap_or_default(),
                     f.points,
                     format_sig(f.objective, 6),
-                    format_sig(f.r2, 4),
+                    crate::fit::model::r2_text(f.r2, 4),
                 ),
             );
             view.out("dl_rd", format_sig(f.rd_star, 5));
@@ -223,283 +220,6 @@ pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
 // Charts
 // ---------------------------------------------------------------------------------------------
 
-/// A line of a [`LineChart`].
-pub(crate) struct Series {
-    pub label: String,
-    pub points: Vec<(f64, f64)>,
-    pub color: RGBColor,
-    pub dashed: bool,
-}
-
-/// A labelled dot.
-pub(crate) struct Marker {
-    pub label: String,
-    pub at: (f64, f64),
-    pub color: RGBColor,
-}
-
-/// Observed points: label, points, colour.
-pub(crate) type Scatter = (String, Vec<(f64, f64)>, RGBColor);
-
-/// A simple chart of lines against a linear or log x axis, with dots, vertical guides and a
-/// legend in the top right corner of headroom left free for it.
-pub(crate) struct LineChart<'f> {
-    pub caption: String,
-    pub x_desc: String,
-    pub y_desc: String,
-    pub x_log: bool,
-    /// Log-scale y (drawn as log10, labelled in values).
-    pub y_log: bool,
-    pub x_format: &'f dyn Fn(f64) -> String,
-    pub y_format: &'f dyn Fn(f64) -> String,
-    pub series: Vec<Series>,
-    pub markers: Vec<Marker>,
-    /// Vertical guides: x, colour, short label.
-    pub guides: Vec<(f64, RGBColor, String)>,
-    /// Scatter points (observed data): label, points, colour.
-    pub scatter: Option<Scatter>,
-    /// y range forced to include these.
-    pub y_include: Vec<f64>,
-}
-
-pub(crate) fn is_narrow<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, style: &ChartStyle) -> bool {
-    (area.dim_in_pixel().0 as f64) / style.scale < 480.0
-}
-
-/// A muted colour for guides and their labels, readable on either background.
-pub(crate) fn muted(style: &ChartStyle) -> RGBColor {
-    match style.theme {
-        Theme::Light => RGBColor(101, 109, 118),
-        Theme::Dark => RGBColor(145, 152, 161),
-    }
-}
-
-/// Colours for a chart's lines that read in both themes (Okabe–Ito).
-pub(crate) fn palette(style: &ChartStyle, i: usize) -> RGBColor {
-    let light = style.theme == Theme::Light;
-    match i % 4 {
-        0 => if light { RGBColor(0, 114, 178) } else { RGBColor(86, 180, 233) },
-        1 => style.accent(),
-        2 => if light { RGBColor(0, 158, 115) } else { RGBColor(60, 200, 150) },
-        _ => if light { RGBColor(213, 94, 0) } else { RGBColor(240, 140, 60) },
-    }
-}
-
-/// A centred, wrapped message instead of a chart.
-pub(crate) fn message<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, style: &ChartStyle, text: &str) -> Result<(), ChartError>
-where
-    DB::ErrorType: 'static,
-{
-    area.fill(&style.background())?;
-    let (w, h) = area.dim_in_pixel();
-    let font = style.font(13.0);
-    let limit = (w as f64 * 0.85) as u32;
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
-        let (cw, _) = area.estimate_text_size(&candidate, &font)?;
-        if cw > limit && !line.is_empty() {
-            lines.push(std::mem::replace(&mut line, word.to_string()));
-        } else {
-            line = candidate;
-        }
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    let step = style.px(18.0);
-    let top = h as i32 / 2 - step * lines.len() as i32 / 2;
-    let centred = font.pos(Pos::new(HPos::Center, VPos::Top));
-    for (i, l) in lines.iter().enumerate() {
-        area.draw(&Text::new(l.clone(), (w as i32 / 2, top + step * i as i32), centred.clone()))?;
-    }
-    Ok(())
-}
-
-impl LineChart<'_> {
-    fn tx(&self, x: f64) -> f64 {
-        if self.x_log { x.log10() } else { x }
-    }
-
-    fn ty(&self, y: f64) -> f64 {
-        if self.y_log { y.log10() } else { y }
-    }
-
-    /// Draws the chart.
-    pub(crate) fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, style: &ChartStyle) -> Result<(), ChartError>
-    where
-        DB::ErrorType: 'static,
-    {
-        area.fill(&style.background())?;
-        let ok = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite() && (!self.x_log || p.0 > 0.0) && (!self.y_log || p.1 > 0.0);
-        let all: Vec<(f64, f64)> = self
-            .series
-            .iter()
-            .flat_map(|s| s.points.iter().copied())
-            .chain(self.markers.iter().map(|m| m.at))
-            .chain(self.scatter.iter().flat_map(|s| s.1.iter().copied()))
-            .filter(ok)
-            .collect();
-        if all.is_empty() {
-            return message(area, style, "Nothing to draw for these inputs.");
-        }
-        let (mut x_lo, mut x_hi, mut y_lo, mut y_hi) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-        for &(x, y) in &all {
-            let (x, y) = (self.tx(x), self.ty(y));
-            x_lo = x_lo.min(x);
-            x_hi = x_hi.max(x);
-            y_lo = y_lo.min(y);
-            y_hi = y_hi.max(y);
-        }
-        for y in self.y_include.iter().copied().filter(|y| y.is_finite() && (!self.y_log || *y > 0.0)).map(|y| self.ty(y)) {
-            y_lo = y_lo.min(y);
-            y_hi = y_hi.max(y);
-        }
-        if x_hi - x_lo < 1e-9 {
-            x_lo -= 0.5;
-            x_hi += 0.5;
-        }
-        let span = (y_hi - y_lo).max(1e-6 * y_hi.abs().max(1.0));
-        let entries = self.series.len() + self.markers.len() + usize::from(self.scatter.is_some());
-        // Headroom above the data for the legend, in pixels: its rows and padding, as a share
-        // of the plotting height (the area less margins, caption and tick labels).
-        let (_, h) = area.dim_in_pixel();
-        let plot_px = (f64::from(h) - f64::from(style.px(14.0 + 12.0 + 40.0 + 30.0))).max(40.0);
-        let legend_px = f64::from(style.px(12.0 + 10.0 + 17.0 * entries as f64));
-        let share = (legend_px / plot_px).clamp(0.1, 0.6);
-        let y_lo = y_lo - 0.04 * span;
-        let y_hi = y_lo + (y_hi - y_lo) / (1.0 - share);
-        let narrow = is_narrow(area, style);
-        let mut chart = ChartBuilder::on(area)
-            .margin(style.px(12.0))
-            .margin_top(style.px(14.0))
-            .margin_right(style.px(22.0))
-            .caption(&self.caption, style.font(if narrow { 13.0 } else { 15.0 }))
-            .x_label_area_size(style.px(40.0))
-            .y_label_area_size(style.px(if narrow { 46.0 } else { 56.0 }))
-            .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)?;
-        let x_fmt = |v: &f64| (self.x_format)(if self.x_log { 10f64.powf(*v) } else { *v });
-        let y_fmt = |v: &f64| (self.y_format)(if self.y_log { 10f64.powf(*v) } else { *v });
-        let x_labels = if self.x_log { ((x_hi - x_lo).round() as usize + 1).clamp(3, if narrow { 5 } else { 9 }) } else if narrow { 4 } else { 7 };
-        chart
-            .configure_mesh()
-            .x_labels(x_labels)
-            .y_labels(if narrow { 5 } else { 7 })
-            .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt)
-            .x_desc(self.x_desc.clone())
-            .y_desc(self.y_desc.clone())
-            .label_style(style.font(11.0))
-            .axis_desc_style(style.font(12.0))
-            .axis_style(style.foreground())
-            .bold_line_style(style.grid())
-            .light_line_style(style.grid_light())
-            .draw()?;
-        let width = style.px(2.0).max(1) as u32;
-        for (x, color, label) in &self.guides {
-            if !(x.is_finite() && (!self.x_log || *x > 0.0)) {
-                continue;
-            }
-            let gx = self.tx(*x);
-            if gx < x_lo || gx > x_hi {
-                continue;
-            }
-            chart.draw_series(DashedLineSeries::new(
-                [(gx, y_lo), (gx, y_hi)],
-                style.px(4.0),
-                style.px(4.0),
-                color.stroke_width(style.px(1.0).max(1) as u32),
-            ))?;
-            // Label on the side with room: left of guides in the right half.
-            let right_half = gx > 0.5 * (x_lo + x_hi);
-            let side = if right_half { HPos::Right } else { HPos::Left };
-            let nudge = 0.01 * (x_hi - x_lo) * if right_half { -1.0 } else { 1.0 };
-            chart.draw_series(std::iter::once(Text::new(
-                label.clone(),
-                (gx + nudge, y_lo + 0.02 * (y_hi - y_lo)),
-                style.font(10.0).color(color).pos(Pos::new(side, VPos::Bottom)),
-            )))?;
-        }
-        for s in &self.series {
-            let pts: Vec<(f64, f64)> = s.points.iter().filter(|p| ok(p)).map(|&(x, y)| (self.tx(x), self.ty(y))).filter(|p| p.1 <= y_hi && p.1 >= y_lo).collect();
-            let stroke = s.color.stroke_width(width);
-            if s.dashed {
-                chart.draw_series(DashedLineSeries::new(pts, style.px(7.0), style.px(4.0), stroke))?;
-            } else {
-                chart.draw_series(LineSeries::new(pts, stroke))?;
-            }
-        }
-        if let Some((_, pts, color)) = &self.scatter {
-            chart.draw_series(pts.iter().filter(|p| ok(p)).map(|&(x, y)| Circle::new((self.tx(x), self.ty(y)), style.px(3.0), color.filled())))?;
-        }
-        for m in &self.markers {
-            if ok(&m.at) {
-                let at = (self.tx(m.at.0), self.ty(m.at.1));
-                chart.draw_series(std::iter::once(Circle::new(at, style.px(5.0), m.color.filled())))?;
-                chart.draw_series(std::iter::once(Circle::new(at, style.px(5.0), style.background().stroke_width(1))))?;
-            }
-        }
-        // Legend, top right (the headroom above the data keeps it off the lines).
-        let plot = chart.plotting_area().strip_coord_spec();
-        let mut legend: Vec<(String, RGBColor, u8)> = Vec::new();
-        for s in &self.series {
-            legend.push((s.label.clone(), s.color, if s.dashed { 1 } else { 0 }));
-        }
-        if let Some((label, _, color)) = &self.scatter {
-            legend.push((label.clone(), *color, 3));
-        }
-        for m in &self.markers {
-            legend.push((m.label.clone(), m.color, 2));
-        }
-        draw_legend(&plot, &legend, style)
-    }
-}
-
-fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: &[(String, RGBColor, u8)], style: &ChartStyle) -> Result<(), ChartError>
-where
-    DB::ErrorType: 'static,
-{
-    if entries.is_empty() {
-        return Ok(());
-    }
-    let font = style.font(11.0);
-    let (pad, sample, gap) = (style.px(6.0), style.px(22.0), style.px(6.0));
-    let (mut tw, mut th) = (0, 0);
-    for (label, _, _) in entries {
-        let (w, h) = area.estimate_text_size(label, &font)?;
-        tw = tw.max(w as i32);
-        th = th.max(h as i32);
-    }
-    let row = th + style.px(4.0);
-    let (bw, bh) = (pad * 2 + sample + gap + tw, pad * 2 + row * entries.len() as i32);
-    let (w, _) = area.dim_in_pixel();
-    let m = style.px(6.0);
-    let (x0, y0) = ((w as i32 - bw - m).max(0), m);
-    area.draw(&Rectangle::new([(x0, y0), (x0 + bw, y0 + bh)], style.background().mix(0.92).filled()))?;
-    area.draw(&Rectangle::new([(x0, y0), (x0 + bw, y0 + bh)], style.grid().stroke_width(1)))?;
-    let text_style = font.pos(Pos::new(HPos::Left, VPos::Center));
-    for (i, (label, color, kind)) in entries.iter().enumerate() {
-        let cy = y0 + pad + row * i as i32 + row / 2;
-        let (sx0, sx1) = (x0 + pad, x0 + pad + sample);
-        let stroke = color.stroke_width(style.px(2.0).max(1) as u32);
-        match kind {
-            0 => area.draw(&PathElement::new(vec![(sx0, cy), (sx1, cy)], stroke))?,
-            1 => {
-                let dash = (sample / 4).max(2);
-                for k in [0, 2] {
-                    let a = sx0 + dash * k;
-                    area.draw(&PathElement::new(vec![(a, cy), (a + dash + dash / 2, cy)], stroke))?;
-                }
-            }
-            3 => area.draw(&Circle::new(((sx0 + sx1) / 2, cy), style.px(3.0), color.filled()))?,
-            _ => area.draw(&Circle::new(((sx0 + sx1) / 2, cy), style.px(4.5), color.filled()))?,
-        }
-        area.draw(&Text::new(label.clone(), (sx1 + gap, cy), text_style.clone()))?;
-    }
-    Ok(())
-}
-
 /// Draws one of [`CHARTS`]: loss against model size along the budget's iso-FLOP line, with
 /// unlimited data (base law) and with U unique tokens, both optima marked.
 ///
@@ -516,62 +236,73 @@ where
     DB::ErrorType: 'static,
 {
     if !CHARTS.contains(&kind) {
-        return message(area, style, "unknown chart");
+        return draw_message(area, style, "unknown chart");
     }
     let mut scratch = ToolView::default();
     let fit = fit_runs(fields);
     let (law, _) = chosen_law(fields, &fit, &mut scratch);
     let Some(unique) = read_unique(fields, &mut scratch) else {
-        return message(area, style, "Type a valid number of unique tokens U.");
+        return draw_message(area, style, "Type a valid number of unique tokens U.");
     };
     let Some(compute) = budget.compute else {
-        return message(area, style, "Set a valid compute budget in the Budget panel.");
+        return draw_message(area, style, "Set a valid compute budget in the Budget panel.");
     };
     let plan = match plan_of(budget, &law, unique) {
         Some(Ok(p)) => p,
-        Some(Err(e)) => return message(area, style, &e),
-        None => return message(area, style, "Set a valid compute budget in the Budget panel."),
+        Some(Err(e)) => return draw_message(area, style, &e),
+        None => return draw_message(area, style, "Set a valid compute budget in the Budget panel."),
     };
     let narrow = is_narrow(area, style);
     if kind == "dl-frontier" {
         return draw_frontier(area, style, &law, unique, compute, &plan, narrow);
     }
-    let centre = plan.constrained.n.min(plan.unconstrained.n).sqrt() * plan.constrained.n.max(plan.unconstrained.n).sqrt();
+    let (c, u) = (&plan.constrained, &plan.unconstrained);
+    let centre = c.n.min(u.n).sqrt() * c.n.max(u.n).sqrt();
     let (lo, hi) = (centre / 300.0, (centre * 300.0).min(compute / 6.0));
     let capped = mu::CappedLaw { law, unique };
-    let ns: Vec<f64> = (0..=200).map(|i| (lo.ln() + (hi.ln() - lo.ln()) * f64::from(i) / 200.0).exp()).collect();
-    let base_pts: Vec<(f64, f64)> = ns.iter().map(|&n| (n, law.base.loss(n, compute / (6.0 * n)))).collect();
-    let cap_pts: Vec<(f64, f64)> = ns.iter().map(|&n| (n, capped.loss(n, compute / (6.0 * n)))).collect();
     // Keep the y range on the interesting part: up to a little above the optima.
-    let floor = plan.unconstrained.loss.min(plan.constrained.loss);
-    let top = floor + 3.0 * (plan.constrained.loss - plan.unconstrained.loss).max(0.02 * floor).max(0.05);
-    let clip = |pts: Vec<(f64, f64)>| pts.into_iter().filter(|p| p.1 <= top).collect::<Vec<_>>();
-    let n_at_u = compute / (6.0 * unique);
-    let chart = LineChart {
-        caption: if narrow { "Loss vs N at your budget".into() } else { format!("Loss vs model size at {} FLOP", format_sci(compute, 3)) },
-        x_desc: "Parameters N (tokens D = C/6N)".into(),
-        y_desc: "Predicted loss".into(),
-        x_log: true,
-        y_log: false,
-        x_format: &|v| format_count(v, 2),
-        y_format: &|v| format_sig(v, 4),
-        series: vec![
-            Series { label: "unlimited unique data".into(), points: clip(base_pts), color: palette(style, 0), dashed: true },
-            Series { label: format!("U = {} unique tokens", format_count(unique, 3)), points: clip(cap_pts), color: palette(style, 1), dashed: false },
-        ],
-        markers: vec![
-            Marker { label: format!("optimum, unlimited: N {}", format_count(plan.unconstrained.n, 2)), at: (plan.unconstrained.n, plan.unconstrained.loss), color: palette(style, 0) },
-            Marker {
-                label: format!("optimum with U: N {}, {} epochs", format_count(plan.constrained.n, 2), format_sig(plan.epochs.max(0.0), 2)),
-                at: (plan.constrained.n, plan.constrained.loss),
-                color: palette(style, 1),
-            },
-        ],
-        guides: vec![(n_at_u, muted(style), if narrow { "D = U".into() } else { "D = U (left: repeating)".into() })],
-        scatter: None,
-        y_include: vec![],
+    let floor = u.loss.min(c.loss);
+    let top = floor + 3.0 * (c.loss - u.loss).max(0.02 * floor).max(0.05);
+    let curve = |loss: &dyn Fn(f64, f64) -> f64| {
+        log_space(lo, hi, 201).map(|n| (n, loss(n, compute / (6.0 * n)))).filter(|p| p.1.is_finite() && p.1 <= top).collect::<Vec<_>>()
     };
-    chart.draw(area, style)
+    let base_pts = curve(&|n, d| law.base.loss(n, d));
+    let cap_pts = curve(&|n, d| capped.loss(n, d));
+    let markers = [
+        (format!("optimum, unlimited: N {}", format_count(u.n, 2)), (u.n, u.loss), style.series_color(0)),
+        (
+            format!("optimum with U: N {}, {} epochs", format_count(c.n, 2), format_sig(plan.epochs.max(0.0), 2)),
+            (c.n, c.loss),
+            style.accent(),
+        ),
+    ];
+    let all = base_pts.iter().chain(&cap_pts).chain(markers.iter().map(|m| &m.1));
+    let Some(((x_lo, x_hi), ys)) = bounds(all, (lo, hi)) else {
+        return draw_message(area, style, "Nothing to draw for these inputs.");
+    };
+    let (y_lo, y_hi) = legend_room(area, style, 4, ys);
+    let caption = if narrow { "Loss vs N at your budget".into() } else { format!("Loss vs model size at {} FLOP", format_sci(compute, 3)) };
+    let mut chart = builder(area, style, &caption, narrow).build_cartesian_2d((x_lo..x_hi).log_scale(), y_lo..y_hi)?;
+    let (x_format, y_format) = (|v: &f64| format_count(*v, 2), |v: &f64| format_sig(*v, 4));
+    draw_mesh(
+        &mut chart,
+        style,
+        Axis { desc: "Parameters N (tokens D = C/6N)".into(), labels: decade_labels(x_lo, x_hi, narrow), format: &x_format },
+        Axis { desc: "Predicted loss".into(), labels: if narrow { 5 } else { 7 }, format: &y_format },
+    )?;
+    let guide = if narrow { "D = U" } else { "D = U (left: repeating)" };
+    draw_guide(&mut chart, compute / (6.0 * unique), (y_lo, y_hi), guide, style)?;
+    chart.draw_series(DashedLineSeries::new(base_pts, style.px(7.0), style.px(4.0), line_style(style.series_color(0), style)))?;
+    chart.draw_series(LineSeries::new(cap_pts, line_style(style.accent(), style)))?;
+    let mut legend = vec![
+        ("unlimited unique data".to_string(), Mark::Dashed(style.series_color(0), 2.0)),
+        (format!("U = {} unique tokens", format_count(unique, 3)), Mark::Line(style.accent(), 2.0)),
+    ];
+    for (label, at, color) in markers {
+        draw_marker(&mut chart, at, color, style)?;
+        legend.push((label, Mark::Dot(color)));
+    }
+    draw_legend(&chart.plotting_area().strip_coord_spec(), &legend, Corner::UpperRight, style)
 }
 
 /// N and D that minimise loss against compute, with unlimited data and with U unique tokens.
@@ -589,39 +320,51 @@ where
 {
     let (lo, hi) = ((compute / 1e3).max(crate::allocate::MIN_COMPUTE), (compute * 1e2).min(crate::allocate::MAX_COMPUTE));
     let key = format!("{compute:e}|{unique:e}|{:e}|{:e}", law.rd_star, law.rn_star);
-    let plans: Vec<CappedPlan> = memo("dl_frontier", key, || {
-        (0..=40)
-            .map(|i| (lo.ln() + (hi.ln() - lo.ln()) * f64::from(i) / 40.0).exp())
-            .filter_map(|c| mu::capped_optimum(law, c, unique).ok())
-            .collect()
-    });
-    let line = |f: &dyn Fn(&CappedPlan) -> f64| plans.iter().map(|p| (p.unconstrained.compute, f(p))).collect::<Vec<_>>();
-    let chart = LineChart {
-        caption: if narrow { "Best N, D vs compute".into() } else { format!("Best N and D with U = {} unique tokens", format_count(unique, 3)) },
-        x_desc: "Training compute C (FLOP)".into(),
-        y_desc: "Parameters / tokens".into(),
-        x_log: true,
-        y_log: true,
-        x_format: &|v| format_sci(v, 2),
-        y_format: &|v| format_count(v, 2),
-        series: vec![
-            Series { label: "N, unlimited data".into(), points: line(&|p| p.unconstrained.n), color: palette(style, 0), dashed: true },
-            Series { label: "D, unlimited data".into(), points: line(&|p| p.unconstrained.d), color: palette(style, 3), dashed: true },
-            Series { label: "N with U".into(), points: line(&|p| p.constrained.n), color: palette(style, 0), dashed: false },
-            Series { label: "D with U".into(), points: line(&|p| p.constrained.d), color: palette(style, 3), dashed: false },
-        ],
-        markers: vec![],
-        guides: vec![(compute, muted(style), "your budget".into())],
-        scatter: None,
-        y_include: vec![unique, plan.constrained.d],
+    let plans: Vec<CappedPlan> =
+        memo("dl_frontier", key, || log_space(lo, hi, 41).filter_map(|c| mu::capped_optimum(law, c, unique).ok()).collect());
+    let (n_color, d_color) = (style.series_color(0), style.series_color(1));
+    let values = |p: &CappedPlan| [p.unconstrained.n, p.unconstrained.d, p.constrained.n, p.constrained.d];
+    let lines = [
+        ("N, unlimited data", n_color, true),
+        ("D, unlimited data", d_color, true),
+        ("N with U", n_color, false),
+        ("D with U", d_color, false),
+    ];
+    let ys = plans.iter().flat_map(values).chain([unique, plan.constrained.d]);
+    let Some(ys) = span(ys.filter(|y| *y > 0.0).map(f64::log10)) else {
+        return draw_message(area, style, "Nothing to draw for these inputs.");
     };
-    chart.draw(area, style)
+    let (y_lo, y_hi) = legend_room(area, style, lines.len(), ys);
+    let (y_lo, y_hi) = (10f64.powf(y_lo), 10f64.powf(y_hi));
+    let caption = if narrow { "Best N, D vs compute".into() } else { format!("Best N and D with U = {} unique tokens", format_count(unique, 3)) };
+    let mut chart = builder(area, style, &caption, narrow).build_cartesian_2d((lo..hi).log_scale(), (y_lo..y_hi).log_scale())?;
+    let (x_format, y_format) = (|v: &f64| format_sci(*v, 2), |v: &f64| format_count(*v, 2));
+    draw_mesh(
+        &mut chart,
+        style,
+        Axis { desc: "Training compute C (FLOP)".into(), labels: decade_labels(lo, hi, narrow), format: &x_format },
+        Axis { desc: "Parameters / tokens".into(), labels: decade_labels(y_lo, y_hi, narrow), format: &y_format },
+    )?;
+    draw_guide(&mut chart, compute, (y_lo, y_hi), "your budget", style)?;
+    let mut legend = Vec::new();
+    for (i, (label, color, dashed)) in lines.into_iter().enumerate() {
+        let pts = plans.iter().map(|p| (p.unconstrained.compute, values(p)[i])).filter(|p| p.1 > 0.0 && p.1 <= y_hi);
+        if dashed {
+            chart.draw_series(DashedLineSeries::new(pts, style.px(7.0), style.px(4.0), line_style(color, style)))?;
+            legend.push((label.to_string(), Mark::Dashed(color, 2.0)));
+        } else {
+            chart.draw_series(LineSeries::new(pts, line_style(color, style)))?;
+            legend.push((label.to_string(), Mark::Line(color, 2.0)));
+        }
+    }
+    draw_legend(&chart.plotting_area().strip_coord_spec(), &legend, Corner::UpperRight, style)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::app::{chart_state, Inputs};
+    use crate::plot::Theme;
 
     fn fields(pairs: &[(&str, &str)]) -> Fields {
         let mut f = super::super::defaults();

@@ -1,13 +1,9 @@
 //! Hyperparameter hints: critical batch size, DeepSeek and Step Law learning-rate and batch-size presets.
 
-use plotters::coord::Shift;
-use plotters::prelude::*;
-
 use super::{text, Field, Fields, ToolView};
 use crate::allocate;
 use crate::app::ChartState;
 use crate::laws::hyper::{critical_batch, deepseek_batch, deepseek_lr, step_batch, step_lr, KAPLAN_ALPHA_B, KAPLAN_B_STAR};
-use crate::plot::{ChartError, ChartStyle};
 use crate::units::{format_count, format_flop, format_sci, format_sig};
 
 /// This tool's inputs.
@@ -63,7 +59,7 @@ pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
             view.out("hp_bcrit", batch(b));
         }
     }
-    let c = 6.0 * n * d;
+    let c = allocate::training_flop(n, d);
     view.out("hp_ds_c", format_flop(c));
     if let (Some(lr), Some(b)) = (deepseek_lr(c), deepseek_batch(c)) {
         view.out("hp_ds_lr", format_sci(lr, 3));
@@ -105,35 +101,12 @@ fn cite(view: &mut ToolView) {
     );
 }
 
-/// Draws one of [`CHARTS`] (this tool has none).
-///
-/// # Errors
-/// When the backend fails.
-pub fn draw<DB: DrawingBackend>(
-    _kind: &str,
-    area: &DrawingArea<DB, Shift>,
-    _fields: &Fields,
-    _budget: &ChartState,
-    style: &ChartStyle,
-) -> Result<(), ChartError>
-where
-    DB::ErrorType: 'static,
-{
-    crate::plot::draw_message(area, style, "no chart")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::app::{chart_state, Inputs};
 
-    fn fields(pairs: &[(&str, &str)]) -> Fields {
-        let mut f = super::super::defaults();
-        for (k, v) in pairs {
-            f.insert(k.to_string(), v.to_string());
-        }
-        f
-    }
+    use crate::tools::fields_with as fields;
 
     #[test]
     fn defaults_use_the_budget_optimum() {

@@ -2,13 +2,15 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{key_of, memo, text, Field, Fields, Table, ToolView};
 use crate::allocate;
 use crate::app::ChartState;
 use crate::laws::sardana::{inference_optimum, on_iso_loss, InferenceAware};
-use crate::plot::{ChartError, ChartStyle};
+use crate::plot::frame::{builder, decade_labels, draw_mesh, is_narrow, n_axis_desc, Axis};
+use crate::plot::legend::{draw_legend, Corner, Mark};
+use crate::plot::{decades, draw_message, log_space, ChartError, ChartStyle};
 use crate::units::{format_count, format_flop, format_sci, format_sig};
 
 /// This tool's inputs.
@@ -118,199 +120,64 @@ pub fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    area.fill(&style.background())?;
     let mut scratch = ToolView::default();
     let Some(r) = read(fields, budget, &mut scratch) else {
-        return crate::plot::draw_message(area, style, "Enter valid inference tokens and a target loss.");
+        return draw_message(area, style, "Enter valid inference tokens and a target loss.");
     };
-    let result = match solve(fields, budget, &r) {
-        Ok(x) => x,
-        Err(_) => return crate::plot::draw_message(area, style, "This loss cannot be reached under this law."),
+    let Ok(result) = solve(fields, budget, &r) else {
+        return draw_message(area, style, "This loss cannot be reached under this law.");
     };
     let law = budget.law.law();
     let (c, b) = (result.chinchilla, result.best);
     let x_lo = result.n_min * 1.05;
     let x_hi = (c.n * 4.0).max(x_lo * 10.0);
-    let ns: Vec<f64> = log_points(x_lo, x_hi, 300);
-    let train: Vec<(f64, f64)> =
-        ns.iter().filter_map(|&n| on_iso_loss(law, r.target, 0.0, n)).map(|s| (s.n, s.total_flop())).collect();
-    let total: Vec<(f64, f64)> =
-        ns.iter().filter_map(|&n| on_iso_loss(law, r.target, r.d_inf, n)).map(|s| (s.n, s.total_flop())).collect();
+    let ns = log_space(x_lo, x_hi, 300);
+    let along = |d_inf: f64| -> Vec<(f64, f64)> {
+        ns.clone().filter_map(|n| on_iso_loss(law, r.target, d_inf, n)).map(|s| (s.n, s.total_flop())).collect()
+    };
+    let (train, total) = (along(0.0), along(r.d_inf));
     let y_min = c.train_flop.min(b.total_flop());
     let y_max = c.total_flop().max(b.total_flop());
-    let (y_lo, y_hi) = decade_range(y_min / 2.0, y_max * 8.0);
-    let (x_lo, x_hi) = decade_range(x_lo, x_hi);
+    let (y_lo, y_hi) = decades(y_min / 2.0, y_max * 8.0);
+    let (x_lo, x_hi) = decades(x_lo, x_hi);
     let clip = |line: &[(f64, f64)]| -> Vec<(f64, f64)> {
         line.iter().copied().filter(|&(x, y)| y >= y_lo && y <= y_hi && x >= x_lo && x <= x_hi).collect()
     };
 
     let narrow = is_narrow(area, style);
     let caption = if narrow { "Lifetime FLOPs at the target loss" } else { "Training + inference FLOPs along the iso-loss curve" };
-    let mut chart = chart_builder(area, style, caption, narrow).build_cartesian_2d((x_lo..x_hi).log_scale(), (y_lo..y_hi).log_scale())?;
-    let (xf, yf) = (|v: &f64| format_count(*v, 2), |v: &f64| format_sci(*v, 2));
-    let n_desc = n_axis_desc(budget);
-    mesh(&mut chart, style, (n_desc, decade_count(x_lo, x_hi, narrow), &xf), ("FLOPs".into(), decade_count(y_lo, y_hi, false), &yf))?;
+    let mut chart = builder(area, style, caption, narrow).build_cartesian_2d((x_lo..x_hi).log_scale(), (y_lo..y_hi).log_scale())?;
+    draw_mesh(
+        &mut chart,
+        style,
+        Axis { desc: n_axis_desc(budget), labels: decade_labels(x_lo, x_hi, narrow), format: &|v| format_count(*v, 2) },
+        Axis { desc: "FLOPs".into(), labels: decade_labels(y_lo, y_hi, false), format: &|v| format_sci(*v, 2) },
+    )?;
 
-    let muted = muted(style);
-    let accent = style.accent();
+    let (muted, accent) = (style.muted(), style.accent());
     let width = |w: f64| style.px(w).max(1) as u32;
     chart.draw_series(LineSeries::new(clip(&train), muted.stroke_width(width(2.0))))?;
     chart.draw_series(LineSeries::new(clip(&total), accent.stroke_width(width(2.5))))?;
     let dot = |x: f64, y: f64, col: RGBColor| Circle::new((x, y), style.px(4.5), col.filled());
     chart.draw_series([dot(c.n, c.train_flop, muted), dot(b.n, b.total_flop(), accent)])?;
     // The inference-aware optimum is left of (smaller than) the Chinchilla one: label outwards.
-    let (muted_font, accent_font) = (style.font(11.0).color(&muted), style.font(11.0).color(&accent));
-    chart.draw_series(std::iter::once(Text::new(
-        format!("{} (no inference)", format_count(c.n, 3)),
-        (c.n * 1.12, c.train_flop * 0.92),
-        muted_font.pos(Pos::new(HPos::Left, VPos::Top)),
-    )))?;
-    chart.draw_series(std::iter::once(Text::new(
-        format!("{} optimum", format_count(b.n, 3)),
-        (b.n / 1.12, b.total_flop() * 0.92),
-        accent_font.pos(Pos::new(HPos::Right, VPos::Top)),
-    )))?;
-    let tokens = format_count(r.d_inf, 3);
+    chart.draw_series([
+        Text::new(
+            format!("{} (no inference)", format_count(c.n, 3)),
+            (c.n * 1.12, c.train_flop * 0.92),
+            style.anchored(11.0, HPos::Left, VPos::Top).color(&muted),
+        ),
+        Text::new(
+            format!("{} optimum", format_count(b.n, 3)),
+            (b.n / 1.12, b.total_flop() * 0.92),
+            style.anchored(11.0, HPos::Right, VPos::Top).color(&accent),
+        ),
+    ])?;
     let entries = [
-        (if narrow { "Training only".to_string() } else { "Training only (no inference)".to_string() }, muted, 2.0),
-        (format!("Training + {tokens} inference tokens"), accent, 2.5),
+        (if narrow { "Training only" } else { "Training only (no inference)" }.to_string(), Mark::Line(muted, 2.0)),
+        (format!("Training + {} inference tokens", format_count(r.d_inf, 3)), Mark::Line(accent, 2.5)),
     ];
-    draw_legend(&chart.plotting_area().strip_coord_spec(), &entries, style)
-}
-
-/// The N axis title, saying which parameters the law counts.
-pub(super) fn n_axis_desc(budget: &ChartState) -> String {
-    match budget.law {
-        crate::choice::LawChoice::Fit(_) => "Parameters N (as in your runs)".into(),
-        _ if budget.law.non_embedding() => "Parameters N (non-embedding)".into(),
-        _ => "Parameters N (total)".into(),
-    }
-}
-
-/// A grey halfway between text and background: secondary lines.
-pub(super) fn muted(style: &ChartStyle) -> RGBColor {
-    let (f, b) = (style.foreground(), style.background());
-    let mix = |x: u8, y: u8| ((u16::from(x) + u16::from(y)) / 2) as u8;
-    RGBColor(mix(f.0, b.0), mix(f.1, b.1), mix(f.2, b.2))
-}
-
-/// `count` log-spaced points from `lo` to `hi`.
-pub(super) fn log_points(lo: f64, hi: f64, count: usize) -> Vec<f64> {
-    let (a, b) = (lo.ln(), hi.ln());
-    let last = (count.max(2) - 1) as f64;
-    (0..count.max(2)).map(|i| (a + (b - a) * i as f64 / last).exp()).collect()
-}
-
-/// Whole decades around `lo..hi`, at least one decade wide.
-pub(super) fn decade_range(lo: f64, hi: f64) -> (f64, f64) {
-    let lo = 10f64.powf(lo.log10().floor());
-    let hi = 10f64.powf(hi.log10().ceil());
-    if hi / lo < 9.99 {
-        (lo, lo * 10.0)
-    } else {
-        (lo, hi)
-    }
-}
-
-/// Decade labels that fit (every other one on a phone).
-pub(super) fn decade_count(lo: f64, hi: f64, narrow: bool) -> usize {
-    let n = (hi / lo).log10().round().max(1.0) as usize;
-    if narrow {
-        n.div_ceil(2)
-    } else {
-        n
-    }
-}
-
-/// Whether the canvas is phone-width.
-pub(super) fn is_narrow<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, style: &ChartStyle) -> bool {
-    (area.dim_in_pixel().0 as f64) / style.scale < 480.0
-}
-
-/// The page's chart frame (same margins and caption sizes as the Budget panel's charts).
-pub(super) fn chart_builder<'a, 'b, DB: DrawingBackend>(
-    area: &'a DrawingArea<DB, Shift>,
-    style: &ChartStyle,
-    caption: &str,
-    narrow: bool,
-) -> ChartBuilder<'a, 'b, DB> {
-    let mut builder = ChartBuilder::on(area);
-    builder
-        .margin(style.px(12.0))
-        .margin_top(style.px(14.0))
-        .margin_right(style.px(22.0))
-        .caption(caption, style.font(if narrow { 13.0 } else { 15.0 }))
-        .x_label_area_size(style.px(40.0))
-        .y_label_area_size(style.px(if narrow { 46.0 } else { 56.0 }));
-    builder
-}
-
-/// An axis: description, label count, tick formatter.
-pub(super) type AxisSpec<'f> = (String, usize, &'f dyn Fn(&f64) -> String);
-
-/// Grid, axes and tick labels in the page style.
-pub(super) fn mesh<DB, X, Y>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
-    style: &ChartStyle,
-    x: AxisSpec<'_>,
-    y: AxisSpec<'_>,
-) -> Result<(), ChartError>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-    X: plotters::coord::ranged1d::Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
-    Y: plotters::coord::ranged1d::Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
-{
-    chart
-        .configure_mesh()
-        .x_labels(x.1.max(2))
-        .y_labels(y.1.max(2))
-        .x_label_formatter(x.2)
-        .y_label_formatter(y.2)
-        .x_desc(x.0)
-        .y_desc(y.0)
-        .label_style(style.font(11.0))
-        .axis_desc_style(style.font(12.0))
-        .axis_style(style.foreground())
-        .bold_line_style(style.grid())
-        .light_line_style(style.grid_light())
-        .draw()?;
-    Ok(())
-}
-
-/// A boxed legend of line samples in the upper right of the plotting area (drawn by hand:
-/// plotters' own legend measures text through the DOM, which the page's CSP blocks).
-pub(super) fn draw_legend<DB: DrawingBackend>(
-    plot: &DrawingArea<DB, Shift>,
-    entries: &[(String, RGBColor, f64)],
-    style: &ChartStyle,
-) -> Result<(), ChartError>
-where
-    DB::ErrorType: 'static,
-{
-    let font = style.font(11.0);
-    let (pad, sample, gap) = (style.px(6.0), style.px(22.0), style.px(6.0));
-    let (mut text_w, mut text_h) = (0, 0);
-    for (label, _, _) in entries {
-        let (w, h) = plot.estimate_text_size(label, &font)?;
-        text_w = text_w.max(w as i32);
-        text_h = text_h.max(h as i32);
-    }
-    let row = text_h + style.px(4.0);
-    let (box_w, box_h) = (pad * 2 + sample + gap + text_w, pad * 2 + row * entries.len() as i32);
-    let (w, _) = plot.dim_in_pixel();
-    let margin = style.px(8.0);
-    let (x0, y0) = ((w as i32 - box_w - margin).max(0), margin);
-    plot.draw(&Rectangle::new([(x0, y0), (x0 + box_w, y0 + box_h)], style.background().mix(0.92).filled()))?;
-    plot.draw(&Rectangle::new([(x0, y0), (x0 + box_w, y0 + box_h)], style.grid().stroke_width(1)))?;
-    let text_style = font.pos(Pos::new(HPos::Left, VPos::Center));
-    for (i, (label, color, width)) in entries.iter().enumerate() {
-        let cy = y0 + pad + row * i as i32 + row / 2;
-        let (sx0, sx1) = (x0 + pad, x0 + pad + sample);
-        plot.draw(&PathElement::new(vec![(sx0, cy), (sx1, cy)], color.stroke_width(style.px(*width).max(1) as u32)))?;
-        plot.draw(&Text::new(label.clone(), (sx1 + gap, cy), text_style.clone()))?;
-    }
-    Ok(())
+    draw_legend(&chart.plotting_area().strip_coord_spec(), &entries, Corner::UpperRight, style)
 }
 
 #[cfg(test)]
@@ -319,13 +186,7 @@ mod tests {
     use crate::app::{chart_state, Inputs};
     use crate::plot::Theme;
 
-    fn fields(pairs: &[(&str, &str)]) -> Fields {
-        let mut f = super::super::defaults();
-        for (k, v) in pairs {
-            f.insert(k.to_string(), v.to_string());
-        }
-        f
-    }
+    use crate::tools::fields_with as fields;
 
     #[test]
     fn defaults_answer_with_the_budget_loss() {

@@ -159,7 +159,8 @@ pub fn evaluate_all(fields: &Fields, budget: &ChartState) -> ToolView {
     all
 }
 
-/// Draws chart `kind` of whichever tool owns it.
+/// Draws chart `kind` of whichever tool owns it (a tool without charts, like `hints`, has no
+/// `draw`).
 ///
 /// # Errors
 /// An unknown chart kind, or a backend failure.
@@ -180,7 +181,6 @@ where
         Some("dl") => datalimit::draw(kind, area, fields, budget, style),
         Some("ot") => overtrain::draw(kind, area, fields, budget, style),
         Some("inf") => inference::draw(kind, area, fields, budget, style),
-        Some("hp") => hints::draw(kind, area, fields, budget, style),
         Some("pc") => paramcount::draw(kind, area, fields, budget, style),
         Some("cmp") => compare::draw(kind, area, fields, budget, style),
         Some("sw") => sweep::draw(kind, area, fields, budget, style),
@@ -188,16 +188,24 @@ where
     }
 }
 
+/// Remembered results: (area, name) → (key, value).
+type Memo = BTreeMap<(&'static str, &'static str), (String, std::rc::Rc<dyn std::any::Any>)>;
+
 thread_local! {
-    static MEMO: std::cell::RefCell<BTreeMap<&'static str, (String, std::rc::Rc<dyn std::any::Any>)>> =
-        std::cell::RefCell::new(BTreeMap::new());
+    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(BTreeMap::new());
 }
 
 /// The result of `compute` for `key`, remembered per `slot` (one entry each): a tool's panel and
 /// its charts ask for the same fit on every keystroke, and only the first asks computes it.
 pub fn memo<T: Clone + 'static>(slot: &'static str, key: String, compute: impl FnOnce() -> T) -> T {
+    memo_in(slot, "", key, compute)
+}
+
+/// [`memo`] with one slot per `(area, name)`, e.g. one per field of the page.
+pub fn memo_in<T: Clone + 'static>(area: &'static str, name: &'static str, key: String, compute: impl FnOnce() -> T) -> T {
+    let slot = (area, name);
     let hit = MEMO.with(|m| {
-        m.borrow().get(slot).filter(|(k, _)| *k == key).and_then(|(_, v)| v.downcast_ref::<T>().cloned())
+        m.borrow().get(&slot).filter(|(k, _)| *k == key).and_then(|(_, v)| v.downcast_ref::<T>().cloned())
     });
     if let Some(v) = hit {
         return v;
@@ -224,6 +232,16 @@ pub fn text<'a>(fields: &'a Fields, name: &str) -> &'a str {
         Some(v) => v.as_str(),
         None => field(name).map(|f| f.default).unwrap_or(""),
     }
+}
+
+/// Every tool field at its default but the given ones (for tests).
+#[cfg(test)]
+pub(crate) fn fields_with(pairs: &[(&str, &str)]) -> Fields {
+    let mut fields = defaults();
+    for (name, value) in pairs {
+        fields.insert(name.to_string(), value.to_string());
+    }
+    fields
 }
 
 #[cfg(test)]

@@ -2,19 +2,18 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::text_anchor::{HPos, VPos};
 
-use super::inference::{chart_builder, decade_count, draw_legend, is_narrow, mesh, muted};
 use super::{text, Field, Fields, ToolView};
 use crate::app::ChartState;
-use crate::choice::LawChoice;
-use crate::fit::forms::FittedLaw;
 use crate::laws::pearce_song::{
     gamma, large_scale_exponent, local_exponent, non_embedding_from_total, secant_exponent, small_scale_exponent,
     total_from_non_embedding, PAPER_GAMMA,
 };
 use crate::laws::ChinchillaLaw;
-use crate::plot::{ChartError, ChartStyle};
+use crate::plot::frame::{builder, decade_labels, draw_mesh, is_narrow, Axis};
+use crate::plot::legend::{draw_legend, Corner, Mark};
+use crate::plot::{draw_message, log_space, ChartError, ChartStyle};
 use crate::presets::Preset;
 use crate::units::{format_count, format_sci, format_sig};
 
@@ -39,16 +38,12 @@ const CHART_C: (f64, f64) = (1e10, 1e28);
 /// The Chinchilla-form law the exponent is computed for: the Budget panel's when it is one
 /// (and counts total parameters), else Epoch 2024; with its name.
 fn law_of(budget: &ChartState) -> (ChinchillaLaw, String, bool) {
-    let epoch = Preset::Epoch.chinchilla().unwrap_or(ChinchillaLaw { e: 1.82, a: 482.01, b: 2085.43, alpha: 0.3478, beta: 0.3658 });
-    match budget.law {
-        LawChoice::Preset(p) => match p.chinchilla() {
-            Some(l) => (l, p.label().to_string(), true),
-            None => (epoch, Preset::Epoch.label().to_string(), false),
-        },
-        LawChoice::Fit(spec) => match spec.law {
-            FittedLaw::Chinchilla(l) => (l, "your fit".to_string(), true),
-            FittedLaw::Kaplan(_) => (epoch, Preset::Epoch.label().to_string(), false),
-        },
+    match budget.law.chinchilla() {
+        Some(l) => {
+            let name = budget.law.preset().map_or_else(|| "your fit".to_string(), |p| p.label().to_string());
+            (l, name, true)
+        }
+        None => (crate::presets::EPOCH, Preset::Epoch.label().to_string(), false),
     }
 }
 
@@ -154,48 +149,44 @@ pub fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    area.fill(&style.background())?;
     let mut scratch = ToolView::default();
     let Some(g) = read_gamma(fields, &mut scratch) else {
-        return crate::plot::draw_message(area, style, "Enter a valid vocabulary size and aspect ratio.");
+        return draw_message(area, style, "Enter a valid vocabulary size and aspect ratio.");
     };
     let (law, _, _) = law_of(budget);
     let (x_lo, x_hi) = match budget.compute {
         Some(c) => (CHART_C.0.min(10f64.powf((c / 10.0).log10().floor())), CHART_C.1.max(10f64.powf((c * 10.0).log10().ceil()))),
         None => CHART_C,
     };
-    let curve: Vec<(f64, f64)> = super::inference::log_points(x_lo, x_hi, 240)
-        .into_iter()
-        .filter_map(|c| local_exponent(&law, c, g).map(|e| (c, e)))
-        .collect();
+    let curve: Vec<(f64, f64)> = log_space(x_lo, x_hi, 240).filter_map(|c| local_exponent(&law, c, g).map(|e| (c, e))).collect();
     let (big, small) = (large_scale_exponent(&law), small_scale_exponent(&law));
     let top = curve.iter().map(|p| p.1).fold(small.max(KAPLAN_EXPONENT), f64::max);
     let (y_lo, y_hi) = (((big - 0.05) * 20.0).floor() / 20.0, ((top + 0.05) * 20.0).ceil() / 20.0);
 
     let narrow = is_narrow(area, style);
     let caption = if narrow { "Local exponent d ln N*/d ln C" } else { "Local exponent d ln N*_\\E / d ln C_\\E (Pearce & Song)" };
-    let mut chart = chart_builder(area, style, caption, narrow).build_cartesian_2d((x_lo..x_hi).log_scale(), y_lo..y_hi)?;
-    let (xf, yf) = (|v: &f64| format_sci(*v, 2), |v: &f64| format_sig(*v, 3));
-    mesh(
+    let mut chart = builder(area, style, caption, narrow).build_cartesian_2d((x_lo..x_hi).log_scale(), y_lo..y_hi)?;
+    draw_mesh(
         &mut chart,
         style,
-        ("Non-embedding compute C_\\E = 6·N_\\E·D (FLOP)".into(), decade_count(x_lo, x_hi, true), &xf),
-        ("Exponent".into(), if narrow { 6 } else { 8 }, &yf),
+        Axis {
+            desc: "Non-embedding compute C_\\E = 6·N_\\E·D (FLOP)".into(),
+            labels: decade_labels(x_lo, x_hi, true),
+            format: &|v| format_sci(*v, 2),
+        },
+        Axis { desc: "Exponent".into(), labels: if narrow { 6 } else { 8 }, format: &|v| format_sig(*v, 3) },
     )?;
-    let grey = muted(style);
-    let accent = style.accent();
-    let line = style.foreground();
+    let (muted, accent, line) = (style.muted(), style.accent(), style.foreground());
     let thin = style.px(1.25).max(1) as u32;
     for y in [big, small] {
-        chart.draw_series(DashedLineSeries::new([(x_lo, y), (x_hi, y)], style.px(6.0), style.px(4.0), grey.stroke_width(thin)))?;
+        chart.draw_series(DashedLineSeries::new([(x_lo, y), (x_hi, y)], style.px(6.0), style.px(4.0), muted.stroke_width(thin)))?;
     }
     chart.draw_series(DashedLineSeries::new(
         [(x_lo, KAPLAN_EXPONENT), (x_hi, KAPLAN_EXPONENT)],
         style.px(2.0),
         style.px(3.0),
-        grey.stroke_width(thin),
+        muted.stroke_width(thin),
     ))?;
-    let grey_font = style.font(11.0).color(&grey);
     let label_x = x_hi / 1.3;
     for (y, t, v) in [
         (big, format!("β/(α+β) = {}", format_sig(big, 3)), VPos::Top),
@@ -203,20 +194,19 @@ where
         (KAPLAN_EXPONENT, "Kaplan 0.73".to_string(), if small > KAPLAN_EXPONENT { VPos::Top } else { VPos::Bottom }),
     ] {
         let dy = if matches!(v, VPos::Top) { -0.006 } else { 0.006 };
-        chart.draw_series(std::iter::once(Text::new(t, (label_x, y + dy), grey_font.clone().pos(Pos::new(HPos::Right, v)))))?;
+        chart.draw_series([Text::new(t, (label_x, y + dy), style.anchored(11.0, HPos::Right, v).color(&muted))])?;
     }
     chart.draw_series(LineSeries::new(curve.iter().copied(), line.stroke_width(style.px(2.25).max(1) as u32)))?;
     if let Some((c, e)) = budget.compute.and_then(|c| local_exponent(&law, c, g).map(|e| (c, e))) {
-        chart.draw_series(std::iter::once(Circle::new((c, e), style.px(4.5), accent.filled())))?;
-        let font = style.font(11.0).color(&accent);
-        chart.draw_series(std::iter::once(Text::new(
+        chart.draw_series([Circle::new((c, e), style.px(4.5), accent.filled())])?;
+        chart.draw_series([Text::new(
             format!("{} at budget", format_sig(e, 3)),
             (c * 1.5, e + 0.008),
-            font.pos(Pos::new(HPos::Left, VPos::Bottom)),
-        )))?;
+            style.anchored(11.0, HPos::Left, VPos::Bottom).color(&accent),
+        )])?;
     }
-    let entries = [(if narrow { "Local exponent".to_string() } else { "Local exponent of N*_\\E".to_string() }, line, 2.25)];
-    draw_legend(&chart.plotting_area().strip_coord_spec(), &entries, style)
+    let label = if narrow { "Local exponent" } else { "Local exponent of N*_\\E" };
+    draw_legend(&chart.plotting_area().strip_coord_spec(), &[(label.to_string(), Mark::Line(line, 2.25))], Corner::UpperRight, style)
 }
 
 #[cfg(test)]
@@ -225,13 +215,7 @@ mod tests {
     use crate::app::{chart_state, Inputs};
     use crate::plot::Theme;
 
-    fn fields(pairs: &[(&str, &str)]) -> Fields {
-        let mut f = super::super::defaults();
-        for (k, v) in pairs {
-            f.insert(k.to_string(), v.to_string());
-        }
-        f
-    }
+    use crate::tools::fields_with as fields;
 
     #[test]
     fn defaults_convert_both_ways_and_show_exponents() {

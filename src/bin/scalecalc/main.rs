@@ -84,7 +84,7 @@ enum Command {
         output: std::path::PathBuf,
     },
     /// Fit a scaling law to your runs: `scalecalc fit runs.csv --law chinchilla --json`.
-    Fit(fit::FitArgs),
+    Fit(Box<fit::FitArgs>),
     /// Time the 4 500-start Chinchilla fit and a bootstrap on one core (used by `./build.sh bench`).
     BenchFit(fit::BenchArgs),
 }

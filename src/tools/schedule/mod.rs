@@ -119,14 +119,16 @@ const DELTA: f64 = 1e-3;
 
 type Computed = Result<Rc<Analysis>, (&'static str, String)>;
 
-fn analysis(fields: &Fields) -> Computed {
-    let s = settings(fields);
+/// The fields the fits depend on.
+const FIT_FIELDS: [&str; 8] = ["sched_data", "sched_step", "sched_loss", "sched_curve", "sched_lr", "sched_specs", "sched_lambda", "sched_warmup"];
+
+fn analysis(fields: &Fields, s: &Settings) -> Computed {
     let lambda = s.lambda.unwrap_or(schedule::DEFAULT_LAMBDA);
     let Some(specs) = s.specs.clone() else {
         return Err(("", String::new()));
     };
-    let names = ["sched_data", "sched_step", "sched_loss", "sched_curve", "sched_lr", "sched_specs", "sched_lambda", "sched_warmup"];
-    memo("sched", key_of(fields, &names, &lambda.to_string()), move || {
+    let convention = s.convention;
+    memo("sched", key_of(fields, &FIT_FIELDS, &lambda.to_string()), move || {
         if text(fields, "sched_data").trim().is_empty() {
             return Err(("sched_data", "paste loss curves: columns step, loss and (for several curves) curve".to_string()));
         }
@@ -136,7 +138,7 @@ fn analysis(fields: &Fields) -> Computed {
             lr: text(fields, "sched_lr").to_string(),
             curve: text(fields, "sched_curve").to_string(),
             specs,
-            convention: s.convention,
+            convention,
             warmup: 0,
             skip_bad_rows: false,
         };
@@ -170,12 +172,24 @@ fn final_losses(a: &Analysis, spec: &Spec, convention: Warmup) -> (Option<f64>, 
 }
 
 /// (fraction, Tissue final loss, Multi-Power final loss) over [`FRACTIONS`].
-fn scan(a: &Analysis, predict: &Spec, convention: Warmup) -> Vec<(f64, Option<f64>, Option<f64>)> {
-    let base = scan_base(predict);
-    FRACTIONS.iter().map(|&f| {
-        let (t, m) = final_losses(a, &base.with_decay(f), convention);
-        (f, t, m)
-    }).collect()
+type Scan = Vec<(f64, Option<f64>, Option<f64>)>;
+
+/// The final losses (Tissue, Multi-Power) of the schedule to predict, and its decay scan.
+type Prediction = ((Option<f64>, Option<f64>), Scan);
+
+/// The schedule to predict by both laws: its final losses and the decay-fraction scan
+/// (memoised: eleven schedules of up to a million steps each, asked for by every keystroke and
+/// by the scan chart).
+fn prediction(fields: &Fields, a: &Analysis, predict: &Spec, convention: Warmup) -> Rc<Prediction> {
+    let key = key_of(fields, &FIT_FIELDS, &format!("{}\u{1f}{}", a.lambda, predict.to_text()));
+    memo("sched_predict", key, || {
+        let base = scan_base(predict);
+        let scan = FRACTIONS.iter().map(|&f| {
+            let (t, m) = final_losses(a, &base.with_decay(f), convention);
+            (f, t, m)
+        }).collect();
+        Rc::new((final_losses(a, predict, convention), scan))
+    })
 }
 
 fn best(scan: &[(f64, Option<f64>, Option<f64>)], pick: impl Fn(&(f64, Option<f64>, Option<f64>)) -> Option<f64>) -> Option<(f64, f64)> {
@@ -183,7 +197,7 @@ fn best(scan: &[(f64, Option<f64>, Option<f64>)], pick: impl Fn(&(f64, Option<f6
 }
 
 fn loss_text(v: Option<f64>) -> String {
-    v.map_or_else(|| "—".to_string(), |v| format_sig(v, 5))
+    v.map_or_else(|| "no fit".to_string(), |v| format_sig(v, 5))
 }
 
 /// What the panel shows.
@@ -198,7 +212,7 @@ pub fn evaluate(fields: &Fields, _budget: &ChartState) -> ToolView {
         Some(l) => view.out("sched_lambda_used", format!("λ = {}", format_sig(l, 6))),
         None => view.out("sched_lambda_used", format!("λ = {} (the paper's, until the typed λ is fixed)", format_sig(schedule::DEFAULT_LAMBDA, 6))),
     }
-    let a = match analysis(fields) {
+    let a = match analysis(fields, &s) {
         Ok(a) => a,
         Err((field, message)) => {
             if !field.is_empty() {
@@ -217,7 +231,7 @@ pub fn evaluate(fields: &Fields, _budget: &ChartState) -> ToolView {
                 "sched_tissue",
                 format!("L = {} + {}·S₁^(−{}) − {}·S₂", format_sig(p.l0, 4), format_sig(p.a, 4), format_sig(p.alpha, 4), format_sig(p.c, 4)),
             );
-            view.out("sched_tissue_r2", format!("{} ({} points, Huber objective {})", format_sig(f.r2, 6), f.points, format_sci(f.objective, 3)));
+            view.out("sched_tissue_r2", format!("{} ({} points, Huber objective {})", crate::fit::model::r2_text(f.r2, 6), f.points, format_sci(f.objective, 3)));
         }
         Err(e) => view.unanswered("sched_data", format!("Tissue: {e}")),
     }
@@ -231,7 +245,7 @@ pub fn evaluate(fields: &Fields, _budget: &ChartState) -> ToolView {
                     format_sig(p.l0, 4), format_sig(p.a, 4), format_sig(p.alpha, 4), format_sig(p.b, 4), format_sig(p.c, 4), format_sig(p.beta, 4), format_sig(p.gamma, 4)
                 ),
             );
-            view.out("sched_mpl_r2", format!("{} (Huber objective {})", format_sig(f.r2, 6), format_sci(f.objective, 3)));
+            view.out("sched_mpl_r2", format!("{} (Huber objective {})", crate::fit::model::r2_text(f.r2, 6), format_sci(f.objective, 3)));
             let total: usize = a.curves.iter().map(|c| c.points.len()).sum();
             if f.points < total {
                 view.note("sched_notes", format!("the Multi-Power Law was fitted on {} of the {total} points (evenly thinned) to keep the page responsive", f.points));
@@ -259,12 +273,12 @@ pub fn evaluate(fields: &Fields, _budget: &ChartState) -> ToolView {
             "sched_predict_areas",
             format!("S₁ = {}, S₂ = {} at step {}", format_sig(ar.s1.last().copied().unwrap_or(f64::NAN), 4), format_sig(ar.s2.last().copied().unwrap_or(f64::NAN), 4), predict.steps),
         );
-        let (t, m) = final_losses(&a, predict, s.convention);
+        let predicted = prediction(fields, &a, predict, s.convention);
+        let ((t, m), sc) = (predicted.0, &predicted.1);
         view.out("sched_pred_tissue", loss_text(t));
         view.out("sched_pred_mpl", loss_text(m));
-        let sc = scan(&a, predict, s.convention);
-        let bt = best(&sc, |r| r.1);
-        let bm = best(&sc, |r| r.2);
+        let bt = best(sc, |r| r.1);
+        let bm = best(sc, |r| r.2);
         let pct = |f: f64| format!("{}%", format_sig(100.0 * f, 3));
         let answer = match (bt, bm) {
             (Some(t), Some(m)) if t.0 == m.0 => format!("decay the last {} of the steps: both laws agree (final loss {} Tissue, {} Multi-Power)", pct(t.0), format_sig(t.1, 5), format_sig(m.1, 5)),
@@ -295,9 +309,8 @@ pub fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    area.fill(&style.background())?;
     let s = settings(fields);
-    let a = match analysis(fields) {
+    let a = match analysis(fields, &s) {
         Ok(a) => a,
         Err(_) => return crate::plot::draw_message(area, style, "Fix the inputs above to see this chart."),
     };
@@ -305,7 +318,7 @@ where
         "sched-loss" => charts::loss(area, &a.curves, a.tissue.as_ref().ok(), a.mpl.as_ref().ok(), a.lambda, s.predict.as_ref(), s.convention, style),
         "sched-lr" => charts::rates(area, &a.curves, s.predict.as_ref(), s.convention, style),
         "sched-scan" => match &s.predict {
-            Some(p) => charts::scan(area, &scan(&a, p, s.convention), style),
+            Some(p) => charts::scan(area, &prediction(fields, &a, p, s.convention).1, style),
             None => crate::plot::draw_message(area, style, "Fix the schedule to predict."),
         },
         _ => Err(ChartError(format!("unknown chart \"{kind}\""))),

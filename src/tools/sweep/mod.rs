@@ -14,11 +14,9 @@ use plotters::prelude::*;
 
 use super::{key_of, memo, text, Field, Fields, Table, ToolView};
 use crate::app::ChartState;
-use crate::choice::LawChoice;
-use crate::fit::forms::FittedLaw;
 use crate::laws::ChinchillaLaw;
 use crate::plot::{ChartError, ChartStyle};
-use crate::units::{format_count, format_sci, format_sig, parse_number, parse_quantity, Unit, FLOP_PER_PF_DAY};
+use crate::units::{format_count, format_sci, format_sig, parse_number, parse_quantity};
 use plan::{Plan, MAX_RUNS, MAX_SIZES};
 use simulate::{law_of, simulate, summarize, Run, Summary};
 
@@ -54,6 +52,8 @@ pub struct Inputs {
     pub law: ChinchillaLaw,
     /// The plan.
     pub plan: Plan,
+    /// The plan's runs.
+    pub runs: Vec<Run>,
     /// σ of the noise on ln L.
     pub sigma: f64,
     /// Target compute.
@@ -64,17 +64,6 @@ pub struct Inputs {
     pub replicates: usize,
     /// Seed.
     pub seed: u64,
-}
-
-/// The Chinchilla-form law behind the Budget panel's choice, if it is one.
-pub fn chinchilla_of(choice: &LawChoice) -> Option<ChinchillaLaw> {
-    match choice {
-        LawChoice::Preset(p) => p.chinchilla(),
-        LawChoice::Fit(spec) => match spec.law {
-            FittedLaw::Chinchilla(l) => Some(l),
-            FittedLaw::Kaplan(_) => None,
-        },
-    }
 }
 
 /// Reads σ: "0.5%" or "0.005".
@@ -94,29 +83,13 @@ fn parse_sigma(text: &str) -> Result<f64, String> {
     Ok(v)
 }
 
-/// Reads a whole number in [lo, hi].
-fn parse_count(text: &str, what: &str, lo: usize, hi: usize, why: &str) -> Result<usize, String> {
-    let v = parse_number(text).map_err(|e| format!("{what} {e}"))?;
-    if v.fract() != 0.0 {
-        return Err(format!("{what} must be a whole number (got {})", format_sig(v, 4)));
-    }
-    if v < lo as f64 || v > hi as f64 {
-        return Err(format!("{what} must be between {lo} and {hi}{why} (got {})", format_sig(v, 4)));
-    }
-    Ok(v as usize)
-}
-
 /// Reads the target: FLOP (plain or "FLOP") or PF-days; empty means the Budget panel's compute.
 fn parse_target(text: &str, budget: Option<f64>) -> Result<Option<(f64, bool)>, String> {
     if text.trim().is_empty() {
         return Ok(budget.map(|b| (b, true)));
     }
     let q = parse_quantity(text).map_err(|e| format!("target {e}"))?;
-    let flop = match q.unit {
-        None | Some(Unit::Flop) => q.value,
-        Some(Unit::PfDay) => q.value * FLOP_PER_PF_DAY,
-        Some(u) => return Err(format!("the target takes FLOP or PF-days, not {}", u.key())),
-    };
+    let flop = crate::convert::to_flop(q, None).map_err(|e| format!("the target takes FLOP or PF-days: {e}"))?;
     crate::allocate::check_budget(flop).map(|c| Some((c, false))).map_err(|e| format!("target: {e}"))
 }
 
@@ -127,7 +100,7 @@ fn ok<T>(view: &mut ToolView, field: &str, r: Result<T, String>) -> Option<T> {
 
 /// Reads and checks every field; errors go into `view` by field.
 pub fn read(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option<Inputs> {
-    let law = chinchilla_of(&budget.law);
+    let law = budget.law.chinchilla();
     if law.is_none() {
         view.unanswered(
             "sw_law",
@@ -138,7 +111,7 @@ pub fn read(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option
         );
     }
     let budgets = ok(view, "sw_budgets", plan::parse_budgets(text(fields, "sw_budgets")));
-    let sizes = ok(view, "sw_sizes", parse_count(text(fields, "sw_sizes"), "sizes per budget", 1, MAX_SIZES, ""));
+    let sizes = ok(view, "sw_sizes", crate::app::whole(text(fields, "sw_sizes"), "sizes per budget", 1, MAX_SIZES));
     let span = ok(view,
         "sw_span",
         parse_number(text(fields, "sw_span")).map_err(|e| format!("span {e}")).and_then(|v| {
@@ -153,9 +126,9 @@ pub fn read(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option
     let sigma = ok(view, "sw_sigma", parse_sigma(text(fields, "sw_sigma")));
     let replicates = ok(view,
         "sw_reps",
-        parse_count(text(fields, "sw_reps"), "replicates", MIN_REPLICATES, MAX_REPLICATES, " (each is a full fit in your browser tab)"),
+        crate::app::whole(text(fields, "sw_reps"), "replicates (each a full fit in your browser tab)", MIN_REPLICATES, MAX_REPLICATES),
     );
-    let seed = ok(view, "sw_seed", parse_count(text(fields, "sw_seed"), "seed", 0, 1_000_000_000, "").map(|s| s as u64));
+    let seed = ok(view, "sw_seed", crate::app::whole(text(fields, "sw_seed"), "seed", 0, 1_000_000_000).map(|s| s as u64));
     let target = ok(view, "sw_target", parse_target(text(fields, "sw_target"), budget.compute));
     let (law, budgets, sizes, span, extra, sigma, replicates, seed, target) =
         (law?, budgets?, sizes?, span?, extra?, sigma?, replicates?, seed?, target?);
@@ -164,7 +137,8 @@ pub fn read(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option
         return None;
     };
     let plan = Plan { budgets, sizes, span, extra, repeats: 1 };
-    let count = plan.runs(&law).len();
+    let runs = plan.runs(&law);
+    let count = runs.len();
     if count == 0 {
         view.err("sw_budgets", "no runs planned: list budgets here or type runs in the table below");
         return None;
@@ -173,11 +147,11 @@ pub fn read(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option
         view.err("sw_budgets", format!("{count} runs planned; at most {MAX_RUNS} (budgets × sizes plus the table)"));
         return None;
     }
-    if let Err(e) = simulate::identifiable(&plan.runs(&law), &law) {
+    if let Err(e) = simulate::identifiable(&runs, &law) {
         view.err("sw_budgets", e);
         return None;
     }
-    Some(Inputs { law, plan, sigma, target, target_from_budget, replicates, seed })
+    Some(Inputs { law, plan, runs, sigma, target, target_from_budget, replicates, seed })
 }
 
 /// One simulated plan: its runs and every replicate's fitted θ.
@@ -194,9 +168,8 @@ pub struct Simulated {
 pub fn simulations(fields: &Fields, inputs: &Inputs) -> Rc<Simulated> {
     let key = key_of(fields, &SIM_FIELDS, &format!("{:?}", inputs.law));
     memo("sw-sim", key, || {
-        let runs = inputs.plan.runs(&inputs.law);
-        let thetas = simulate(&runs, &inputs.law, inputs.sigma, inputs.seed, inputs.replicates);
-        Rc::new(Simulated { runs, thetas })
+        let thetas = simulate(&inputs.runs, &inputs.law, inputs.sigma, inputs.seed, inputs.replicates);
+        Rc::new(Simulated { runs: inputs.runs.clone(), thetas })
     })
 }
 
@@ -316,10 +289,9 @@ fn fill_summary(view: &mut ToolView, s: &Summary) {
 fn changes_table(inputs: &Inputs) -> Table {
     let head = ["Plan", "Runs", "Compute", "N* 95 % CI width", "vs now", "L* CI width"];
     let law = &inputs.law;
-    let base_runs = inputs.plan.runs(law);
-    let base_compute: f64 = base_runs.iter().map(|r| r.c).sum();
+    let base_compute: f64 = inputs.runs.iter().map(|r| r.c).sum();
     let widths = |runs: &[Run]| simulate::linearised_widths(runs, law, inputs.sigma, inputs.target);
-    let base = widths(&base_runs);
+    let base = widths(&inputs.runs);
     let base_log = base.map(|w| w.0.ln()).filter(|w| *w > 0.0);
     let row = |label: String, runs: &[Run], current: bool| -> (f64, Vec<String>) {
         let compute: f64 = runs.iter().map(|r| r.c).sum();
@@ -339,7 +311,7 @@ fn changes_table(inputs: &Inputs) -> Table {
     let mut rows: Vec<(f64, Vec<String>)> =
         plan::changes(&inputs.plan, law).into_iter().map(|c| row(c.label, &c.plan.runs(law), false)).collect();
     rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut all = vec![row("Current plan".into(), &base_runs, true).1];
+    let mut all = vec![row("Current plan".into(), &inputs.runs, true).1];
     all.extend(rows.into_iter().map(|r| r.1));
     Table { head: head.iter().map(|h| h.to_string()).collect(), rows: all }
 }
@@ -423,7 +395,7 @@ where
     area.fill(&style.background())?;
     let (inputs, sims) = match replicate_laws(fields, budget) {
         Ok(v) => v,
-        Err(why) => return chart::message(area, style, &why),
+        Err(why) => return crate::plot::draw_message(area, style, &why),
     };
     match kind {
         "sw-plan" => chart::draw_plan(area, &inputs, &sims, style),

@@ -92,7 +92,7 @@ pub fn parse_extra(text: &str) -> Result<Vec<Run>, String> {
     let (Some(n), Some(x), uses_c) = (n, c.or(d), c.is_some()) else {
         return Err(format!(
             "the runs table needs a column N and a column C (FLOP) or D (tokens); its headers are {}",
-            table.headers.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", ")
+            crate::runs::list_names(&table.headers)
         ));
     };
     let rows = read_numeric(&table, &[(n, Rule::Positive), (x, Rule::Positive)], None);
@@ -103,7 +103,7 @@ pub fn parse_extra(text: &str) -> Result<Vec<Run>, String> {
         .rows
         .iter()
         .filter_map(|r| match r.values.as_slice() {
-            &[n, x] => Some(Run { c: if uses_c { x } else { 6.0 * n * x }, n }),
+            &[n, x] => Some(Run { c: if uses_c { x } else { crate::allocate::training_flop(n, x) }, n }),
             _ => None,
         })
         .collect();

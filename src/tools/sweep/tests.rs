@@ -17,13 +17,7 @@ fn budget() -> ChartState {
     crate::app::chart_state(&crate::app::Inputs::default())
 }
 
-fn fields(pairs: &[(&str, &str)]) -> Fields {
-    let mut f = crate::tools::defaults();
-    for (k, v) in pairs {
-        f.insert(k.to_string(), v.to_string());
-    }
-    f
-}
+use crate::tools::fields_with as fields;
 
 fn grid(budgets: &[f64], sizes: usize) -> Vec<Run> {
     Plan { budgets: budgets.to_vec(), sizes, span: 4.0, extra: vec![], repeats: 1 }.runs(&epoch())
