@@ -337,7 +337,7 @@ pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Opt
             Err(e) => (None, Some(e.to_string())),
         }
     } else {
-        (None, Some("Approach 1 needs training curves: a run-id column with several rows (tokens seen, loss) per run".into()))
+        (None, Some("needs training curves: a run-id column with several rows (tokens seen, loss) per run".into()))
     };
 
     let columns = Role::ALL
