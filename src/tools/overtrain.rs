@@ -376,13 +376,7 @@ mod tests {
     use crate::app::{chart_state, Inputs};
     use crate::plot::Theme;
 
-    fn fields(pairs: &[(&str, &str)]) -> Fields {
-        let mut f = super::super::defaults();
-        for (k, v) in pairs {
-            f.insert((*k).to_string(), (*v).to_string());
-        }
-        f
-    }
+    use crate::tools::fields_with as fields;
 
     fn budget(compute: &str) -> ChartState {
         chart_state(&Inputs { compute: compute.into(), ..Inputs::default() })
