@@ -134,9 +134,21 @@ function onResult(worker, message) {
     if (run.bootLeft === 0) run.bootMs = performance.now() - run.bootStarted;
   }
   if (!run) return;
-  $('fit-progress').value = run.done / Math.max(run.units, 1);
+  showProgress();
   if (run.fits.every((f) => f !== undefined) && run.bootLeft === 0) return finish();
   dispatch();
+}
+
+// Repainting the bar costs the main thread (and so the workers sharing its cores) far more than
+// a job takes; a few updates a second read as smooth.
+const PROGRESS_EVERY_MS = 120;
+let progressShownAt = 0;
+
+function showProgress() {
+  const now = performance.now();
+  if (now - progressShownAt < PROGRESS_EVERY_MS) return;
+  progressShownAt = now;
+  $('fit-progress').value = run.done / Math.max(run.units, 1);
 }
 
 function finishTask(index) {

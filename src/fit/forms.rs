@@ -394,7 +394,7 @@ fn chinchilla_kernel<const SHIFT: bool>(
     data: &Dataset,
     delta: f64,
 ) -> [[f64; LANES]; 6] {
-    use super::fastmath::{exp, ln};
+    use super::fastmath::{exp, exp_in_range, ln};
     let big_e = exp(e);
     let mut acc = [[0.0f64; LANES]; 6];
     let rows = data
@@ -409,7 +409,7 @@ fn chinchilla_kernel<const SHIFT: bool>(
                 let m = larger(larger(t1, t2), e);
                 (m, exp(t1 - m), exp(t2 - m), exp(e - m))
             } else {
-                (0.0, exp(t1), exp(t2), big_e)
+                (0.0, exp_in_range(t1), exp_in_range(t2), big_e)
             };
             let s = u + v + z;
             let inv = 1.0 / s;

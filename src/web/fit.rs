@@ -12,7 +12,7 @@ use super::{canvas, from_js, to_js};
 use crate::app::{self, Inputs};
 use crate::fit::multistart::Slice;
 use crate::fit::report::FitReport;
-use crate::fit::request::{form_from_key, prepare, FitRequest};
+use crate::fit::request::{form_from_key, prepare, FitError, FitRequest, Prepared};
 use crate::fit::tasks::{self, Task, TaskFit};
 use crate::fitpanel::{self, FitView};
 use crate::plot::{self, ChartStyle, Theme};
@@ -21,6 +21,22 @@ use crate::runs;
 thread_local! {
     /// The last finished fit on this page, with the fitted-law text "Use this fit" puts in the inputs.
     static CURRENT: RefCell<Option<(FitReport, Option<String>)>> = const { RefCell::new(None) };
+}
+
+thread_local! {
+    /// The last request a worker prepared: every share of one fit carries the same request, and
+    /// reading its table again for each would cost more than a short share's fitting.
+    static PREPARED: RefCell<Option<(FitRequest, std::rc::Rc<Prepared>)>> = const { RefCell::new(None) };
+}
+
+/// `prepare(req)`, reusing the last result when the request is the same.
+fn prepared(req: &FitRequest) -> Result<std::rc::Rc<Prepared>, FitError> {
+    if let Some(prep) = PREPARED.with(|p| p.borrow().as_ref().filter(|(r, _)| r == req).map(|(_, prep)| prep.clone())) {
+        return Ok(prep);
+    }
+    let prep = std::rc::Rc::new(prepare(req)?);
+    PREPARED.with(|p| *p.borrow_mut() = Some((req.clone(), prep.clone())));
+    Ok(prep)
 }
 
 fn js_err(e: impl std::fmt::Display) -> JsError {
@@ -63,7 +79,7 @@ pub fn plan_fit(inputs: JsValue) -> Result<JsValue, JsError> {
     let mut plan = Plan { request: None, tasks: vec![], bootstrap: 0, field_errors: Default::default(), error: None };
     match fitpanel::fit_request(&inputs, state.compute) {
         Err(errors) => plan.field_errors = errors,
-        Ok(req) => match prepare(&req) {
+        Ok(req) => match prepared(&req) {
             Err(e) => plan.error = Some(e.to_string()),
             Ok(prep) => {
                 plan.tasks = tasks::plan(&prep, &req);
@@ -80,7 +96,7 @@ pub fn plan_fit(inputs: JsValue) -> Result<JsValue, JsError> {
 pub fn run_share(request: JsValue, task: JsValue, from: usize, to: usize) -> Result<JsValue, JsError> {
     let req: FitRequest = from_js(request)?;
     let task: Task = from_js(task)?;
-    let prep = prepare(&req).map_err(js_err)?;
+    let prep = prepared(&req).map_err(js_err)?;
     to_js(&tasks::run_share(&prep, &req, &task, from, to))
 }
 
@@ -88,7 +104,7 @@ pub fn run_share(request: JsValue, task: JsValue, from: usize, to: usize) -> Res
 #[wasm_bindgen(js_name = runBootstrapShare)]
 pub fn run_bootstrap_share(request: JsValue, theta: Vec<f64>, from: usize, to: usize) -> Result<JsValue, JsError> {
     let req: FitRequest = from_js(request)?;
-    let prep = prepare(&req).map_err(js_err)?;
+    let prep = prepared(&req).map_err(js_err)?;
     to_js(&tasks::run_bootstrap_share(&prep, &req, &theta, from, to))
 }
 
@@ -98,7 +114,7 @@ pub fn finish_task(request: JsValue, task: JsValue, slices: JsValue) -> Result<J
     let req: FitRequest = from_js(request)?;
     let task: Task = from_js(task)?;
     let slices: Vec<Slice> = from_js(slices)?;
-    let prep = prepare(&req).map_err(js_err)?;
+    let prep = prepared(&req).map_err(js_err)?;
     to_js(&tasks::finish_task(&prep, &req, &task, slices))
 }
 
@@ -109,7 +125,7 @@ pub fn build_fit_report(request: JsValue, fits: JsValue, samples: JsValue) -> Re
     let req: FitRequest = from_js(request)?;
     let fits: Vec<TaskFit> = from_js(fits)?;
     let samples: Vec<Option<Vec<f64>>> = from_js(samples)?;
-    let prep = prepare(&req).map_err(js_err)?;
+    let prep = prepared(&req).map_err(js_err)?;
     if fits.first().is_none_or(|f| f.task.form != prep.form) {
         return Err(js_err(tasks::no_fit(&prep)));
     }
