@@ -2,6 +2,7 @@
 import init, * as sc from './pkg/scalecalc.js';
 import { setupFit, refreshColumns, startFit } from './fit.js';
 import { fillList, fillTable } from './dom.js';
+import { setupBackground, requestSlowWork } from './background.js';
 
 const $ = (id) => document.getElementById(id);
 let inputs = null;
@@ -45,7 +46,10 @@ function readFields() {
 
 function render(view) {
   for (const dd of document.querySelectorAll('[id^="out-"]')) {
-    dd.textContent = view.outputs[dd.id.slice(4)] ?? '';
+    const shown = view.outputs[dd.id.slice(4)] ?? '';
+    dd.textContent = shown;
+    // "fitting…", "simulating 200 sweeps…": a result on its way from the background worker.
+    dd.classList.toggle('busy', shown.endsWith('…'));
   }
   for (const p of document.querySelectorAll('[id^="err-"]')) {
     const field = p.id.slice(4);
@@ -75,12 +79,15 @@ function update(event) {
     refreshColumns(inputs);
     inputs = readFields();
   }
+  let view;
   try {
-    render(sc.evaluate(inputs));
+    view = sc.evaluate(inputs);
+    render(view);
   } catch (e) {
     showFatal(e.message ?? e);
     return;
   }
+  requestSlowWork(inputs, view.pending);
   const fragment = sc.toFragment(inputs);
   if (location.hash.slice(1) !== fragment) {
     // Browsers may throttle replaceState; the link then catches up on the next keystroke.
@@ -171,6 +178,7 @@ function populate(select, items) {
 
 async function main() {
   await init();
+  setupBackground(sc, { changed: () => update(), failed: showFatal });
   const choices = sc.choices();
   populate($('law'), choices.laws);
   populate($('gpu'), choices.gpus);

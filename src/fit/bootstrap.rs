@@ -48,7 +48,7 @@ pub fn run_resamples(
 }
 
 /// A central interval.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Interval {
     /// Lower end (2.5th percentile).
     pub lo: f64,

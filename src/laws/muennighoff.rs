@@ -271,7 +271,7 @@ impl Model for RStarModel {
 }
 
 /// A fitted pair of decay constants.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RStarFit {
     /// Fitted R_D*.
     pub rd_star: f64,

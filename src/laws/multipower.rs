@@ -23,7 +23,7 @@ const MAX_TERMS: usize = 200_000;
 pub const MAX_POINTS: usize = 1_000;
 
 /// Parameters of the Multi-Power Law.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MultiPowerParams {
     /// L₀: irreducible loss of the run.
     #[serde(rename = "L0")]
@@ -191,7 +191,7 @@ impl Model for MultiPowerModel {
 }
 
 /// A Multi-Power fit.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MultiPowerFit {
     /// Fitted parameters.
     pub params: MultiPowerParams,

@@ -9,7 +9,7 @@ use crate::fit::model::{self, Model};
 use crate::schedule::{self, areas, Curve, CurveOptions, Warmup};
 
 /// Parameters of the Tissue et al. law.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TissueParams {
     /// L₀: the loss with unlimited forward area and no annealing.
     #[serde(rename = "L0")]
@@ -93,7 +93,7 @@ impl Model for TissueModel {
 }
 
 /// A Tissue fit.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TissueFit {
     /// Fitted parameters.
     pub params: TissueParams,

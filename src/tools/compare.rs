@@ -3,11 +3,14 @@
 //! which they cross with a bootstrap interval — or a statement that they do not cross in the
 //! plotted range and which one is lower there.
 
+use std::rc::Rc;
+
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::{key_of, memo, text, Field, Fields, Table, ToolView};
+use super::background::heavy;
+use super::{key_of, text, Field, Fields, Table, ToolView};
 use crate::app::ChartState;
 use crate::fit::bootstrap::{interval, run_resamples, Interval};
 use crate::fit::forms::{FittedLaw, Form};
@@ -52,7 +55,7 @@ const SCAN: usize = 400;
 const DELTA: f64 = 1e-3;
 
 /// One dataset fitted.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DatasetFit {
     /// The fitted law.
     pub law: ChinchillaLaw,
@@ -143,7 +146,7 @@ pub fn crossings(a: &ChinchillaLaw, b: &ChinchillaLaw, lo: f64, hi: f64) -> Vec<
 }
 
 /// The answer for two fitted datasets over a compute range.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Comparison {
     /// Plotted range of compute, FLOP.
     pub range: (f64, f64),
@@ -188,7 +191,9 @@ struct State {
     names: (String, String),
     range: Result<(f64, f64), (String, String)>,
     /// The comparison, when both fits and the range are good.
-    cmp: Option<Comparison>,
+    cmp: Option<Rc<Comparison>>,
+    /// A table is being fitted in the background.
+    busy: bool,
 }
 
 fn resamples_of(fields: &Fields) -> Result<usize, String> {
@@ -208,14 +213,15 @@ fn name_of(fields: &Fields, field: &str, fallback: &str) -> String {
     }
 }
 
-fn fit_memo(fields: &Fields, field: &'static str, label: &'static str, resamples: usize, seed: u64) -> Option<Result<DatasetFit, String>> {
+/// One table's fit: `None` when nothing is pasted, `Some(None)` while it is fitted in the background.
+fn fit_of(fields: &Fields, field: &'static str, label: &'static str, resamples: usize, seed: u64) -> Option<Option<Rc<Result<DatasetFit, String>>>> {
     let data = text(fields, field);
     if data.trim().is_empty() {
         return None;
     }
     let extra = format!("{label}\u{1f}{resamples}\u{1f}{seed}");
     let slot = if label == "A" { "cmp_fit_a" } else { "cmp_fit_b" };
-    Some(memo(slot, key_of(fields, &[field], &extra), || fit_dataset(data, label, resamples, seed)))
+    Some(heavy(slot, key_of(fields, &[field], &extra), || fit_dataset(data, label, resamples, seed)))
 }
 
 /// Reads a compute bound; empty means automatic.
@@ -230,8 +236,19 @@ fn bound(fields: &Fields, field: &str, what: &str) -> Result<Option<f64>, String
 fn state(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option<State> {
     let resamples = resamples_of(fields).map_err(|e| view.err("cmp_boot", e)).unwrap_or(0);
     let seed = seed_of(fields).map_err(|e| view.err("cmp_seed", e)).unwrap_or(1);
-    let a = fit_memo(fields, "cmp_a", "A", resamples, seed);
-    let b = fit_memo(fields, "cmp_b", "B", resamples, seed);
+    let mut busy = false;
+    let mut known = |fit: Option<Option<Rc<Result<DatasetFit, String>>>>, out: &str, view: &mut ToolView| {
+        fit.map(|fit| match fit {
+            Some(done) => (*done).clone(),
+            None => {
+                busy = true;
+                view.out(out, "fitting…");
+                Err(String::new())
+            }
+        })
+    };
+    let a = known(fit_of(fields, "cmp_a", "A", resamples, seed), "cmp_law_a", view);
+    let b = known(fit_of(fields, "cmp_b", "B", resamples, seed), "cmp_law_b", view);
     let names = (name_of(fields, "cmp_name_a", "A"), name_of(fields, "cmp_name_b", "B"));
     let (a, b) = match (a, b) {
         (None, None) => {
@@ -276,11 +293,16 @@ fn state(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option<St
     let cmp = match (&a, &b, &range) {
         (Ok(fa), Ok(fb), Ok((lo, hi))) => {
             let key = key_of(fields, &["cmp_a", "cmp_b"], &format!("{resamples}\u{1f}{seed}\u{1f}{lo:e}\u{1f}{hi:e}"));
-            Some(memo("cmp_compare", key, || compare(fa, fb, *lo, *hi)))
+            let cmp = heavy("cmp_compare", key, || compare(fa, fb, *lo, *hi));
+            if cmp.is_none() {
+                busy = true;
+                view.out("cmp_cross", "comparing…");
+            }
+            cmp
         }
         _ => None,
     };
-    Some(State { a, b, names, range, cmp })
+    Some(State { a, b, names, range, cmp, busy })
 }
 
 fn law_text(f: &DatasetFit) -> String {
@@ -434,6 +456,7 @@ where
     };
     let (a, b, (lo, hi), cmp) = match (&st.a, &st.b, &st.range, &st.cmp) {
         (Ok(a), Ok(b), Ok(r), Some(cmp)) => (a, b, *r, cmp),
+        _ if st.busy => return draw_message(area, style, "Fitting the tables…"),
         _ => return draw_message(area, style, "Both tables need a fit to draw the frontiers"),
     };
     let line = |law: &ChinchillaLaw| -> Vec<(f64, f64)> {

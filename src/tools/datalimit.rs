@@ -2,9 +2,12 @@
 //! tokens, the loss-minimising allocation at the Budget panel's compute when D > U means
 //! repeating, against the unconstrained optimum; R_D*, R_N* fitted on pasted runs.
 
+use std::rc::Rc;
+
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::background::heavy;
 use super::{key_of, memo, text, Field, Fields, Table, ToolView};
 use crate::app::ChartState;
 use crate::laws::muennighoff::{self as mu, CappedPlan, DataConstrainedLaw, RStarFit, RepeatColumns};
@@ -30,15 +33,25 @@ const RESAMPLES: usize = 200;
 /// Seed of that bootstrap.
 const SEED: u64 = 42;
 
-/// The pasted runs' fit, or why there is none (`None`: nothing pasted).
-type FitOutcome = Option<Result<(RStarFit, RStarFit), String>>;
+/// The pasted runs' fit (the best and the one polished from the published R*), or why there is none.
+type RunsFit = Result<(RStarFit, RStarFit), String>;
+
+/// Where the fit of the pasted runs stands.
+enum FitOutcome {
+    /// Nothing pasted.
+    NoRuns,
+    /// Being fitted in the background.
+    Busy,
+    /// Fitted, or why not.
+    Done(Rc<RunsFit>),
+}
 
 fn fit_runs(fields: &Fields) -> FitOutcome {
     let pasted = text(fields, "dl_runs");
     if pasted.trim().is_empty() {
-        return None;
+        return FitOutcome::NoRuns;
     }
-    Some(memo("dl_fit", key_of(fields, &["dl_runs"], ""), || {
+    let fit = heavy("dl_fit", key_of(fields, &["dl_runs"], ""), || -> RunsFit {
         let read = mu::read_runs(pasted, &RepeatColumns::default())?;
         if read.bad_count > 0 {
             return Err(crate::runs::summarize_bad_rows(&read.bad, read.bad_count, 3));
@@ -46,7 +59,8 @@ fn fit_runs(fields: &Fields) -> FitOutcome {
         let fit = mu::fit_rstar(&read.runs, mu::base(), 1e-3, RESAMPLES, SEED)?;
         let local = mu::fit_rstar_from(&read.runs, mu::base(), 1e-3, [mu::R_D_STAR, mu::R_N_STAR])?;
         Ok((fit, local))
-    }))
+    });
+    fit.map_or(FitOutcome::Busy, FitOutcome::Done)
 }
 
 /// The law the panel uses, with a label, after reading `dl_law` and the runs.
@@ -55,8 +69,18 @@ fn chosen_law(fields: &Fields, fit: &FitOutcome, view: &mut ToolView) -> (DataCo
     match text(fields, "dl_law").trim() {
         "published" | "" => published,
         "fit" => match fit {
-            Some(Ok((f, _))) => (DataConstrainedLaw::with_stars(f.rd_star, f.rn_star), format!("R* fitted to your {} runs", f.points)),
-            _ => {
+            FitOutcome::Done(done) => match &**done {
+                Ok((f, _)) => (DataConstrainedLaw::with_stars(f.rd_star, f.rn_star), format!("R* fitted to your {} runs", f.points)),
+                Err(_) => {
+                    view.unanswered("dl_law", "the pasted runs have no fit; the published values are used meanwhile");
+                    published
+                }
+            },
+            FitOutcome::Busy => {
+                view.unanswered("dl_law", "fitting R* to your runs; the published values are used meanwhile");
+                published
+            }
+            FitOutcome::NoRuns => {
                 view.unanswered("dl_law", "paste runs below to fit R*; the published values are used meanwhile");
                 published
             }
@@ -86,7 +110,20 @@ fn pct(x: f64) -> String {
 pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
     let mut view = ToolView::default();
     let fit = fit_runs(fields);
-    match &fit {
+    let done = match &fit {
+        FitOutcome::Done(done) => Some(&**done),
+        FitOutcome::Busy => {
+            view.out("dl_fit", "fitting…");
+            view.out("dl_local", "fitting…");
+            None
+        }
+        FitOutcome::NoRuns => {
+            view.out("dl_fit", "no runs pasted");
+            view.out("dl_local", "no runs pasted");
+            None
+        }
+    };
+    match done {
         Some(Ok((f, local))) => {
             let ci = |i: usize| {
                 f.intervals.map(|iv| {
@@ -134,10 +171,7 @@ pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
             view.out("dl_rn", format_sig(f.rn_star, 5));
         }
         Some(Err(e)) => view.err("dl_runs", e.clone()),
-        None => {
-            view.out("dl_fit", "no runs pasted");
-            view.out("dl_local", "no runs pasted");
-        }
+        None => {}
     }
     let (law, label) = chosen_law(fields, &fit, &mut view);
     view.out("dl_stars", format!("{} ({})", mu::describe(&law), label));

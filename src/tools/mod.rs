@@ -3,6 +3,7 @@
 //! same four items — `FIELDS`, `CHARTS`, `evaluate` and `draw` — registered once in [`TOOLS`] and
 //! [`draw`]; the page, the share link and the URL validation handle every tool the same way.
 
+pub mod background;
 pub mod compare;
 pub mod datalimit;
 pub mod hints;
@@ -203,17 +204,29 @@ pub fn memo<T: Clone + 'static>(slot: &'static str, key: String, compute: impl F
 
 /// [`memo`] with one slot per `(area, name)`, e.g. one per field of the page.
 pub fn memo_in<T: Clone + 'static>(area: &'static str, name: &'static str, key: String, compute: impl FnOnce() -> T) -> T {
-    let slot = (area, name);
-    let hit = MEMO.with(|m| {
-        m.borrow().get(&slot).filter(|(k, _)| *k == key).and_then(|(_, v)| v.downcast_ref::<T>().cloned())
-    });
-    if let Some(v) = hit {
+    if let Some(v) = remembered((area, name), &key) {
         return v;
     }
     let v = compute();
-    let stored: std::rc::Rc<dyn std::any::Any> = std::rc::Rc::new(v.clone());
-    MEMO.with(|m| m.borrow_mut().insert(slot, (key, stored)));
+    remember((area, name), key, v.clone());
     v
+}
+
+/// The value remembered in `slot` if it was remembered for `key`.
+fn remembered<T: Clone + 'static>(slot: (&'static str, &'static str), key: &str) -> Option<T> {
+    MEMO.with(|m| m.borrow().get(&slot).filter(|(k, _)| k == key).and_then(|(_, v)| v.downcast_ref::<T>().cloned()))
+}
+
+/// Remembers `value` for `key` in `slot` (replacing whatever the slot held).
+fn remember<T: Clone + 'static>(slot: (&'static str, &'static str), key: String, value: T) {
+    let stored: std::rc::Rc<dyn std::any::Any> = std::rc::Rc::new(value);
+    MEMO.with(|m| m.borrow_mut().insert(slot, (key, stored)));
+}
+
+/// Forgets everything remembered on this thread.
+#[cfg(test)]
+pub(crate) fn forget_memo() {
+    MEMO.with(|m| m.borrow_mut().clear());
 }
 
 /// A memo key from the named fields' text (and anything else the result depends on).

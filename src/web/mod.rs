@@ -12,6 +12,7 @@ use crate::hardware::GPUS;
 use crate::plot::{self, ChartStyle, Theme};
 use crate::presets::Preset;
 use crate::share;
+use crate::tools::background;
 
 #[wasm_bindgen]
 extern "C" {
@@ -42,13 +43,54 @@ pub fn default_inputs() -> Result<JsValue, JsError> {
     to_js(&Inputs::default())
 }
 
-/// Everything the page shows for these inputs: `{outputs, errors, notes}`.
+/// Everything the page shows for these inputs: `{outputs, errors, notes, …, pending}`, where
+/// `pending` lists the slow results deferred to the worker (see [`defer_slow_work`]).
 #[wasm_bindgen]
 pub fn evaluate(inputs: JsValue) -> Result<JsValue, JsError> {
+    #[derive(serde::Serialize)]
+    struct Evaluated {
+        #[serde(flatten)]
+        view: app::View,
+        pending: Vec<String>,
+    }
     let inputs: Inputs = from_js(inputs)?;
     let mut view = app::evaluate(&inputs);
     fit::add_budget_intervals(&inputs, &mut view);
-    to_js(&view)
+    to_js(&Evaluated { view, pending: background::take_pending() })
+}
+
+/// Called once by the page: from now on this module defers slow results (fits, simulations)
+/// instead of computing them on the page's thread; [`compute_slow_work`] computes them in a
+/// worker and [`hand_in`] brings them back.
+#[wasm_bindgen(js_name = deferSlowWork)]
+pub fn defer_slow_work() {
+    background::set_deferred(true);
+}
+
+/// In a worker: evaluates `inputs` as the page does, computing everything, and calls
+/// `report(result)` with each result whose id is in `wanted`, as soon as it is known.
+#[wasm_bindgen(js_name = computeSlowWork)]
+pub fn compute_slow_work(inputs: JsValue, wanted: Vec<String>, report: js_sys::Function) -> Result<(), JsError> {
+    let inputs: Inputs = from_js(inputs)?;
+    background::compute_for(
+        wanted,
+        move |result| {
+            if let Ok(value) = to_js(&result) {
+                let _ = report.call1(&JsValue::NULL, &value);
+            }
+        },
+        || {
+            app::evaluate(&inputs);
+        },
+    );
+    Ok(())
+}
+
+/// Results from the worker's [`compute_slow_work`]; the next `evaluate` uses them.
+#[wasm_bindgen(js_name = handIn)]
+pub fn hand_in(results: JsValue) -> Result<(), JsError> {
+    background::hand_in(from_js(results)?);
+    Ok(())
 }
 
 /// The share fragment (without `#`) for these inputs.

@@ -56,10 +56,12 @@ export async function openPage(browser, origin, { hash = '', viewport = { width:
   return { page, context, problems };
 }
 
-/// Waits until every chart is drawn (the page draws one per animation frame).
+/// Waits until the background worker has handed back every slow result and every chart is
+/// drawn (the page draws one per animation frame).
 export async function settle(page) {
   await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
-  await page.waitForFunction(() => document.body.dataset.charts === 'idle');
+  await page.waitForFunction(() => document.body.dataset.slow === 'idle' && document.body.dataset.charts === 'idle',
+    null, { timeout: 60_000 });
 }
 
 export async function screenshot(page, name) {

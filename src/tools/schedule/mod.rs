@@ -12,6 +12,7 @@ use std::rc::Rc;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::background::heavy;
 use super::{key_of, memo, text, Field, Fields, Table, ToolView};
 use crate::app::ChartState;
 use crate::laws::multipower::{self, MultiPowerFit};
@@ -41,6 +42,9 @@ pub const FIELDS: &[Field] = &[
 
 /// This tool's charts.
 pub const CHARTS: &[&str] = &["sched-loss", "sched-lr", "sched-scan"];
+
+/// What an output shows while its result is computed in the background.
+const BUSY: &str = "fitting…";
 
 /// WSD decay fractions scanned.
 pub const FRACTIONS: [f64; 10] = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5];
@@ -94,14 +98,27 @@ fn settings(fields: &Fields) -> Settings {
     Settings { lambda, convention, specs, predict, errors }
 }
 
-/// Everything the panel and its charts show, computed once per input change.
+/// The pasted curves, read once per input change.
 #[derive(Debug)]
-struct Analysis {
+struct Parsed {
     curves: Vec<Curve>,
     notes: Vec<String>,
-    lambda: f64,
+}
+
+/// Both laws fitted to the curves (slow: computed in the page's worker).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Fits {
     tissue: Result<TissueFit, String>,
     mpl: Result<MultiPowerFit, String>,
+}
+
+/// Everything the panel and its charts show.
+#[derive(Debug)]
+struct Analysis {
+    parsed: Rc<Parsed>,
+    lambda: f64,
+    /// `None` while the fits are computed in the background.
+    fits: Option<Rc<Fits>>,
 }
 
 fn field_of(input: Input) -> &'static str {
@@ -117,18 +134,17 @@ fn field_of(input: Input) -> &'static str {
 
 const DELTA: f64 = 1e-3;
 
-type Computed = Result<Rc<Analysis>, (&'static str, String)>;
-
 /// The fields the fits depend on.
 const FIT_FIELDS: [&str; 8] = ["sched_data", "sched_step", "sched_loss", "sched_curve", "sched_lr", "sched_specs", "sched_lambda", "sched_warmup"];
 
-fn analysis(fields: &Fields, s: &Settings) -> Computed {
+fn analysis(fields: &Fields, s: &Settings) -> Result<Analysis, (&'static str, String)> {
     let lambda = s.lambda.unwrap_or(schedule::DEFAULT_LAMBDA);
     let Some(specs) = s.specs.clone() else {
         return Err(("", String::new()));
     };
     let convention = s.convention;
-    memo("sched", key_of(fields, &FIT_FIELDS, &lambda.to_string()), move || {
+    let key = key_of(fields, &FIT_FIELDS, &lambda.to_string());
+    let parsed = memo("sched", key.clone(), move || {
         if text(fields, "sched_data").trim().is_empty() {
             return Err(("sched_data", "paste loss curves: columns step, loss and (for several curves) curve".to_string()));
         }
@@ -143,10 +159,13 @@ fn analysis(fields: &Fields, s: &Settings) -> Computed {
             skip_bad_rows: false,
         };
         let (curves, notes) = schedule::read_curves(text(fields, "sched_data"), &opts).map_err(|e| (field_of(e.input), e.message))?;
-        let tissue = tissue::fit(&curves, lambda, DELTA);
-        let mpl = multipower::fit(&curves, DELTA);
-        Ok(Rc::new(Analysis { curves, notes, lambda, tissue, mpl }))
-    })
+        Ok(Rc::new(Parsed { curves, notes }))
+    })?;
+    let fits = heavy("sched_fits", key, || Fits {
+        tissue: tissue::fit(&parsed.curves, lambda, DELTA),
+        mpl: multipower::fit(&parsed.curves, DELTA),
+    });
+    Ok(Analysis { parsed, lambda, fits })
 }
 
 /// The WSD schedule whose decay fraction is scanned: the predict schedule when it is WSD, else a
@@ -159,10 +178,10 @@ fn scan_base(predict: &Spec) -> Spec {
 }
 
 /// Final loss of a schedule by each law (None where that law has no fit).
-fn final_losses(a: &Analysis, spec: &Spec, convention: Warmup) -> (Option<f64>, Option<f64>) {
+fn final_losses(fits: &Fits, lambda: f64, spec: &Spec, convention: Warmup) -> (Option<f64>, Option<f64>) {
     let rates = spec.rates(convention);
-    let t = a.tissue.as_ref().ok().and_then(|f| f.params.curve(&rates, a.lambda).last().copied()).filter(|v| v.is_finite());
-    let m = a
+    let t = fits.tissue.as_ref().ok().and_then(|f| f.params.curve(&rates, lambda).last().copied()).filter(|v| v.is_finite());
+    let m = fits
         .mpl
         .as_ref()
         .ok()
@@ -177,18 +196,20 @@ type Scan = Vec<(f64, Option<f64>, Option<f64>)>;
 /// The final losses (Tissue, Multi-Power) of the schedule to predict, and its decay scan.
 type Prediction = ((Option<f64>, Option<f64>), Scan);
 
-/// The schedule to predict by both laws: its final losses and the decay-fraction scan
-/// (memoised: eleven schedules of up to a million steps each, asked for by every keystroke and
-/// by the scan chart).
-fn prediction(fields: &Fields, a: &Analysis, predict: &Spec, convention: Warmup) -> Rc<Prediction> {
-    let key = key_of(fields, &FIT_FIELDS, &format!("{}\u{1f}{}", a.lambda, predict.to_text()));
-    memo("sched_predict", key, || {
+/// The schedule to predict by both laws: its final losses and the decay-fraction scan (eleven
+/// schedules of up to a million steps each: computed in the background, once per input change).
+/// `None` while it (or the fits it needs) is being computed.
+fn prediction(fields: &Fields, a: &Analysis, predict: &Spec, convention: Warmup) -> Option<Rc<Prediction>> {
+    let fits = a.fits.as_ref()?;
+    let lambda = a.lambda;
+    let key = key_of(fields, &FIT_FIELDS, &format!("{lambda}\u{1f}{}", predict.to_text()));
+    heavy("sched_predict", key, || {
         let base = scan_base(predict);
         let scan = FRACTIONS.iter().map(|&f| {
-            let (t, m) = final_losses(a, &base.with_decay(f), convention);
+            let (t, m) = final_losses(fits, lambda, &base.with_decay(f), convention);
             (f, t, m)
         }).collect();
-        Rc::new((final_losses(a, predict, convention), scan))
+        (final_losses(fits, lambda, predict, convention), scan)
     })
 }
 
@@ -221,10 +242,15 @@ pub fn evaluate(fields: &Fields, _budget: &ChartState) -> ToolView {
             return view;
         }
     };
-    for n in &a.notes {
+    for n in &a.parsed.notes {
         view.note("sched_notes", n.clone());
     }
-    match &a.tissue {
+    let Some(fits) = &a.fits else {
+        view.out("sched_tissue", BUSY);
+        view.out("sched_mpl", BUSY);
+        return view;
+    };
+    match &fits.tissue {
         Ok(f) => {
             let p = f.params;
             view.out(
@@ -235,7 +261,7 @@ pub fn evaluate(fields: &Fields, _budget: &ChartState) -> ToolView {
         }
         Err(e) => view.unanswered("sched_data", format!("Tissue: {e}")),
     }
-    match &a.mpl {
+    match &fits.mpl {
         Ok(f) => {
             let p = f.params;
             view.out(
@@ -246,7 +272,7 @@ pub fn evaluate(fields: &Fields, _budget: &ChartState) -> ToolView {
                 ),
             );
             view.out("sched_mpl_r2", format!("{} (Huber objective {})", crate::fit::model::r2_text(f.r2, 6), format_sci(f.objective, 3)));
-            let total: usize = a.curves.iter().map(|c| c.points.len()).sum();
+            let total: usize = a.parsed.curves.iter().map(|c| c.points.len()).sum();
             if f.points < total {
                 view.note("sched_notes", format!("the Multi-Power Law was fitted on {} of the {total} points (evenly thinned) to keep the page responsive", f.points));
             }
@@ -254,7 +280,7 @@ pub fn evaluate(fields: &Fields, _budget: &ChartState) -> ToolView {
         Err(e) => view.unanswered("sched_data", format!("Multi-Power: {e}")),
     }
     let mut rows = Vec::new();
-    for c in &a.curves {
+    for c in &a.parsed.curves {
         let ar = areas(&c.rates, a.lambda);
         let last = c.points.last().map_or(0, |p| p.0);
         rows.push(vec![
@@ -273,7 +299,10 @@ pub fn evaluate(fields: &Fields, _budget: &ChartState) -> ToolView {
             "sched_predict_areas",
             format!("S₁ = {}, S₂ = {} at step {}", format_sig(ar.s1.last().copied().unwrap_or(f64::NAN), 4), format_sig(ar.s2.last().copied().unwrap_or(f64::NAN), 4), predict.steps),
         );
-        let predicted = prediction(fields, &a, predict, s.convention);
+        let Some(predicted) = prediction(fields, &a, predict, s.convention) else {
+            view.out("sched_wsd_best", BUSY);
+            return view;
+        };
         let ((t, m), sc) = (predicted.0, &predicted.1);
         view.out("sched_pred_tissue", loss_text(t));
         view.out("sched_pred_mpl", loss_text(m));
@@ -315,10 +344,18 @@ where
         Err(_) => return crate::plot::draw_message(area, style, "Fix the inputs above to see this chart."),
     };
     match kind {
-        "sched-loss" => charts::loss(area, &a.curves, a.tissue.as_ref().ok(), a.mpl.as_ref().ok(), a.lambda, s.predict.as_ref(), s.convention, style),
-        "sched-lr" => charts::rates(area, &a.curves, s.predict.as_ref(), s.convention, style),
+        "sched-loss" => {
+            let fits = a.fits.as_deref();
+            let tissue = fits.and_then(|f| f.tissue.as_ref().ok());
+            let mpl = fits.and_then(|f| f.mpl.as_ref().ok());
+            charts::loss(area, &a.parsed.curves, tissue, mpl, a.lambda, s.predict.as_ref(), s.convention, style)
+        }
+        "sched-lr" => charts::rates(area, &a.parsed.curves, s.predict.as_ref(), s.convention, style),
         "sched-scan" => match &s.predict {
-            Some(p) => charts::scan(area, &prediction(fields, &a, p, s.convention).1, style),
+            Some(p) => match prediction(fields, &a, p, s.convention) {
+                Some(predicted) => charts::scan(area, &predicted.1, style),
+                None => crate::plot::draw_message(area, style, "Fitting both laws and scanning decay fractions…"),
+            },
             None => crate::plot::draw_message(area, style, "Fix the schedule to predict."),
         },
         _ => Err(ChartError(format!("unknown chart \"{kind}\""))),

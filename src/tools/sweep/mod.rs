@@ -12,7 +12,8 @@ use std::rc::Rc;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{key_of, memo, text, Field, Fields, Table, ToolView};
+use super::background::heavy;
+use super::{key_of, text, Field, Fields, Table, ToolView};
 use crate::app::ChartState;
 use crate::laws::ChinchillaLaw;
 use crate::plot::{ChartError, ChartStyle};
@@ -155,7 +156,7 @@ pub fn read(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option
 }
 
 /// One simulated plan: its runs and every replicate's fitted θ.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Simulated {
     /// Its runs.
     pub runs: Vec<Run>,
@@ -163,13 +164,14 @@ pub struct Simulated {
     pub thetas: Vec<Option<[f64; 5]>>,
 }
 
-/// Simulates the plan (memoised: the panel and both charts share one run; the target is not
-/// part of the key, since it only changes the summary).
-pub fn simulations(fields: &Fields, inputs: &Inputs) -> Rc<Simulated> {
+/// Simulates the plan, in the background on the page (the panel and both charts share one
+/// run; the target is not part of the key, since it only changes the summary). `None` while it
+/// runs.
+pub fn simulations(fields: &Fields, inputs: &Inputs) -> Option<Rc<Simulated>> {
     let key = key_of(fields, &SIM_FIELDS, &format!("{:?}", inputs.law));
-    memo("sw-sim", key, || {
+    heavy("sw-sim", key, || {
         let thetas = simulate(&inputs.runs, &inputs.law, inputs.sigma, inputs.seed, inputs.replicates);
-        Rc::new(Simulated { runs: inputs.runs.clone(), thetas })
+        Simulated { runs: inputs.runs.clone(), thetas }
     })
 }
 
@@ -208,8 +210,7 @@ pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
             format_sig(law.beta, 4)
         ),
     );
-    let sims = simulations(fields, &inputs);
-    let runs = &sims.runs;
+    let runs = &inputs.runs;
     let total: f64 = runs.iter().map(|r| r.c).sum();
     let largest = runs.iter().map(|r| r.c).fold(0.0, f64::max);
     view.out(
@@ -230,6 +231,11 @@ pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
             format_sig(inputs.target / largest, 2)
         ),
     );
+    view.table("sw_changes", changes_table(&inputs));
+    let Some(sims) = simulations(fields, &inputs) else {
+        view.out("sw_n_ci", format!("simulating {} sweeps…", inputs.replicates));
+        return view;
+    };
     let Some(s) = summarize(&sims.thetas, &law, inputs.target) else {
         view.unanswered(
             "sw_budgets",
@@ -241,7 +247,6 @@ pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
         return view;
     };
     fill_summary(&mut view, &s);
-    view.table("sw_changes", changes_table(&inputs));
     notes(&mut view, &inputs, &s, runs);
     view
 }
@@ -362,10 +367,10 @@ fn notes(view: &mut ToolView, inputs: &Inputs, s: &Summary, runs: &[Run]) {
 pub fn replicate_laws(fields: &Fields, budget: &ChartState) -> Result<(Inputs, Rc<Simulated>), String> {
     let mut view = ToolView::default();
     match read(fields, budget, &mut view) {
-        Some(inputs) => {
-            let sims = simulations(fields, &inputs);
-            Ok((inputs, sims))
-        }
+        Some(inputs) => match simulations(fields, &inputs) {
+            Some(sims) => Ok((inputs, sims)),
+            None => Err(format!("Simulating {} sweeps…", inputs.replicates)),
+        },
         None => {
             let why = view.errors.values().chain(view.unanswered.values()).next().cloned();
             Err(why.unwrap_or_else(|| "Fix the planner's inputs to see the chart.".into()))

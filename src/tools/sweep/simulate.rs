@@ -11,7 +11,7 @@ use crate::laws::{ChinchillaLaw, LossLaw};
 pub const DELTA: f64 = 1e-3;
 
 /// One planned training run: compute C and model size N (tokens D = C/(6N)).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Run {
     /// Training compute (FLOP).
     pub c: f64,
