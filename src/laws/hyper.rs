@@ -1,7 +1,7 @@
 //! Published hyperparameter laws: Kaplan et al.'s critical batch size, DeepSeek LLM's learning
 //! rate and batch size against compute, and Step Law's learning rate and batch size against N, D.
 
-/// Kaplan et al. 2020 (arXiv:2001.08361, eq. 5.3): B* in tokens.
+/// Kaplan et al. 2020 (arXiv:2001.08361, eqs. 1.4 and 5.3: "B* ≈ 2 × 10^8"; Table 5: 2.1e8): B* in tokens.
 pub const KAPLAN_B_STAR: f64 = 2e8;
 /// Kaplan et al. 2020: α_B.
 pub const KAPLAN_ALPHA_B: f64 = 0.21;
@@ -45,6 +45,17 @@ mod tests {
 
     fn rel(a: f64, b: f64) -> f64 {
         (a - b).abs() / a.abs().max(b.abs())
+    }
+
+    #[test]
+    fn deepseek_reproduces_its_own_7b_settings() {
+        // DeepSeek LLM 7B: 30 layers, d_model 4096, 4096-token sequences, 2T tokens; their
+        // M = 72·n_layer·d² + 12·n_layer·d·l_seq FLOPs per token, so C = M·D ≈ 8.46e22. Their
+        // Table 2 trains it with η 4.2e-4 and 2304 sequences of 4096 tokens (9.44M tokens).
+        let m = 72.0 * 30.0 * 4096f64.powi(2) + 12.0 * 30.0 * 4096.0 * 4096.0;
+        let c = m * 2e12;
+        assert!(rel(deepseek_lr(c).unwrap(), 4.2e-4) < 0.02, "{:?}", deepseek_lr(c));
+        assert!(rel(deepseek_batch(c).unwrap(), 2304.0 * 4096.0) < 0.03, "{:?}", deepseek_batch(c));
     }
 
     #[test]
