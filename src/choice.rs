@@ -61,6 +61,10 @@ impl LawChoice {
                     format_sig(l.alpha_n, 4),
                     format_sig(l.alpha_d, 4)
                 ),
+                FittedLaw::Farseer(l) => {
+                    let [a1, b1, alpha, a2, b2, beta, a3, b3, gamma] = l.theta.map(|v| format_sig(v, 4));
+                    format!("L = exp({a3}·n^{gamma} + {b3}) + exp({a2}·n^{beta} + {b2})·d^(−exp({a1}·n^{alpha} + {b1})), n = N/10⁹, d = D/10⁹")
+                }
             },
         }
     }
@@ -70,8 +74,12 @@ impl LawChoice {
         match self {
             LawChoice::Preset(p) => p.citation().to_string(),
             LawChoice::Fit(spec) => format!(
-                "Fitted on this page to your {} runs (robust multistart L-BFGS, Huber loss on log L; Hoffmann et al. 2022 Approach 3 as made precise by Besiroglu et al. 2024)",
-                spec.runs
+                "Fitted on this page to your {} runs (robust multistart L-BFGS, Huber loss on log L; Hoffmann et al. 2022 Approach 3 as made precise by Besiroglu et al. 2024){}",
+                spec.runs,
+                match spec.law {
+                    FittedLaw::Farseer(_) => "; the form is Farseer's (Li et al. 2025, arXiv:2506.10972), with N and D in billions",
+                    _ => "",
+                }
             ),
         }
     }
@@ -117,7 +125,7 @@ impl LawChoice {
             LawChoice::Preset(p) => p.chinchilla(),
             LawChoice::Fit(spec) => match spec.law {
                 FittedLaw::Chinchilla(l) => Some(l),
-                FittedLaw::Kaplan(_) => None,
+                FittedLaw::Kaplan(_) | FittedLaw::Farseer(_) => None,
             },
         }
     }
@@ -127,5 +135,29 @@ fn form_name(spec: &FitSpec) -> &'static str {
     match spec.law {
         FittedLaw::Chinchilla(_) => "Chinchilla",
         FittedLaw::Kaplan(_) => "Kaplan",
+        FittedLaw::Farseer(_) => "Farseer",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::app::{evaluate, Inputs};
+
+    /// Farseer fitted to the Epoch runs (5 highest losses dropped) by `scalecalc fit --law farseer`.
+    const EPOCH_FARSEER: &str = "farseer;a1=1.098284153;b1=-2.034182536;alpha=-0.1364267948;a2=0.02550154474;b2=0.01952615071;beta=0.7949598526;a3=0.6201694135;b3=0.1702375754;gamma=-0.1407019825;runs=240;c=6.3e17..3.8e21";
+
+    #[test]
+    fn a_fitted_farseer_law_drives_the_budget_panel() {
+        let inputs = Inputs { law: "fit".into(), fit: EPOCH_FARSEER.into(), ..Inputs::default() };
+        let view = evaluate(&inputs);
+        assert!(view.errors.is_empty(), "{:?}", view.errors);
+        assert!(view.outputs["law_label"].starts_with("Your fit (Farseer form, 240 runs)"));
+        assert!(view.outputs["law_citation"].contains("arXiv:2506.10972"));
+        // At Chinchilla's compute the fitted Farseer law wants tens of billions of parameters,
+        // like every other fit to these runs.
+        let n = crate::units::parse_number(&view.outputs["n_star"]).unwrap();
+        assert!((1e10..3e11).contains(&n), "N* = {}", view.outputs["n_star"]);
+        let loss: f64 = view.outputs["loss_star"].parse().unwrap();
+        assert!((1.8..2.3).contains(&loss), "L* = {loss}");
     }
 }

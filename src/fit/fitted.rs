@@ -5,6 +5,7 @@
 use std::fmt;
 
 use super::forms::FittedLaw;
+use crate::laws::farseer::{FarseerLaw, NAMES};
 use crate::laws::{ChinchillaLaw, KaplanLaw};
 
 /// A fitted law with what it was fitted on.
@@ -53,6 +54,11 @@ impl FitSpec {
                 num(l.alpha_n),
                 num(l.alpha_d)
             ),
+            // Ten digits: these parameters sit inside exponentials of exponentials.
+            FittedLaw::Farseer(l) => std::iter::once("farseer".to_string())
+                .chain(NAMES.iter().zip(l.theta).map(|(k, v)| format!("{k}={}", crate::units::format_sig(v, 10).replace(',', ""))))
+                .collect::<Vec<_>>()
+                .join(";"),
         };
         format!(
             "{params};runs={};c={}..{}",
@@ -105,9 +111,16 @@ impl FitSpec {
                 alpha_n: get("alpha_N")?,
                 alpha_d: get("alpha_D")?,
             }),
+            "farseer" => {
+                let mut theta = [0.0; NAMES.len()];
+                for (slot, name) in theta.iter_mut().zip(NAMES) {
+                    *slot = get(name)?;
+                }
+                FittedLaw::Farseer(FarseerLaw { theta })
+            }
             other => {
                 return Err(SpecError(format!(
-                    "fitted law: unknown form \"{}\" (chinchilla or kaplan)",
+                    "fitted law: unknown form \"{}\" (chinchilla, kaplan or farseer)",
                     crate::app::truncate(other)
                 )))
             }
@@ -115,9 +128,21 @@ impl FitSpec {
         let positive = match law {
             FittedLaw::Chinchilla(l) => [l.e, l.a, l.b, l.alpha, l.beta].iter().all(|v| *v > 0.0),
             FittedLaw::Kaplan(l) => [l.n_c, l.d_c, l.alpha_n, l.alpha_d].iter().all(|v| *v > 0.0),
+            // Farseer's coefficients may have either sign, and a fit to few runs can extrapolate
+            // wildly; at the middle of its runs' compute (20 tokens per parameter) it must still
+            // predict something that reads as a loss in nats per token.
+            FittedLaw::Farseer(l) => {
+                let c = if range.0 > 0.0 && range.1 >= range.0 { (range.0 * range.1).sqrt() } else { 2.4e20 };
+                let n = (c / 120.0).sqrt();
+                let loss = crate::laws::LossLaw::loss(&l, n, 20.0 * n);
+                loss > 0.0 && loss < 100.0
+            }
         };
         if !positive {
-            return Err(SpecError("fitted law: every parameter must be greater than 0".into()));
+            return Err(SpecError(match law {
+                FittedLaw::Farseer(_) => "fitted law: these Farseer parameters give no plausible loss (between 0 and 100 nats) within their runs' compute".into(),
+                _ => "fitted law: every parameter must be greater than 0".into(),
+            }));
         }
         if !(range.0 > 0.0 && range.1 >= range.0) {
             range = (f64::NAN, f64::NAN);
@@ -150,6 +175,11 @@ mod tests {
         assert_eq!(back.to_text(), text);
         let kaplan = FitSpec { law: FittedLaw::Kaplan(KaplanLaw { n_c: 6.4e13, d_c: 1.8e13, alpha_n: 0.076, alpha_d: 0.103 }), runs: 9, compute_range: (1e18, 1e20) };
         assert_eq!(FitSpec::parse(&kaplan.to_text()).unwrap(), kaplan);
+        let theta = [0.1, -1.0, -0.2, 0.3, 0.1, -0.3, 0.2, 0.6, -0.35];
+        let farseer = FitSpec { law: FittedLaw::Farseer(FarseerLaw { theta }), runs: 40, compute_range: (1e18, 1e21) };
+        let text = farseer.to_text();
+        assert!(text.starts_with("farseer;a1=0.1;b1=-1;alpha=-0.2;"), "{text}");
+        assert_eq!(FitSpec::parse(&text).unwrap(), farseer);
     }
 
     #[test]
@@ -161,6 +191,8 @@ mod tests {
             ("chinchilla;E=-1;A=400;B=400;alpha=0.3;beta=0.3", "greater than 0"),
             ("chinchilla;E", "not name=value"),
             ("chinchilla;E=1e400;A=400;B=400;alpha=0.3;beta=0.3", "too large"),
+            ("farseer;a1=0.1;b1=-1;alpha=-0.2;a2=0.3;b2=0.1;beta=-0.3;a3=0.2;b3=0.6", "gamma is missing"),
+            ("farseer;a1=0.1;b1=-1;alpha=-0.2;a2=0.3;b2=0.1;beta=-0.3;a3=0.2;b3=900;gamma=1", "no plausible loss"),
         ] {
             let err = FitSpec::parse(text).unwrap_err().to_string();
             assert!(err.contains(want), "{text}: {err}");

@@ -1,6 +1,7 @@
 //! Parametric loss forms in the log-space parametrisation the fitter optimises, with analytic
 //! gradients of log L̂ and a robust (Huber) objective over the runs.
 
+use crate::laws::farseer::FarseerLaw;
 use crate::laws::{ChinchillaLaw, KaplanLaw};
 
 /// One run as the fitter sees it: logarithms of N, D, C and the observed loss.
@@ -198,6 +199,7 @@ impl Form {
             (Form::Kaplan, &[n_c, d_c, alpha_n, alpha_d]) => {
                 Some(FittedLaw::Kaplan(KaplanLaw { n_c, d_c, alpha_n, alpha_d }))
             }
+            (Form::Farseer, p) => p.try_into().ok().map(|theta| FittedLaw::Farseer(FarseerLaw { theta })),
             _ => None,
         }
     }
@@ -443,6 +445,8 @@ pub enum FittedLaw {
     Chinchilla(ChinchillaLaw),
     /// A fitted Kaplan L(N, D).
     Kaplan(KaplanLaw),
+    /// A fitted Farseer law.
+    Farseer(FarseerLaw),
 }
 
 impl FittedLaw {
@@ -451,6 +455,7 @@ impl FittedLaw {
         match self {
             FittedLaw::Chinchilla(l) => l,
             FittedLaw::Kaplan(l) => l,
+            FittedLaw::Farseer(l) => l,
         }
     }
 }

@@ -99,6 +99,24 @@ test('"Use this fit" drives the Budget panel, and a link with small data reopens
   assert.deepEqual([...problems, ...again.problems], []);
 });
 
+test('a Farseer fit can drive the Budget panel too', async () => {
+  const { page, problems } = await openPage(browser, origin);
+  await page.fill('#fit-data', syntheticRuns());
+  await page.selectOption('#fit-law', 'farseer');
+  await page.fill('#fit-boot', '50');
+  assert.equal((await fit(page)).state, 'done', await text(page, 'fit-error'));
+  const nStarPreset = await text(page, 'out-n_star');
+  await page.click('#fit-use');
+  await settle(page);
+  assert.equal(await page.inputValue('#law'), 'fit');
+  assert.match(await text(page, 'out-law_citation'), /your 18 runs.*Farseer's \(Li et al. 2025/);
+  assert.match(await text(page, 'out-law_formula'), /^L = exp\(/);
+  assert.notEqual(await text(page, 'out-n_star'), nStarPreset);
+  assert.match(await text(page, 'out-n_star'), /^[\d.]+[MBT]$/);
+  assert.match(await page.evaluate(() => location.hash), /law=fit&fit=farseer(%3B|;)a1(%3D|=)/);
+  assert.deepEqual(problems, []);
+});
+
 test('bad rows are named with row and column, kept in the box, and skipped only on request', async () => {
   const { page, problems } = await openPage(browser, origin);
   const data = syntheticRuns().replace(/\n(5e\+?7|50000000)\t(\S+)\t\S+/, '\n$1\t$2\tabc');
