@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::app::{number, Inputs, View};
-use crate::fit::bootstrap::{budget_intervals, Interval};
+use crate::fit::bootstrap::{BudgetIntervals, Interval};
 use crate::fit::fitted::FitSpec;
 use crate::fit::forms::Form;
 use crate::fit::grid::Grid;
@@ -101,12 +101,9 @@ fn interval_text(iv: Option<Interval>, fmt: impl Fn(f64) -> String) -> String {
     iv.map_or(String::new(), |iv| format!("{} – {}", fmt(iv.lo), fmt(iv.hi)))
 }
 
-/// Adds 95 % intervals on N*, D*, L* at `compute` to the Budget panel, from a fit's resamples.
-pub fn budget_interval_outputs(view: &mut View, form: Form, samples: &[Vec<f64>], compute: f64) {
-    if samples.is_empty() {
-        return;
-    }
-    let iv = budget_intervals(form, samples, compute);
+/// The Budget panel's 95 % intervals on N*, D*, L* (from a fit's resamples, see
+/// [`crate::fit::bootstrap::budget_intervals`]).
+pub fn budget_interval_texts(view: &mut View, iv: &BudgetIntervals) {
     view.out("n_star_ci", interval_text(iv.n, |v| format_count(v, 3)));
     view.out("d_star_ci", interval_text(iv.d, |v| format_count(v, 3)));
     view.out("loss_star_ci", interval_text(iv.loss, |v| format_sig(v, 4)));

@@ -10,6 +10,7 @@ use web_sys::HtmlCanvasElement;
 
 use super::{canvas, from_js, to_js};
 use crate::app::{self, Inputs};
+use crate::fit::bootstrap::budget_intervals;
 use crate::fit::multistart::Slice;
 use crate::fit::report::FitReport;
 use crate::fit::request::{form_from_key, prepare, FitError, FitRequest, Prepared};
@@ -21,6 +22,8 @@ use crate::runs;
 thread_local! {
     /// The last finished fit on this page, with the fitted-law text "Use this fit" puts in the inputs.
     static CURRENT: RefCell<Option<(FitReport, Option<String>)>> = const { RefCell::new(None) };
+    /// Counts finished fits, so that results derived from [`CURRENT`] can be remembered per fit.
+    static FIT_SERIAL: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 thread_local! {
@@ -133,6 +136,7 @@ pub fn build_fit_report(request: JsValue, fits: JsValue, samples: JsValue) -> Re
     let view: FitView = fitpanel::report_view(&report);
     let spec = view.fit_spec.clone();
     CURRENT.with(|c| *c.borrow_mut() = Some((report, spec)));
+    FIT_SERIAL.set(FIT_SERIAL.get() + 1);
     to_js(&view)
 }
 
@@ -151,9 +155,13 @@ pub(super) fn add_budget_intervals(inputs: &Inputs, view: &mut app::View) {
     let Some(compute) = app::chart_state(inputs).compute else { return };
     CURRENT.with(|c| {
         if let Some((report, Some(spec))) = c.borrow().as_ref() {
-            if *spec == inputs.fit {
+            if *spec == inputs.fit && !report.samples.is_empty() {
                 if let Some(form) = form_from_key(&report.law) {
-                    fitpanel::budget_interval_outputs(view, form, &report.samples, compute);
+                    // Each resample's optimum is numeric for all but the Chinchilla form: once
+                    // per fit and budget, not once per keystroke.
+                    let key = format!("{}\u{1f}{compute:e}", FIT_SERIAL.get());
+                    let iv = crate::tools::memo("budget_ci", key, || budget_intervals(form, &report.samples, compute));
+                    fitpanel::budget_interval_texts(view, &iv);
                 }
             }
         }
