@@ -530,7 +530,7 @@ mod tests {
         assert_eq!(short[..], g[..8]);
         assert_eq!(Form::Farseer.params(&law.theta), law.theta.to_vec());
         assert_eq!(Form::Farseer.theta_names().len(), Form::Farseer.dim());
-        assert!(Form::Farseer.law(&law.theta).is_none());
+        assert_eq!(Form::Farseer.law(&law.theta), Some(FittedLaw::Farseer(law)));
     }
 
     /// Central differences of the objective agree with the analytic gradient, for every form,

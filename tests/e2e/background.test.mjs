@@ -1,25 +1,18 @@
 // End-to-end: the planning tools' slow results (fits, bootstraps, simulations) are computed in a
 // worker — a paste returns at once, the tool says it is computing, the rest of the page keeps
 // answering, and the results that arrive are the ones a fresh page computes from a link.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, launch, openPage, settle, text, root } from './harness.mjs';
+import { useBrowser, openPage, settle, text, root } from './harness.mjs';
 
 const EPOCH = readFileSync(join(root, '..', '..', 'shared', 'data', 'chinchilla_epoch', 'svg_extracted_data.csv'), 'utf8').trim();
 const ROWS = EPOCH.split('\n'); // the header and 245 runs
 const runs = (from, to) => [ROWS[0], ...ROWS.slice(1).slice(from, to)].join('\n');
 
-let server, origin, browser;
-before(async () => {
-  ({ server, origin } = await startServer());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+let origin, browser;
+useBrowser((b, o) => { browser = b; origin = o; });
 
 /// Sets a field's value and fires one input event, as a paste does (Playwright's fill fires one
 /// per line of a multi-line text). Returns what the page showed right after the event.

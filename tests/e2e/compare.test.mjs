@@ -1,19 +1,12 @@
 // End-to-end: the "Compare two fits" panel — paste two run tables, see where the frontiers cross
 // and the chart, share the link, and get clear messages for bad input.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launch, openPage, settle, text, shotDir } from './harness.mjs';
+import { useBrowser, openPage, settle, text, shotDir } from './harness.mjs';
 
-let server, origin, browser;
-before(async () => {
-  ({ server, origin } = await startServer());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+let origin, browser;
+useBrowser((b, o) => { browser = b; origin = o; });
 
 // Two Chinchilla laws with the same frontier exponent s = αβ/(α+β) (α and β swapped), so that
 // L* = E + K·(C/6)^(−s) for both and the crossing has a closed form.

@@ -1,25 +1,18 @@
 // End-to-end: the data-constrained (Muennighoff et al.) and over-training (Gadre et al.) panels —
 // the README's allocation and the paper's R* on the page, link round trips, bad input, and
 // screenshots in both themes and widths.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, launch, openPage, settle, text, shotDir } from './harness.mjs';
+import { useBrowser, openPage, settle, text, shotDir } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CSV = join(here, '..', '..', '..', 'shared', 'data', 'datablations', 'datablations_final_losses.csv');
 
-let server, origin, browser;
-before(async () => {
-  ({ server, origin } = await startServer());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+let origin, browser;
+useBrowser((b, o) => { browser = b; origin = o; });
 
 /// The 182 runs of the paper's R* fit, as N,D,U,loss.
 function subset() {

@@ -1,23 +1,16 @@
 // End-to-end: the Fit panel driven in headless Chromium — paste, fit in workers, read the
 // report, use the fit, share it, cancel, and every kind of bad input.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launch, openPage, screenshot, settle, text } from './harness.mjs';
+import { useBrowser, openPage, screenshot, settle, text } from './harness.mjs';
 
 const EPOCH = readFileSync(new URL('../../../shared/data/chinchilla_epoch/svg_extracted_data.csv', import.meta.url), 'utf8');
 
-let server, origin, browser;
-before(async () => {
-  ({ server, origin } = await startServer());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+let origin, browser;
+useBrowser((b, o) => { browser = b; origin = o; });
 
 /// A small synthetic grid of runs from a known Chinchilla law (with a little deterministic noise).
 function syntheticRuns() {

@@ -5,6 +5,7 @@ import { readFile, mkdir, stat } from 'node:fs/promises';
 import { extname, join, normalize, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { before, after } from 'node:test';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const root = join(here, '..', '..', 'www');
@@ -36,6 +37,22 @@ export async function launch() {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/// Starts the server and Chromium before a test file's tests and stops them after;
+/// `ready(browser, origin)` receives them.
+export function useBrowser(ready) {
+  let server, browser;
+  before(async () => {
+    let origin;
+    ({ server, origin } = await startServer());
+    browser = await launch();
+    ready(browser, origin);
+  });
+  after(async () => {
+    await browser?.close();
+    server?.close();
   });
 }
 

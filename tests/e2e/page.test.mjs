@@ -1,17 +1,10 @@
 // End-to-end: the page driven in headless Chromium as a person would use it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, screenshot, settle, text } from './harness.mjs';
+import { useBrowser, openPage, screenshot, settle, text } from './harness.mjs';
 
-let server, origin, browser;
-before(async () => {
-  ({ server, origin } = await startServer());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+let origin, browser;
+useBrowser((b, o) => { browser = b; origin = o; });
 
 const outputs = ['n_star', 'd_star', 'tpp', 'loss_star', 'compute_flop', 'wall', 'gpu_hours', 'cost'];
 async function readOutputs(page) {

@@ -1,19 +1,12 @@
 // End-to-end: the inference-aware sizing, hyperparameter hints and total vs non-embedding
 // parameter panels — defaults, typing, link round trip, bad input, screenshots.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launch, openPage, settle, text, shotDir } from './harness.mjs';
+import { useBrowser, openPage, settle, text, shotDir } from './harness.mjs';
 
-let server, origin, browser;
-before(async () => {
-  ({ server, origin } = await startServer());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+let origin, browser;
+useBrowser((b, o) => { browser = b; origin = o; });
 
 const OUTS = {
   inf: ['inf_target', 'inf_n', 'inf_d', 'inf_tpp', 'inf_total', 'inf_savings', 'inf_chin'],

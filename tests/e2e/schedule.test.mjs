@@ -1,20 +1,13 @@
 // End-to-end: the Schedule panel — the paper's Fig. 2 fit on the page, the WSD answer, a link
 // round trip, bad input messages, and screenshots of the panel (wide and phone, light and dark).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startServer, launch, openPage, settle, text, shotDir } from './harness.mjs';
+import { useBrowser, openPage, settle, text, shotDir } from './harness.mjs';
 
-let server, origin, browser;
-before(async () => {
-  ({ server, origin } = await startServer());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+let origin, browser;
+useBrowser((b, o) => { browser = b; origin = o; });
 
 const OUTS = ['sched_tissue', 'sched_tissue_r2', 'sched_mpl', 'sched_mpl_r2', 'sched_pred_tissue', 'sched_pred_mpl', 'sched_wsd_best'];
 async function outputs(page) {

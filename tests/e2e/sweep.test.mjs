@@ -1,18 +1,11 @@
 // End-to-end: the Sweep planner in headless Chromium — the default plan's interval, a larger
 // budget narrowing it, a link round trip, bad input, timing, and screenshots.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, openPage, screenshot, settle, text } from './harness.mjs';
+import { useBrowser, openPage, screenshot, settle, text } from './harness.mjs';
 
-let server, origin, browser;
-before(async () => {
-  ({ server, origin } = await startServer());
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+let origin, browser;
+useBrowser((b, o) => { browser = b; origin = o; });
 
 /// The N* interval's width factor from "51.7B – 107B (×2.08 wide: …)".
 function factor(ci) {
