@@ -72,7 +72,9 @@ function render(view) {
   $('gpu-source').textContent = gpu ? gpu.dataset.detail : '';
 }
 
-function update(event) {
+/// Re-reads the fields, evaluates, shows the answers, updates the link and redraws the charts
+/// (only `tools`' charts when given: a result from the background worker changes only its tool).
+function update(event, tools) {
   const before = inputs?.fit_data;
   inputs = readFields();
   if (event?.target?.id === 'fit-data' || before !== inputs.fit_data) {
@@ -94,7 +96,7 @@ function update(event) {
     try { history.replaceState(null, '', `#${fragment}`); } catch { /* keep the old URL */ }
   }
   $('link-text').value = linkFor(fragment);
-  scheduleCharts();
+  scheduleCharts(tools);
 }
 
 function linkFor(fragment) {
@@ -104,9 +106,18 @@ function linkFor(fragment) {
 // One chart per animation frame, so no frame (and no main-thread task) draws them all at once.
 let chartQueue = [];
 
-function scheduleCharts() {
+/// Queues every chart, or (with `tools`, a list of tool keys) only those tools' charts on top
+/// of whatever is already queued.
+function scheduleCharts(tools) {
+  const all = [...document.querySelectorAll('canvas[data-chart]')];
+  if (Array.isArray(tools)) {
+    const mine = all.filter((c) => tools.some((t) => c.dataset.chart.startsWith(`${t}-`)) && !chartQueue.includes(c));
+    if (mine.length === 0) return;
+    chartQueue.push(...mine);
+  } else {
+    chartQueue = all;
+  }
   cancelAnimationFrame(chartFrame);
-  chartQueue = [...document.querySelectorAll('canvas[data-chart]')];
   document.body.dataset.charts = 'drawing';
   chartFrame = requestAnimationFrame(drawNextChart);
 }
@@ -178,7 +189,7 @@ function populate(select, items) {
 
 async function main() {
   await init();
-  setupBackground(sc, { changed: () => update(), failed: showFatal });
+  setupBackground(sc, { changed: (tools) => update(null, tools), failed: showFatal });
   const choices = sc.choices();
   populate($('law'), choices.laws);
   populate($('gpu'), choices.gpus);
@@ -204,8 +215,8 @@ async function main() {
   window.addEventListener('hashchange', () => {
     if (location.hash.slice(1) !== sc.toFragment(inputs)) loadFromLocation();
   });
-  new ResizeObserver(scheduleCharts).observe($('app'));
-  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', scheduleCharts);
+  new ResizeObserver(() => scheduleCharts()).observe($('app'));
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => scheduleCharts());
 }
 
 main().catch((e) => {

@@ -15,7 +15,8 @@ let waiting = false; // whether the page's latest evaluation deferred anything
 // are left alone (the tool keeps saying it is computing) and reported once.
 const unreachable = new Set();
 
-/** `module` is the page's wasm; `changed()` re-evaluates the page; `failed(message)` reports an internal error. */
+/** `module` is the page's wasm; `changed(tools)` re-evaluates the page and redraws those tools'
+ * charts (all charts without `tools`); `failed(message)` reports an internal error. */
 export function setupBackground(module, pageHooks) {
   sc = module;
   hooks = pageHooks;
@@ -62,7 +63,8 @@ function onMessage(message) {
   if (message.type === 'result') {
     job?.handed.add(message.result.id);
     sc.handIn([message.result]);
-    hooks.changed();
+    // Slots are named after their tool ("cmp_fit_a", "sw-sim"), as its charts are ("cmp-frontiers").
+    hooks.changed([message.result.slot.split(/[-_]/)[0]]);
   } else if (message.type === 'done') {
     const missing = [...job.wanted].filter((id) => !job.handed.has(id));
     if (missing.length) {
@@ -71,7 +73,7 @@ function onMessage(message) {
     }
     job = null;
     if (queued) startNext();
-    else if (waiting) hooks.changed(); // asks again for whatever is still missing
+    else if (waiting) hooks.changed([]); // asks again for whatever is still missing
     else document.body.dataset.slow = 'idle';
   } else if (message.type === 'panic' || message.type === 'error') {
     fail(message.message);
