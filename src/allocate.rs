@@ -258,12 +258,10 @@ pub fn resize_model(law: &dyn LossLaw, compute: f64, n: f64) -> Result<ResizedMo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::rel;
     use crate::presets::Preset;
     use proptest::prelude::*;
 
-    fn rel(a: f64, b: f64) -> f64 {
-        (a - b).abs() / a.abs().max(b.abs())
-    }
 
     /// Brute force: the minimum of a fine log grid of N along C = 6ND, no solver involved.
     fn brute_force_n(law: &dyn LossLaw, compute: f64) -> f64 {

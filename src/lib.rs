@@ -35,5 +35,7 @@ pub mod schedule;
 pub mod share;
 pub mod tools;
 pub mod units;
+#[cfg(test)]
+mod test_support;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

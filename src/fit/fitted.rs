@@ -31,8 +31,9 @@ impl fmt::Display for SpecError {
 
 impl std::error::Error for SpecError {}
 
-fn num(x: f64) -> String {
-    crate::units::format_sig(x, 7).replace(',', "")
+/// `x` to `digits` significant digits, without thousands separators.
+fn num(x: f64, digits: usize) -> String {
+    crate::units::format_sig(x, digits).replace(',', "")
 }
 
 impl FitSpec {
@@ -41,22 +42,22 @@ impl FitSpec {
         let params = match self.law {
             FittedLaw::Chinchilla(l) => format!(
                 "chinchilla;E={};A={};B={};alpha={};beta={}",
-                num(l.e),
-                num(l.a),
-                num(l.b),
-                num(l.alpha),
-                num(l.beta)
+                num(l.e, 7),
+                num(l.a, 7),
+                num(l.b, 7),
+                num(l.alpha, 7),
+                num(l.beta, 7)
             ),
             FittedLaw::Kaplan(l) => format!(
                 "kaplan;N_c={};D_c={};alpha_N={};alpha_D={}",
-                num(l.n_c),
-                num(l.d_c),
-                num(l.alpha_n),
-                num(l.alpha_d)
+                num(l.n_c, 7),
+                num(l.d_c, 7),
+                num(l.alpha_n, 7),
+                num(l.alpha_d, 7)
             ),
             // Ten digits: these parameters sit inside exponentials of exponentials.
             FittedLaw::Farseer(l) => std::iter::once("farseer".to_string())
-                .chain(NAMES.iter().zip(l.theta).map(|(k, v)| format!("{k}={}", crate::units::format_sig(v, 10).replace(',', ""))))
+                .chain(NAMES.iter().zip(l.theta).map(|(k, v)| format!("{k}={}", num(v, 10))))
                 .collect::<Vec<_>>()
                 .join(";"),
         };

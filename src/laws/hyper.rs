@@ -42,10 +42,8 @@ fn positive(value: f64, input: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::rel;
 
-    fn rel(a: f64, b: f64) -> f64 {
-        (a - b).abs() / a.abs().max(b.abs())
-    }
 
     #[test]
     fn deepseek_reproduces_its_own_7b_settings() {

@@ -104,16 +104,11 @@ pub fn secant_exponent(law: &ChinchillaLaw, n1: f64, n2: f64, gamma: f64) -> f64
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{rel, epoch};
     use crate::presets::Preset;
     use proptest::prelude::*;
 
-    fn rel(a: f64, b: f64) -> f64 {
-        (a - b).abs() / a.abs().max(b.abs())
-    }
 
-    fn epoch() -> ChinchillaLaw {
-        Preset::Epoch.chinchilla().unwrap()
-    }
 
     /// The loss in non-embedding terms at fixed C_\E = 6·N·D.
     fn loss_at(law: &ChinchillaLaw, n: f64, c: f64, gamma: f64) -> f64 {

@@ -117,17 +117,12 @@ pub fn inference_optimum(law: &dyn LossLaw, target: f64, d_inf: f64) -> Result<I
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{rel, epoch};
     use crate::laws::ChinchillaLaw;
     use crate::presets::Preset;
     use proptest::prelude::*;
 
-    fn rel(a: f64, b: f64) -> f64 {
-        (a - b).abs() / a.abs().max(b.abs())
-    }
 
-    fn epoch() -> ChinchillaLaw {
-        Preset::Epoch.chinchilla().unwrap()
-    }
 
     /// Closed form of the compute-optimal model for a loss: minimising N·D on E + a + b = L with
     /// a = A/N^α, b = B/D^β gives α·a = β·b.

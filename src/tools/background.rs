@@ -80,17 +80,18 @@ pub fn hand_in(results: Vec<Handed>) {
 /// Runs `work` (an evaluation of the same inputs as the page's) computing everything it asks
 /// for, and sends each result whose id is in `wanted` to `sink` as soon as it is known.
 pub fn compute_for(wanted: Vec<String>, sink: impl FnMut(Handed) + 'static, work: impl FnOnce()) {
-    STATE.with(|s| {
+    let deferred = STATE.with(|s| {
         let mut s = s.borrow_mut();
-        s.defer = false;
         s.wanted = wanted.into_iter().collect();
         s.sink = Some(Box::new(sink));
+        std::mem::replace(&mut s.defer, false)
     });
     work();
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         s.wanted.clear();
         s.sink = None;
+        s.defer = deferred;
     });
 }
 
@@ -133,11 +134,33 @@ where
     Some(v)
 }
 
+/// A slow result computed from pasted text.
+#[derive(Debug)]
+pub enum FromPaste<T> {
+    /// Nothing is pasted.
+    Empty,
+    /// Being computed in the background.
+    Busy,
+    /// Computed.
+    Done(Rc<T>),
+}
+
+/// [`heavy`] for a result of the pasted `text`: [`FromPaste::Empty`] while it is blank.
+pub fn heavy_pasted<T>(slot: &'static str, text: &str, key: String, compute: impl FnOnce() -> T) -> FromPaste<T>
+where
+    T: Serialize + DeserializeOwned + 'static,
+{
+    if text.trim().is_empty() {
+        return FromPaste::Empty;
+    }
+    heavy(slot, key, compute).map_or(FromPaste::Busy, FromPaste::Done)
+}
+
 fn hand_out<T: Serialize>(slot: &str, key: &str, value: &T) {
-    let id = id(slot, key);
+    // Only a worker has a sink; the page's memo hits never hash their (possibly long) key.
     let sink = STATE.with(|s| {
         let mut s = s.borrow_mut();
-        if s.sink.is_some() && s.wanted.remove(&id) {
+        if s.sink.is_some() && s.wanted.remove(&id(slot, key)) {
             s.sink.take()
         } else {
             None
@@ -145,7 +168,7 @@ fn hand_out<T: Serialize>(slot: &str, key: &str, value: &T) {
     });
     let Some(mut sink) = sink else { return };
     if let Ok(json) = serde_json::to_string(value) {
-        sink(Handed { id, slot: slot.to_string(), key: key.to_string(), json });
+        sink(Handed { id: id(slot, key), slot: slot.to_string(), key: key.to_string(), json });
     }
     STATE.with(|s| s.borrow_mut().sink = Some(sink));
 }

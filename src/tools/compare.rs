@@ -9,7 +9,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::background::heavy;
+use super::background::{heavy, heavy_pasted, FromPaste};
 use super::{key_of, text, Field, Fields, Table, ToolView};
 use crate::app::ChartState;
 use crate::fit::bootstrap::{interval, run_resamples, Interval};
@@ -186,8 +186,8 @@ pub fn compare(a: &DatasetFit, b: &DatasetFit, lo: f64, hi: f64) -> Comparison {
 /// What the panel needs, computed once per input change.
 #[derive(Debug, Clone)]
 struct State {
-    a: Result<DatasetFit, String>,
-    b: Result<DatasetFit, String>,
+    a: Rc<Result<DatasetFit, String>>,
+    b: Rc<Result<DatasetFit, String>>,
     names: (String, String),
     range: Result<(f64, f64), (String, String)>,
     /// The comparison, when both fits and the range are good.
@@ -213,15 +213,12 @@ fn name_of(fields: &Fields, field: &str, fallback: &str) -> String {
     }
 }
 
-/// One table's fit: `None` when nothing is pasted, `Some(None)` while it is fitted in the background.
-fn fit_of(fields: &Fields, field: &'static str, label: &'static str, resamples: usize, seed: u64) -> Option<Option<Rc<Result<DatasetFit, String>>>> {
+/// One table's fit (in the background on the page).
+fn fit_of(fields: &Fields, field: &'static str, label: &'static str, resamples: usize, seed: u64) -> FromPaste<Result<DatasetFit, String>> {
     let data = text(fields, field);
-    if data.trim().is_empty() {
-        return None;
-    }
     let extra = format!("{label}\u{1f}{resamples}\u{1f}{seed}");
     let slot = if label == "A" { "cmp_fit_a" } else { "cmp_fit_b" };
-    Some(heavy(slot, key_of(fields, &[field], &extra), || fit_dataset(data, label, resamples, seed)))
+    heavy_pasted(slot, data, key_of(fields, &[field], &extra), || fit_dataset(data, label, resamples, seed))
 }
 
 /// Reads a compute bound; empty means automatic.
@@ -236,36 +233,29 @@ fn bound(fields: &Fields, field: &str, what: &str) -> Result<Option<f64>, String
 fn state(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option<State> {
     let resamples = resamples_of(fields).map_err(|e| view.err("cmp_boot", e)).unwrap_or(0);
     let seed = seed_of(fields).map_err(|e| view.err("cmp_seed", e)).unwrap_or(1);
+    let (fit_a, fit_b) = (fit_of(fields, "cmp_a", "A", resamples, seed), fit_of(fields, "cmp_b", "B", resamples, seed));
+    if let (FromPaste::Empty, FromPaste::Empty) = (&fit_a, &fit_b) {
+        view.unanswered("cmp_a", "Paste the runs of the first dataset (columns N, D or C, and loss).");
+        view.unanswered("cmp_b", "Paste the runs of the second dataset.");
+        return None;
+    }
     let mut busy = false;
-    let mut known = |fit: Option<Option<Rc<Result<DatasetFit, String>>>>, out: &str, view: &mut ToolView| {
-        fit.map(|fit| match fit {
-            Some(done) => (*done).clone(),
-            None => {
-                busy = true;
-                view.out(out, "fitting…");
-                Err(String::new())
-            }
-        })
+    // A table without a fit (empty, or being fitted) is an error without a message.
+    let mut known = |fit, field: &str, out: &str, empty: &str, view: &mut ToolView| match fit {
+        FromPaste::Done(done) => done,
+        FromPaste::Busy => {
+            busy = true;
+            view.out(out, "fitting…");
+            Rc::new(Err(String::new()))
+        }
+        FromPaste::Empty => {
+            view.unanswered(field, empty);
+            Rc::new(Err(String::new()))
+        }
     };
-    let a = known(fit_of(fields, "cmp_a", "A", resamples, seed), "cmp_law_a", view);
-    let b = known(fit_of(fields, "cmp_b", "B", resamples, seed), "cmp_law_b", view);
+    let a = known(fit_a, "cmp_a", "cmp_law_a", "Table A is empty: paste its runs to compare.", view);
+    let b = known(fit_b, "cmp_b", "cmp_law_b", "Table B is empty: paste its runs to compare.", view);
     let names = (name_of(fields, "cmp_name_a", "A"), name_of(fields, "cmp_name_b", "B"));
-    let (a, b) = match (a, b) {
-        (None, None) => {
-            view.unanswered("cmp_a", "Paste the runs of the first dataset (columns N, D or C, and loss).");
-            view.unanswered("cmp_b", "Paste the runs of the second dataset.");
-            return None;
-        }
-        (None, Some(b)) => {
-            view.unanswered("cmp_a", "Table A is empty: paste its runs to compare.");
-            (Err(String::new()), b)
-        }
-        (Some(a), None) => {
-            view.unanswered("cmp_b", "Table B is empty: paste its runs to compare.");
-            (a, Err(String::new()))
-        }
-        (Some(a), Some(b)) => (a, b),
-    };
     let lo = bound(fields, "cmp_cmin", "The lowest compute");
     let hi = bound(fields, "cmp_cmax", "The highest compute");
     let computes = a.iter().chain(b.iter()).flat_map(|f| f.runs.iter().map(|r| r.0));
@@ -290,7 +280,7 @@ fn state(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option<St
             }
         }
     };
-    let cmp = match (&a, &b, &range) {
+    let cmp = match (&*a, &*b, &range) {
         (Ok(fa), Ok(fb), Ok((lo, hi))) => {
             let key = key_of(fields, &["cmp_a", "cmp_b"], &format!("{resamples}\u{1f}{seed}\u{1f}{lo:e}\u{1f}{hi:e}"));
             let cmp = heavy("cmp_compare", key, || compare(fa, fb, *lo, *hi));
@@ -327,13 +317,13 @@ pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
     };
     let (na, nb) = (&st.names.0, &st.names.1);
     for (field, fit, out) in [("cmp_a", &st.a, "cmp_law_a"), ("cmp_b", &st.b, "cmp_law_b")] {
-        match fit {
+        match &**fit {
             Ok(f) => view.out(out, law_text(f)),
             Err(e) if !e.is_empty() => view.err(field, e.clone()),
             Err(_) => {}
         }
     }
-    let (Ok(a), Ok(b)) = (&st.a, &st.b) else {
+    let (Ok(a), Ok(b)) = (&*st.a, &*st.b) else {
         return view;
     };
     let (lo, hi) = match st.range {
@@ -454,7 +444,7 @@ where
     let Some(st) = state(fields, budget, &mut scratch) else {
         return draw_message(area, style, "Paste two run tables to compare their frontiers");
     };
-    let (a, b, (lo, hi), cmp) = match (&st.a, &st.b, &st.range, &st.cmp) {
+    let (a, b, (lo, hi), cmp) = match (&*st.a, &*st.b, &st.range, &st.cmp) {
         (Ok(a), Ok(b), Ok(r), Some(cmp)) => (a, b, *r, cmp),
         _ if st.busy => return draw_message(area, style, "Fitting the tables…"),
         _ => return draw_message(area, style, "Both tables need a fit to draw the frontiers"),

@@ -2,12 +2,10 @@
 //! tokens, the loss-minimising allocation at the Budget panel's compute when D > U means
 //! repeating, against the unconstrained optimum; R_D*, R_N* fitted on pasted runs.
 
-use std::rc::Rc;
-
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::background::heavy;
+use super::background::{heavy_pasted, FromPaste};
 use super::{key_of, memo, text, Field, Fields, Table, ToolView};
 use crate::app::ChartState;
 use crate::laws::muennighoff::{self as mu, CappedPlan, DataConstrainedLaw, RStarFit, RepeatColumns};
@@ -36,22 +34,11 @@ const SEED: u64 = 42;
 /// The pasted runs' fit (the best and the one polished from the published R*), or why there is none.
 type RunsFit = Result<(RStarFit, RStarFit), String>;
 
-/// Where the fit of the pasted runs stands.
-enum FitOutcome {
-    /// Nothing pasted.
-    NoRuns,
-    /// Being fitted in the background.
-    Busy,
-    /// Fitted, or why not.
-    Done(Rc<RunsFit>),
-}
+type FitOutcome = FromPaste<RunsFit>;
 
 fn fit_runs(fields: &Fields) -> FitOutcome {
     let pasted = text(fields, "dl_runs");
-    if pasted.trim().is_empty() {
-        return FitOutcome::NoRuns;
-    }
-    let fit = heavy("dl_fit", key_of(fields, &["dl_runs"], ""), || -> RunsFit {
+    heavy_pasted("dl_fit", pasted, key_of(fields, &["dl_runs"], ""), || -> RunsFit {
         let read = mu::read_runs(pasted, &RepeatColumns::default())?;
         if read.bad_count > 0 {
             return Err(crate::runs::summarize_bad_rows(&read.bad, read.bad_count, 3));
@@ -59,8 +46,7 @@ fn fit_runs(fields: &Fields) -> FitOutcome {
         let fit = mu::fit_rstar(&read.runs, mu::base(), 1e-3, RESAMPLES, SEED)?;
         let local = mu::fit_rstar_from(&read.runs, mu::base(), 1e-3, [mu::R_D_STAR, mu::R_N_STAR])?;
         Ok((fit, local))
-    });
-    fit.map_or(FitOutcome::Busy, FitOutcome::Done)
+    })
 }
 
 /// The law the panel uses, with a label, after reading `dl_law` and the runs.
@@ -69,18 +55,18 @@ fn chosen_law(fields: &Fields, fit: &FitOutcome, view: &mut ToolView) -> (DataCo
     match text(fields, "dl_law").trim() {
         "published" | "" => published,
         "fit" => match fit {
-            FitOutcome::Done(done) => match &**done {
+            FromPaste::Done(done) => match &**done {
                 Ok((f, _)) => (DataConstrainedLaw::with_stars(f.rd_star, f.rn_star), format!("R* fitted to your {} runs", f.points)),
                 Err(_) => {
                     view.unanswered("dl_law", "the pasted runs have no fit; the published values are used meanwhile");
                     published
                 }
             },
-            FitOutcome::Busy => {
+            FromPaste::Busy => {
                 view.unanswered("dl_law", "fitting R* to your runs; the published values are used meanwhile");
                 published
             }
-            FitOutcome::NoRuns => {
+            FromPaste::Empty => {
                 view.unanswered("dl_law", "paste runs below to fit R*; the published values are used meanwhile");
                 published
             }
@@ -111,13 +97,13 @@ pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
     let mut view = ToolView::default();
     let fit = fit_runs(fields);
     let done = match &fit {
-        FitOutcome::Done(done) => Some(&**done),
-        FitOutcome::Busy => {
+        FromPaste::Done(done) => Some(&**done),
+        FromPaste::Busy => {
             view.out("dl_fit", "fitting…");
             view.out("dl_local", "fitting…");
             None
         }
-        FitOutcome::NoRuns => {
+        FromPaste::Empty => {
             view.out("dl_fit", "no runs pasted");
             view.out("dl_local", "no runs pasted");
             None

@@ -24,9 +24,6 @@ thread_local! {
     static CURRENT: RefCell<Option<(FitReport, Option<String>)>> = const { RefCell::new(None) };
     /// Counts finished fits, so that results derived from [`CURRENT`] can be remembered per fit.
     static FIT_SERIAL: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-}
-
-thread_local! {
     /// The last request a worker prepared: every share of one fit carries the same request, and
     /// reading its table again for each would cost more than a short share's fitting.
     static PREPARED: RefCell<Option<(FitRequest, std::rc::Rc<Prepared>)>> = const { RefCell::new(None) };

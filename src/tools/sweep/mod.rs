@@ -397,7 +397,6 @@ pub fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    area.fill(&style.background())?;
     let (inputs, sims) = match replicate_laws(fields, budget) {
         Ok(v) => v,
         Err(why) => return crate::plot::draw_message(area, style, &why),

@@ -7,11 +7,7 @@ use crate::allocate::optimum;
 use crate::fit::forms::{Form, Point};
 use crate::fit::grid::Grid;
 use crate::fit::multistart::Multistart;
-use crate::presets::Preset;
-
-fn epoch() -> ChinchillaLaw {
-    Preset::Epoch.chinchilla().unwrap()
-}
+use crate::test_support::epoch;
 
 fn budget() -> ChartState {
     crate::app::chart_state(&crate::app::Inputs::default())
