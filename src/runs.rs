@@ -1534,7 +1534,6 @@ pub fn summarize_bad_rows(bad: &[RowError], total: usize, limit: usize) -> Strin
 mod tests {
     use super::*;
 
-    const EPOCH: &str = include_str!("../../shared/data/chinchilla_epoch/svg_extracted_data.csv");
 
     fn h(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| s.to_string()).collect()
@@ -1548,7 +1547,7 @@ mod tests {
 
     #[test]
     fn epoch_file_reads_245_runs_with_derived_tokens() {
-        let table = parse_table(EPOCH).unwrap();
+        let table = parse_table(crate::test_support::epoch_csv()).unwrap();
         assert_eq!(table.format, Format::Csv);
         assert_eq!(table.rows.len(), 245);
         let map = guess_columns(&table.headers);

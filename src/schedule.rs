@@ -769,10 +769,9 @@ pub fn read_curves(text: &str, opts: &CurveOptions) -> Result<(Vec<Curve>, Vec<S
 mod tests {
     use super::*;
 
-    const FIG2: &str = include_str!("../../shared/data/lr_tissue_fig2/tissue594m_fig2_val_loss.csv");
 
     fn fig2_rows() -> Vec<(String, usize, f64, f64, f64)> {
-        FIG2.lines()
+        crate::test_support::fig2_csv().lines()
             .skip(1)
             .map(|l| {
                 let c: Vec<&str> = l.split(',').collect();

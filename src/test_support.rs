@@ -12,3 +12,32 @@ pub fn rel(a: f64, b: f64) -> f64 {
 pub fn epoch() -> ChinchillaLaw {
     Preset::Epoch.chinchilla().expect("Epoch has the Chinchilla form")
 }
+
+/// A file of `../shared/data/` (beside the project), read when the test runs — so the tests
+/// compile in a clone without it; a missing file fails the test with the path it wanted.
+pub fn shared(path: &str) -> &'static str {
+    use std::collections::BTreeMap;
+    use std::sync::{Mutex, OnceLock};
+    static READ: OnceLock<Mutex<BTreeMap<String, &'static str>>> = OnceLock::new();
+    let mut read = READ.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    read.entry(path.to_string()).or_insert_with(|| {
+        let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(path);
+        let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("cannot read {}: {e}", full.display()));
+        Box::leak(text.into_boxed_str())
+    })
+}
+
+/// The Epoch digitisation of Hoffmann et al.'s runs.
+pub fn epoch_csv() -> &'static str {
+    shared("chinchilla_epoch/svg_extracted_data.csv")
+}
+
+/// Tissue et al.'s Fig. 2 loss curves.
+pub fn fig2_csv() -> &'static str {
+    shared("lr_tissue_fig2/tissue594m_fig2_val_loss.csv")
+}
+
+/// Muennighoff et al.'s final losses.
+pub fn datablations_csv() -> &'static str {
+    shared("datablations/datablations_final_losses.csv")
+}

@@ -143,3 +143,36 @@ fn draws_charts_to_svg() {
     }
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// `scalecalc … | head`: a reader that closes the pipe before the output ends stops the command
+/// quietly — exit code 0, nothing on stderr — instead of a panic with a backtrace. The fit takes
+/// a moment, so the pipe is closed before anything is written.
+#[test]
+fn a_reader_that_closes_early_ends_it_quietly() {
+    use std::process::Stdio;
+    let mut runs = String::from("N,D,loss\n");
+    for (i, n) in [2e7f64, 5e7, 1e8, 2e8, 5e8, 1e9].iter().enumerate() {
+        for tpp in [5.0, 20.0, 80.0] {
+            let d = n * tpp;
+            let loss = 1.7 + 400.0 / n.powf(0.34) + 410.0 / d.powf(0.28) + 0.004 * (i as f64 * 2.3).sin();
+            runs.push_str(&format!("{n},{d},{loss}\n"));
+        }
+    }
+    let file = std::env::temp_dir().join(format!("scalecalc-pipe-{}.csv", std::process::id()));
+    std::fs::write(&file, runs).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scalecalc"))
+        .args(["fit", file.to_str().unwrap(), "--compare", "--bootstrap", "100"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("binary ends");
+    std::fs::remove_file(&file).ok();
+    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Errors still go to stderr with a non-zero code.
+    let bad = run(&["allocate", "--compute", "abc"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).starts_with("error: --compute"), "{}", String::from_utf8_lossy(&bad.stderr));
+}

@@ -242,7 +242,7 @@ pub(crate) mod tests {
 
     /// The Epoch digitisation of Hoffmann et al.'s runs with the 5 highest losses dropped, D = C/(6N).
     pub(crate) fn epoch_points() -> Vec<Point> {
-        let text = include_str!("../../../shared/data/chinchilla_epoch/svg_extracted_data.csv");
+        let text = crate::test_support::epoch_csv();
         let mut runs: Vec<Run> = text
             .lines()
             .skip(1)

@@ -335,11 +335,10 @@ pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
 mod tests {
     use super::*;
 
-    pub(crate) const EPOCH: &str = include_str!("../../../shared/data/chinchilla_epoch/svg_extracted_data.csv");
 
     #[test]
     fn epoch_file_prepares_like_the_reference() {
-        let req = FitRequest { data: EPOCH.into(), drop_top: 5, holdout: Some(0), ..FitRequest::default() };
+        let req = FitRequest { data: crate::test_support::epoch_csv().into(), drop_top: 5, holdout: Some(0), ..FitRequest::default() };
         let p = prepare(&req).unwrap();
         assert_eq!(p.runs.len(), 240);
         assert_eq!(p.dropped.len(), 5);
@@ -351,13 +350,13 @@ mod tests {
 
     #[test]
     fn holdout_takes_the_largest_compute() {
-        let req = FitRequest { data: EPOCH.into(), holdout: Some(3), ..FitRequest::default() };
+        let req = FitRequest { data: crate::test_support::epoch_csv().into(), holdout: Some(3), ..FitRequest::default() };
         let p = prepare(&req).unwrap();
         let min_held = p.held_out.iter().map(|&i| p.runs[i].c).fold(f64::INFINITY, f64::min);
         let max_rest = (0..p.runs.len()).filter(|i| !p.held_out.contains(i)).map(|i| p.runs[i].c).fold(0.0, f64::max);
         assert!(min_held >= max_rest);
         assert_eq!(p.training_points().len(), p.runs.len() - 3);
-        let auto = prepare(&FitRequest { data: EPOCH.into(), ..FitRequest::default() }).unwrap();
+        let auto = prepare(&FitRequest { data: crate::test_support::epoch_csv().into(), ..FitRequest::default() }).unwrap();
         assert_eq!(auto.held_out.len(), 24);
     }
 

@@ -160,12 +160,11 @@ pub fn no_fit(prep: &Prepared) -> FitError {
 mod tests {
     use super::*;
 
-    const EPOCH: &str = include_str!("../../../shared/data/chinchilla_epoch/svg_extracted_data.csv");
 
     #[test]
     fn epoch_pipeline_reproduces_the_reference_with_intervals_and_validation() {
         let req = FitRequest {
-            data: EPOCH.into(),
+            data: crate::test_support::epoch_csv().into(),
             drop_top: 5,
             bootstrap: 1000,
             holdout: Some(10),

@@ -175,7 +175,6 @@ pub(crate) mod tests {
     use super::*;
     use crate::schedule::{read_curves, Spec};
 
-    pub(crate) const FIG2: &str = include_str!("../../../shared/data/lr_tissue_fig2/tissue594m_fig2_val_loss.csv");
 
     pub(crate) fn fig2_curves() -> Vec<Curve> {
         let specs = vec![
@@ -192,7 +191,7 @@ pub(crate) mod tests {
             warmup: 0,
             skip_bad_rows: false,
         };
-        read_curves(FIG2, &opts).unwrap().0
+        read_curves(crate::test_support::fig2_csv(), &opts).unwrap().0
     }
 
     #[test]
@@ -218,10 +217,10 @@ pub(crate) mod tests {
         args.columns.insert("loss".into(), "val_loss".into());
         args.columns.insert("lr".into(), "lr_official".into());
         args.columns.insert("curve".into(), "schedule".into());
-        let v = fit_cli(FIG2, &args).unwrap();
+        let v = fit_cli(crate::test_support::fig2_csv(), &args).unwrap();
         assert!((v["params"]["L0"].as_f64().unwrap() - 2.6278).abs() < 3e-3);
         args.warmup = None;
-        let e = fit_cli(FIG2, &args).unwrap_err();
+        let e = fit_cli(crate::test_support::fig2_csv(), &args).unwrap_err();
         assert!(e.contains("warmup"), "{e}");
     }
 }

@@ -295,10 +295,10 @@ mod tests {
 
     #[test]
     fn every_tool_shows_the_same_through_the_worker_as_computed_in_place() {
-        let epoch = include_str!("../../../shared/data/chinchilla_epoch/svg_extracted_data.csv");
+        let epoch = crate::test_support::epoch_csv();
         let half: String = epoch.lines().take(130).collect::<Vec<_>>().join("\n");
         // The runs Muennighoff et al. fitted R* on (flagged in the file).
-        let file = include_str!("../../../shared/data/datablations/datablations_final_losses.csv");
+        let file = crate::test_support::datablations_csv();
         let runs: String = file
             .lines()
             .enumerate()
@@ -324,7 +324,7 @@ mod tests {
 
     #[test]
     fn while_deferred_each_slow_tool_says_it_is_computing() {
-        let epoch = include_str!("../../../shared/data/chinchilla_epoch/svg_extracted_data.csv");
+        let epoch = crate::test_support::epoch_csv();
         let fields = super::super::fields_with(&[("cmp_a", epoch), ("cmp_b", epoch), ("dl_runs", "N,D,U,loss\n1B,20B,20B,3")]);
         let budget = crate::app::chart_state(&crate::app::Inputs::default());
         forget_all();

@@ -660,7 +660,7 @@ mod tests {
 
     #[test]
     fn reaches_close_to_the_epoch_optimum_with_the_small_grid() {
-        let text = include_str!("../../../shared/data/chinchilla_epoch/svg_extracted_data.csv");
+        let text = crate::test_support::epoch_csv();
         // Drop nothing here: the point is only that 243 starts find the basin the 4 500 find.
         let t0 = std::time::Instant::now();
         let f = fit_dataset(text, "A", 0, 1).unwrap();

@@ -3,6 +3,8 @@
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
+
+use crate::out::{say, Failure};
 use scalecalc::fit::envelope::{fit_envelope, EnvelopeOptions};
 use scalecalc::fit::isoflop::{fit_isoflop, IsoflopOptions};
 use scalecalc::fit::multistart::{Multistart, Optimizer};
@@ -143,8 +145,8 @@ fn request(args: &FitArgs) -> Result<FitRequest, String> {
     })
 }
 
-fn json<T: serde::Serialize>(value: &T) -> Result<(), String> {
-    println!("{}", serde_json::to_string_pretty(value).map_err(|e| e.to_string())?);
+fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
+    say!("{}", serde_json::to_string_pretty(value).map_err(|e| e.to_string())?);
     Ok(())
 }
 
@@ -165,7 +167,7 @@ fn law_fit_args(args: &FitArgs) -> Result<scalecalc::laws::LawFitArgs, String> {
 }
 
 /// Runs `scalecalc fit`.
-pub fn fit(args: &FitArgs) -> Result<(), String> {
+pub fn fit(args: &FitArgs) -> Result<(), Failure> {
     if let Some(fitter) = scalecalc::laws::law_fitter(&args.law) {
         let data = std::fs::read(&args.file).map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
         let data = String::from_utf8(data).map_err(|_| format!("{} is not UTF-8 text", args.file.display()))?;
@@ -173,7 +175,7 @@ pub fn fit(args: &FitArgs) -> Result<(), String> {
         if args.json {
             return json(&out);
         }
-        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+        say!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
         return Ok(());
     }
     let req = request(args)?;
@@ -183,8 +185,7 @@ pub fn fit(args: &FitArgs) -> Result<(), String> {
             if args.json {
                 json(&report)
             } else {
-                print_report(&report);
-                Ok(())
+                print_report(&report)
             }
         }
         Method::Isoflop | Method::Envelope => {
@@ -203,11 +204,11 @@ pub fn fit(args: &FitArgs) -> Result<(), String> {
                 let fit = &value["fit"];
                 for (what, key) in [("N_opt", "n_law"), ("D_opt", "d_law")] {
                     if let (Some(a), Some(k)) = (fit[key]["exponent"].as_f64(), fit[key]["coef"].as_f64()) {
-                        println!("{what} = {} · C^{}", format_sci(k, 4), format_sig(a, 4));
+                        say!("{what} = {} · C^{}", format_sci(k, 4), format_sig(a, 4));
                     }
                 }
                 for w in fit["warnings"].as_array().into_iter().flatten() {
-                    println!("warning: {}", w.as_str().unwrap_or_default());
+                    say!("warning: {}", w.as_str().unwrap_or_default());
                 }
                 Ok(())
             }
@@ -215,31 +216,32 @@ pub fn fit(args: &FitArgs) -> Result<(), String> {
     }
 }
 
-fn print_report(r: &FitReport) {
-    println!("{}  ({} runs, objective {})", r.label, r.points, format_sig(r.objective, 10));
+fn print_report(r: &FitReport) -> Result<(), Failure> {
+    say!("{}  ({} runs, objective {})", r.label, r.points, format_sig(r.objective, 10));
     for (name, value) in &r.params {
         let ci = r.ci.as_ref().and_then(|c| c.get(name));
         match ci {
-            Some(iv) => println!("  {name:8} {:>12}   95% CI {} – {}", format_sig(*value, 5), format_sig(iv.lo, 4), format_sig(iv.hi, 4)),
-            None => println!("  {name:8} {:>12}", format_sig(*value, 5)),
+            Some(iv) => say!("  {name:8} {:>12}   95% CI {} – {}", format_sig(*value, 5), format_sig(iv.lo, 4), format_sig(iv.hi, 4)),
+            None => say!("  {name:8} {:>12}", format_sig(*value, 5)),
         }
     }
     if let Some(b) = &r.budget {
-        println!("at {} FLOP: N* {}, D* {}, L* {}", format_sci(b.compute, 3), format_count(b.n, 3), format_count(b.d, 3), format_sig(b.loss, 4));
+        say!("at {} FLOP: N* {}, D* {}, L* {}", format_sci(b.compute, 3), format_count(b.n, 3), format_count(b.d, 3), format_sig(b.loss, 4));
     }
     if let Some(h) = &r.holdout {
-        println!("held out {} largest-compute runs: RMSE of log-loss {}, mean |error| {}%", h.k, format_sig(h.rmse_log, 3), format_sig(100.0 * h.mean_abs_rel_error, 3));
+        say!("held out {} largest-compute runs: RMSE of log-loss {}, mean |error| {}%", h.k, format_sig(h.rmse_log, 3), format_sig(100.0 * h.mean_abs_rel_error, 3));
     }
     if r.comparison.len() > 1 {
-        println!("{:12} {:>4} {:>12} {:>10} {:>10} {:>10} {:>12}", "law", "k", "objective", "RMSE log", "AIC", "BIC", "held-out");
+        say!("{:12} {:>4} {:>12} {:>10} {:>10} {:>10} {:>12}", "law", "k", "objective", "RMSE log", "AIC", "BIC", "held-out");
         for c in &r.comparison {
             let held = c.holdout_rmse_log.map_or("–".into(), |v| format_sig(v, 3));
-            println!("{:12} {:>4} {:>12} {:>10} {:>10} {:>10} {:>12}", c.law, c.k, format_sig(c.objective, 5), format_sig(c.rmse_log, 3), format_sig(c.aic, 5), format_sig(c.bic, 5), held);
+            say!("{:12} {:>4} {:>12} {:>10} {:>10} {:>10} {:>12}", c.law, c.k, format_sig(c.objective, 5), format_sig(c.rmse_log, 3), format_sig(c.aic, 5), format_sig(c.bic, 5), held);
         }
     }
     for w in &r.warnings {
-        println!("warning: {w}");
+        say!("warning: {w}");
     }
+    Ok(())
 }
 
 /// Options of `scalecalc bench-fit`.
@@ -259,7 +261,7 @@ pub struct BenchArgs {
 }
 
 /// Runs `scalecalc bench-fit`: the 4 500-start fit single-threaded, then the bootstrap; JSON lines.
-pub fn bench(args: &BenchArgs) -> Result<(), String> {
+pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
     let data = std::fs::read_to_string(&args.file).map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
     let req = FitRequest { data, drop_top: args.drop_top, holdout: Some(0), bootstrap: args.bootstrap, ..FitRequest::default() };
     let prep = prepare(&req).map_err(|e| e.to_string())?;
@@ -268,7 +270,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), String> {
         "own" => vec![("own", Optimizer::Own)],
         "argmin" => vec![("argmin", Optimizer::Argmin)],
         "both" => vec![("own", Optimizer::Own), ("argmin", Optimizer::Argmin)],
-        other => return Err(format!("--optimizer: unknown \"{other}\" (own, argmin or both)")),
+        other => return Err(format!("--optimizer: unknown \"{other}\" (own, argmin or both)").into()),
     };
     let mut best_theta = None;
     for (name, optimizer) in optimizers {
@@ -276,7 +278,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), String> {
         let fit = Multistart::new(prep.form, &points, req.delta, prep.grid.clone()).with_optimizer(optimizer).finish();
         let wall = t.elapsed().as_secs_f64();
         let Some(fit) = fit else { return Err("no finite fit".into()) };
-        println!(
+        say!(
             "{}",
             serde_json::json!({ "what": "fit", "optimizer": name, "starts": fit.starts, "points": points.len(),
                 "wall_s": wall, "objective": fit.best.value, "evaluations": fit.evaluations,
@@ -289,7 +291,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), String> {
         let samples = bootstrap::run_resamples(prep.form, &points, req.delta, &theta, req.seed, 0, args.bootstrap);
         let wall = t.elapsed().as_secs_f64();
         let failed = samples.iter().filter(|s| s.is_none()).count();
-        println!("{}", serde_json::json!({ "what": "bootstrap", "resamples": args.bootstrap, "failed": failed, "wall_s": wall }));
+        say!("{}", serde_json::json!({ "what": "bootstrap", "resamples": args.bootstrap, "failed": failed, "wall_s": wall }));
     }
     Ok(())
 }

@@ -4,10 +4,12 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 mod fit;
+mod out;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use out::{say, Failure};
 use scalecalc::allocate::{self, Allocation};
 use scalecalc::convert::{self, ConvertError};
 use scalecalc::hardware::{check_gpu_count, check_mfu, check_price, find_gpu, gpu_keys, Cluster, DEFAULT_MFU};
@@ -99,14 +101,16 @@ enum ChartKind {
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
+        Err(Failure::Message(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(2)
         }
+        // `scalecalc … | head`: the reader has what it wanted.
+        Err(Failure::ReaderGone) => ExitCode::SUCCESS,
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Convert { quantity, to, hardware } => convert(&quantity, &to, &hardware),
         Command::Allocate { compute, target_loss, law, json, hardware } => {
@@ -178,7 +182,7 @@ fn to_flop(text: &str, flag: &str, hardware: &HardwareArgs) -> Result<f64, Strin
     })
 }
 
-fn convert(quantity: &str, to: &str, hardware: &HardwareArgs) -> Result<(), String> {
+fn convert(quantity: &str, to: &str, hardware: &HardwareArgs) -> Result<(), Failure> {
     let flop = to_flop(quantity, "QUANTITY", hardware)?;
     let (unit, scale) = Unit::from_key(to).ok_or_else(|| {
         format!("--to: unknown unit \"{to}\" (expected flop, pf-day, gpu-hour, seconds, hours, days or usd)")
@@ -189,7 +193,7 @@ fn convert(quantity: &str, to: &str, hardware: &HardwareArgs) -> Result<(), Stri
         ConvertError::NeedsPrice => "--to usd needs --price (dollars per GPU-hour)".to_string(),
         other => format!("--to: {other}"),
     })? / if unit == Unit::Second { scale } else { 1.0 };
-    println!("{value:e}");
+    say!("{value:e}");
     Ok(())
 }
 
@@ -199,7 +203,7 @@ fn allocate_cmd(
     law: &str,
     json: bool,
     hardware: &HardwareArgs,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let preset = law_arg(law)?;
     let law = preset.law();
     let best: Allocation = match (compute, target_loss) {
@@ -235,27 +239,27 @@ fn allocate_cmd(
                 object["cost_usd"] = cost.into();
             }
         }
-        println!("{object}");
+        say!("{object}");
     } else {
         use scalecalc::units::{format_count, format_duration, format_flop, format_sig, format_usd};
-        println!("law               {} ({})", preset.label(), preset.citation());
-        println!("compute           {}", format_flop(best.compute));
-        println!("N* parameters     {} ({})", format_count(best.n, 3), preset.convention().label());
-        println!("D* tokens         {}", format_count(best.d, 3));
-        println!("tokens/parameter  {}", format_sig(best.tokens_per_param(), 3));
-        println!("loss L*           {}", format_sig(best.loss, 4));
+        say!("law               {} ({})", preset.label(), preset.citation());
+        say!("compute           {}", format_flop(best.compute));
+        say!("N* parameters     {} ({})", format_count(best.n, 3), preset.convention().label());
+        say!("D* tokens         {}", format_count(best.d, 3));
+        say!("tokens/parameter  {}", format_sig(best.tokens_per_param(), 3));
+        say!("loss L*           {}", format_sig(best.loss, 4));
         if let Some(c) = cluster {
-            println!("GPU-hours         {} ({})", format_count(c.gpu_hours(best.compute), 3), c.gpu.label);
-            println!("wall time         {} on {} GPUs", format_duration(c.wall_seconds(best.compute)), c.count);
+            say!("GPU-hours         {} ({})", format_count(c.gpu_hours(best.compute), 3), c.gpu.label);
+            say!("wall time         {} on {} GPUs", format_duration(c.wall_seconds(best.compute)), c.count);
             if let Some(cost) = c.cost(best.compute) {
-                println!("cost              {}", format_usd(cost));
+                say!("cost              {}", format_usd(cost));
             }
         }
     }
     Ok(())
 }
 
-fn chart(kind: ChartKind, compute: &str, law: &str, output: &std::path::Path) -> Result<(), String> {
+fn chart(kind: ChartKind, compute: &str, law: &str, output: &std::path::Path) -> Result<(), Failure> {
     use plotters::prelude::*;
     let preset = law_arg(law)?;
     let c = to_flop(compute, "--compute", &HardwareArgs { gpu: None, gpus: None, mfu: None, price: None })?;
@@ -272,5 +276,5 @@ fn chart(kind: ChartKind, compute: &str, law: &str, output: &std::path::Path) ->
         drawn.map_err(|e| e.to_string())?;
         area.present().map_err(|e| e.to_string())?;
     }
-    std::fs::write(output, svg).map_err(|e| format!("--output: cannot write {}: {e}", output.display()))
+    std::fs::write(output, svg).map_err(|e| Failure::Message(format!("--output: cannot write {}: {e}", output.display())))
 }

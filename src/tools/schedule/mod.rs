@@ -372,7 +372,7 @@ mod tests {
 
     #[test]
     fn default_data_is_the_fig2_file() {
-        let file = include_str!("../../../../shared/data/lr_tissue_fig2/tissue594m_fig2_val_loss.csv");
+        let file = crate::test_support::fig2_csv();
         let want: Vec<String> = file.lines().map(|l| l.split(',').take(3).collect::<Vec<_>>().join(",")).collect();
         let have: Vec<&str> = FIG2_DATA.lines().collect();
         assert_eq!(have, want);
