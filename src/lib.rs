@@ -1,10 +1,11 @@
 //! scalecalc: scaling-law arithmetic for planning language-model pre-training runs.
 //!
-//! The math is pure Rust, tested natively; `web` (wasm32 only) is the thin wasm boundary and
-//! `src/bin` the command-line tool.
+//! Three layers: [`core`] is the math and data (pure Rust, no page, no web crate); [`page`] is
+//! the page model, a plain function of the inputs and an explicit session; `web` (wasm32 only)
+//! is the thin wasm boundary. `src/bin` is the command-line tool on `core`. See ARCHITECTURE.md.
 //!
 //! ```
-//! use scalecalc::{allocate, presets::Preset, units};
+//! use scalecalc::core::{allocate, presets::Preset, units};
 //!
 //! // Chinchilla's compute, under the Epoch (Besiroglu et al. 2024) refit of Hoffmann's law.
 //! let compute = units::parse_number("5.76e23").unwrap();
@@ -20,21 +21,8 @@
 // `!(x > 0.0)` is written on purpose: it is also true for NaN, which must be rejected too.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
-pub mod allocate;
-pub mod app;
-pub mod choice;
-pub mod convert;
-pub mod fit;
-pub mod fitpanel;
-pub mod hardware;
-pub mod laws;
-pub mod plot;
-pub mod presets;
-pub mod runs;
-pub mod schedule;
-pub mod share;
-pub mod tools;
-pub mod units;
+pub mod core;
+pub mod page;
 #[cfg(test)]
 mod test_support;
 #[cfg(target_arch = "wasm32")]

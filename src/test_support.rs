@@ -1,7 +1,7 @@
 //! Helpers shared by the unit tests.
 
-use crate::laws::ChinchillaLaw;
-use crate::presets::Preset;
+use crate::core::laws::ChinchillaLaw;
+use crate::core::presets::Preset;
 
 /// |a − b| relative to the larger of |a| and |b|.
 pub fn rel(a: f64, b: f64) -> f64 {

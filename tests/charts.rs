@@ -3,10 +3,10 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use plotters::prelude::*;
-use scalecalc::app::ChartState;
-use scalecalc::plot::{draw_allocation, draw_contours, draw_isoflop, ChartStyle, Theme};
-use scalecalc::choice::LawChoice;
-use scalecalc::presets::Preset;
+use scalecalc::core::plot::ChartState;
+use scalecalc::core::plot::{draw_allocation, draw_contours, draw_isoflop, ChartStyle, Theme};
+use scalecalc::core::choice::LawChoice;
+use scalecalc::core::presets::Preset;
 
 fn render(kind: &str, state: &ChartState, theme: Theme) -> String {
     let mut svg = String::new();

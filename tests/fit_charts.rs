@@ -6,10 +6,10 @@
 use std::sync::OnceLock;
 
 use plotters::prelude::*;
-use scalecalc::fit::report::FitReport;
-use scalecalc::fit::request::FitRequest;
-use scalecalc::fit::tasks::run_all;
-use scalecalc::plot::{draw_fit_frontier, draw_fit_loss, draw_residuals, ChartStyle, Theme};
+use scalecalc::core::fit::report::FitReport;
+use scalecalc::core::fit::request::FitRequest;
+use scalecalc::core::fit::tasks::run_all;
+use scalecalc::core::plot::{draw_fit_frontier, draw_fit_loss, draw_residuals, ChartStyle, Theme};
 
 /// The Epoch runs, read when the test runs (a missing file fails with its path).
 fn epoch_csv() -> String {

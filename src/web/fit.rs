@@ -9,15 +9,15 @@ use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
 use super::{canvas, from_js, to_js};
-use crate::app::{self, Inputs};
-use crate::fit::bootstrap::budget_intervals;
-use crate::fit::multistart::Slice;
-use crate::fit::report::FitReport;
-use crate::fit::request::{form_from_key, prepare, FitError, FitRequest, Prepared};
-use crate::fit::tasks::{self, Task, TaskFit};
-use crate::fitpanel::{self, FitView};
-use crate::plot::{self, ChartStyle, Theme};
-use crate::runs;
+use crate::page::budget::{self, Inputs};
+use crate::core::fit::bootstrap::budget_intervals;
+use crate::core::fit::multistart::Slice;
+use crate::core::fit::report::FitReport;
+use crate::core::fit::request::{form_from_key, prepare, FitError, FitRequest, Prepared};
+use crate::core::fit::tasks::{self, Task, TaskFit};
+use crate::page::fitpanel::{self, FitView};
+use crate::core::plot::{self, ChartStyle, Theme};
+use crate::core::runs;
 
 thread_local! {
     /// The last finished fit on this page, with the fitted-law text "Use this fit" puts in the inputs.
@@ -75,7 +75,7 @@ pub fn plan_fit(inputs: JsValue) -> Result<JsValue, JsError> {
         error: Option<String>,
     }
     let inputs: Inputs = from_js(inputs)?;
-    let state = app::chart_state(&inputs);
+    let state = budget::chart_state(&inputs);
     let mut plan = Plan { request: None, tasks: vec![], bootstrap: 0, field_errors: Default::default(), error: None };
     match fitpanel::fit_request(&inputs, state.compute) {
         Err(errors) => plan.field_errors = errors,
@@ -129,7 +129,7 @@ pub fn build_fit_report(request: JsValue, fits: JsValue, samples: JsValue) -> Re
     if fits.first().is_none_or(|f| f.task.form != prep.form) {
         return Err(js_err(tasks::no_fit(&prep)));
     }
-    let report = crate::fit::report::build(&req, &prep, &fits, &samples);
+    let report = crate::core::fit::report::build(&req, &prep, &fits, &samples);
     let view: FitView = fitpanel::report_view(&report);
     let spec = view.fit_spec.clone();
     CURRENT.with(|c| *c.borrow_mut() = Some((report, spec)));
@@ -145,11 +145,11 @@ pub fn clear_fit() {
 
 /// Adds the current fit's intervals on N*, D*, L* to an evaluated view when the Budget panel
 /// uses that fit.
-pub(super) fn add_budget_intervals(inputs: &Inputs, view: &mut app::View) {
+pub(super) fn add_budget_intervals(inputs: &Inputs, view: &mut budget::View) {
     if !inputs.law.eq_ignore_ascii_case("fit") {
         return;
     }
-    let Some(compute) = app::chart_state(inputs).compute else { return };
+    let Some(compute) = budget::chart_state(inputs).compute else { return };
     CURRENT.with(|c| {
         if let Some((report, Some(spec))) = c.borrow().as_ref() {
             if *spec == inputs.fit && !report.samples.is_empty() {
@@ -157,7 +157,7 @@ pub(super) fn add_budget_intervals(inputs: &Inputs, view: &mut app::View) {
                     // Each resample's optimum is numeric for all but the Chinchilla form: once
                     // per fit and budget, not once per keystroke.
                     let key = format!("{}\u{1f}{compute:e}", FIT_SERIAL.get());
-                    let iv = crate::tools::memo("budget_ci", key, || budget_intervals(form, &report.samples, compute));
+                    let iv = crate::page::tools::memo("budget_ci", key, || budget_intervals(form, &report.samples, compute));
                     fitpanel::budget_interval_texts(view, &iv);
                 }
             }
@@ -169,7 +169,7 @@ pub(super) fn add_budget_intervals(inputs: &Inputs, view: &mut app::View) {
 #[wasm_bindgen(js_name = drawFitChart)]
 pub fn draw_fit_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, dark: bool, pixel_ratio: f64) -> Result<(), JsError> {
     let inputs: Inputs = from_js(inputs)?;
-    let budget = app::chart_state(&inputs).compute;
+    let budget = budget::chart_state(&inputs).compute;
     let style = ChartStyle::new(if dark { Theme::Dark } else { Theme::Light }, pixel_ratio);
     let backend = canvas::MeasuredCanvas::new(canvas).ok_or_else(|| JsError::new("canvas has no 2d context"))?;
     let area = backend.into_drawing_area();

@@ -7,12 +7,12 @@ use plotters::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use crate::app::{self, Inputs};
-use crate::hardware::GPUS;
-use crate::plot::{self, ChartStyle, Theme};
-use crate::presets::Preset;
-use crate::share;
-use crate::tools::background;
+use crate::page::budget::{self, Inputs};
+use crate::core::hardware::GPUS;
+use crate::core::plot::{self, ChartStyle, Theme};
+use crate::core::presets::Preset;
+use crate::page::share;
+use crate::page::tools::background;
 
 #[wasm_bindgen]
 extern "C" {
@@ -50,11 +50,11 @@ pub fn evaluate(inputs: JsValue) -> Result<JsValue, JsError> {
     #[derive(serde::Serialize)]
     struct Evaluated {
         #[serde(flatten)]
-        view: app::View,
+        view: budget::View,
         pending: Vec<String>,
     }
     let inputs: Inputs = from_js(inputs)?;
-    let mut view = app::evaluate(&inputs);
+    let mut view = budget::evaluate(&inputs);
     fit::add_budget_intervals(&inputs, &mut view);
     to_js(&Evaluated { view, pending: background::take_pending() })
 }
@@ -80,7 +80,7 @@ pub fn compute_slow_work(inputs: JsValue, wanted: Vec<String>, report: js_sys::F
             }
         },
         || {
-            app::evaluate(&inputs);
+            budget::evaluate(&inputs);
         },
     );
     Ok(())
@@ -143,7 +143,7 @@ pub fn choices() -> Result<JsValue, JsError> {
 #[wasm_bindgen(js_name = drawChart)]
 pub fn draw_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, dark: bool, pixel_ratio: f64) -> Result<(), JsError> {
     let inputs: Inputs = from_js(inputs)?;
-    let state = app::chart_state(&inputs);
+    let state = budget::chart_state(&inputs);
     let style = ChartStyle::new(if dark { Theme::Dark } else { Theme::Light }, pixel_ratio);
     let backend = canvas::MeasuredCanvas::new(canvas).ok_or_else(|| JsError::new("canvas has no 2d context"))?;
     let area = backend.into_drawing_area();
@@ -151,7 +151,7 @@ pub fn draw_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, dark: 
         "allocation" => plot::draw_allocation(&area, &state, &style),
         "contours" => plot::draw_contours(&area, &state, &style),
         "isoflop" => plot::draw_isoflop(&area, &state, &style),
-        tool => crate::tools::draw(tool, &area, &inputs.tools, &state, &style),
+        tool => crate::page::tools::draw(tool, &area, &inputs.tools, &state, &style),
     };
     drawn.map_err(|e| JsError::new(&e.to_string()))?;
     area.present().map_err(|e| JsError::new(&e.to_string()))

@@ -5,13 +5,13 @@ use std::time::Instant;
 use clap::{Args, ValueEnum};
 
 use crate::out::{say, Failure};
-use scalecalc::fit::envelope::{fit_envelope, EnvelopeOptions};
-use scalecalc::fit::isoflop::{fit_isoflop, IsoflopOptions};
-use scalecalc::fit::multistart::{Multistart, Optimizer};
-use scalecalc::fit::report::{named, FitReport};
-use scalecalc::fit::request::{prepare, ColumnNames, FitRequest};
-use scalecalc::fit::{bootstrap, tasks};
-use scalecalc::units::{format_count, format_sci, format_sig, parse_number};
+use scalecalc::core::fit::envelope::{fit_envelope, EnvelopeOptions};
+use scalecalc::core::fit::isoflop::{fit_isoflop, IsoflopOptions};
+use scalecalc::core::fit::multistart::{Multistart, Optimizer};
+use scalecalc::core::fit::report::{named, FitReport};
+use scalecalc::core::fit::request::{prepare, ColumnNames, FitRequest};
+use scalecalc::core::fit::{bootstrap, tasks};
+use scalecalc::core::units::{format_count, format_sci, format_sig, parse_number};
 
 /// Which approach `fit` runs.
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -150,12 +150,12 @@ fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
     Ok(())
 }
 
-fn law_fit_args(args: &FitArgs) -> Result<scalecalc::laws::LawFitArgs, String> {
+fn law_fit_args(args: &FitArgs) -> Result<scalecalc::core::laws::LawFitArgs, String> {
     let named = [
         ("n", &args.n), ("d", &args.d), ("c", &args.c), ("loss", &args.loss), ("run", &args.run),
         ("step", &args.step), ("lr", &args.lr), ("curve", &args.curve), ("u", &args.u),
     ];
-    Ok(scalecalc::laws::LawFitArgs {
+    Ok(scalecalc::core::laws::LawFitArgs {
         columns: named.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k.to_string(), v.clone()))).collect(),
         lambda: args.lambda.as_deref().map(|l| number("lambda", l)).transpose()?,
         warmup: args.warmup,
@@ -168,7 +168,7 @@ fn law_fit_args(args: &FitArgs) -> Result<scalecalc::laws::LawFitArgs, String> {
 
 /// Runs `scalecalc fit`.
 pub fn fit(args: &FitArgs) -> Result<(), Failure> {
-    if let Some(fitter) = scalecalc::laws::law_fitter(&args.law) {
+    if let Some(fitter) = scalecalc::core::laws::law_fitter(&args.law) {
         let data = std::fs::read(&args.file).map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
         let data = String::from_utf8(data).map_err(|_| format!("{} is not UTF-8 text", args.file.display()))?;
         let out = fitter(&data, &law_fit_args(args)?)?;

@@ -10,12 +10,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use out::{say, Failure};
-use scalecalc::allocate::{self, Allocation};
-use scalecalc::convert::{self, ConvertError};
-use scalecalc::hardware::{check_gpu_count, check_mfu, check_price, find_gpu, gpu_keys, Cluster, DEFAULT_MFU};
-use scalecalc::plot::{self, ChartState, ChartStyle, Theme};
-use scalecalc::presets::Preset;
-use scalecalc::units::{parse_number, parse_quantity, Unit, FLOP_PER_PF_DAY};
+use scalecalc::core::allocate::{self, Allocation};
+use scalecalc::core::convert::{self, ConvertError};
+use scalecalc::core::hardware::{check_gpu_count, check_mfu, check_price, find_gpu, gpu_keys, Cluster, DEFAULT_MFU};
+use scalecalc::core::plot::{self, ChartState, ChartStyle, Theme};
+use scalecalc::core::presets::Preset;
+use scalecalc::core::units::{parse_number, parse_quantity, Unit, FLOP_PER_PF_DAY};
 
 #[derive(Parser)]
 #[command(name = "scalecalc", version, about = "Scaling-law calculator for planning LM pre-training runs")]
@@ -241,7 +241,7 @@ fn allocate_cmd(
         }
         say!("{object}");
     } else {
-        use scalecalc::units::{format_count, format_duration, format_flop, format_sig, format_usd};
+        use scalecalc::core::units::{format_count, format_duration, format_flop, format_sig, format_usd};
         say!("law               {} ({})", preset.label(), preset.citation());
         say!("compute           {}", format_flop(best.compute));
         say!("N* parameters     {} ({})", format_count(best.n, 3), preset.convention().label());
@@ -263,7 +263,7 @@ fn chart(kind: ChartKind, compute: &str, law: &str, output: &std::path::Path) ->
     use plotters::prelude::*;
     let preset = law_arg(law)?;
     let c = to_flop(compute, "--compute", &HardwareArgs { gpu: None, gpus: None, mfu: None, price: None })?;
-    let state = ChartState { law: scalecalc::choice::LawChoice::Preset(preset), compute: Some(c), model_size: None };
+    let state = ChartState { law: scalecalc::core::choice::LawChoice::Preset(preset), compute: Some(c), model_size: None };
     let style = ChartStyle::new(Theme::Light, 1.0);
     let mut svg = String::new();
     {

@@ -1,0 +1,402 @@
+//! The fit report: parameters with intervals, validation on held-out runs, residuals, the
+//! comparison across laws (objective, RMSE of log-loss, AIC/BIC, held-out error), IsoFLOP and
+//! envelope results, and warnings. One shape for the page, the CLI's JSON and the tests.
+
+use std::collections::BTreeMap;
+
+use super::bootstrap::{self, BudgetIntervals, Interval};
+use super::envelope::{fit_envelope, EnvelopeFit, EnvelopeOptions};
+use super::forms::{FittedLaw, Form, Point};
+use super::isoflop::{fit_isoflop, IsoflopFit, IsoflopOptions};
+use super::request::{FitRequest, Prepared};
+use super::tasks::{TaskFit, Variant};
+use super::warnings;
+use crate::core::allocate;
+use crate::core::runs::Role;
+
+/// Everything a finished fit shows.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FitReport {
+    /// The main law's key (`chinchilla`, `kaplan`, …).
+    pub law: String,
+    /// Its formula.
+    pub label: String,
+    /// Runs fitted.
+    pub points: usize,
+    /// The objective at the optimum: Σ Huber_δ of log-loss residuals.
+    pub objective: f64,
+    /// Published parameters by name (E, A, B, alpha, beta for Chinchilla).
+    pub params: BTreeMap<String, f64>,
+    /// 95 % bootstrap intervals by parameter name, when a bootstrap ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci: Option<BTreeMap<String, Interval>>,
+    /// The bootstrap's size and failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<BootstrapInfo>,
+    /// N*, D*, L* at the Budget panel's compute, with intervals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetAnswer>,
+    /// Validation on the held-out runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holdout: Option<Holdout>,
+    /// Every fitted law side by side.
+    pub comparison: Vec<ComparisonRow>,
+    /// What a careful researcher would want to know.
+    pub warnings: Vec<String>,
+    /// Residuals of the main law on every run.
+    pub residuals: Vec<Residual>,
+    /// The lowest distinct optima of the main law's multistart.
+    pub optima: Vec<OptimumRow>,
+    /// Grid starts of the main law.
+    pub starts: usize,
+    /// Starts that gave no finite objective.
+    pub failed_starts: usize,
+    /// Objective evaluations over every task.
+    pub evaluations: usize,
+    /// Approach 2, when the runs form IsoFLOP profiles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub isoflop: Option<IsoflopFit>,
+    /// Why there is no Approach 2 result.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub isoflop_error: Option<String>,
+    /// Approach 1, when the rows are training curves.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub envelope: Option<EnvelopeFit>,
+    /// Why there is no Approach 1 result.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub envelope_error: Option<String>,
+    /// The fitted law, usable in the Budget panel.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fitted_law: Option<FittedLaw>,
+    /// Which data went in.
+    pub data: DataSummary,
+    /// Resampled θ of the main law (for intervals at any budget); not part of the CLI's JSON.
+    #[serde(skip)]
+    pub samples: Vec<Vec<f64>>,
+}
+
+/// Size of the bootstrap.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BootstrapInfo {
+    /// Resamples run.
+    pub resamples: usize,
+    /// Resamples whose fit failed (left out of the intervals).
+    pub failed: usize,
+    /// The seed.
+    pub seed: u64,
+}
+
+/// The compute-optimal answer at the Budget panel's compute under the fitted law.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BudgetAnswer {
+    /// Compute, FLOP.
+    pub compute: f64,
+    /// N*.
+    pub n: f64,
+    /// D*.
+    pub d: f64,
+    /// L*.
+    pub loss: f64,
+    /// Bootstrap intervals.
+    pub intervals: Option<BudgetIntervals>,
+    /// How far beyond the largest run's compute this is (×).
+    pub beyond_data: f64,
+}
+
+/// One held-out run and the prediction of the law fitted without it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct HeldOutRun {
+    /// Source line.
+    pub line: usize,
+    /// Compute, FLOP.
+    pub c: f64,
+    /// Parameters.
+    pub n: f64,
+    /// Observed loss.
+    pub loss: f64,
+    /// Predicted loss.
+    pub predicted: f64,
+}
+
+/// Extrapolation error on the k largest-compute runs.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Holdout {
+    /// Runs held out.
+    pub k: usize,
+    /// Root-mean-square of ln L̂ − ln L on them.
+    pub rmse_log: f64,
+    /// Mean |L̂ − L| / L on them.
+    pub mean_abs_rel_error: f64,
+    /// Each held-out run.
+    pub runs: Vec<HeldOutRun>,
+    /// The main law's parameters fitted without them.
+    pub params: BTreeMap<String, f64>,
+}
+
+/// One law in the comparison table.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ComparisonRow {
+    /// Law key.
+    pub law: String,
+    /// Formula.
+    pub label: String,
+    /// Free parameters.
+    pub k: usize,
+    /// Objective on all runs.
+    pub objective: f64,
+    /// RMSE of log-loss on all runs.
+    pub rmse_log: f64,
+    /// Gaussian AIC on log-loss residuals: n·ln(RSS/n) + 2k.
+    pub aic: f64,
+    /// Gaussian BIC: n·ln(RSS/n) + k·ln n.
+    pub bic: f64,
+    /// RMSE of log-loss on the held-out runs, fitted without them.
+    pub holdout_rmse_log: Option<f64>,
+    /// Its parameters.
+    pub params: BTreeMap<String, f64>,
+}
+
+/// A run and the main law's fit to it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Residual {
+    /// Source line.
+    pub line: usize,
+    /// Compute, FLOP.
+    pub c: f64,
+    /// Parameters.
+    pub n: f64,
+    /// Tokens.
+    pub d: f64,
+    /// Observed loss.
+    pub loss: f64,
+    /// Fitted loss (for held-out runs: the fit without them).
+    pub predicted: f64,
+    /// Whether the run was held out.
+    pub held_out: bool,
+}
+
+/// One local optimum of the multistart.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OptimumRow {
+    /// Objective.
+    pub objective: f64,
+    /// Starts that ended here.
+    pub starts: usize,
+    /// Its parameters.
+    pub params: BTreeMap<String, f64>,
+}
+
+/// Which data went into the fit.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DataSummary {
+    /// Column used for each role, by header name.
+    pub columns: BTreeMap<String, String>,
+    /// D was derived as C/(6N).
+    pub d_derived: bool,
+    /// Source lines of the runs dropped as the highest losses.
+    pub dropped_lines: Vec<usize>,
+    /// Bad rows skipped.
+    pub skipped_rows: usize,
+    /// Smallest and largest compute fitted, FLOP.
+    pub compute_range: (f64, f64),
+}
+
+/// Named published parameters of θ.
+pub fn named(form: Form, theta: &[f64]) -> BTreeMap<String, f64> {
+    form.param_names().iter().map(|n| n.to_string()).zip(form.params(theta)).collect()
+}
+
+/// Predicted loss of θ at a point.
+pub fn predict(form: Form, theta: &[f64], x: &Point) -> f64 {
+    let mut g = [0.0; 8];
+    form.predict_ln(theta, x, &mut g[..form.dim().min(8)]).exp()
+}
+
+fn find(fits: &[TaskFit], form: Form, variant: Variant) -> Option<&TaskFit> {
+    fits.iter().find(|f| f.task.form == form && f.task.variant == variant)
+}
+
+/// Root mean square of residuals (NaN when there are none).
+pub fn rmse(residuals: impl Iterator<Item = f64>) -> f64 {
+    let (sum, n) = residuals.fold((0.0, 0usize), |(s, n), r| (s + r * r, n + 1));
+    if n == 0 {
+        f64::NAN
+    } else {
+        (sum / n as f64).sqrt()
+    }
+}
+
+fn holdout_rmse(prep: &Prepared, form: Form, theta: &[f64]) -> f64 {
+    rmse(prep.held_out.iter().filter_map(|&i| prep.runs.get(i)).map(|r| {
+        let x = Point::from_run(r);
+        predict(form, theta, &x).ln() - x.ln_loss
+    }))
+}
+
+/// Assembles the report from finished tasks and bootstrap samples (`None` = a failed resample).
+pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Option<Vec<f64>>]) -> FitReport {
+    let form = prep.form;
+    let points = prep.points();
+    let main = find(fits, form, Variant::Full);
+    let theta = main.map(|m| m.theta.clone()).unwrap_or_default();
+    let training = find(fits, form, Variant::Training);
+    let good: Vec<Vec<f64>> = samples.iter().flatten().cloned().collect();
+
+    let ci = (!good.is_empty()).then(|| {
+        bootstrap::parameter_intervals(form, &good)
+            .into_iter()
+            .filter_map(|(name, iv)| iv.map(|iv| (name, iv)))
+            .collect::<BTreeMap<_, _>>()
+    });
+    let fitted_law = form.law(&theta);
+    let max_c = prep.runs.iter().map(|r| r.c).fold(0.0, f64::max);
+    let min_c = prep.runs.iter().map(|r| r.c).fold(f64::INFINITY, f64::min);
+    let budget = req.budget.zip(fitted_law).and_then(|(compute, law)| {
+        let a = allocate::optimum(law.as_law(), compute).ok()?;
+        Some(BudgetAnswer {
+            compute,
+            n: a.n,
+            d: a.d,
+            loss: a.loss,
+            intervals: (!good.is_empty()).then(|| bootstrap::budget_intervals(form, &good, compute)),
+            beyond_data: compute / max_c,
+        })
+    });
+
+    let holdout = training.map(|t| {
+        let runs: Vec<HeldOutRun> = prep
+            .held_out
+            .iter()
+            .filter_map(|&i| prep.runs.get(i))
+            .map(|r| HeldOutRun {
+                line: r.line,
+                c: r.c,
+                n: r.n,
+                loss: r.loss,
+                predicted: predict(form, &t.theta, &Point::from_run(r)),
+            })
+            .collect();
+        let k = runs.len().max(1) as f64;
+        Holdout {
+            k: runs.len(),
+            rmse_log: holdout_rmse(prep, form, &t.theta),
+            mean_abs_rel_error: runs.iter().map(|r| (r.predicted - r.loss).abs() / r.loss).sum::<f64>() / k,
+            runs,
+            params: named(form, &t.theta),
+        }
+    });
+
+    let residuals = prep
+        .runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let held_out = prep.held_out.contains(&i);
+            let source = if held_out { training.map_or(&theta, |t| &t.theta) } else { &theta };
+            Residual {
+                line: r.line,
+                c: r.c,
+                n: r.n,
+                d: r.d,
+                loss: r.loss,
+                predicted: predict(form, source, &Point::from_run(r)),
+                held_out,
+            }
+        })
+        .collect();
+
+    let n = points.len() as f64;
+    let comparison = fits
+        .iter()
+        .filter(|f| f.task.variant == Variant::Full)
+        .map(|f| {
+            let rss: f64 = points.iter().map(|x| (predict(f.task.form, &f.theta, x).ln() - x.ln_loss).powi(2)).sum();
+            let k = f.task.form.dim();
+            let base = n * (rss / n).max(f64::MIN_POSITIVE).ln();
+            ComparisonRow {
+                law: f.task.form.key(),
+                label: f.task.form.label(),
+                k,
+                objective: f.value,
+                rmse_log: (rss / n).sqrt(),
+                aic: base + 2.0 * k as f64,
+                bic: base + k as f64 * n.ln(),
+                holdout_rmse_log: find(fits, f.task.form, Variant::Training).map(|t| holdout_rmse(prep, f.task.form, &t.theta)),
+                params: named(f.task.form, &f.theta),
+            }
+        })
+        .collect();
+
+    let (isoflop, isoflop_error) = match fit_isoflop(&prep.runs, &IsoflopOptions { tolerance_log10: req.iso_tolerance, ..IsoflopOptions::default() }) {
+        Ok(fit) => (Some(fit), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    let (envelope, envelope_error) = if prep.columns.get(Role::Run).is_some() {
+        match fit_envelope(&prep.runs, &EnvelopeOptions::default()) {
+            Ok(fit) => (Some(fit), None),
+            Err(e) => (None, Some(e.to_string())),
+        }
+    } else {
+        (None, Some("needs training curves: a run-id column with several rows (tokens seen, loss) per run".into()))
+    };
+
+    let columns = Role::ALL
+        .iter()
+        .filter_map(|&role| {
+            let header = prep.columns.get(role).and_then(|i| prep.headers.get(i))?;
+            Some((role.key().to_string(), header.clone()))
+        })
+        .collect();
+
+    let warnings = warnings::collect(&warnings::Context {
+        prep,
+        main,
+        budget: budget.as_ref(),
+        failed_resamples: samples.len() - good.len(),
+        resamples: samples.len(),
+    });
+
+    FitReport {
+        law: form.key(),
+        label: form.label(),
+        points: points.len(),
+        objective: main.map_or(f64::NAN, |m| m.value),
+        params: named(form, &theta),
+        ci,
+        bootstrap: (!samples.is_empty()).then(|| BootstrapInfo {
+            resamples: samples.len(),
+            failed: samples.len() - good.len(),
+            seed: req.seed,
+        }),
+        budget,
+        holdout,
+        comparison,
+        warnings,
+        residuals,
+        optima: main
+            .map(|m| {
+                m.optima
+                    .iter()
+                    .take(5)
+                    .map(|o| OptimumRow { objective: o.value, starts: o.starts, params: named(form, &o.theta) })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        starts: main.map_or(0, |m| m.task.starts),
+        failed_starts: main.map_or(0, |m| m.failed),
+        evaluations: fits.iter().map(|f| f.evaluations).sum(),
+        isoflop,
+        isoflop_error,
+        envelope,
+        envelope_error,
+        fitted_law,
+        data: DataSummary {
+            columns,
+            d_derived: prep.d_derived,
+            dropped_lines: prep.dropped.iter().map(|r| r.line).collect(),
+            skipped_rows: prep.skipped_count,
+            compute_range: (min_c, max_c),
+        },
+        samples: good,
+    }
+}

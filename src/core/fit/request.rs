@@ -1,0 +1,397 @@
+//! What the user asked to fit (data text, column choices, options) and its preparation into
+//! points: the one place a fit request is validated, for the page, the worker and the CLI.
+
+use std::fmt;
+
+use super::forms::{Form, Point, Variable};
+use super::grid::{Grid, GridError};
+use crate::core::runs::{self, ColumnMap, Role, Run, RowError, TableError};
+
+/// A fit request as the page, a link or the CLI states it. Every field has a default.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct FitRequest {
+    /// The pasted or dropped table (CSV, TSV or JSON).
+    pub data: String,
+    /// Header names chosen for N, D, C, loss and run id; empty means "guess from the headers".
+    pub columns: ColumnNames,
+    /// Fit the good rows even when some rows are bad (otherwise bad rows stop the fit).
+    pub skip_bad_rows: bool,
+    /// The law whose fit gets the bootstrap and "Use this fit": `chinchilla` or `kaplan`.
+    pub law: String,
+    /// Also fit the other laws for the comparison table.
+    pub compare: bool,
+    /// Huber δ on log-loss residuals.
+    pub delta: f64,
+    /// Starting grid for the main law (empty: the default grid).
+    pub grid: String,
+    /// Drop the k highest-loss runs before fitting (Epoch drop 5).
+    pub drop_top: usize,
+    /// Bootstrap resamples (0 for none).
+    pub bootstrap: usize,
+    /// Seed of the bootstrap's random numbers.
+    pub seed: u64,
+    /// Hold out the k largest-compute runs for validation (`None`: about a tenth of the runs).
+    pub holdout: Option<usize>,
+    /// Runs whose log₁₀ C differ by at most this form one IsoFLOP budget.
+    pub iso_tolerance: f64,
+    /// The Budget panel's compute, FLOP, for intervals on N*, D*, L*.
+    pub budget: Option<f64>,
+}
+
+/// Column choices by header name.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ColumnNames {
+    /// Parameters.
+    pub n: String,
+    /// Tokens.
+    pub d: String,
+    /// Compute.
+    pub c: String,
+    /// Loss.
+    pub loss: String,
+    /// Run id (training curves).
+    pub run: String,
+}
+
+impl ColumnNames {
+    fn get(&self, role: Role) -> &str {
+        match role {
+            Role::N => &self.n,
+            Role::D => &self.d,
+            Role::C => &self.c,
+            Role::Loss => &self.loss,
+            Role::Run => &self.run,
+        }
+    }
+}
+
+/// Default bootstrap resamples.
+pub const DEFAULT_BOOTSTRAP: usize = 1000;
+/// Most bootstrap resamples a request may ask for.
+pub const MAX_BOOTSTRAP: usize = 100_000;
+
+impl Default for FitRequest {
+    fn default() -> Self {
+        FitRequest {
+            data: String::new(),
+            columns: ColumnNames::default(),
+            skip_bad_rows: false,
+            law: "chinchilla".into(),
+            compare: true,
+            delta: 1e-3,
+            grid: String::new(),
+            drop_top: 0,
+            bootstrap: DEFAULT_BOOTSTRAP,
+            seed: 42,
+            holdout: None,
+            iso_tolerance: 0.05,
+            budget: None,
+        }
+    }
+}
+
+/// Why a request cannot be fitted. Each message says what and where.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FitError {
+    /// The table as a whole is unreadable.
+    Table(TableError),
+    /// Some rows are bad and the user has not chosen to skip them.
+    BadRows {
+        /// The first few bad rows.
+        rows: Vec<RowError>,
+        /// How many rows are bad.
+        count: usize,
+        /// How many rows are good.
+        good: usize,
+    },
+    /// Fewer usable runs than the law has parameters (plus one).
+    TooFewRuns {
+        /// Usable runs.
+        runs: usize,
+        /// Runs needed.
+        needed: usize,
+        /// The law.
+        law: String,
+    },
+    /// Every run has the same N, D and loss: nothing to fit.
+    IdenticalRuns,
+    /// An option is out of range.
+    Option(String),
+    /// The grid specification is unreadable.
+    Grid(GridError),
+}
+
+impl fmt::Display for FitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FitError::Table(e) => write!(f, "{e}"),
+            FitError::BadRows { rows, count, good } => {
+                let listed = runs::summarize_bad_rows(rows, *count, 5);
+                let rows_word = if *count == 1 { "row is" } else { "rows are" };
+                write!(
+                    f,
+                    "{count} {rows_word} not usable:\n{listed}\nFix them, or choose to skip bad rows (\"skip bad rows\" on the page, --skip-bad-rows on the command line) to fit the {good} good rows."
+                )
+            }
+            FitError::TooFewRuns { runs, needed, law } => write!(
+                f,
+                "{runs} usable run{} — the {law} law needs at least {needed} to fit at all (and 3 per parameter to fit well)",
+                if *runs == 1 { "" } else { "s" }
+            ),
+            FitError::IdenticalRuns => write!(f, "every run has the same N, D and loss: there is nothing to fit"),
+            FitError::Option(m) => f.write_str(m),
+            FitError::Grid(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for FitError {}
+
+impl From<TableError> for FitError {
+    fn from(e: TableError) -> Self {
+        FitError::Table(e)
+    }
+}
+
+/// A request read and checked: the runs to fit and what was set aside.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    /// Runs fitted, by source order (top-k losses dropped).
+    pub runs: Vec<Run>,
+    /// Runs dropped as the highest losses.
+    pub dropped: Vec<Run>,
+    /// Bad rows skipped at the user's request.
+    pub skipped: Vec<RowError>,
+    /// How many rows were skipped.
+    pub skipped_count: usize,
+    /// The header names, and which column each role took.
+    pub headers: Vec<String>,
+    /// The columns used.
+    pub columns: ColumnMap,
+    /// D was derived as C/(6N).
+    pub d_derived: bool,
+    /// The main law.
+    pub form: Form,
+    /// The main law's starting grid.
+    pub grid: Grid,
+    /// Indices (into `runs`) of the held-out runs: the k largest compute.
+    pub held_out: Vec<usize>,
+}
+
+impl Prepared {
+    /// The fit points of all runs.
+    pub fn points(&self) -> Vec<Point> {
+        self.runs.iter().map(Point::from_run).collect()
+    }
+
+    /// The fit points without the held-out runs.
+    pub fn training_points(&self) -> Vec<Point> {
+        self.runs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.held_out.contains(i))
+            .map(|(_, r)| Point::from_run(r))
+            .collect()
+    }
+
+    /// The laws fitted: the main one first, then (when comparing) the others.
+    pub fn forms(&self, compare: bool) -> Vec<Form> {
+        let mut forms = vec![self.form];
+        if compare {
+            for f in comparison_forms() {
+                if f != self.form {
+                    forms.push(f);
+                }
+            }
+        }
+        forms
+    }
+}
+
+/// The laws of the comparison table.
+pub fn comparison_forms() -> [Form; 5] {
+    [
+        Form::Chinchilla,
+        Form::Kaplan,
+        Form::Farseer,
+        Form::PowerLaw { variable: Variable::C, irreducible: true },
+        Form::PowerLaw { variable: Variable::C, irreducible: false },
+    ]
+}
+
+/// Reads a law name as the CLI and links write it.
+pub fn form_from_key(key: &str) -> Option<Form> {
+    let key = key.trim().to_ascii_lowercase();
+    let all = [
+        Form::Chinchilla,
+        Form::Kaplan,
+        Form::Farseer,
+        Form::PowerLaw { variable: Variable::N, irreducible: true },
+        Form::PowerLaw { variable: Variable::N, irreducible: false },
+        Form::PowerLaw { variable: Variable::D, irreducible: true },
+        Form::PowerLaw { variable: Variable::D, irreducible: false },
+        Form::PowerLaw { variable: Variable::C, irreducible: true },
+        Form::PowerLaw { variable: Variable::C, irreducible: false },
+    ];
+    all.into_iter().find(|f| f.key() == key)
+}
+
+/// Checks the options and reads the data: the single gate every fit passes through.
+///
+/// # Errors
+/// See [`FitError`]; never panics, whatever the request.
+pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
+    let form = form_from_key(&req.law).ok_or_else(|| {
+        FitError::Option(format!(
+            "unknown law \"{}\": use chinchilla, kaplan, farseer, or power-n, power-d, power-c (add +e for an irreducible term)",
+            crate::core::units::truncate(&req.law)
+        ))
+    })?;
+    if !(req.delta > 0.0 && req.delta <= 1.0) {
+        return Err(FitError::Option(format!("Huber δ must be in (0, 1]; got {}", req.delta)));
+    }
+    if req.bootstrap > MAX_BOOTSTRAP {
+        return Err(FitError::Option(format!("at most {MAX_BOOTSTRAP} bootstrap resamples; got {}", req.bootstrap)));
+    }
+    if !(req.iso_tolerance >= 0.0 && req.iso_tolerance <= 1.0) {
+        return Err(FitError::Option(format!(
+            "the IsoFLOP grouping tolerance must be between 0 and 1 (in log₁₀ C); got {}",
+            req.iso_tolerance
+        )));
+    }
+    let grid = Grid::parse(&req.grid, form).map_err(FitError::Grid)?;
+    let table = runs::parse_table(&req.data)?;
+    let mut columns = runs::guess_columns(&table.headers);
+    for role in Role::ALL {
+        let name = req.columns.get(role).trim();
+        if !name.is_empty() {
+            columns.set(role, Some(runs::find_column(&table.headers, name)?));
+        }
+    }
+    let read = runs::read_runs(&table, &columns)?;
+    if read.bad_row_count > 0 && !req.skip_bad_rows {
+        return Err(FitError::BadRows { rows: read.bad_rows, count: read.bad_row_count, good: read.runs.len() });
+    }
+    let mut runs = read.runs;
+    let mut dropped = Vec::new();
+    if req.drop_top > 0 {
+        if req.drop_top >= runs.len() {
+            return Err(FitError::Option(format!(
+                "cannot drop the {} highest losses of {} runs",
+                req.drop_top,
+                runs.len()
+            )));
+        }
+        let mut order: Vec<usize> = (0..runs.len()).collect();
+        order.sort_by(|&a, &b| runs[b].loss.total_cmp(&runs[a].loss));
+        let mut drop: Vec<usize> = order.into_iter().take(req.drop_top).collect();
+        drop.sort_unstable_by(|a, b| b.cmp(a));
+        for i in drop {
+            dropped.push(runs.remove(i));
+        }
+        dropped.reverse();
+    }
+    let needed = form.dim() + 1;
+    if runs.len() < needed {
+        return Err(FitError::TooFewRuns { runs: runs.len(), needed, law: form.key() });
+    }
+    if let Some(first) = runs.first() {
+        if runs.iter().all(|r| r.n == first.n && r.d == first.d && r.loss == first.loss) {
+            return Err(FitError::IdenticalRuns);
+        }
+    }
+    let k = match req.holdout {
+        Some(k) => k,
+        None if runs.len() >= 10 => (runs.len() / 10).max(1),
+        None => 0,
+    };
+    if k > 0 && runs.len().saturating_sub(k) < needed {
+        return Err(FitError::Option(format!(
+            "holding out {k} of {} runs leaves too few to fit the {} law (it needs {needed})",
+            runs.len(),
+            form.key()
+        )));
+    }
+    let mut by_compute: Vec<usize> = (0..runs.len()).collect();
+    by_compute.sort_by(|&a, &b| runs[b].c.total_cmp(&runs[a].c));
+    let held_out = by_compute.into_iter().take(k).collect();
+    Ok(Prepared {
+        runs,
+        dropped,
+        skipped: read.bad_rows,
+        skipped_count: read.bad_row_count,
+        headers: table.headers,
+        columns,
+        d_derived: read.d_derived,
+        form,
+        grid,
+        held_out,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+
+    #[test]
+    fn epoch_file_prepares_like_the_reference() {
+        let req = FitRequest { data: crate::test_support::epoch_csv().into(), drop_top: 5, holdout: Some(0), ..FitRequest::default() };
+        let p = prepare(&req).unwrap();
+        assert_eq!(p.runs.len(), 240);
+        assert_eq!(p.dropped.len(), 5);
+        assert!(p.d_derived);
+        let max_kept = p.runs.iter().map(|r| r.loss).fold(0.0, f64::max);
+        assert!(p.dropped.iter().all(|r| r.loss >= max_kept));
+        assert_eq!(p.grid.len(), 4500);
+    }
+
+    #[test]
+    fn holdout_takes_the_largest_compute() {
+        let req = FitRequest { data: crate::test_support::epoch_csv().into(), holdout: Some(3), ..FitRequest::default() };
+        let p = prepare(&req).unwrap();
+        let min_held = p.held_out.iter().map(|&i| p.runs[i].c).fold(f64::INFINITY, f64::min);
+        let max_rest = (0..p.runs.len()).filter(|i| !p.held_out.contains(i)).map(|i| p.runs[i].c).fold(0.0, f64::max);
+        assert!(min_held >= max_rest);
+        assert_eq!(p.training_points().len(), p.runs.len() - 3);
+        let auto = prepare(&FitRequest { data: crate::test_support::epoch_csv().into(), ..FitRequest::default() }).unwrap();
+        assert_eq!(auto.held_out.len(), 24);
+    }
+
+    #[test]
+    fn bad_requests_get_clear_messages() {
+        let ok_data = "N,D,loss\n1e8,2e9,3.1\n2e8,4e9,2.9\n4e8,8e9,2.7\n8e8,1e10,2.6\n1e9,3e10,2.5\n2e9,5e10,2.4\n";
+        let cases: Vec<(FitRequest, &str)> = vec![
+            (FitRequest { data: String::new(), ..FitRequest::default() }, "empty"),
+            (FitRequest { data: "N,D,loss\n1e8,2e9,3\n".into(), ..FitRequest::default() }, "1 usable run — the chinchilla law needs at least 6"),
+            (
+                FitRequest { data: "N,D,loss\n1e8,2e9,3\n1e8,2e9,3\n1e8,2e9,3\n1e8,2e9,3\n1e8,2e9,3\n1e8,2e9,3\n".into(), ..FitRequest::default() },
+                "same N, D and loss",
+            ),
+            (FitRequest { data: "N,D,loss\n1e8,2e9,abc\n".into(), ..FitRequest::default() }, "row 2, column \"loss\": \"abc\" is not a number"),
+            (FitRequest { data: "{\"a\": 1}".into(), ..FitRequest::default() }, "array"),
+            (FitRequest { data: ok_data.into(), law: "gpt".into(), ..FitRequest::default() }, "unknown law \"gpt\""),
+            (FitRequest { data: ok_data.into(), delta: -1.0, ..FitRequest::default() }, "Huber δ"),
+            (FitRequest { data: ok_data.into(), drop_top: 6, ..FitRequest::default() }, "cannot drop"),
+            (FitRequest { data: ok_data.into(), grid: "zz=1".into(), ..FitRequest::default() }, "unknown parameter"),
+            (FitRequest { data: ok_data.into(), holdout: Some(3), ..FitRequest::default() }, "holding out 3"),
+            (FitRequest { data: ok_data.into(), columns: ColumnNames { loss: "val".into(), ..ColumnNames::default() }, ..FitRequest::default() }, "val"),
+        ];
+        for (req, want) in cases {
+            let err = prepare(&req).unwrap_err().to_string();
+            assert!(err.contains(want), "{want:?} not in {err:?}");
+        }
+    }
+
+    #[test]
+    fn bad_rows_are_skipped_only_when_asked() {
+        let data = "N,D,loss\n1e8,2e9,3.1\n2e8,4e9,x\n4e8,8e9,2.7\n8e8,1e10,2.6\n1e9,3e10,2.5\n2e9,5e10,2.4\n3e9,6e10,2.3\n";
+        let err = prepare(&FitRequest { data: data.into(), ..FitRequest::default() }).unwrap_err().to_string();
+        assert!(err.contains("row 3, column \"loss\": \"x\" is not a number") && err.contains("skip bad rows"), "{err}");
+        let p = prepare(&FitRequest { data: data.into(), skip_bad_rows: true, ..FitRequest::default() }).unwrap();
+        assert_eq!(p.runs.len(), 6);
+        assert_eq!(p.skipped_count, 1);
+    }
+}

@@ -1,0 +1,871 @@
+//! Learning-rate schedules: generated (constant, warmup + cosine, WSD, multi-step) or pasted, and
+//! the areas S₁, S₂ loss-curve laws read from them.
+//!
+//! A schedule is the learning rate η_i at every step i = 0, 1, …, T (T + 1 values; the
+//! official Tissue et al. script sums from index 0 inclusive, so a constant schedule has
+//! S₁(1000) = 1001·η). One text spec describes a generated schedule, e.g.
+//! `wsd:steps=20000,peak=2e-4,warmup=500,decay=0.2,shape=1-sqrt,min=0`.
+
+use std::fmt;
+
+use crate::core::units::truncate;
+use crate::core::units::{format_sig, parse_number};
+
+/// Most steps a schedule may have (the areas are computed step by step).
+pub const MAX_STEPS: usize = 1_000_000;
+
+/// Most steps all the schedules of one fit may have together (bounds memory and time).
+pub const MAX_TOTAL_STEPS: usize = 4_000_000;
+
+/// λ of the annealing momentum used by Tissue et al. everywhere.
+pub const DEFAULT_LAMBDA: f64 = 0.999;
+
+/// How the warmup steps enter the areas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Warmup {
+    /// The paper's and the official script's convention: warmup steps count as η_max.
+    Peak,
+    /// The learning rate actually used: a linear ramp from 0 to η_max.
+    Ramp,
+}
+
+impl Warmup {
+    /// Parses `peak` (also `paper`, `official`) or `ramp` (also `linear`).
+    ///
+    /// # Errors
+    /// Any other word.
+    pub fn parse(text: &str) -> Result<Warmup, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "" | "peak" | "paper" | "official" | "max" => Ok(Warmup::Peak),
+            "ramp" | "linear" | "actual" => Ok(Warmup::Ramp),
+            other => Err(format!("unknown warmup convention \"{}\": use peak (the paper's) or ramp", truncate(other))),
+        }
+    }
+
+    /// Short label for the page and the CLI.
+    pub fn label(self) -> &'static str {
+        match self {
+            Warmup::Peak => "warmup steps counted at η_max (paper / official script)",
+            Warmup::Ramp => "warmup as the actual linear ramp 0 → η_max",
+        }
+    }
+}
+
+/// The shape of a WSD schedule's final decay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Shape {
+    /// Straight line to η_min.
+    Linear,
+    /// Geometric: η_max·(η_min/η_max)^p (needs η_min > 0).
+    Exponential,
+    /// Half cosine to η_min.
+    Cosine,
+    /// η_min + (η_max − η_min)·(1 − √p) (Hägele et al. 2024).
+    OneMinusSqrt,
+}
+
+impl Shape {
+    fn parse(text: &str) -> Result<Shape, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "linear" | "lin" => Ok(Shape::Linear),
+            "exp" | "exponential" => Ok(Shape::Exponential),
+            "cos" | "cosine" => Ok(Shape::Cosine),
+            "1-sqrt" | "sqrt" | "1−sqrt" | "one-minus-sqrt" => Ok(Shape::OneMinusSqrt),
+            other => Err(format!("unknown decay shape \"{}\": use linear, exp, cosine or 1-sqrt", truncate(other))),
+        }
+    }
+
+    /// The spec word.
+    pub fn key(self) -> &'static str {
+        match self {
+            Shape::Linear => "linear",
+            Shape::Exponential => "exp",
+            Shape::Cosine => "cosine",
+            Shape::OneMinusSqrt => "1-sqrt",
+        }
+    }
+
+    /// The fraction of the way from η_max to η_min after a fraction p of the decay (exponential
+    /// handled separately).
+    fn fall(self, p: f64) -> f64 {
+        match self {
+            Shape::Linear | Shape::Exponential => p,
+            Shape::Cosine => 0.5 * (1.0 - (std::f64::consts::PI * p).cos()),
+            Shape::OneMinusSqrt => p.sqrt(),
+        }
+    }
+}
+
+/// Which family a generated schedule is.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Kind {
+    /// η_max after warmup.
+    Constant,
+    /// Cosine from η_max (at the end of warmup) to η_min at the last step.
+    Cosine,
+    /// Warmup, stable at η_max, then a decay over the last `decay` fraction of the steps.
+    Wsd {
+        /// Fraction of all steps spent decaying, in (0, 1].
+        decay: f64,
+        /// Decay shape.
+        shape: Shape,
+    },
+    /// η_max, multiplied by the factors in turn at the milestones (fractions of the steps).
+    MultiStep {
+        /// Milestones as fractions of the steps, increasing, in (0, 1).
+        at: Vec<f64>,
+        /// The learning rate after each milestone, as a fraction of η_max.
+        factors: Vec<f64>,
+    },
+}
+
+/// A generated schedule.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Spec {
+    /// The family.
+    pub kind: Kind,
+    /// Last step T (the schedule has η_0 … η_T).
+    pub steps: usize,
+    /// Peak learning rate η_max.
+    pub peak: f64,
+    /// Linear warmup steps W.
+    pub warmup: usize,
+    /// Final learning rate η_min (cosine, WSD).
+    pub min: f64,
+}
+
+/// Why a schedule spec or column was not accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleError(pub String);
+
+impl fmt::Display for ScheduleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ScheduleError {}
+
+
+fn fail<T>(message: impl Into<String>) -> Result<T, ScheduleError> {
+    Err(ScheduleError(message.into()))
+}
+
+fn number(key: &str, value: &str) -> Result<f64, ScheduleError> {
+    match parse_number(value) {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => fail(format!("{key}={} is not a finite number", truncate(value))),
+        Err(e) => fail(format!("{key}={}: {e}", truncate(value))),
+    }
+}
+
+fn count(key: &str, value: &str) -> Result<usize, ScheduleError> {
+    let v = number(key, value)?;
+    if v < 0.0 || v.fract() != 0.0 {
+        return fail(format!("{key}={} must be a whole number ≥ 0", truncate(value)));
+    }
+    if v > MAX_STEPS as f64 {
+        return fail(format!("{key}={} is more than the {} steps a schedule may have", truncate(value), MAX_STEPS));
+    }
+    Ok(v as usize)
+}
+
+fn list(key: &str, value: &str) -> Result<Vec<f64>, ScheduleError> {
+    value.split(['/', ';', ' ']).filter(|s| !s.trim().is_empty()).map(|s| number(key, s.trim())).collect()
+}
+
+impl Spec {
+    /// Parses `KIND:key=value,…` with KIND one of `constant`, `cosine`, `wsd`, `multistep`.
+    /// Keys: `steps` (T, required), `peak` (η_max, required), `warmup` (0), `min` (0; cosine,
+    /// WSD), `decay` (0.2; WSD: fraction of the steps), `shape` (linear, exp, cosine, 1-sqrt;
+    /// default 1-sqrt), `at` (multistep milestones as fractions, `0.8/0.9`), `factor` (one
+    /// factor applied at each milestone, default 0.1) or `factors` (the lr after each
+    /// milestone as fractions of η_max, `0.316/0.1`).
+    ///
+    /// # Errors
+    /// A message naming the bad part.
+    pub fn parse(text: &str) -> Result<Spec, ScheduleError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return fail("empty schedule: write e.g. cosine:steps=20000,peak=2e-4,warmup=500");
+        }
+        let (kind_word, rest) = match text.split_once(':') {
+            Some((k, r)) => (k.trim().to_ascii_lowercase(), r),
+            None => (text.to_ascii_lowercase(), ""),
+        };
+        let mut keys: Vec<(String, String)> = Vec::new();
+        for part in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let Some((k, v)) = part.split_once('=') else {
+                return fail(format!("\"{}\" is not key=value", truncate(part)));
+            };
+            let k = k.trim().to_ascii_lowercase();
+            if keys.iter().any(|(seen, _)| *seen == k) {
+                return fail(format!("{k} is given twice"));
+            }
+            keys.push((k, v.trim().to_string()));
+        }
+        let get = |k: &str| keys.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+        let allowed: &[&str] = match kind_word.as_str() {
+            "constant" | "const" => &["steps", "peak", "warmup"],
+            "cosine" | "cos" => &["steps", "peak", "warmup", "min"],
+            "wsd" => &["steps", "peak", "warmup", "min", "decay", "shape"],
+            "multistep" | "step" | "steps" => &["steps", "peak", "warmup", "at", "factor", "factors"],
+            other => {
+                return fail(format!(
+                    "unknown schedule \"{}\": use constant, cosine, wsd or multistep (e.g. cosine:steps=20000,peak=2e-4)",
+                    truncate(other)
+                ))
+            }
+        };
+        if let Some((k, _)) = keys.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+            return fail(format!("{kind_word} has no \"{}\" (it takes {})", truncate(k), allowed.join(", ")));
+        }
+        let Some(steps) = get("steps") else {
+            return fail("steps=… is missing (the last training step)");
+        };
+        let steps = count("steps", steps)?;
+        if steps == 0 {
+            return fail("steps must be at least 1");
+        }
+        let Some(peak) = get("peak") else {
+            return fail("peak=… is missing (the peak learning rate)");
+        };
+        let peak = number("peak", peak)?;
+        if !(peak > 0.0) {
+            return fail("peak learning rate must be greater than 0");
+        }
+        let warmup = get("warmup").map(|w| count("warmup", w)).transpose()?.unwrap_or(0);
+        if warmup >= steps {
+            return fail(format!("warmup ({warmup}) must be shorter than steps ({steps})"));
+        }
+        let min = get("min").map(|m| number("min", m)).transpose()?.unwrap_or(0.0);
+        if min < 0.0 {
+            return fail("min learning rate must not be negative");
+        }
+        if min > peak {
+            return fail("min learning rate is above the peak");
+        }
+        let kind = match kind_word.as_str() {
+            "constant" | "const" => Kind::Constant,
+            "cosine" | "cos" => Kind::Cosine,
+            "wsd" => {
+                let decay = get("decay").map(|d| number("decay", d)).transpose()?.unwrap_or(0.2);
+                if !(decay > 0.0 && decay <= 1.0) {
+                    return fail("decay is the fraction of the steps spent decaying: between 0 (excluded) and 1");
+                }
+                let shape = get("shape").map(Shape::parse).transpose().map_err(ScheduleError)?.unwrap_or(Shape::OneMinusSqrt);
+                if shape == Shape::Exponential && !(min > 0.0) {
+                    return fail("an exponential decay needs min > 0 (it never reaches 0)");
+                }
+                Kind::Wsd { decay, shape }
+            }
+            _ => {
+                let at = get("at").map(|a| list("at", a)).transpose()?.unwrap_or_else(|| vec![0.8, 0.9]);
+                if at.is_empty() || at.len() > 20 {
+                    return fail("at= takes 1 to 20 milestones, e.g. at=0.8/0.9");
+                }
+                if at.iter().any(|a| !(*a > 0.0 && *a < 1.0)) || at.windows(2).any(|w| w[1] <= w[0]) {
+                    return fail("milestones at= must increase, each a fraction of the steps between 0 and 1");
+                }
+                let factors = match (get("factor"), get("factors")) {
+                    (Some(_), Some(_)) => return fail("give factor= or factors=, not both"),
+                    (_, Some(f)) => {
+                        let f = list("factors", f)?;
+                        if f.len() != at.len() {
+                            return fail(format!("factors= has {} values but at= has {} milestones", f.len(), at.len()));
+                        }
+                        f
+                    }
+                    (f, None) => {
+                        let f = f.map(|f| number("factor", f)).transpose()?.unwrap_or(0.1);
+                        (1..=at.len()).map(|i| f.powi(i as i32)).collect()
+                    }
+                };
+                if factors.iter().any(|f| !(*f >= 0.0 && f.is_finite())) {
+                    return fail("multi-step factors must be finite and not negative");
+                }
+                Kind::MultiStep { at, factors }
+            }
+        };
+        Ok(Spec { kind, steps, peak, warmup, min })
+    }
+
+    /// The spec as text (parses back to the same schedule).
+    pub fn to_text(&self) -> String {
+        let base = format!("steps={},peak={},warmup={}", self.steps, format_sig(self.peak, 6), self.warmup);
+        let join = |v: &[f64]| v.iter().map(|x| format_sig(*x, 6)).collect::<Vec<_>>().join("/");
+        match &self.kind {
+            Kind::Constant => format!("constant:{base}"),
+            Kind::Cosine => format!("cosine:{base},min={}", format_sig(self.min, 6)),
+            Kind::Wsd { decay, shape } => {
+                format!("wsd:{base},decay={},shape={},min={}", format_sig(*decay, 6), shape.key(), format_sig(self.min, 6))
+            }
+            Kind::MultiStep { at, factors } => format!("multistep:{base},at={},factors={}", join(at), join(factors)),
+        }
+    }
+
+    /// The same schedule with another WSD decay fraction (other kinds: unchanged).
+    pub fn with_decay(&self, fraction: f64) -> Spec {
+        let mut s = self.clone();
+        if let Kind::Wsd { decay, .. } = &mut s.kind {
+            *decay = fraction;
+        }
+        s
+    }
+
+    /// η_i under the warmup convention, for i in 0..=steps.
+    pub fn lr(&self, i: usize, warmup: Warmup) -> f64 {
+        let (t, w, peak) = (self.steps as f64, self.warmup as f64, self.peak);
+        let x = i as f64;
+        if i < self.warmup || (i == self.warmup && self.warmup > 0) {
+            return match warmup {
+                Warmup::Peak => peak,
+                Warmup::Ramp => peak * x / w,
+            };
+        }
+        match &self.kind {
+            Kind::Constant => peak,
+            Kind::Cosine => {
+                let p = ((x - w) / (t - w)).clamp(0.0, 1.0);
+                self.min + (peak - self.min) * 0.5 * (1.0 + (std::f64::consts::PI * p).cos())
+            }
+            Kind::Wsd { decay, shape } => {
+                let len = (decay * t).round().max(1.0);
+                let start = t - len;
+                if x <= start {
+                    return peak;
+                }
+                let p = ((x - start) / len).clamp(0.0, 1.0);
+                match shape {
+                    Shape::Exponential => peak * (self.min / peak).powf(p),
+                    s => peak - (peak - self.min) * s.fall(p),
+                }
+            }
+            Kind::MultiStep { at, factors } => {
+                let mut lr = peak;
+                for (a, f) in at.iter().zip(factors) {
+                    if x >= (a * t).round() {
+                        lr = peak * f;
+                    }
+                }
+                lr
+            }
+        }
+    }
+
+    /// Every η_i, i = 0..=steps.
+    pub fn rates(&self, warmup: Warmup) -> Vec<f64> {
+        (0..=self.steps).map(|i| self.lr(i, warmup)).collect()
+    }
+}
+
+/// A schedule from a column of learning rates, one per step starting at step 0 (or at step 1,
+/// when `first_step` is 1: η_0 is then taken equal to η_1).
+///
+/// # Errors
+/// No values, too many, or a negative / non-finite one (named by its position).
+pub fn from_column(values: &[f64], first_step: usize) -> Result<Vec<f64>, ScheduleError> {
+    if values.is_empty() {
+        return fail("the learning-rate column is empty");
+    }
+    if values.len() > MAX_STEPS {
+        return fail(format!("{} learning rates: at most {MAX_STEPS} steps are accepted", values.len()));
+    }
+    if first_step > 1 {
+        return fail(format!("the learning rates start at step {first_step}: they must start at step 0 or 1"));
+    }
+    for (i, v) in values.iter().enumerate() {
+        if !v.is_finite() {
+            return fail(format!("learning rate at step {} is not a finite number", i + first_step));
+        }
+        if *v < 0.0 {
+            return fail(format!("learning rate at step {} is negative ({})", i + first_step, format_sig(*v, 4)));
+        }
+    }
+    let mut out = Vec::with_capacity(values.len() + 1);
+    if first_step == 1 {
+        out.push(values[0]);
+    }
+    out.extend_from_slice(values);
+    Ok(out)
+}
+
+/// The areas of a schedule at every step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Areas {
+    /// S₁(s) = Σ_{i=0..s} η_i.
+    pub s1: Vec<f64>,
+    /// S₂(s) = Σ_{i≤s} m_i, m_i = λ·m_{i−1} + (η_{i−1} − η_i), m_0 = 0.
+    pub s2: Vec<f64>,
+}
+
+/// S₁ and S₂ of a schedule (η_0 … η_T) with momentum λ, by the recursion.
+pub fn areas(rates: &[f64], lambda: f64) -> Areas {
+    let mut s1 = Vec::with_capacity(rates.len());
+    let mut s2 = Vec::with_capacity(rates.len());
+    let (mut a1, mut a2, mut m) = (0.0, 0.0, 0.0);
+    let mut prev = rates.first().copied().unwrap_or(0.0);
+    for &eta in rates {
+        m = lambda * m + (prev - eta);
+        prev = eta;
+        a1 += eta;
+        a2 += m;
+        s1.push(a1);
+        s2.push(a2);
+    }
+    Areas { s1, s2 }
+}
+
+/// S₂(s) by the closed form Σ_{k=1..s} (η_{k−1} − η_k)·(1 − λ^(s−k+1))/(1 − λ) (O(s): for tests).
+pub fn s2_closed_form(rates: &[f64], lambda: f64, s: usize) -> f64 {
+    (1..=s.min(rates.len().saturating_sub(1)))
+        .map(|k| {
+            let d = rates[k - 1] - rates[k];
+            if lambda == 1.0 {
+                d * (s - k + 1) as f64
+            } else {
+                d * (1.0 - lambda.powi((s - k + 1) as i32)) / (1.0 - lambda)
+            }
+        })
+        .sum()
+}
+
+/// Checks λ: finite, in [0, 1).
+///
+/// # Errors
+/// A message when it is not.
+pub fn check_lambda(lambda: f64) -> Result<f64, ScheduleError> {
+    if !(lambda.is_finite() && (0.0..1.0).contains(&lambda)) {
+        return fail(format!("λ must be at least 0 and below 1 (the paper uses 0.999); got {}", format_sig(lambda, 4)));
+    }
+    Ok(lambda)
+}
+
+/// A named schedule per curve, from lines `NAME: SPEC` (or a lone `SPEC` when there is one
+/// curve). Blank lines and lines starting with `#` are skipped.
+///
+/// # Errors
+/// The first bad line, numbered.
+pub fn parse_named(text: &str) -> Result<Vec<(String, Spec)>, ScheduleError> {
+    let mut out: Vec<(String, Spec)> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if out.len() >= 50 {
+            return fail("at most 50 schedules");
+        }
+        let labelled = line.split_once(':').and_then(|(name, rest)| {
+            let rest = rest.trim();
+            (rest.contains(':') || Spec::parse(rest).is_ok()).then(|| (name.trim().to_string(), rest.to_string()))
+        });
+        let (name, spec) = match labelled {
+            Some((name, rest)) if !rest.is_empty() && rest.split(':').next().is_some_and(|k| !k.contains('=')) => {
+                match Spec::parse(&rest) {
+                    Ok(s) => (name, s),
+                    Err(e) => return fail(format!("line {}: {e}", n + 1)),
+                }
+            }
+            _ => match Spec::parse(line) {
+                Ok(s) => (String::new(), s),
+                Err(e) => return fail(format!("line {}: {e}", n + 1)),
+            },
+        };
+        if out.iter().any(|(other, _)| *other == name) {
+            return fail(format!("line {}: a schedule for \"{}\" is given twice", n + 1, truncate(&name)));
+        }
+        out.push((name, spec));
+    }
+    Ok(out)
+}
+
+/// A generated spec that reproduces learning rates known only at some steps (e.g. every 1 000
+/// steps): constant or cosine with the given warmup, η_max = the largest sample, η_min = the
+/// sample at the last step, T = the last step. `None` unless every sample matches to 1e-6
+/// relative to η_max.
+pub fn identify(samples: &[(usize, f64)], warmup: usize) -> Option<Spec> {
+    let last = samples.iter().max_by_key(|s| s.0)?;
+    let peak = samples.iter().map(|s| s.1).fold(f64::NAN, f64::max);
+    if !(peak > 0.0) || last.0 == 0 || warmup >= last.0 {
+        return None;
+    }
+    let min = last.1.max(0.0);
+    // The cosine's peak from the sample nearest the end of warmup (the peak itself may not be sampled).
+    let unit = Spec { kind: Kind::Cosine, steps: last.0, peak: 1.0, warmup, min: 0.0 };
+    let cosine_peak = samples
+        .iter()
+        .filter(|s| s.0 > warmup)
+        .map(|&(i, lr)| (unit.lr(i, Warmup::Peak), lr))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or(peak, |(c, lr)| if c > 0.5 { min + (lr - min) / c } else { peak });
+    let candidates = [
+        Spec { kind: Kind::Constant, steps: last.0, peak, warmup, min: 0.0 },
+        Spec { kind: Kind::Cosine, steps: last.0, peak: cosine_peak, warmup, min },
+    ];
+    candidates.into_iter().find(|spec| {
+        spec.peak.is_finite()
+            && spec.peak >= spec.min
+            && samples.iter().all(|&(i, lr)| i <= spec.steps && (spec.lr(i, Warmup::Peak) - lr).abs() <= 1e-6 * spec.peak)
+    })
+}
+
+/// One loss curve with its schedule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Curve {
+    /// The curve's name (its value in the curve column; empty when there is one curve).
+    pub name: String,
+    /// η_0 … η_T under the chosen warmup convention.
+    pub rates: Vec<f64>,
+    /// Linear warmup steps (the Multi-Power Law's loss drop starts after them).
+    pub warmup: usize,
+    /// (step, loss) in increasing step order.
+    pub points: Vec<(usize, f64)>,
+    /// Where the schedule came from (a spec, or the lr column), for notes.
+    pub source: String,
+}
+
+/// Which input a curve-reading problem is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// The pasted table.
+    Data,
+    /// The step column choice.
+    Step,
+    /// The loss column choice.
+    Loss,
+    /// The learning-rate column choice.
+    Lr,
+    /// The curve column choice.
+    Curve,
+    /// The schedule specs.
+    Specs,
+}
+
+/// A problem reading loss curves, and the input it is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurveError {
+    /// The input to point at.
+    pub input: Input,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for CurveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn curve_err<T>(input: Input, message: impl Into<String>) -> Result<T, CurveError> {
+    Err(CurveError { input, message: message.into() })
+}
+
+/// How to read loss curves from a table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurveOptions {
+    /// Column names as typed (empty: guessed): step, loss, lr, curve.
+    pub step: String,
+    /// Loss column.
+    pub loss: String,
+    /// Learning-rate column (optional).
+    pub lr: String,
+    /// Curve column (optional).
+    pub curve: String,
+    /// Schedules by curve name.
+    pub specs: Vec<(String, Spec)>,
+    /// Warmup convention.
+    pub convention: Warmup,
+    /// Warmup steps for schedules read from the lr column.
+    pub warmup: usize,
+    /// Fit the good rows when some are bad.
+    pub skip_bad_rows: bool,
+}
+
+/// Display name of a curve in messages.
+pub fn curve_label(name: &str) -> String {
+    if name.is_empty() { "the curve".to_string() } else { format!("curve \"{}\"", truncate(name)) }
+}
+
+/// Reads loss curves (step, loss, optional curve and lr columns) and gives each its schedule:
+/// the spec typed for its name, else the lr column (every step, or samples that match a
+/// constant or cosine schedule exactly, see [`identify`]).
+///
+/// # Errors
+/// A message and the input it is about: unreadable table, bad rows, unknown columns, steps out
+/// of order, a loss past the end of its schedule, no schedule for a curve, too few points.
+pub fn read_curves(text: &str, opts: &CurveOptions) -> Result<(Vec<Curve>, Vec<String>), CurveError> {
+    use crate::core::runs::{parse_table, pick_column, read_numeric, summarize_bad_rows, Rule};
+    let table = parse_table(text).map_err(|e| CurveError { input: Input::Data, message: e.to_string() })?;
+    let col = |typed: &str, aliases: &[&str], input: Input| {
+        pick_column(&table.headers, typed, aliases).map_err(|e| CurveError { input, message: e.to_string() })
+    };
+    let Some(step_col) = col(&opts.step, &["step", "steps", "iteration", "iter", "global_step", "tokens_step"], Input::Step)? else {
+        return curve_err(Input::Step, format!("no step column: name it (the table has {})", crate::core::runs::list_names(&table.headers)));
+    };
+    let Some(loss_col) = col(&opts.loss, &["loss", "val_loss", "validation loss", "eval_loss", "valid_loss", "train_loss"], Input::Loss)?
+    else {
+        return curve_err(Input::Loss, format!("no loss column: name it (the table has {})", crate::core::runs::list_names(&table.headers)));
+    };
+    let curve_col = col(&opts.curve, &["curve", "schedule", "run", "name", "run_id"], Input::Curve)?;
+    let lr_col = col(&opts.lr, &["lr", "learning_rate", "learning rate", "eta", "lr_official"], Input::Lr)?;
+    for (a, b, input) in [(Some(step_col), Some(loss_col), Input::Loss), (Some(step_col), lr_col, Input::Lr), (Some(loss_col), lr_col, Input::Lr)] {
+        if a.is_some() && a == b {
+            return curve_err(input, "the same column is chosen twice");
+        }
+    }
+    let mut notes = Vec::new();
+    // With an lr column, rows may carry only the learning rate (the loss measured at some steps).
+    let loss_table = match lr_col {
+        Some(_) => {
+            let mut t = table.clone();
+            t.rows.retain(|r| r.cells.get(loss_col).is_some_and(|c| !c.trim().is_empty()));
+            std::borrow::Cow::Owned(t)
+        }
+        None => std::borrow::Cow::Borrowed(&table),
+    };
+    let rows = read_numeric(&loss_table, &[(step_col, Rule::NonNegative), (loss_col, Rule::Positive)], curve_col);
+    if rows.bad_row_count > 0 {
+        let summary = summarize_bad_rows(&rows.bad_rows, rows.bad_row_count, 3);
+        if !opts.skip_bad_rows || rows.rows.is_empty() {
+            return curve_err(Input::Data, summary);
+        }
+        notes.push(format!("left out {} bad row(s): {summary}", rows.bad_row_count));
+    }
+    let lr_rows = lr_col.map(|c| read_numeric(&table, &[(step_col, Rule::NonNegative), (c, Rule::Finite)], curve_col));
+    if let Some(lr) = &lr_rows {
+        if lr.bad_row_count > 0 && !opts.skip_bad_rows {
+            return curve_err(Input::Data, summarize_bad_rows(&lr.bad_rows, lr.bad_row_count, 3));
+        }
+    }
+    // Group by curve, in order of first appearance.
+    let mut curves: Vec<Curve> = Vec::new();
+    for row in &rows.rows {
+        let (step, loss) = (row.values.first().copied().unwrap_or(0.0), row.values.get(1).copied().unwrap_or(0.0));
+        let name = row.label.clone().unwrap_or_default();
+        if step.fract() != 0.0 || step > MAX_STEPS as f64 {
+            return curve_err(Input::Data, format!("row {}: step {} must be a whole number up to {MAX_STEPS}", row.line, format_sig(step, 6)));
+        }
+        let step = step as usize;
+        let index = match curves.iter().position(|c| c.name == name) {
+            Some(i) => i,
+            None => {
+                if curves.len() >= 50 {
+                    return curve_err(Input::Curve, "more than 50 curves: is the curve column right?");
+                }
+                curves.push(Curve { name: name.clone(), rates: Vec::new(), warmup: 0, points: Vec::new(), source: String::new() });
+                curves.len() - 1
+            }
+        };
+        let Some(curve) = curves.get_mut(index) else { continue };
+        if let Some(&(prev, _)) = curve.points.last() {
+            if step <= prev {
+                return curve_err(
+                    Input::Data,
+                    format!("row {}: step {step} of {} comes after step {prev}: steps must increase within a curve", row.line, curve_label(&name)),
+                );
+            }
+        }
+        curve.points.push((step, loss));
+    }
+    let total: usize = curves.iter().map(|c| c.points.len()).sum();
+    if total < 5 {
+        return curve_err(Input::Data, format!("{total} point{}: at least 5 loss values are needed to fit the laws", if total == 1 { "" } else { "s" }));
+    }
+    let single = curves.len() == 1 && curves.first().is_some_and(|c| c.name.is_empty()) && opts.specs.len() == 1;
+    if let Some((name, _)) = opts.specs.iter().find(|(n, _)| !single && !n.is_empty() && !curves.iter().any(|c| c.name == *n)) {
+        if curves.iter().all(|c| c.name.is_empty()) {
+            return curve_err(Input::Curve, format!("the schedules name curves (\"{}\"…) but the table has no curve column: name it", truncate(name)));
+        }
+        let names: Vec<String> = curves.iter().map(|c| c.name.clone()).collect();
+        return curve_err(Input::Specs, format!("no curve is called \"{}\" (the curves are {})", truncate(name), crate::core::runs::list_names(&names)));
+    }
+    let lone = match opts.specs.as_slice() {
+        [(name, spec)] if name.is_empty() || single => Some(spec),
+        _ => None,
+    };
+    if lone.is_some() && curves.len() > 1 {
+        return curve_err(Input::Specs, "there are several curves: write one schedule per line as NAME: SPEC");
+    }
+    let mut total_steps = 0usize;
+    for curve in &mut curves {
+        let label = curve_label(&curve.name);
+        let spec = opts.specs.iter().find(|(n, _)| *n == curve.name).map(|(_, s)| s).or(lone);
+        let (rates, warmup, source) = if let Some(spec) = spec {
+            (spec.rates(opts.convention), spec.warmup, spec.to_text())
+        } else if let Some(lr) = &lr_rows {
+            let samples: Vec<(f64, f64)> = lr
+                .rows
+                .iter()
+                .filter(|r| r.label.clone().unwrap_or_default() == curve.name)
+                .map(|r| (r.values.first().copied().unwrap_or(0.0), r.values.get(1).copied().unwrap_or(0.0)))
+                .collect();
+            if let Some((s, v)) = samples.iter().find(|(_, v)| !(*v >= 0.0)) {
+                return curve_err(Input::Lr, format!("{label}: the learning rate at step {} is negative ({})", format_sig(*s, 6), format_sig(*v, 4)));
+            }
+            let first = samples.first().map_or(0.0, |s| s.0);
+            let contiguous = samples.windows(2).all(|w| w[1].0 == w[0].0 + 1.0) && (first == 0.0 || first == 1.0);
+            if contiguous {
+                let values: Vec<f64> = samples.iter().map(|s| s.1).collect();
+                let rates = from_column(&values, first as usize).map_err(|e| CurveError { input: Input::Lr, message: format!("{label}: {e}") })?;
+                let rates = if opts.convention == Warmup::Peak && opts.warmup > 0 {
+                    let peak = rates.iter().copied().fold(0.0, f64::max);
+                    rates.iter().enumerate().map(|(i, r)| if i <= opts.warmup { peak } else { *r }).collect()
+                } else {
+                    rates
+                };
+                (rates, opts.warmup, format!("lr column ({} steps)", values.len()))
+            } else {
+                let ints: Vec<(usize, f64)> = samples.iter().filter(|s| s.0.fract() == 0.0).map(|s| (s.0 as usize, s.1)).collect();
+                match identify(&ints, opts.warmup) {
+                    Some(spec) => {
+                        notes.push(format!(
+                            "{label}: the lr column gives {} samples, not every step; they match {} exactly, used as its schedule",
+                            samples.len(),
+                            spec.to_text()
+                        ));
+                        (spec.rates(opts.convention), spec.warmup, spec.to_text())
+                    }
+                    None => {
+                        return curve_err(
+                            Input::Lr,
+                            format!(
+                                "{label}: the lr column gives the learning rate at {} steps, not at every step, and they match no constant or cosine schedule{}: S₁ and S₂ need every step, so give a schedule for it",
+                                samples.len(),
+                                if opts.warmup == 0 { " (is there a warmup? give its steps)" } else { "" }
+                            ),
+                        )
+                    }
+                }
+            }
+        } else {
+            return curve_err(
+                Input::Specs,
+                format!("no schedule for {label}: write a line such as {}cosine:steps=20000,peak=2e-4,warmup=500", if curve.name.is_empty() { String::new() } else { format!("{}: ", curve.name) }),
+            );
+        };
+        let last_rate = rates.len().saturating_sub(1);
+        if let Some(&(step, _)) = curve.points.iter().find(|p| p.0 > last_rate) {
+            return curve_err(
+                Input::Specs,
+                format!("{label} has a loss at step {step} but its schedule ends at step {last_rate}: the curve is longer than its schedule"),
+            );
+        }
+        total_steps += rates.len();
+        if total_steps > MAX_TOTAL_STEPS {
+            return curve_err(Input::Specs, format!("the schedules have more than {MAX_TOTAL_STEPS} steps together: fit fewer or shorter curves"));
+        }
+        curve.rates = rates;
+        curve.warmup = warmup;
+        curve.source = source;
+    }
+    Ok((curves, notes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+
+    fn fig2_rows() -> Vec<(String, usize, f64, f64, f64)> {
+        crate::test_support::fig2_csv().lines()
+            .skip(1)
+            .map(|l| {
+                let c: Vec<&str> = l.split(',').collect();
+                (c[0].to_string(), c[1].parse().unwrap(), c[3].parse().unwrap(), c[4].parse().unwrap(), c[5].parse().unwrap())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fig2_areas_match_the_official_columns() {
+        let cosine = Spec::parse("cosine:steps=20000,peak=2e-4,warmup=500,min=0").unwrap();
+        let constant = Spec::parse("constant:steps=20000,peak=2e-4,warmup=500").unwrap();
+        let ac = areas(&cosine.rates(Warmup::Peak), 0.999);
+        let ak = areas(&constant.rates(Warmup::Peak), 0.999);
+        for (name, step, lr, s1, s2) in fig2_rows() {
+            let (spec, a) = if name == "cosine" { (&cosine, &ac) } else { (&constant, &ak) };
+            assert!((spec.lr(step, Warmup::Peak) - lr).abs() <= 1e-15, "{name} {step}");
+            assert!((a.s1[step] - s1).abs() <= 1e-9 * s1.abs().max(1e-12), "{name} {step}: {} vs {s1}", a.s1[step]);
+            assert!((a.s2[step] - s2).abs() <= 1e-8 * s2.abs().max(1e-12), "{name} {step}: {} vs {s2}", a.s2[step]);
+        }
+    }
+
+    #[test]
+    fn identifies_fig2_schedules_from_samples() {
+        for name in ["cosine", "constant"] {
+            let samples: Vec<(usize, f64)> = fig2_rows().into_iter().filter(|r| r.0 == name).map(|r| (r.1, r.2)).collect();
+            let spec = identify(&samples, 500).unwrap();
+            assert_eq!(spec.kind == Kind::Cosine, name == "cosine");
+            assert!((spec.peak - 2e-4).abs() < 1e-12, "{spec:?}");
+            assert_eq!(spec.steps, 20000);
+        }
+        assert!(identify(&[(1000, 1.0), (2000, 0.3), (3000, 0.9)], 0).is_none());
+    }
+
+    #[test]
+    fn shapes_start_at_peak_and_end_at_min() {
+        for shape in ["linear", "exp", "cosine", "1-sqrt"] {
+            let s = Spec::parse(&format!("wsd:steps=1000,peak=1e-3,warmup=10,decay=0.2,shape={shape},min=1e-5")).unwrap();
+            let r = s.rates(Warmup::Ramp);
+            assert_eq!(r[0], 0.0);
+            assert_eq!(r[10], 1e-3);
+            assert_eq!(r[800], 1e-3);
+            assert!((r[1000] - 1e-5).abs() < 1e-15, "{shape}");
+            assert!(r[801] < 1e-3 && r.windows(2).skip(10).all(|w| w[1] <= w[0] + 1e-18));
+            assert_eq!(Spec::parse(&s.to_text()).unwrap(), s);
+        }
+        let m = Spec::parse("multistep:steps=100,peak=1,at=0.8/0.9,factors=0.316/0.1").unwrap();
+        assert_eq!((m.lr(79, Warmup::Peak), m.lr(80, Warmup::Peak), m.lr(95, Warmup::Peak)), (1.0, 0.316, 0.1));
+        assert_eq!(Spec::parse(&m.to_text()).unwrap(), m);
+    }
+
+    #[test]
+    fn bad_specs_say_what_is_wrong() {
+        for (text, needle) in [
+            ("", "empty"),
+            ("foo:steps=1", "unknown schedule"),
+            ("cosine:peak=1e-3", "steps"),
+            ("cosine:steps=0,peak=1", "at least 1"),
+            ("cosine:steps=1e9,peak=1", "more than"),
+            ("cosine:steps=100,peak=-1", "greater than 0"),
+            ("cosine:steps=100,peak=inf", "peak"),
+            ("cosine:steps=100,peak=1,min=-1", "negative"),
+            ("wsd:steps=100,peak=1,decay=2", "fraction"),
+            ("wsd:steps=100,peak=1,shape=exp", "min > 0"),
+            ("constant:steps=100,peak=1,decay=0.1", "no \"decay\""),
+            ("cosine:steps=100,peak=1,warmup=100", "shorter"),
+            ("cosine:steps=100,peak=1,steps=3", "twice"),
+        ] {
+            let e = Spec::parse(text).unwrap_err().0;
+            assert!(e.contains(needle), "{text}: {e}");
+        }
+        assert!(from_column(&[1.0, -1.0], 0).unwrap_err().0.contains("step 1 is negative"));
+        assert!(from_column(&[1.0, f64::NAN], 1).unwrap_err().0.contains("step 2"));
+        assert!(check_lambda(1.0).is_err() && check_lambda(f64::NAN).is_err());
+    }
+
+    #[test]
+    fn named_lines() {
+        let v = parse_named("cosine: cosine:steps=20000,peak=2e-4\n# note\nconstant: constant:steps=20000,peak=2e-4").unwrap();
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].0, "cosine");
+        let lone = parse_named("wsd:steps=100,peak=1").unwrap();
+        assert_eq!(lone[0].0, "");
+        assert!(parse_named("a: cosine:steps=0,peak=1").unwrap_err().0.starts_with("line 1"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn s2_recursion_equals_closed_form(seed in proptest::collection::vec(0.0f64..1.0, 2..200), lambda in 0.0f64..0.9999) {
+            let a = areas(&seed, lambda);
+            for s in [0, seed.len() / 2, seed.len() - 1] {
+                let closed = s2_closed_form(&seed, lambda, s);
+                proptest::prop_assert!((a.s2[s] - closed).abs() <= 1e-9 * (1.0 + closed.abs()), "{} vs {}", a.s2[s], closed);
+            }
+        }
+    }
+}

@@ -1,0 +1,684 @@
+//! The page's state and what it shows: every field as typed, validated into numbers, turned
+//! into formatted results and per-field messages. Pure, so the whole page logic is native-tested.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::allocate;
+use crate::core::plot::ChartState;
+pub use crate::core::units::truncate;
+use crate::core::choice::LawChoice;
+use crate::core::convert;
+use crate::core::fit::fitted::FitSpec;
+use crate::core::hardware::{check_gpu_count, check_mfu, check_price, find_gpu, gpu_keys, Cluster, DEFAULT_MFU};
+use crate::core::laws::LossLaw;
+use crate::core::presets::Preset;
+use crate::core::units::{
+    format_count, format_duration, format_flop, format_sig, format_usd, parse_number, parse_quantity, Unit,
+    FLOP_PER_PF_DAY,
+};
+
+/// Every input on the page, exactly as typed (so nothing a user typed is ever lost).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Inputs {
+    /// "compute" (the budget is typed) or "hardware" (GPUs × days give it).
+    pub mode: String,
+    /// The budget: FLOP, PF-days, GPU-hours, a duration or dollars.
+    pub compute: String,
+    /// Preset key (see [`Preset::key`]).
+    pub law: String,
+    /// GPU key (see [`crate::core::hardware::GPUS`]).
+    pub gpu: String,
+    /// Number of GPUs.
+    pub gpus: String,
+    /// Training days (hardware mode).
+    pub days: String,
+    /// Model FLOPs utilisation in percent.
+    pub mfu: String,
+    /// Dollars per GPU-hour; may be empty.
+    pub price: String,
+    /// Which of C, N, D to solve for: "c", "n" or "d".
+    pub solve: String,
+    /// C for the "any two of C, N, D" question.
+    pub given_c: String,
+    /// N for the "any two of C, N, D" question.
+    pub given_n: String,
+    /// D for the "any two of C, N, D" question.
+    pub given_d: String,
+    /// Target loss for "minimum compute for a loss"; may be empty.
+    pub target_loss: String,
+    /// A model size other than N*; may be empty.
+    pub model_size: String,
+    /// The converter's input quantity.
+    pub convert: String,
+    /// The fitted law in use when `law` is "fit" (see [`crate::core::fit::fitted::FitSpec`]).
+    pub fit: String,
+    /// The Fit panel's pasted or dropped runs.
+    pub fit_data: String,
+    /// The law to fit: chinchilla, kaplan, power-c+e, …
+    pub fit_law: String,
+    /// Column chosen for N (empty: guessed).
+    pub fit_n: String,
+    /// Column chosen for D.
+    pub fit_d: String,
+    /// Column chosen for C.
+    pub fit_c: String,
+    /// Column chosen for the loss.
+    pub fit_loss: String,
+    /// Column chosen for the run id.
+    pub fit_run: String,
+    /// "1" to fit the good rows when some are bad.
+    pub fit_skip: String,
+    /// Drop the k highest-loss runs.
+    pub fit_drop: String,
+    /// Huber δ.
+    pub fit_delta: String,
+    /// Starting grid (empty: the default).
+    pub fit_grid: String,
+    /// Bootstrap resamples.
+    pub fit_boot: String,
+    /// Bootstrap seed.
+    pub fit_seed: String,
+    /// Held-out runs (empty: about a tenth).
+    pub fit_hold: String,
+    /// IsoFLOP grouping tolerance in log₁₀ C.
+    pub fit_tol: String,
+    /// The planning tools' fields by name (see [`crate::page::tools`]); every registered one present.
+    #[serde(flatten)]
+    pub tools: BTreeMap<String, String>,
+}
+
+impl Default for Inputs {
+    fn default() -> Self {
+        Inputs {
+            mode: "compute".into(),
+            compute: "5.76e23".into(),
+            law: Preset::Epoch.key().into(),
+            gpu: "h100".into(),
+            gpus: "1024".into(),
+            days: "30".into(),
+            mfu: format_sig(DEFAULT_MFU * 100.0, 3),
+            price: "2".into(),
+            solve: "c".into(),
+            given_c: String::new(),
+            given_n: "70B".into(),
+            given_d: "1.4T".into(),
+            target_loss: String::new(),
+            model_size: String::new(),
+            convert: "1 PF-day".into(),
+            fit: String::new(),
+            fit_data: String::new(),
+            fit_law: "chinchilla".into(),
+            fit_n: String::new(),
+            fit_d: String::new(),
+            fit_c: String::new(),
+            fit_loss: String::new(),
+            fit_run: String::new(),
+            fit_skip: String::new(),
+            fit_drop: "0".into(),
+            fit_delta: "1e-3".into(),
+            fit_grid: String::new(),
+            fit_boot: "1000".into(),
+            fit_seed: "42".into(),
+            fit_hold: String::new(),
+            fit_tol: "0.05".into(),
+            tools: crate::page::tools::defaults(),
+        }
+    }
+}
+
+/// Field names, in the order the URL and the UI use them.
+pub const FIELDS: [&str; 31] = [
+    "mode", "compute", "law", "gpu", "gpus", "days", "mfu", "price", "solve", "given_c", "given_n",
+    "given_d", "target_loss", "model_size", "convert", "fit", "fit_data", "fit_law", "fit_n", "fit_d", "fit_c", "fit_loss", "fit_run", "fit_skip", "fit_drop", "fit_delta", "fit_grid", "fit_boot", "fit_seed", "fit_hold", "fit_tol",
+];
+
+/// Every field name: the Budget and Fit panels' ([`FIELDS`]) then the tools'.
+pub fn all_fields() -> impl Iterator<Item = &'static str> {
+    FIELDS.into_iter().chain(crate::page::tools::all_fields().map(|f| f.name))
+}
+
+impl Inputs {
+    /// The text of a field by name.
+    pub fn get(&self, field: &str) -> Option<&String> {
+        Some(match field {
+            "mode" => &self.mode,
+            "compute" => &self.compute,
+            "law" => &self.law,
+            "gpu" => &self.gpu,
+            "gpus" => &self.gpus,
+            "days" => &self.days,
+            "mfu" => &self.mfu,
+            "price" => &self.price,
+            "solve" => &self.solve,
+            "given_c" => &self.given_c,
+            "given_n" => &self.given_n,
+            "given_d" => &self.given_d,
+            "target_loss" => &self.target_loss,
+            "model_size" => &self.model_size,
+            "convert" => &self.convert,
+            "fit" => &self.fit,
+            "fit_data" => &self.fit_data,
+            "fit_law" => &self.fit_law,
+            "fit_n" => &self.fit_n,
+            "fit_d" => &self.fit_d,
+            "fit_c" => &self.fit_c,
+            "fit_loss" => &self.fit_loss,
+            "fit_run" => &self.fit_run,
+            "fit_skip" => &self.fit_skip,
+            "fit_drop" => &self.fit_drop,
+            "fit_delta" => &self.fit_delta,
+            "fit_grid" => &self.fit_grid,
+            "fit_boot" => &self.fit_boot,
+            "fit_seed" => &self.fit_seed,
+            "fit_hold" => &self.fit_hold,
+            "fit_tol" => &self.fit_tol,
+            other => return self.tools.get(other),
+        })
+    }
+
+    /// Mutable access to a field by name.
+    pub fn get_mut(&mut self, field: &str) -> Option<&mut String> {
+        Some(match field {
+            "mode" => &mut self.mode,
+            "compute" => &mut self.compute,
+            "law" => &mut self.law,
+            "gpu" => &mut self.gpu,
+            "gpus" => &mut self.gpus,
+            "days" => &mut self.days,
+            "mfu" => &mut self.mfu,
+            "price" => &mut self.price,
+            "solve" => &mut self.solve,
+            "given_c" => &mut self.given_c,
+            "given_n" => &mut self.given_n,
+            "given_d" => &mut self.given_d,
+            "target_loss" => &mut self.target_loss,
+            "model_size" => &mut self.model_size,
+            "convert" => &mut self.convert,
+            "fit" => &mut self.fit,
+            "fit_data" => &mut self.fit_data,
+            "fit_law" => &mut self.fit_law,
+            "fit_n" => &mut self.fit_n,
+            "fit_d" => &mut self.fit_d,
+            "fit_c" => &mut self.fit_c,
+            "fit_loss" => &mut self.fit_loss,
+            "fit_run" => &mut self.fit_run,
+            "fit_skip" => &mut self.fit_skip,
+            "fit_drop" => &mut self.fit_drop,
+            "fit_delta" => &mut self.fit_delta,
+            "fit_grid" => &mut self.fit_grid,
+            "fit_boot" => &mut self.fit_boot,
+            "fit_seed" => &mut self.fit_seed,
+            "fit_hold" => &mut self.fit_hold,
+            "fit_tol" => &mut self.fit_tol,
+            other => {
+                let known = crate::page::tools::field(other)?;
+                self.tools.entry(known.name.to_string()).or_default()
+            }
+        })
+    }
+}
+
+/// What the page shows: formatted outputs by key, and a message for each field that has one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct View {
+    /// Output element key → display text. Absent keys show as a dash.
+    pub outputs: BTreeMap<String, String>,
+    /// Field name → what is wrong with what was typed there.
+    pub errors: BTreeMap<String, String>,
+    /// Field name → why the question that field asks has no answer (the input itself is fine,
+    /// e.g. a model too small to ever reach the target loss).
+    pub unanswered: BTreeMap<String, String>,
+    /// Notes worth showing but not errors (e.g. an unusual MFU).
+    pub notes: Vec<String>,
+    /// The tools' tables by key (element id `tbl-KEY`).
+    pub tables: BTreeMap<String, crate::page::tools::Table>,
+    /// The tools' lists by key (element id `list-KEY`).
+    pub lists: BTreeMap<String, Vec<String>>,
+}
+
+impl View {
+    pub(crate) fn out(&mut self, key: &str, text: String) {
+        self.outputs.insert(key.to_string(), text);
+    }
+    pub(crate) fn err(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.entry(field.to_string()).or_insert_with(|| message.into());
+    }
+    fn unanswered(&mut self, field: &str, message: impl Into<String>) {
+        self.unanswered.entry(field.to_string()).or_insert_with(|| message.into());
+    }
+}
+
+
+/// Reads a plain number (no unit) that must lie in [lo, hi].
+pub(crate) fn number(text: &str, what: &str, lo: f64, hi: f64) -> Result<f64, String> {
+    let v = parse_number(text).map_err(|e| format!("{what} {e}"))?;
+    if v <= 0.0 && lo > 0.0 {
+        return Err(format!("{what} must be greater than 0 (got {})", format_sig(v, 6)));
+    }
+    if v < lo || v > hi {
+        return Err(format!("{what} must be between {} and {} (got {})", format_sig(lo, 6), format_sig(hi, 6), format_sig(v, 6)));
+    }
+    Ok(v)
+}
+
+/// Reads a whole number (counts, seeds) that must lie in [lo, hi]; "1e3" and "1,000" are fine.
+pub(crate) fn whole(text: &str, what: &str, lo: usize, hi: usize) -> Result<usize, String> {
+    let v = parse_number(text).map_err(|e| format!("{what} {e}"))?;
+    if v.fract() != 0.0 || v < lo as f64 || v > hi as f64 {
+        return Err(format!("{what} must be a whole number between {lo} and {hi} (got {})", format_sig(v, 6)));
+    }
+    Ok(v as usize)
+}
+
+/// Reads dollars per GPU-hour: "2", "$2.50", "2 USD", "$2/GPU-hour".
+fn price(text: &str) -> Result<f64, String> {
+    let text = text.trim().trim_end_matches("/GPU-hour").trim_end_matches("/h");
+    let q = parse_quantity(text).map_err(|e| format!("$/GPU-hour {e}"))?;
+    match q.unit {
+        None | Some(Unit::Usd) => check_price(q.value).map_err(|e| format!("$/GPU-hour {e}")),
+        Some(u) => Err(format!("$/GPU-hour takes dollars, not {}", u.key())),
+    }
+}
+
+/// Reads a quantity of compute in any unit as FLOP within the supported budget range.
+fn compute_field(text: &str, cluster: Option<&Cluster>, what: &str) -> Result<f64, String> {
+    let q = parse_quantity(text).map_err(|e| format!("{what} {e}"))?;
+    let flop = convert::to_flop(q, cluster).map_err(|e| format!("{what} {e}"))?;
+    allocate::check_budget(flop).map_err(|e| format!("{what}: {e}"))
+}
+
+fn read_law(inputs: &Inputs, view: &mut View) -> LawChoice {
+    if inputs.law.trim().eq_ignore_ascii_case("fit") {
+        return match FitSpec::parse(&inputs.fit) {
+            Ok(spec) => LawChoice::Fit(spec),
+            Err(e) => {
+                view.err("law", format!("{e}; using Epoch 2024"));
+                LawChoice::Preset(Preset::Epoch)
+            }
+        };
+    }
+    Preset::from_key(&inputs.law).map(LawChoice::Preset).unwrap_or_else(|| {
+        view.err("law", format!("unknown law \"{}\"", truncate(&inputs.law)));
+        LawChoice::Preset(Preset::Epoch)
+    })
+}
+
+/// The budget in FLOP: typed (compute mode) or GPUs × days (hardware mode). The message goes
+/// to the field the budget comes from.
+fn read_budget(inputs: &Inputs, cluster: Option<&Cluster>, view: &mut View) -> Option<f64> {
+    if inputs.mode == "hardware" {
+        let days = number(&inputs.days, "days", 1e-6, 36_525.0).map_err(|e| view.err("days", e)).ok()?;
+        let flop = cluster?.flop_in(days * 86_400.0);
+        allocate::check_budget(flop).map_err(|e| view.err("days", format!("compute: {e}"))).ok()
+    } else {
+        compute_field(&inputs.compute, cluster, "compute").map_err(|e| view.err("compute", e)).ok()
+    }
+}
+
+/// Validates everything, answers every question the inputs ask, and formats the answers.
+pub fn evaluate(inputs: &Inputs) -> View {
+    let mut view = View::default();
+    let choice = read_law(inputs, &mut view);
+    let law = choice.law();
+    if !matches!(inputs.mode.as_str(), "compute" | "hardware") {
+        view.err("mode", format!("unknown budget mode \"{}\" (compute or hardware)", truncate(&inputs.mode)));
+    }
+    let cluster = read_cluster(inputs, &mut view);
+    let compute = read_budget(inputs, cluster.as_ref(), &mut view);
+    let model_size =
+        optional(&inputs.model_size, &mut view, "model_size", |t| number(t, "model size", 1.0, 1e16));
+    if let Some(c) = compute {
+        budget_outputs(&mut view, law, c, cluster.as_ref());
+        view.notes.extend(extrapolation_note(&choice, c));
+        if let Some(n) = model_size {
+            match allocate::resize_model(law, c, n) {
+                Ok(r) => {
+                    view.out("resize_d", format_count(r.resized.d, 3));
+                    view.out("resize_c", format_flop(r.resized.compute));
+                    view.out("resize_tpp", format_sig(r.resized.tokens_per_param(), 3));
+                    view.out("resize_overhead", format!("{}%", signed(r.overhead_percent)));
+                    view.out("resize_loss", format_sig(r.resized.loss, 4));
+                    if let Some(cl) = cluster.as_ref() {
+                        view.out("resize_wall", format_duration(cl.wall_seconds(r.resized.compute)));
+                    }
+                }
+                Err(e) => view.unanswered("model_size", e.to_string()),
+            }
+        }
+    }
+
+    if compute.is_none() && model_size.is_some() {
+        view.unanswered("model_size", "needs a valid budget above");
+    }
+
+    if let Some(target) =
+        optional(&inputs.target_loss, &mut view, "target_loss", |t| number(t, "target loss", 1e-6, 100.0))
+    {
+        match allocate::min_compute_for_loss(law, target) {
+            Ok(a) => {
+                view.out("target_compute", format_flop(a.compute));
+                view.out("target_pfdays", format!("{} PF-days", format_count(a.compute / FLOP_PER_PF_DAY, 3)));
+                view.out("target_n", format_count(a.n, 3));
+                view.out("target_d", format_count(a.d, 3));
+                if let Some(cl) = cluster.as_ref() {
+                    view.out("target_wall", format_duration(cl.wall_seconds(a.compute)));
+                    if let Some(cost) = cl.cost(a.compute) {
+                        view.out("target_cost", format_usd(cost));
+                    }
+                }
+            }
+            Err(e) => view.unanswered("target_loss", e.to_string()),
+        }
+    }
+
+    solve_triple(inputs, law, cluster.as_ref(), &mut view);
+    converter_outputs(inputs, cluster.as_ref(), &mut view);
+
+    view.out("law_label", choice.label());
+    view.out("law_formula", choice.formula());
+    view.out("law_citation", choice.citation());
+    view.out("law_caveat", choice.caveat().unwrap_or_default());
+    view.out("n_convention", format!("N counts {}", choice.convention_label()));
+    crate::page::fitpanel::check_fields(inputs, &mut view);
+    let budget = ChartState { law: choice, compute, model_size };
+    let tools = crate::page::tools::evaluate_all(&inputs.tools, &budget);
+    view.outputs.extend(tools.outputs);
+    for (field, message) in tools.errors {
+        view.err(&field, message);
+    }
+    for (field, message) in tools.unanswered {
+        view.unanswered(&field, message);
+    }
+    view.tables = tools.tables;
+    view.lists = tools.lists;
+    view
+}
+
+/// The numbers the charts need; invalid fields become `None` so charts still draw.
+pub fn chart_state(inputs: &Inputs) -> ChartState {
+    let mut scratch = View::default();
+    let law = read_law(inputs, &mut scratch);
+    let cluster = read_cluster(inputs, &mut scratch);
+    let compute = read_budget(inputs, cluster.as_ref(), &mut scratch);
+    let model_size = number(&inputs.model_size, "model size", 1.0, 1e16).ok();
+    ChartState { law, compute, model_size }
+}
+
+fn read_cluster(inputs: &Inputs, view: &mut View) -> Option<Cluster> {
+    let gpu = find_gpu(&inputs.gpu);
+    if gpu.is_none() {
+        view.err("gpu", format!("unknown GPU \"{}\" (expected one of {})", truncate(&inputs.gpu), gpu_keys()));
+    }
+    let count = parse_number(&inputs.gpus)
+        .map_err(|e| e.to_string())
+        .and_then(check_gpu_count)
+        .map_err(|e| view.err("gpus", format!("GPU count {e}")))
+        .ok();
+    let percent = parse_number(inputs.mfu.trim().trim_end_matches('%')).map_err(|e| format!("{e} (a percent, e.g. 40)"));
+    let mfu = percent.and_then(|p| check_mfu(p / 100.0)).map_err(|e| view.err("mfu", format!("MFU {e}"))).ok();
+    if let Some(m) = mfu.map(|f| f * 100.0) {
+        if m <= 1.0 && !inputs.mfu.contains('%') {
+            view.notes.push(format!("MFU is in percent: {} means {} %, not {} %. Write 40 for 40 %.", format_sig(m, 3), format_sig(m, 3), format_sig(m * 100.0, 3)));
+        }
+        if m > 75.0 {
+            view.notes.push(format!("MFU of {}% is above what large runs report (30–50 % is typical).", format_sig(m, 3)));
+        }
+    }
+    let price = optional(&inputs.price, view, "price", price);
+    Some(Cluster { gpu: gpu?, count: count?, mfu: mfu?, usd_per_gpu_hour: price })
+}
+
+/// A note when the budget is more than 10× outside the runs the law was fitted on.
+fn extrapolation_note(choice: &LawChoice, compute: f64) -> Option<String> {
+    let (lo, hi, runs) = choice.fitted_range()?;
+    let (factor, side, edge) = if compute > 10.0 * hi {
+        (compute / hi, "above the largest", hi)
+    } else if compute < lo / 10.0 {
+        (lo / compute, "below the smallest", lo)
+    } else {
+        return None;
+    };
+    Some(format!(
+        "Extrapolation: this budget is {}× {side} training run behind this law ({}; {}).",
+        format_count(factor, 2),
+        crate::core::units::format_flop(edge),
+        runs
+    ))
+}
+
+fn budget_outputs(view: &mut View, law: &dyn LossLaw, compute: f64, cluster: Option<&Cluster>) {
+    view.out("compute_flop", format_flop(compute));
+    view.out("compute_pfdays", format!("{} PF-days", format_count(compute / FLOP_PER_PF_DAY, 3)));
+    match allocate::optimum(law, compute) {
+        Ok(a) => {
+            view.out("n_star", format_count(a.n, 3));
+            view.out("d_star", format_count(a.d, 3));
+            view.out("tpp", format_sig(a.tokens_per_param(), 3));
+            view.out("loss_star", format_sig(a.loss, 4));
+        }
+        Err(e) => view.err("compute", e.to_string()),
+    }
+    if let Some(c) = cluster {
+        view.out("wall", format_duration(c.wall_seconds(compute)));
+        view.out("gpu_hours", format_count(c.gpu_hours(compute), 3));
+        view.out("cost", c.cost(compute).map(format_usd).unwrap_or_else(|| "set a $/GPU-hour price".into()));
+    }
+}
+
+fn solve_triple(inputs: &Inputs, law: &dyn LossLaw, cluster: Option<&Cluster>, view: &mut View) {
+    let solve = inputs.solve.as_str();
+    if !matches!(solve, "c" | "n" | "d") {
+        view.err("solve", format!("unknown choice \"{}\" (c, n or d)", truncate(solve)));
+        return;
+    }
+    let mut read = |field: &str, what: &str, lo: f64| -> Option<f64> {
+        if field == format!("given_{solve}") {
+            return None;
+        }
+        let text = inputs.get(field).map(String::as_str).unwrap_or("");
+        if text.trim().is_empty() {
+            // Not wrong, just not asked yet (e.g. a link that switches to solving for N).
+            view.unanswered(field, format!("enter {what} to answer this"));
+            return None;
+        }
+        let r = if field == "given_c" {
+            compute_field(text, cluster, what)
+        } else {
+            number(text, what, lo, 1e20)
+        };
+        r.map_err(|e| view.err(field, e)).ok()
+    };
+    let c = read("given_c", "C", 1.0);
+    let n = read("given_n", "N", 1.0);
+    let d = read("given_d", "D", 1.0);
+    let (c, n, d) = match (solve, c, n, d) {
+        ("c", _, Some(n), Some(d)) => (allocate::training_flop(n, d), n, d),
+        ("n", Some(c), _, Some(d)) => (c, c / (6.0 * d), d),
+        ("d", Some(c), Some(n), _) => (c, n, c / (6.0 * n)),
+        _ => return,
+    };
+    if !(n >= 1.0 && d >= 1.0) {
+        view.unanswered(&format!("given_{solve}"), "the other two give fewer than one parameter or token");
+        return;
+    }
+    let value = match solve {
+        "c" => format_flop(c),
+        "n" => format!("{} parameters", format_count(n, 3)),
+        _ => format!("{} tokens", format_count(d, 3)),
+    };
+    view.out("triple_value", value);
+    let loss = law.loss(n, d);
+    view.out("triple_loss", format_sig(loss, 4));
+    view.out("triple_tpp", format_sig(d / n, 3));
+    if let Ok(opt) = allocate::optimum(law, c) {
+        let excess = loss - opt.loss;
+        let text = if excess < 5e-5 {
+            format!("at the optimum for this compute (L* = {})", format_sig(opt.loss, 4))
+        } else {
+            format!("{} above the optimum L* = {} for this compute", format_sig(excess, 3), format_sig(opt.loss, 4))
+        };
+        view.out("triple_vs_opt", text);
+    }
+    if let Some(cl) = cluster {
+        view.out("triple_wall", format_duration(cl.wall_seconds(c)));
+    }
+}
+
+fn converter_outputs(inputs: &Inputs, cluster: Option<&Cluster>, view: &mut View) {
+    let q = match parse_quantity(&inputs.convert) {
+        Ok(q) => q,
+        Err(e) => return view.err("convert", format!("quantity {e}")),
+    };
+    let flop = match convert::to_flop(q, cluster) {
+        Ok(f) => f,
+        Err(e) => return view.err("convert", format!("quantity {e}")),
+    };
+    if !(flop < 1e45) {
+        return view.err("convert", "quantity is too large (over 1e45 FLOP)");
+    }
+    view.out("conv_flop", format_flop(flop));
+    view.out("conv_pfday", format!("{} PF-days", format_count(flop / FLOP_PER_PF_DAY, 4)));
+    if let Some(c) = cluster {
+        view.out("conv_gpuh", format!("{} GPU-hours", format_count(c.gpu_hours(flop), 4)));
+        view.out("conv_wall", format!("{} on {} GPUs", format_duration(c.wall_seconds(flop)), format_count(c.count, 4)));
+        view.out("conv_cost", c.cost(flop).map(format_usd).unwrap_or_else(|| "set a $/GPU-hour price".into()));
+    }
+}
+
+fn optional(text: &str, view: &mut View, field: &str, read: impl Fn(&str) -> Result<f64, String>) -> Option<f64> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    read(text).map_err(|e| view.err(field, e)).ok()
+}
+
+fn signed(x: f64) -> String {
+    let s = format_sig(x, 3);
+    if x > 0.0 { format!("+{s}") } else { s }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_produce_every_budget_output() {
+        let view = evaluate(&Inputs::default());
+        assert!(view.errors.is_empty(), "{:?}", view.errors);
+        for key in ["n_star", "d_star", "tpp", "loss_star", "wall", "gpu_hours", "cost", "triple_value", "conv_flop"] {
+            assert!(view.outputs.contains_key(key), "missing {key}");
+        }
+        assert_eq!(view.outputs["conv_flop"], "8.64e19 FLOP");
+        assert_eq!(view.outputs["triple_value"], "5.88e23 FLOP");
+    }
+
+    #[test]
+    fn hardware_mode_derives_compute() {
+        let inputs = Inputs { mode: "hardware".into(), days: "30".into(), ..Inputs::default() };
+        let view = evaluate(&inputs);
+        // 1024 × 989e12 × 0.4 × 30 days
+        let want = 1024.0 * 989e12 * 0.4 * 30.0 * 86_400.0;
+        assert_eq!(view.outputs["compute_flop"], format_flop(want));
+        assert_eq!(view.outputs["wall"], "30 days");
+    }
+
+    #[test]
+    fn compute_accepts_every_unit() {
+        for text in ["2000 PF-days", "1.2M GPU-hours", "30 days", "$5M", "5.76e23 FLOP"] {
+            let view = evaluate(&Inputs { compute: text.into(), ..Inputs::default() });
+            assert!(view.errors.is_empty(), "{text}: {:?}", view.errors);
+            assert!(view.outputs.contains_key("n_star"), "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_fields_get_messages_and_never_non_finite_outputs() {
+        let long = "x".repeat(10_000);
+        let bad = ["", "   ", "abc", "-1", "0", "NaN", "1e400", long.as_str(), "数字"];
+        let fields = ["compute", "gpus", "mfu", "days", "price", "given_c", "given_n", "given_d", "target_loss", "model_size", "convert"];
+        for field in fields {
+            for text in bad {
+                let mut inputs = Inputs {
+                    mode: if field == "days" { "hardware".into() } else { "compute".into() },
+                    // Solve for something other than the field, so that the field is read.
+                    solve: if field == "given_c" { "n".into() } else { "c".into() },
+                    ..Inputs::default()
+                };
+                *inputs.get_mut(field).unwrap() = text.to_string();
+                let view = evaluate(&inputs);
+                let optional_empty = matches!(field, "target_loss" | "model_size" | "price") && text.trim().is_empty();
+                let unasked = field.starts_with("given_") && text.trim().is_empty();
+                if unasked {
+                    assert!(view.unanswered.contains_key(field), "{field}: no note");
+                } else if !optional_empty {
+                    let msg = view.errors.get(field).unwrap_or_else(|| panic!("{field}={text:?}: no error"));
+                    assert!(msg.len() < 200, "{field}: message too long: {msg}");
+                }
+                // Formatters write a non-finite number as "—", so that is what a leak would look like.
+                for (k, v) in &view.outputs {
+                    assert!(!v.contains('—') && !v.contains("NaN") && !v.contains("inf"), "{field}={text:?}: {k} = {v}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn extrapolation_is_noted() {
+        let far = evaluate(&Inputs { compute: "1e26".into(), ..Inputs::default() });
+        assert!(far.notes.iter().any(|n| n.contains("7700× above the largest")), "{:?}", far.notes);
+        let inside = evaluate(&Inputs { compute: "1e21".into(), ..Inputs::default() });
+        assert!(inside.notes.is_empty(), "{:?}", inside.notes);
+        let tiny = evaluate(&Inputs { compute: "1e7".into(), law: "kaplan".into(), ..Inputs::default() });
+        assert!(tiny.notes.iter().any(|n| n.contains("below the smallest")));
+    }
+
+    #[test]
+    fn one_bad_field_leaves_the_rest_computed() {
+        let view = evaluate(&Inputs { mfu: "abc".into(), ..Inputs::default() });
+        assert!(view.errors.contains_key("mfu"));
+        assert!(view.outputs.contains_key("n_star"));
+        assert!(!view.outputs.contains_key("wall"));
+    }
+
+    #[test]
+    fn reverse_questions_are_answered() {
+        let view = evaluate(&Inputs {
+            target_loss: "2.0".into(),
+            model_size: "30B".into(),
+            solve: "d".into(),
+            given_c: "1e23".into(),
+            given_n: "1B".into(),
+            ..Inputs::default()
+        });
+        assert!(view.errors.is_empty(), "{:?}", view.errors);
+        assert!(view.outputs["resize_overhead"].starts_with('+'));
+        assert_eq!(view.outputs["triple_value"], "16.7T tokens");
+        assert!(view.outputs.contains_key("target_compute"));
+        let below = evaluate(&Inputs { target_loss: "1.5".into(), ..Inputs::default() });
+        assert!(below.unanswered["target_loss"].contains("irreducible"));
+        assert!(below.errors.is_empty());
+    }
+
+
+    /// Farseer fitted to the Epoch runs (5 highest losses dropped) by `scalecalc fit --law farseer`.
+    const EPOCH_FARSEER: &str = "farseer;a1=1.098284153;b1=-2.034182536;alpha=-0.1364267948;a2=0.02550154474;b2=0.01952615071;beta=0.7949598526;a3=0.6201694135;b3=0.1702375754;gamma=-0.1407019825;runs=240;c=6.3e17..3.8e21";
+
+    #[test]
+    fn a_fitted_farseer_law_drives_the_budget_panel() {
+        let inputs = Inputs { law: "fit".into(), fit: EPOCH_FARSEER.into(), ..Inputs::default() };
+        let view = evaluate(&inputs);
+        assert!(view.errors.is_empty(), "{:?}", view.errors);
+        assert!(view.outputs["law_label"].starts_with("Your fit (Farseer form, 240 runs)"));
+        assert!(view.outputs["law_citation"].contains("arXiv:2506.10972"));
+        // At Chinchilla's compute the fitted Farseer law wants tens of billions of parameters,
+        // like every other fit to these runs.
+        let n = crate::core::units::parse_number(&view.outputs["n_star"]).unwrap();
+        assert!((1e10..3e11).contains(&n), "N* = {}", view.outputs["n_star"]);
+        let loss: f64 = view.outputs["loss_star"].parse().unwrap();
+        assert!((1.8..2.3).contains(&loss), "L* = {loss}");
+    }
+}

@@ -1,0 +1,292 @@
+//! The Fit panel's page logic: its fields as typed → a [`FitRequest`] (each bad option named
+//! under its field), intervals at the Budget panel's compute from a fit's resamples, and a
+//! finished report → the text and tables the panel shows.
+
+use std::collections::BTreeMap;
+
+use crate::page::budget::{number, Inputs, View};
+use crate::core::fit::bootstrap::{BudgetIntervals, Interval};
+use crate::core::fit::fitted::FitSpec;
+use crate::core::fit::forms::Form;
+use crate::core::fit::grid::Grid;
+use crate::core::fit::report::FitReport;
+use crate::core::fit::request::{form_from_key, ColumnNames, FitRequest, MAX_BOOTSTRAP};
+use crate::core::units::{format_count, format_sci, format_sig};
+
+/// The Fit panel's options, read and checked (everything but the data and column names).
+struct Options {
+    delta: f64,
+    tolerance: f64,
+    drop_top: usize,
+    bootstrap: usize,
+    seed: u64,
+    holdout: Option<usize>,
+}
+
+/// Reads the options; every bad field gets its own message. Cheap: it runs on every keystroke,
+/// so it never touches (or copies) the pasted data.
+fn read_options(inputs: &Inputs) -> Result<Options, BTreeMap<String, String>> {
+    let mut errors = BTreeMap::new();
+    let mut take = |field: &str, r: Result<f64, String>| r.map_err(|e| errors.insert(field.to_string(), e)).ok();
+    let delta = take("fit_delta", number(&inputs.fit_delta, "Huber δ", 1e-12, 1.0));
+    let tolerance = take("fit_tol", number(&inputs.fit_tol, "tolerance", 0.0, 1.0));
+    let mut take_count = |field: &str, text: &str, what: &str, max: usize| {
+        crate::page::budget::whole(text, what, 0, max).map_err(|e| errors.insert(field.to_string(), e)).ok()
+    };
+    let drop_top = take_count("fit_drop", &inputs.fit_drop, "drop", 100_000);
+    let bootstrap = take_count("fit_boot", &inputs.fit_boot, "resamples", MAX_BOOTSTRAP);
+    let seed = take_count("fit_seed", &inputs.fit_seed, "seed", u32::MAX as usize);
+    let holdout = if inputs.fit_hold.trim().is_empty() {
+        Some(None)
+    } else {
+        take_count("fit_hold", &inputs.fit_hold, "held-out runs", 100_000).map(Some)
+    };
+    match form_from_key(&inputs.fit_law) {
+        None => {
+            errors.insert("fit_law".into(), format!("unknown law \"{}\"", crate::core::units::truncate(&inputs.fit_law)));
+        }
+        Some(form) => {
+            if let Err(e) = Grid::parse(&inputs.fit_grid, form) {
+                errors.insert("fit_grid".into(), e.to_string());
+            }
+        }
+    }
+    match (delta, tolerance, drop_top, bootstrap, seed, holdout) {
+        (Some(delta), Some(tolerance), Some(drop_top), Some(bootstrap), Some(seed), Some(holdout)) if errors.is_empty() => {
+            Ok(Options { delta, tolerance, drop_top, bootstrap, seed: seed as u64, holdout })
+        }
+        _ => Err(errors),
+    }
+}
+
+/// Reads the Fit panel's fields into a request; every bad option gets its own message.
+///
+/// # Errors
+/// Field name → message, for each option that cannot be read.
+pub fn fit_request(inputs: &Inputs, budget: Option<f64>) -> Result<FitRequest, BTreeMap<String, String>> {
+    let o = read_options(inputs)?;
+    Ok(FitRequest {
+        data: inputs.fit_data.clone(),
+        columns: ColumnNames {
+            n: inputs.fit_n.clone(),
+            d: inputs.fit_d.clone(),
+            c: inputs.fit_c.clone(),
+            loss: inputs.fit_loss.clone(),
+            run: inputs.fit_run.clone(),
+        },
+        skip_bad_rows: inputs.fit_skip == "1",
+        law: inputs.fit_law.clone(),
+        compare: true,
+        delta: o.delta,
+        grid: inputs.fit_grid.clone(),
+        drop_top: o.drop_top,
+        bootstrap: o.bootstrap,
+        seed: o.seed,
+        holdout: o.holdout,
+        iso_tolerance: o.tolerance,
+        budget,
+    })
+}
+
+/// Adds the Fit panel's option errors to the page view (the data itself is read when fitting).
+pub fn check_fields(inputs: &Inputs, view: &mut View) {
+    if let Err(errors) = read_options(inputs) {
+        for (field, message) in errors {
+            view.err(&field, message);
+        }
+    }
+}
+
+fn interval_text(iv: Option<Interval>, fmt: impl Fn(f64) -> String) -> String {
+    iv.map_or(String::new(), |iv| format!("{} – {}", fmt(iv.lo), fmt(iv.hi)))
+}
+
+/// The Budget panel's 95 % intervals on N*, D*, L* (from a fit's resamples, see
+/// [`crate::core::fit::bootstrap::budget_intervals`]).
+pub fn budget_interval_texts(view: &mut View, iv: &BudgetIntervals) {
+    view.out("n_star_ci", interval_text(iv.n, |v| format_count(v, 3)));
+    view.out("d_star_ci", interval_text(iv.d, |v| format_count(v, 3)));
+    view.out("loss_star_ci", interval_text(iv.loss, |v| format_sig(v, 4)));
+}
+
+/// What the Fit panel shows for a finished fit, already formatted.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct FitView {
+    /// One line: law, runs, objective.
+    pub title: String,
+    /// The objective at the optimum.
+    pub objective: f64,
+    /// Rows of (parameter, estimate, 95 % interval).
+    pub params: Vec<[String; 3]>,
+    /// Rows of (quantity, value, 95 % interval) at the Budget panel's compute.
+    pub budget: Vec<[String; 3]>,
+    /// Heading for the budget rows.
+    pub budget_title: String,
+    /// The held-out validation in one sentence.
+    pub holdout: String,
+    /// The comparison table's header and rows.
+    pub comparison: Vec<Vec<String>>,
+    /// Approach 2 and Approach 1 in a few lines.
+    pub approaches: Vec<String>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+    /// Facts about the data and the search.
+    pub notes: Vec<String>,
+    /// The fitted law's text for "Use this fit", when the law is usable in the Budget panel.
+    pub fit_spec: Option<String>,
+}
+
+fn value_text(name: &str, v: f64) -> String {
+    match name {
+        "N_c" | "D_c" => format_sci(v, 4),
+        _ => format_sig(v, 5),
+    }
+}
+
+/// A fitted exponent, or a dash.
+fn exp(law: &Option<crate::core::fit::regression::PowerLaw>) -> String {
+    law.as_ref().map_or("–".into(), |p| format_sig(p.exponent, 3))
+}
+
+/// An error that lists a reason per budget ("…: budget 1e19 FLOP: …; budget 3e19 FLOP: …"),
+/// cut to its first `keep` reasons.
+fn first_reasons(error: &str, keep: usize) -> String {
+    let Some((head, rest)) = error.split_once(": budget ") else {
+        return error.to_string();
+    };
+    let reasons: Vec<&str> = rest.split("; budget ").collect();
+    let shown: Vec<String> = reasons.iter().take(keep).map(|r| format!("budget {r}")).collect();
+    let more = reasons.len().saturating_sub(keep);
+    let tail = if more > 0 { format!("; … and {more} more") } else { String::new() };
+    format!("{head}: {}{tail}", shown.join("; "))
+}
+
+/// At most a few notes of one approach, then how many more there are.
+fn capped(prefix: &str, notes: &[String]) -> Vec<String> {
+    const SHOWN: usize = 4;
+    let mut out: Vec<String> = notes.iter().take(SHOWN).map(|w| format!("{prefix}: {w}")).collect();
+    if notes.len() > SHOWN {
+        out.push(format!("{prefix}: … and {} more notes like these (a larger grouping tolerance merges nearby budgets).", notes.len() - SHOWN));
+    }
+    out
+}
+
+/// Formats a report for the panel.
+pub fn report_view(r: &FitReport) -> FitView {
+    let mut v = FitView {
+        title: format!("{} — {} runs, objective {}", r.label, r.points, format_sig(r.objective, 10)),
+        objective: r.objective,
+        ..FitView::default()
+    };
+    for (name, value) in &r.params {
+        let ci = r.ci.as_ref().and_then(|c| c.get(name)).copied();
+        v.params.push([name.clone(), value_text(name, *value), interval_text(ci, |x| value_text(name, x))]);
+    }
+    if let Some(b) = &r.budget {
+        v.budget_title = format!("At the Budget panel's {} FLOP", format_sci(b.compute, 3));
+        let iv = b.intervals.as_ref();
+        v.budget.push(["N*".into(), format_count(b.n, 3), interval_text(iv.and_then(|i| i.n), |x| format_count(x, 3))]);
+        v.budget.push(["D*".into(), format_count(b.d, 3), interval_text(iv.and_then(|i| i.d), |x| format_count(x, 3))]);
+        v.budget.push(["L*".into(), format_sig(b.loss, 4), interval_text(iv.and_then(|i| i.loss), |x| format_sig(x, 4))]);
+    }
+    if let Some(h) = &r.holdout {
+        v.holdout = format!(
+            "Held out the {} largest-compute runs and fitted the rest: the fit predicts them with RMSE {} in log-loss (mean |error| {}%).",
+            h.k,
+            format_sig(h.rmse_log, 3),
+            format_sig(100.0 * h.mean_abs_rel_error, 3)
+        );
+    }
+    v.comparison.push(["law", "params", "objective", "RMSE log L", "AIC", "BIC", "held-out RMSE"].map(String::from).to_vec());
+    for c in &r.comparison {
+        v.comparison.push(vec![
+            form_from_key(&c.law).map_or(c.law.clone(), Form::short_name),
+            c.k.to_string(),
+            format_sig(c.objective, 5),
+            format_sig(c.rmse_log, 3),
+            format_sig(c.aic, 5),
+            format_sig(c.bic, 5),
+            c.holdout_rmse_log.map_or("–".into(), |x| format_sig(x, 3)),
+        ]);
+    }
+    match (&r.isoflop, &r.isoflop_error) {
+        (Some(iso), _) => {
+            v.approaches.push(format!(
+                "Approach 2 (IsoFLOP profiles): {} of {} budgets usable; N_opt ∝ C^{}, D_opt ∝ C^{}.",
+                iso.used_groups,
+                iso.groups.len(),
+                exp(&iso.n_law),
+                exp(&iso.d_law)
+            ));
+            v.approaches.extend(capped("Approach 2", &iso.warnings));
+        }
+        (None, Some(e)) => v.approaches.push(format!("Approach 2 (IsoFLOP profiles): {}", first_reasons(e, 3))),
+        _ => {}
+    }
+    match (&r.envelope, &r.envelope_error) {
+        (Some(env), _) => {
+            v.approaches.push(format!(
+                "Approach 1 (envelope of {} training curves): N_opt ∝ C^{}, D_opt ∝ C^{}.",
+                env.runs,
+                exp(&env.n_law),
+                exp(&env.d_law)
+            ));
+            v.approaches.extend(capped("Approach 1", &env.warnings));
+        }
+        (None, Some(e)) => v.approaches.push(format!("Approach 1: {e}")),
+        _ => {}
+    }
+    if let Some(law) = r.fitted_law {
+        if let Some((a, b)) = crate::core::laws::LossLaw::allocation_exponents(law.as_law()) {
+            v.approaches.insert(0, format!("Approach 3 (this fit): N* ∝ C^{}, D* ∝ C^{}.", format_sig(a, 3), format_sig(b, 3)));
+        }
+    }
+    v.warnings = r.warnings.clone();
+    let cols: Vec<String> = r.data.columns.iter().map(|(role, header)| format!("{role} = \"{header}\"")).collect();
+    v.notes.push(format!("Columns: {}{}.", cols.join(", "), if r.data.d_derived { "; D = C/(6N)" } else { "" }));
+    if !r.data.dropped_lines.is_empty() {
+        let lines: Vec<String> = r.data.dropped_lines.iter().map(|l| l.to_string()).collect();
+        v.notes.push(format!("Dropped the {} highest-loss runs (rows {}).", lines.len(), lines.join(", ")));
+    }
+    if r.data.skipped_rows > 0 {
+        v.notes.push(format!("Skipped {} bad rows.", r.data.skipped_rows));
+    }
+    v.notes.push(format!(
+        "{} grid starts ({} gave no finite objective), {} objective evaluations over all fits; {} distinct optima kept.",
+        r.starts,
+        r.failed_starts,
+        r.evaluations,
+        r.optima.len()
+    ));
+    if let Some(b) = &r.bootstrap {
+        v.notes.push(format!("Bootstrap: {} resamples over runs, seed {}, each warm-started at the optimum ({} failed).", b.resamples, b.seed, b.failed));
+    }
+    v.fit_spec = r.fitted_law.map(|law| FitSpec { law, runs: r.points, compute_range: r.data.compute_range }.to_text());
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_budget_lists_are_cut() {
+        let e = "need 2 budgets; found 1 of 5: budget 1e16 FLOP: only 1 run; budget 2e16 FLOP: only 1 run; budget 3e16 FLOP: only 2 runs; budget 4e16 FLOP: only 1 run";
+        assert_eq!(
+            first_reasons(e, 2),
+            "need 2 budgets; found 1 of 5: budget 1e16 FLOP: only 1 run; budget 2e16 FLOP: only 1 run; … and 2 more"
+        );
+        assert_eq!(first_reasons("no runs", 2), "no runs");
+    }
+
+    #[test]
+    fn option_fields_are_checked_one_by_one() {
+        let inputs = Inputs { fit_delta: "abc".into(), fit_boot: "-1".into(), fit_law: "gpt".into(), ..Inputs::default() };
+        let errors = fit_request(&inputs, None).unwrap_err();
+        assert!(errors["fit_delta"].contains("Huber δ"));
+        assert!(errors["fit_boot"].contains("whole number"));
+        assert!(errors["fit_law"].contains("unknown law"));
+        let ok = fit_request(&Inputs { fit_hold: "".into(), ..Inputs::default() }, Some(1e23)).unwrap();
+        assert_eq!((ok.holdout, ok.bootstrap, ok.budget), (None, 1000, Some(1e23)));
+    }
+}

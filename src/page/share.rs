@@ -1,0 +1,462 @@
+//! Share links: the page state as a short, versioned, human-readable URL fragment
+//! (`#v=1&c=3e23&law=hoffmann`), and back — never panicking, always naming what was wrong.
+
+use crate::page::budget::{all_fields, evaluate, Inputs};
+
+/// The current link format version.
+pub const VERSION: &str = "1";
+/// Longest fragment accepted; longer ones are not read at all, and [`to_fragment`] never writes
+/// one (pasted tables that do not fit are left out). Every typed field at its longest valid
+/// length, percent-encoded, fits well inside this.
+pub const MAX_FRAGMENT_CHARS: usize = 40_000;
+
+/// The URL key of each field (short, stable across versions of the page).
+fn url_key(field: &str) -> &'static str {
+    match field {
+        "mode" => "mode",
+        "compute" => "c",
+        "law" => "law",
+        "gpu" => "gpu",
+        "gpus" => "gpus",
+        "days" => "days",
+        "mfu" => "mfu",
+        "price" => "usd",
+        "solve" => "solve",
+        "given_c" => "gc",
+        "given_n" => "gn",
+        "given_d" => "gd",
+        "target_loss" => "loss",
+        "model_size" => "size",
+        "convert" => "conv",
+        "fit" => "fit",
+        "fit_data" => "fdata",
+        "fit_law" => "flaw",
+        "fit_n" => "fcn",
+        "fit_d" => "fcd",
+        "fit_c" => "fcc",
+        "fit_loss" => "fcl",
+        "fit_run" => "fcr",
+        "fit_skip" => "fskip",
+        "fit_drop" => "fdrop",
+        "fit_delta" => "fdelta",
+        "fit_grid" => "fgrid",
+        "fit_boot" => "fboot",
+        "fit_seed" => "fseed",
+        "fit_hold" => "fhold",
+        "fit_tol" => "ftol",
+        other => crate::page::tools::field(other).map_or("", |f| f.url),
+    }
+}
+
+fn field_of(key: &str) -> Option<&'static str> {
+    all_fields().find(|f| url_key(f) == key)
+}
+
+/// The fragment (without `#`) for these inputs; fields at their default are left out, and so
+/// are values too long to be valid input (a stray paste), so the rest of the link stays usable.
+pub fn to_fragment(inputs: &Inputs) -> String {
+    let defaults = Inputs::default();
+    let mut parts = vec![format!("v={VERSION}")];
+    let mut packed_parts = Vec::new();
+    for field in all_fields() {
+        let (value, default) = (inputs.get(field), defaults.get(field));
+        if let (Some(value), Some(default)) = (value, default) {
+            if value == default {
+                continue;
+            }
+            if is_packed(field) {
+                // Deflating a large paste takes milliseconds, and this runs on every keystroke.
+                if let Some(packed) = crate::page::tools::memo_in("link", field, value.clone(), || pack_data(value)) {
+                    packed_parts.push(format!("{}={packed}", url_key(field)));
+                }
+            } else if value.chars().count() <= crate::core::units::MAX_INPUT_CHARS {
+                parts.push(format!("{}={}", url_key(field), encode(value)));
+            }
+        }
+    }
+    // Pasted tables go in, in page order, while the link stays readable by `from_fragment`.
+    let mut length = parts.iter().map(|p| p.len() + 1).sum::<usize>();
+    for part in packed_parts {
+        if length + part.len() < MAX_FRAGMENT_CHARS {
+            length += part.len() + 1;
+            parts.push(part);
+        }
+    }
+    parts.join("&")
+}
+
+/// Reads a fragment (with or without `#`). Returns the inputs and one message per problem;
+/// any field that is missing, malformed or invalid keeps its default.
+pub fn from_fragment(fragment: &str) -> (Inputs, Vec<String>) {
+    let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+    let mut inputs = Inputs::default();
+    let mut messages = Vec::new();
+    if fragment.trim().is_empty() {
+        return (inputs, messages);
+    }
+    let chars = fragment.chars().count();
+    if chars > MAX_FRAGMENT_CHARS {
+        messages.push(format!("The link is too long ({chars} characters; at most {MAX_FRAGMENT_CHARS}); showing the defaults."));
+        return (inputs, messages);
+    }
+    let pairs: Vec<(&str, &str)> =
+        fragment.split('&').filter(|p| !p.is_empty()).map(|p| p.split_once('=').unwrap_or((p, ""))).collect();
+    match pairs.iter().find(|(k, _)| *k == "v").map(|(_, v)| *v) {
+        Some(VERSION) => {}
+        Some(other) => {
+            messages.push(format!(
+                "The link has version \"{}\", which this page does not read (it reads v={VERSION}); showing the defaults.",
+                crate::core::units::truncate(other)
+            ));
+            return (inputs, messages);
+        }
+        None => {
+            messages.push("The link has no version (v=1): it may be truncated or not from scalecalc; showing the defaults.".into());
+            return (inputs, messages);
+        }
+    }
+    let mut seen = Vec::new();
+    for (key, raw) in pairs {
+        if key == "v" {
+            continue;
+        }
+        let Some(field) = field_of(key) else {
+            messages.push(format!("Ignored unknown setting \"{}\" in the link.", crate::core::units::truncate(key)));
+            continue;
+        };
+        if seen.contains(&field) {
+            messages.push(format!("The link sets \"{key}\" twice; the first value is used."));
+            continue;
+        }
+        seen.push(field);
+        let value = if is_packed(field) { unpack_data(raw) } else { decode(raw) };
+        match value {
+            Ok(value) => {
+                if let Some(slot) = inputs.get_mut(field) {
+                    *slot = value;
+                }
+            }
+            Err(why) => messages.push(format!("Link setting \"{key}\" {why}; using the default.")),
+        }
+    }
+    canonicalise(&mut inputs);
+    // Validate with the page's own rules; each invalid field falls back to its default. Fields
+    // others depend on (law, mode, hardware) are settled first, so that "c=30 days" is judged
+    // with the GPU the page will actually use.
+    let defaults = Inputs::default();
+    const FIRST: [&str; 7] = ["law", "mode", "gpu", "gpus", "mfu", "price", "solve"];
+    // Each pass resets what is invalid now; a reset can only make other fields readable, so
+    // this settles within a few passes (at most one per field).
+    for pass in 0..all_fields().count() {
+        let view = evaluate(&inputs);
+        if view.errors.is_empty() {
+            break;
+        }
+        let first_only = pass == 0 && view.errors.keys().any(|f| FIRST.contains(&f.as_str()));
+        for (field, error) in &view.errors {
+            if first_only && !FIRST.contains(&field.as_str()) {
+                continue;
+            }
+            let default = defaults.get(field).cloned().unwrap_or_default();
+            let bad = inputs.get(field).cloned().unwrap_or_default();
+            if bad == default {
+                continue;
+            }
+            if let Some(slot) = inputs.get_mut(field) {
+                *slot = default.clone();
+            }
+            let shown = if default.is_empty() { "empty".to_string() } else { format!("\"{default}\"") };
+            messages.push(format!(
+                "Link setting \"{}={}\": {error}; using {shown}.",
+                url_key(field),
+                crate::core::units::truncate(&bad)
+            ));
+        }
+    }
+    (inputs, messages)
+}
+
+/// Whether a field holds pasted data (deflated into links, left out when too large).
+fn is_packed(field: &str) -> bool {
+    field == "fit_data" || crate::page::tools::field(field).is_some_and(|f| f.packed)
+}
+
+/// Longest packed run table a link carries; larger tables stay out of links (the fitted law
+/// still goes in).
+pub const MAX_PACKED_DATA_CHARS: usize = 6_000;
+
+/// A run table as `z` + base64url(deflate(text)), or `None` when that is too long for a link.
+fn pack_data(text: &str) -> Option<String> {
+    use base64::Engine;
+    // Beyond this even very repetitive text does not deflate into a link; skip the work.
+    if text.len() > 50 * MAX_PACKED_DATA_CHARS {
+        return None;
+    }
+    let deflated = miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 9);
+    let packed = format!("z{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(deflated));
+    (packed.len() <= MAX_PACKED_DATA_CHARS).then_some(packed)
+}
+
+/// Reads a packed run table (never inflating past the table size limit).
+fn unpack_data(raw: &str) -> Result<String, String> {
+    use base64::Engine;
+    let Some(body) = raw.strip_prefix('z') else {
+        return decode(raw);
+    };
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(body)
+        .map_err(|_| "holds run data that is not valid base64url".to_string())?;
+    let text = miniz_oxide::inflate::decompress_to_vec_with_limit(&bytes, crate::core::runs::MAX_TABLE_BYTES)
+        .map_err(|_| "holds run data that does not decompress".to_string())?;
+    String::from_utf8(text).map_err(|_| "holds run data that is not UTF-8 text".to_string())
+}
+
+/// Writes names the page's selectors know: "H100" → "h100", "Kaplan" → "kaplan".
+fn canonicalise(inputs: &mut Inputs) {
+    if let Some(p) = crate::core::presets::Preset::from_key(&inputs.law) {
+        inputs.law = p.key().to_string();
+    }
+    if let Some(g) = crate::core::hardware::find_gpu(&inputs.gpu) {
+        inputs.gpu = g.key.to_string();
+    }
+    for choice in [&mut inputs.mode, &mut inputs.solve] {
+        *choice = choice.trim().to_ascii_lowercase();
+    }
+}
+
+/// Percent-encodes everything but letters, digits and `-._~,:$`; a space becomes `+`.
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b',' | b':' | b'$' => {
+                out.push(byte as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// Reverses [`encode`]; also accepts `%20` for a space.
+fn decode(text: &str) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = text.get(i + 1..i + 3).ok_or("has a truncated %-escape")?;
+                if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(format!("has a bad %-escape \"%{hex}\""));
+                }
+                let byte = u8::from_str_radix(hex, 16).map_err(|_| format!("has a bad %-escape \"%{hex}\""))?;
+                out.push(byte);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| "is not valid UTF-8".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_fit_and_its_small_data_travel_in_the_link() {
+        let data = "N,D,loss\n1e8,2e9,3.1\n2e8,4e9,2.9\n4e8,8e9,2.7\n".repeat(20);
+        let inputs = Inputs {
+            law: "fit".into(),
+            fit: "chinchilla;E=1.817218;A=477.8254;B=2143.425;alpha=0.3473104;beta=0.3671726;runs=240;c=1.2e18..1.3e22".into(),
+            fit_data: data.clone(),
+            fit_drop: "5".into(),
+            fit_boot: "200".into(),
+            ..Inputs::default()
+        };
+        let link = to_fragment(&inputs);
+        assert!(link.contains("&fdata=z") && link.len() < 1000, "{link}");
+        let (back, messages) = from_fragment(&link);
+        assert!(messages.is_empty(), "{messages:?}");
+        assert_eq!(back, inputs);
+    }
+
+    #[test]
+    fn many_pasted_tables_never_make_an_unreadable_link() {
+        let mut inputs = Inputs::default();
+        let mut state = 1u64;
+        let mut table = String::from("N,D,loss\n");
+        while table.len() < 3_800 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            table.push_str(&format!("{},{},{}\n", state >> 40, state >> 20 & 0xfffff, state & 0xffff));
+        }
+        let packed: Vec<&str> = all_fields().filter(|f| is_packed(f)).collect();
+        for field in &packed {
+            *inputs.get_mut(field).unwrap() = table.clone();
+        }
+        let fragment = to_fragment(&inputs);
+        assert!(fragment.len() <= MAX_FRAGMENT_CHARS, "{} chars", fragment.len());
+        let (back, _) = from_fragment(&fragment);
+        assert_eq!(back.fit_data, table, "the first table fits and round-trips");
+    }
+
+    #[test]
+    fn large_data_stays_out_of_the_link_but_the_fit_goes_in() {
+        let data: String = (0..3000).map(|i| format!("{},{},{}\n", 1e8 + i as f64 * 7919.0, 2e9 + i as f64 * 104729.0, 3.0 - i as f64 * 1e-4)).collect();
+        let inputs = Inputs { law: "fit".into(), fit: "kaplan;N_c=6.4e13;D_c=1.8e13;alpha_N=0.076;alpha_D=0.103;runs=9;c=1e18..1e20".into(), fit_data: data, ..Inputs::default() };
+        let link = to_fragment(&inputs);
+        assert!(!link.contains("fdata") && link.contains("law=fit&fit=kaplan"), "{link}");
+    }
+
+    #[test]
+    fn broken_fit_links_fall_back_with_messages() {
+        for (link, want) in [
+            ("#v=1&law=fit&fit=gpt;E=1", "unknown form"),
+            ("#v=1&law=fit", "fitted law"),
+            ("#v=1&fdata=z!!!", "not valid base64url"),
+            ("#v=1&fdata=zAAAA", "does not decompress"),
+            ("#v=1&fdelta=abc", "Huber δ"),
+            ("#v=1&fboot=-3", "resamples"),
+            ("#v=1&flaw=gpt", "unknown law"),
+        ] {
+            let (inputs, messages) = from_fragment(link);
+            assert!(messages.iter().any(|m| m.contains(want)), "{link}: {messages:?}");
+            assert_eq!(inputs.law, "epoch", "{link}");
+        }
+    }
+
+    #[test]
+    fn defaults_make_a_short_link() {
+        assert_eq!(to_fragment(&Inputs::default()), "v=1");
+    }
+
+    #[test]
+    fn a_link_reads_like_the_inputs() {
+        let inputs = Inputs { compute: "2000 PF-days".into(), law: "hoffmann".into(), ..Inputs::default() };
+        assert_eq!(to_fragment(&inputs), "v=1&c=2000+PF-days&law=hoffmann");
+    }
+
+    #[test]
+    fn bad_links_fall_back_with_messages() {
+        let cases = [
+            ("#v=1&c=abc", "\"abc\" is not a number"),
+            ("#v=1&c=-1", "greater than 0"),
+            ("#v=1&c=1e400", "finite"),
+            ("#v=1&law=gpt5", "unknown law"),
+            ("#v=1&c=5.76e", "not a number"),
+            ("#v=9&c=1e20", "version"),
+            ("#c=1e20", "no version"),
+            ("#v=1&c=%E0%A4", "UTF-8"),
+            ("#v=1&c=%4", "truncated"),
+            ("#v=1&zzz=1", "unknown setting"),
+            ("#v=1&gpus=0", "greater than 0"),
+            ("#v=1&mfu=NaN", "not a number"),
+            ("#v=1&c=%E6%95%B0%E5%AD%97", "\"数字\" is not a number"),
+        ];
+        for (link, fragment) in cases {
+            let (inputs, messages) = from_fragment(link);
+            assert!(messages.iter().any(|m| m.contains(fragment)), "{link}: {messages:?}");
+            assert!(evaluate(&inputs).errors.is_empty(), "{link}: left invalid inputs");
+        }
+        let long = format!("#v=1&c={}", "9".repeat(20_000));
+        assert!(from_fragment(&long).1[0].contains("too long"));
+        // A stray paste stays out of the link, and everything else is kept.
+        let pasted = Inputs { compute: "9".repeat(10_000), law: "kaplan".into(), ..Inputs::default() };
+        assert_eq!(to_fragment(&pasted), "v=1&law=kaplan");
+    }
+
+    #[test]
+    fn valid_settings_survive_beside_bad_ones() {
+        let (inputs, messages) = from_fragment("#v=1&c=abc&law=kaplan");
+        assert_eq!(inputs.law, "kaplan");
+        assert_eq!(inputs.compute, Inputs::default().compute);
+        assert_eq!(messages.len(), 1);
+    }
+
+    #[test]
+    fn names_are_canonicalised_and_dependent_fields_survive() {
+        let (inputs, messages) = from_fragment("#v=1&gpu=H100&law=Kaplan");
+        assert_eq!((inputs.gpu.as_str(), inputs.law.as_str()), ("h100", "kaplan"));
+        assert!(messages.is_empty());
+        // The GPU falls back first; the duration is then valid with the default GPU.
+        let (inputs, messages) = from_fragment("#v=1&c=30+days&gpu=zzz");
+        assert_eq!(inputs.compute, "30 days");
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(from_fragment("#v=1&c=%+A").1[0].contains("bad %-escape"));
+    }
+
+    #[test]
+    fn unanswerable_questions_are_not_link_errors() {
+        // A 2B model can never reach this budget's loss: the page says so, but the link is fine.
+        let (inputs, messages) = from_fragment("#v=1&c=1e23&size=2B&loss=1.0");
+        assert_eq!(inputs.model_size, "2B");
+        assert_eq!(inputs.target_loss, "1.0");
+        assert!(messages.is_empty(), "{messages:?}");
+    }
+
+    /// Text a user might type into a field: valid quantities and garbage alike.
+    fn typed() -> impl Strategy<Value = String> {
+        prop_oneof![
+            (1.0f64..10.0, 6i32..34).prop_map(|(m, e)| format!("{m:.3}e{e}")),
+            (1u32..5000).prop_map(|n| format!("{n} PF-days")),
+            (1u32..900).prop_map(|n| format!("{n}B")),
+            (1u32..90).prop_map(|n| format!("{n} days")),
+            "\\PC{0,30}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_inputs_round_trip(
+            compute in typed(), gpus in "[0-9]{1,5}", size in typed(), loss in "[0-9]\\.[0-9]{1,3}",
+            law in prop::sample::select(vec!["epoch", "hoffmann", "kaplan", "muennighoff"]),
+            mode in prop::sample::select(vec!["compute", "hardware"]),
+        ) {
+            let inputs = Inputs {
+                compute, gpus, model_size: size, target_loss: loss, law: law.into(), mode: mode.into(),
+                ..Inputs::default()
+            };
+            let fragment = to_fragment(&inputs);
+            // Parse the raw fields back without validation fallback.
+            let mut back = Inputs::default();
+            for pair in fragment.split('&').skip(1) {
+                let (k, v) = pair.split_once('=').unwrap();
+                *back.get_mut(field_of(k).unwrap()).unwrap() = decode(v).unwrap();
+            }
+            prop_assert_eq!(&back, &inputs);
+            // Valid inputs come back unchanged and silently through the validating reader;
+            // invalid ones come back valid, with a message.
+            let (read, messages) = from_fragment(&fragment);
+            if evaluate(&inputs).errors.is_empty() {
+                prop_assert_eq!(read, inputs);
+                prop_assert!(messages.is_empty(), "{:?}", messages);
+            } else {
+                prop_assert!(!messages.is_empty());
+                prop_assert!(evaluate(&read).errors.is_empty());
+            }
+        }
+
+        #[test]
+        fn arbitrary_fragments_never_panic(s in "\\PC{0,200}") {
+            let (inputs, _) = from_fragment(&s);
+            prop_assert!(evaluate(&inputs).errors.is_empty());
+        }
+
+        #[test]
+        fn versioned_fragments_with_garbage_values_fall_back(
+            pairs in prop::collection::vec(
+                (prop::sample::select(vec!["c", "law", "gpu", "gpus", "days", "mfu", "usd", "solve", "gc", "gn", "gd", "loss", "size", "conv", "mode", "x"]), "\\PC{0,20}"),
+                0..8,
+            )
+        ) {
+            let body: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+            let (inputs, _) = from_fragment(&format!("#v=1&{}", body.join("&")));
+            prop_assert!(evaluate(&inputs).errors.is_empty());
+        }
+    }
+}

@@ -1,0 +1,701 @@
+//! Compare two fits: two pasted run tables (two datasets or two architectures), each fitted with
+//! the Chinchilla form, both compute-optimal frontiers L*(C) on one chart, and the compute at
+//! which they cross with a bootstrap interval — or a statement that they do not cross in the
+//! plotted range and which one is lower there.
+
+use std::rc::Rc;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::background::{heavy, heavy_pasted, FromPaste};
+use super::{key_of, text, Field, Fields, Table, ToolView};
+use crate::core::plot::ChartState;
+use crate::core::fit::bootstrap::{interval, run_resamples, Interval};
+use crate::core::fit::forms::{FittedLaw, Form};
+use crate::core::fit::multistart::Multistart;
+use crate::core::fit::request::{prepare, FitError, FitRequest};
+use crate::core::laws::{ChinchillaLaw, LossLaw};
+use crate::core::plot::frame::{builder, draw_mesh, is_narrow, Axis};
+use crate::core::plot::legend::{draw_legend, Corner, Mark};
+use crate::core::plot::{draw_message, log_space, mix, ChartError, ChartStyle};
+use crate::core::runs;
+use crate::core::units::{format_count, format_sci, format_sig};
+
+/// This tool's inputs.
+pub const FIELDS: &[Field] = &[
+    Field::data("cmp_a", "ca"),
+    Field::data("cmp_b", "cb"),
+    Field::new("cmp_name_a", "cna", "A"),
+    Field::new("cmp_name_b", "cnb", "B"),
+    Field::new("cmp_cmin", "cc0", ""),
+    Field::new("cmp_cmax", "cc1", ""),
+    Field::new("cmp_boot", "cbs", "200"),
+    Field::new("cmp_seed", "csd", "1"),
+];
+
+/// This tool's charts.
+pub const CHARTS: &[&str] = &["cmp-frontiers"];
+
+/// The starting grid of each fit: 3⁵ = 243 starts (the full 4 500-start grid of the Fit panel
+/// would take seconds per dataset in the page; this one takes well under a second).
+pub const GRID: &str = "a=0|10|20, b=0|10|20, e=-1|0|1, alpha=0.25|0.5|1, beta=0.25|0.5|1";
+
+/// Most runs per table (the bootstrap refits every resample).
+pub const MAX_RUNS: usize = 2000;
+
+/// Most bootstrap resamples per dataset.
+pub const MAX_RESAMPLES: usize = 1000;
+
+/// Points of the log-spaced grid on which crossings are looked for before bisection.
+const SCAN: usize = 400;
+
+/// Huber δ of the fits (LAWS.md).
+const DELTA: f64 = 1e-3;
+
+/// One dataset fitted.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DatasetFit {
+    /// The fitted law.
+    pub law: ChinchillaLaw,
+    /// The bootstrap's laws (failed resamples left out).
+    pub samples: Vec<ChinchillaLaw>,
+    /// Resamples asked for.
+    pub resamples: usize,
+    /// (C, loss) of every run.
+    pub runs: Vec<(f64, f64)>,
+    /// RMSE of ln L over the runs.
+    pub rmse_log: f64,
+}
+
+/// Fits the Chinchilla form to one pasted table and bootstraps it; errors name the table.
+///
+/// # Errors
+/// The table is unreadable, has bad rows, too few or too many runs, or no fit converged.
+pub fn fit_dataset(data: &str, label: &str, resamples: usize, seed: u64) -> Result<DatasetFit, String> {
+    let req = FitRequest {
+        data: data.to_string(),
+        compare: false,
+        grid: GRID.into(),
+        bootstrap: 0,
+        holdout: Some(0),
+        ..FitRequest::default()
+    };
+    let prep = prepare(&req).map_err(|e| match e {
+        FitError::BadRows { rows, count, .. } => {
+            let word = if count == 1 { "row is" } else { "rows are" };
+            format!("Table {label}: {count} {word} not usable:\n{}", runs::summarize_bad_rows(&rows, count, 3))
+        }
+        other => format!("Table {label}: {other}"),
+    })?;
+    if prep.runs.len() > MAX_RUNS {
+        return Err(format!("Table {label} has {} runs; this tool fits at most {MAX_RUNS} per table", prep.runs.len()));
+    }
+    let points = prep.points();
+    let best = Multistart::new(Form::Chinchilla, &points, DELTA, prep.grid.clone())
+        .finish()
+        .ok_or_else(|| format!("Table {label}: no start of the fit gave a finite loss"))?
+        .best;
+    let law = chinchilla(&best.theta).ok_or_else(|| format!("Table {label}: the fit gave no usable law"))?;
+    let samples =
+        run_resamples(Form::Chinchilla, &points, DELTA, &best.theta, seed, 0, resamples).into_iter().flatten().filter_map(|t| chinchilla(&t)).collect();
+    let rmse_log = crate::core::fit::report::rmse(points.iter().map(|p| law.loss(p.ln_n.exp(), p.ln_d.exp()).ln() - p.ln_loss));
+    Ok(DatasetFit { law, samples, resamples, runs: prep.runs.iter().map(|r| (r.c, r.loss)).collect(), rmse_log })
+}
+
+fn chinchilla(theta: &[f64]) -> Option<ChinchillaLaw> {
+    match Form::Chinchilla.law(theta)? {
+        FittedLaw::Chinchilla(l) if l.alpha > 0.0 && l.beta > 0.0 => Some(l),
+        _ => None,
+    }
+}
+
+/// The compute-optimal loss L*(C) = E + A/N*^α + B/D*^β with N*, D* in closed form.
+pub fn frontier(law: &ChinchillaLaw, c: f64) -> f64 {
+    law.closed_form_optimum(c).map_or(f64::NAN, |(n, d)| law.loss(n, d))
+}
+
+/// Every compute in [lo, hi] at which L*_a(C) = L*_b(C): sign changes of the difference on a
+/// log grid of [`SCAN`] points, each refined by bisection in ln C.
+pub fn crossings(a: &ChinchillaLaw, b: &ChinchillaLaw, lo: f64, hi: f64) -> Vec<f64> {
+    let diff = |ln_c: f64| frontier(a, ln_c.exp()) - frontier(b, ln_c.exp());
+    let (l0, l1) = (lo.ln(), hi.ln());
+    if !(l0.is_finite() && l1.is_finite() && l1 > l0) {
+        return Vec::new();
+    }
+    let xs: Vec<f64> = (0..SCAN).map(|i| l0 + (l1 - l0) * i as f64 / (SCAN - 1) as f64).collect();
+    let ys: Vec<f64> = xs.iter().map(|&x| diff(x)).collect();
+    let mut out = Vec::new();
+    for i in 1..SCAN {
+        let (Some(&x0), Some(&x1), Some(&y0), Some(&y1)) = (xs.get(i - 1), xs.get(i), ys.get(i - 1), ys.get(i)) else {
+            continue;
+        };
+        // A root in (x0, x1]: y0 ≠ 0 and y1 is 0 or of the other sign (a zero on a grid point
+        // is counted once, by the interval it ends; identical laws have no crossing).
+        if !(y0.is_finite() && y1.is_finite()) || y0 == 0.0 || (y1 != 0.0 && (y0 > 0.0) == (y1 > 0.0)) {
+            continue;
+        }
+        let root = crate::core::allocate::bisect(x0, x1, |x| {
+            let y = diff(x);
+            y == 0.0 || (y > 0.0) != (y0 > 0.0)
+        });
+        out.push(root.exp());
+    }
+    out
+}
+
+/// The answer for two fitted datasets over a compute range.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Comparison {
+    /// Plotted range of compute, FLOP.
+    pub range: (f64, f64),
+    /// Crossings of the fitted frontiers in the range.
+    pub crossings: Vec<f64>,
+    /// 95 % bootstrap interval of the (first) crossing, over resamples that cross in range.
+    pub interval: Option<Interval>,
+    /// Paired resamples that cross in the range, and resamples compared.
+    pub crossing_resamples: (usize, usize),
+    /// L*_A − L*_B at the low and high ends of the range.
+    pub gap: (f64, f64),
+}
+
+/// Compares two fits over [lo, hi]: crossings of the fitted frontiers, and for the first one a
+/// percentile interval over paired bootstrap resamples (the crossing of each pair nearest to the
+/// fitted one; pairs that do not cross in the range are counted, not included).
+pub fn compare(a: &DatasetFit, b: &DatasetFit, lo: f64, hi: f64) -> Comparison {
+    let found = crossings(&a.law, &b.law, lo, hi);
+    let pairs = a.samples.len().min(b.samples.len());
+    let mut crossing_resamples = (0, pairs);
+    let interval = found.first().and_then(|&c| {
+        let ln_c = c.ln();
+        let mut values = Vec::new();
+        for (sa, sb) in a.samples.iter().zip(&b.samples) {
+            let nearest = crossings(sa, sb, lo, hi).into_iter().map(f64::ln).min_by(|x, y| (x - ln_c).abs().total_cmp(&(y - ln_c).abs()));
+            if let Some(v) = nearest {
+                values.push(v);
+            }
+        }
+        crossing_resamples.0 = values.len();
+        interval(values).map(|iv| Interval { lo: iv.lo.exp(), hi: iv.hi.exp() })
+    });
+    let gap = (frontier(&a.law, lo) - frontier(&b.law, lo), frontier(&a.law, hi) - frontier(&b.law, hi));
+    Comparison { range: (lo, hi), crossings: found, interval, crossing_resamples, gap }
+}
+
+/// What the panel needs, computed once per input change.
+#[derive(Debug, Clone)]
+struct State {
+    a: Rc<Result<DatasetFit, String>>,
+    b: Rc<Result<DatasetFit, String>>,
+    names: (String, String),
+    range: Result<(f64, f64), (String, String)>,
+    /// The comparison, when both fits and the range are good.
+    cmp: Option<Rc<Comparison>>,
+    /// A table is being fitted in the background.
+    busy: bool,
+}
+
+fn resamples_of(fields: &Fields) -> Result<usize, String> {
+    crate::page::budget::whole(text(fields, "cmp_boot"), "Resamples", 0, MAX_RESAMPLES)
+}
+
+fn seed_of(fields: &Fields) -> Result<u64, String> {
+    crate::page::budget::whole(text(fields, "cmp_seed"), "The seed", 0, u32::MAX as usize).map(|s| s as u64)
+}
+
+fn name_of(fields: &Fields, field: &str, fallback: &str) -> String {
+    let t = text(fields, field).trim();
+    if t.is_empty() {
+        fallback.to_string()
+    } else {
+        crate::core::units::truncate(t)
+    }
+}
+
+/// One table's fit (in the background on the page).
+fn fit_of(fields: &Fields, field: &'static str, label: &'static str, resamples: usize, seed: u64) -> FromPaste<Result<DatasetFit, String>> {
+    let data = text(fields, field);
+    let extra = format!("{label}\u{1f}{resamples}\u{1f}{seed}");
+    let slot = if label == "A" { "cmp_fit_a" } else { "cmp_fit_b" };
+    heavy_pasted(slot, data, key_of(fields, &[field], &extra), || fit_dataset(data, label, resamples, seed))
+}
+
+/// Reads a compute bound; empty means automatic.
+fn bound(fields: &Fields, field: &str, what: &str) -> Result<Option<f64>, String> {
+    let t = text(fields, field).trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("auto") {
+        return Ok(None);
+    }
+    crate::page::budget::number(t, what, 1.0, 1e40).map(Some)
+}
+
+fn state(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option<State> {
+    let resamples = resamples_of(fields).map_err(|e| view.err("cmp_boot", e)).unwrap_or(0);
+    let seed = seed_of(fields).map_err(|e| view.err("cmp_seed", e)).unwrap_or(1);
+    let (fit_a, fit_b) = (fit_of(fields, "cmp_a", "A", resamples, seed), fit_of(fields, "cmp_b", "B", resamples, seed));
+    if let (FromPaste::Empty, FromPaste::Empty) = (&fit_a, &fit_b) {
+        view.unanswered("cmp_a", "Paste the runs of the first dataset (columns N, D or C, and loss).");
+        view.unanswered("cmp_b", "Paste the runs of the second dataset.");
+        return None;
+    }
+    let mut busy = false;
+    // A table without a fit (empty, or being fitted) is an error without a message.
+    let mut known = |fit, field: &str, out: &str, empty: &str, view: &mut ToolView| match fit {
+        FromPaste::Done(done) => done,
+        FromPaste::Busy => {
+            busy = true;
+            view.out(out, "fitting…");
+            Rc::new(Err(String::new()))
+        }
+        FromPaste::Empty => {
+            view.unanswered(field, empty);
+            Rc::new(Err(String::new()))
+        }
+    };
+    let a = known(fit_a, "cmp_a", "cmp_law_a", "Table A is empty: paste its runs to compare.", view);
+    let b = known(fit_b, "cmp_b", "cmp_law_b", "Table B is empty: paste its runs to compare.", view);
+    let names = (name_of(fields, "cmp_name_a", "A"), name_of(fields, "cmp_name_b", "B"));
+    let lo = bound(fields, "cmp_cmin", "The lowest compute");
+    let hi = bound(fields, "cmp_cmax", "The highest compute");
+    let computes = a.iter().chain(b.iter()).flat_map(|f| f.runs.iter().map(|r| r.0));
+    let (c_min, c_max) = computes.fold((f64::INFINITY, 0.0f64), |(lo, hi), c| (lo.min(c), hi.max(c)));
+    let range = match (lo, hi) {
+        (Err(e), _) => Err(("cmp_cmin".to_string(), e)),
+        (_, Err(e)) => Err(("cmp_cmax".to_string(), e)),
+        (Ok(lo), Ok(hi)) => {
+            let auto_hi = (c_max * 1e3).max(budget.compute.unwrap_or(0.0) * 3.0);
+            let (lo, hi) = (lo.unwrap_or(c_min), hi.unwrap_or(auto_hi));
+            if !(lo.is_finite() && hi.is_finite() && lo > 0.0) {
+                Err(("cmp_cmin".to_string(), String::new()))
+            } else if hi <= lo * 1.0001 {
+                Err((
+                    "cmp_cmax".to_string(),
+                    format!("The highest compute ({}) must be above the lowest ({})", format_sci(hi, 3), format_sci(lo, 3)),
+                ))
+            } else if hi / lo > 1e30 {
+                Err(("cmp_cmax".to_string(), "The range may span at most 30 decades of compute".to_string()))
+            } else {
+                Ok((lo, hi))
+            }
+        }
+    };
+    let cmp = match (&*a, &*b, &range) {
+        (Ok(fa), Ok(fb), Ok((lo, hi))) => {
+            let key = key_of(fields, &["cmp_a", "cmp_b"], &format!("{resamples}\u{1f}{seed}\u{1f}{lo:e}\u{1f}{hi:e}"));
+            let cmp = heavy("cmp_compare", key, || compare(fa, fb, *lo, *hi));
+            if cmp.is_none() {
+                busy = true;
+                view.out("cmp_cross", "comparing…");
+            }
+            cmp
+        }
+        _ => None,
+    };
+    Some(State { a, b, names, range, cmp, busy })
+}
+
+fn law_text(f: &DatasetFit) -> String {
+    let l = &f.law;
+    format!(
+        "E {}, A {}, B {}, α {}, β {} ({} runs, RMSE of ln L {})",
+        format_sig(l.e, 4),
+        format_sig(l.a, 4),
+        format_sig(l.b, 4),
+        format_sig(l.alpha, 3),
+        format_sig(l.beta, 3),
+        f.runs.len(),
+        format_sig(f.rmse_log, 2)
+    )
+}
+
+/// What the panel shows.
+pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
+    let mut view = ToolView::default();
+    let Some(st) = state(fields, budget, &mut view) else {
+        return view;
+    };
+    let (na, nb) = (&st.names.0, &st.names.1);
+    for (field, fit, out) in [("cmp_a", &st.a, "cmp_law_a"), ("cmp_b", &st.b, "cmp_law_b")] {
+        match &**fit {
+            Ok(f) => view.out(out, law_text(f)),
+            Err(e) if !e.is_empty() => view.err(field, e.clone()),
+            Err(_) => {}
+        }
+    }
+    let (Ok(a), Ok(b)) = (&*st.a, &*st.b) else {
+        return view;
+    };
+    let (lo, hi) = match st.range {
+        Ok(r) => r,
+        Err((field, e)) => {
+            if !e.is_empty() {
+                view.err(&field, e);
+            }
+            return view;
+        }
+    };
+    let Some(cmp) = st.cmp else {
+        return view;
+    };
+    view.out("cmp_range", format!("{} – {} FLOP", format_sci(lo, 2), format_sci(hi, 2)));
+    let better = |gap: f64| if gap < 0.0 { na.as_str() } else { nb.as_str() };
+    match cmp.crossings.first() {
+        Some(&c) => {
+            view.out("cmp_cross", format!("{} FLOP", format_sci(c, 3)));
+            if let Some(iv) = cmp.interval {
+                view.out("cmp_ci", format!("{} – {} FLOP", format_sci(iv.lo, 2), format_sci(iv.hi, 2)));
+            }
+            let (n_a, n_b) = (a.law.closed_form_optimum(c), b.law.closed_form_optimum(c));
+            view.out("cmp_loss", format!("L* = {}", format_sig(frontier(&a.law, c), 4)));
+            if let (Some((n_a, _)), Some((n_b, _))) = (n_a, n_b) {
+                view.out("cmp_sizes", format!("N* {} ({na}), {} ({nb})", format_count(n_a, 3), format_count(n_b, 3)));
+            }
+            view.out("cmp_verdict", format!("{} is lower below the crossing, {} above it", better(cmp.gap.0), better(cmp.gap.1)));
+            let (crossed, pairs) = cmp.crossing_resamples;
+            if pairs > 0 {
+                view.note(
+                    "cmp_notes",
+                    format!("{crossed} of {pairs} paired bootstrap resamples cross within the plotted range; the interval is over those."),
+                );
+                if crossed * 10 < pairs * 9 {
+                    view.note(
+                        "cmp_notes",
+                        "More than a tenth of the resamples do not cross in this range: the crossing itself is uncertain, not only where it is.",
+                    );
+                }
+            } else {
+                view.note("cmp_notes", "No bootstrap (0 resamples): no interval.");
+            }
+            if cmp.crossings.len() > 1 {
+                let others: Vec<String> = cmp.crossings.iter().skip(1).map(|c| format_sci(*c, 3)).collect();
+                view.note("cmp_notes", format!("The frontiers cross again at {} FLOP.", others.join(", ")));
+            }
+            let c_max = a.runs.iter().chain(&b.runs).map(|r| r.0).fold(0.0, f64::max);
+            if c > c_max * 1.5 {
+                view.note(
+                    "cmp_notes",
+                    format!("The crossing is {}× beyond the largest run's compute: it rests on both laws holding that far.", format_sig(c / c_max, 2)),
+                );
+            }
+        }
+        None => {
+            view.out("cmp_cross", "None in the plotted range");
+            view.out("cmp_loss", "no crossing");
+            view.out("cmp_sizes", "no crossing");
+            let lower = better(cmp.gap.0);
+            let (g0, g1) = (cmp.gap.0.abs(), cmp.gap.1.abs());
+            view.out(
+                "cmp_verdict",
+                format!(
+                    "{lower} is lower throughout {} – {} FLOP, by {} to {} in L*",
+                    format_sci(lo, 2),
+                    format_sci(hi, 2),
+                    format_sig(g0.min(g1), 2),
+                    format_sig(g0.max(g1), 2)
+                ),
+            );
+        }
+    }
+    for f in [a, b] {
+        if f.runs.len() < 15 {
+            view.note("cmp_notes", format!("Only {} runs in one table: a 5-parameter law needs about 15 to be pinned down.", f.runs.len()));
+        }
+        if f.resamples > 0 && f.samples.len() * 10 < f.resamples * 9 {
+            view.note("cmp_notes", format!("{} of {} resamples failed to fit in one table.", f.resamples - f.samples.len(), f.resamples));
+        }
+    }
+    let row = |name: &str, get: &dyn Fn(&DatasetFit) -> String| vec![name.to_string(), get(a), get(b)];
+    view.table(
+        "cmp",
+        Table {
+            head: vec![String::new(), na.clone(), nb.clone()],
+            rows: vec![
+                row("Runs", &|f| f.runs.len().to_string()),
+                row("E", &|f| format_sig(f.law.e, 4)),
+                row("A", &|f| format_sig(f.law.a, 4)),
+                row("B", &|f| format_sig(f.law.b, 4)),
+                row("α", &|f| format_sig(f.law.alpha, 3)),
+                row("β", &|f| format_sig(f.law.beta, 3)),
+                row("N* ∝ C^a, a", &|f| format_sig(f.law.beta / (f.law.alpha + f.law.beta), 3)),
+                row("Resamples fitted", &|f| format!("{} of {}", f.samples.len(), f.resamples)),
+            ],
+        },
+    );
+    view
+}
+
+/// Draws one of [`CHARTS`]: both frontiers L*(C), both datasets' runs, and the crossing with its
+/// bootstrap interval shaded.
+///
+/// # Errors
+/// When the backend fails.
+pub fn draw<DB: DrawingBackend>(
+    _kind: &str,
+    area: &DrawingArea<DB, Shift>,
+    fields: &Fields,
+    budget: &ChartState,
+    style: &ChartStyle,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let mut scratch = ToolView::default();
+    let Some(st) = state(fields, budget, &mut scratch) else {
+        return draw_message(area, style, "Paste two run tables to compare their frontiers");
+    };
+    let (a, b, (lo, hi), cmp) = match (&*st.a, &*st.b, &st.range, &st.cmp) {
+        (Ok(a), Ok(b), Ok(r), Some(cmp)) => (a, b, *r, cmp),
+        _ if st.busy => return draw_message(area, style, "Fitting the tables…"),
+        _ => return draw_message(area, style, "Both tables need a fit to draw the frontiers"),
+    };
+    let line = |law: &ChinchillaLaw| -> Vec<(f64, f64)> {
+        log_space(lo, hi, 200).map(|c| (c, frontier(law, c))).filter(|p| p.1.is_finite()).collect()
+    };
+    let (la, lb) = (line(&a.law), line(&b.law));
+    let in_range = |r: &&(f64, f64)| r.0 >= lo && r.0 <= hi && r.1.is_finite() && r.1 > 0.0;
+    let ra: Vec<(f64, f64)> = a.runs.iter().filter(in_range).copied().collect();
+    let rb: Vec<(f64, f64)> = b.runs.iter().filter(in_range).copied().collect();
+    // The loss axis covers the frontiers and the lower part of the runs (runs far above the
+    // frontier — tiny models on huge budgets — would flatten everything else).
+    let front = la.iter().chain(&lb).map(|p| p.1);
+    let (f_lo, f_hi) = front.fold((f64::INFINITY, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
+    let run_hi = ra.iter().chain(&rb).map(|p| p.1).fold(0.0f64, f64::max);
+    if !(f_lo.is_finite() && f_hi > 0.0) {
+        return draw_message(area, style, "The fitted frontiers have no finite values in this range");
+    }
+    let top = run_hi.min(f_hi * 1.6).max(f_hi);
+    let pad = (top - f_lo).max(1e-3) * 0.06;
+    let (y_lo, y_hi) = ((f_lo - pad).max(0.0), top + pad);
+
+    let narrow = is_narrow(area, style);
+    let caption = if narrow { "Frontiers L*(C)" } else { "Compute-optimal loss L*(C) of both fits" };
+    let mut chart = builder(area, style, caption, narrow).build_cartesian_2d((lo..hi).log_scale(), y_lo..y_hi)?;
+    let decades = (hi / lo).log10().ceil() as usize + 1;
+    draw_mesh(
+        &mut chart,
+        style,
+        Axis { desc: "Training compute C (FLOP)".into(), labels: decades.min(if narrow { 4 } else { 8 }), format: &|v| format_sci(*v, 2) },
+        Axis { desc: "Loss".into(), labels: if narrow { 5 } else { 7 }, format: &|v| format_sig(*v, 3) },
+    )?;
+
+    let (ca, cb) = (style.series_color(0), style.series_color(1));
+    let bg = style.background();
+    let shade = mix(style.foreground(), bg, 0.88);
+    if let (Some(&c), Some(iv)) = (cmp.crossings.first(), cmp.interval) {
+        if c >= lo && c <= hi {
+            chart.draw_series(std::iter::once(Rectangle::new([(iv.lo.max(lo), y_lo), (iv.hi.min(hi), y_hi)], shade.filled())))?;
+        }
+    }
+    let clip = |p: &&(f64, f64)| p.1 >= y_lo && p.1 <= y_hi;
+    let dot = style.px(2.5);
+    chart.draw_series(ra.iter().filter(clip).map(|&p| Circle::new(p, dot, mix(ca, bg, 0.45).filled())))?;
+    chart.draw_series(rb.iter().filter(clip).map(|&p| TriangleMarker::new(p, dot + 1, mix(cb, bg, 0.45).filled())))?;
+    let width = style.px(2.0).max(1) as u32;
+    chart.draw_series(LineSeries::new(la.iter().filter(clip).copied(), ca.stroke_width(width)))?;
+    chart.draw_series(DashedLineSeries::new(lb.iter().filter(clip).copied(), style.px(7.0), style.px(4.0), cb.stroke_width(width)))?;
+    for &c in &cmp.crossings {
+        let y = frontier(&a.law, c);
+        if y >= y_lo && y <= y_hi {
+            chart.draw_series(std::iter::once(Circle::new((c, y), style.px(5.0), style.foreground().stroke_width(width))))?;
+            // The label on the side of the crossing away from the nearer end of the range.
+            let right = c > (lo * hi).sqrt();
+            let (anchor, dx) = if right { (HPos::Right, -style.px(8.0)) } else { (HPos::Left, style.px(8.0)) };
+            let label = Text::new(format!("cross {}", format_sci(c, 2)), (dx, -style.px(6.0)), style.anchored(11.0, anchor, VPos::Bottom));
+            chart.draw_series(std::iter::once(EmptyElement::at((c, y)) + label))?;
+        }
+    }
+
+    // Legend, upper right (the frontiers fall from the upper left).
+    let mut entries =
+        vec![(format!("{} frontier", st.names.0), Mark::Line(ca, 2.0)), (format!("{} frontier", st.names.1), Mark::Dashed(cb, 2.0))];
+    if cmp.interval.is_some() {
+        let label = if narrow { "95 % interval" } else { "95 % interval of the crossing" };
+        entries.push((label.to_string(), Mark::Line(shade, 10.0)));
+    }
+    draw_legend(&chart.plotting_area().strip_coord_spec(), &entries, Corner::UpperRight, style)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::plot::Theme;
+    use rand::{Rng, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    /// L* = E + K·(C/6)^(−s), s = αβ/(α+β), K = A·G^(−α) + B·G^β.
+    fn k_and_s(l: &ChinchillaLaw) -> (f64, f64) {
+        let g = l.frontier_scale();
+        (l.a * g.powf(-l.alpha) + l.b * g.powf(l.beta), l.alpha * l.beta / (l.alpha + l.beta))
+    }
+
+    /// Two laws with the same frontier exponent s (α, β swapped), A better at large compute
+    /// (lower E) and B at small compute (smaller K): E_A + K_A·x^(−s) = E_B + K_B·x^(−s) at
+    /// x = ((K_A − K_B)/(E_B − E_A))^(1/s), C = 6x.
+    fn crossing_pair() -> (ChinchillaLaw, ChinchillaLaw, f64) {
+        let a = ChinchillaLaw { e: 1.7, a: 400.0, b: 1200.0, alpha: 0.34, beta: 0.36 };
+        let (k_a, s) = k_and_s(&a);
+        let base = ChinchillaLaw { e: 1.9, a: 400.0, b: 1200.0, alpha: 0.36, beta: 0.34 };
+        let (k_base, s_b) = k_and_s(&base);
+        assert!((s - s_b).abs() < 1e-15);
+        // Scale B's coefficients so that the frontiers cross at about 3e19 FLOP.
+        let want_x: f64 = 3e19 / 6.0;
+        let k_b = k_a - (base.e - a.e) / want_x.powf(-s);
+        let f = k_b / k_base;
+        let b = ChinchillaLaw { a: base.a * f, b: base.b * f, ..base };
+        let (k_b, _) = k_and_s(&b);
+        let c = 6.0 * ((k_a - k_b) / (b.e - a.e)).powf(1.0 / s);
+        (a, b, c)
+    }
+
+    /// IsoFLOP-style runs: 5 budgets from 1e17 to 1e21, 9 sizes around N* each, loss × e^noise.
+    fn table(law: &ChinchillaLaw, noise: f64, seed: u64) -> String {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let mut out = String::from("N,D,loss\n");
+        for k in 0..5 {
+            let c = 1e17 * 10f64.powi(k);
+            let (n_opt, _) = law.closed_form_optimum(c).unwrap();
+            for j in 0..9 {
+                let n = n_opt * 8f64.powf((j as f64 - 4.0) / 4.0);
+                let d = c / (6.0 * n);
+                let eps: f64 = (0..12).map(|_| rng.gen::<f64>()).sum::<f64>() - 6.0;
+                out.push_str(&format!("{n:e},{d:e},{}\n", law.loss(n, d) * (noise * eps).exp()));
+            }
+        }
+        out
+    }
+
+    fn fields(a: &str, b: &str) -> Fields {
+        let mut f = super::super::defaults();
+        f.insert("cmp_a".into(), a.into());
+        f.insert("cmp_b".into(), b.into());
+        f
+    }
+
+    fn budget() -> ChartState {
+        crate::page::budget::chart_state(&crate::page::budget::Inputs::default())
+    }
+
+    #[test]
+    fn crossings_of_the_true_laws_match_the_closed_form() {
+        let (a, b, c) = crossing_pair();
+        let found = crossings(&a, &b, 1e15, 1e26);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!((found[0] / c - 1.0).abs() < 1e-9, "{} vs {c}", found[0]);
+        assert!((frontier(&a, c) - frontier(&b, c)).abs() < 1e-9);
+        assert!(frontier(&a, c / 10.0) > frontier(&b, c / 10.0), "B is lower below the crossing");
+        assert!(crossings(&a, &b, c * 2.0, 1e26).is_empty());
+        assert!(crossings(&a, &a, 1e15, 1e26).is_empty(), "identical laws do not cross");
+        assert!(crossings(&a, &b, 1e20, 1e10).is_empty());
+    }
+
+    #[test]
+    fn finds_a_known_crossing_and_its_interval_covers_it() {
+        let (a, b, c_true) = crossing_pair();
+        let t0 = std::time::Instant::now();
+        let fa = fit_dataset(&table(&a, 0.003, 1), "A", 200, 7).unwrap();
+        eprintln!("45 runs, 243 starts + 200 resamples: {:.3}s", t0.elapsed().as_secs_f64());
+        let fb = fit_dataset(&table(&b, 0.003, 2), "B", 200, 7).unwrap();
+        assert!(fa.samples.len() >= 190 && fb.samples.len() >= 190);
+        let cmp = compare(&fa, &fb, 1e17, 1e24);
+        assert_eq!(cmp.crossings.len(), 1, "{:?}", cmp.crossings);
+        let c = cmp.crossings[0];
+        assert!((c / c_true).ln().abs() < 0.5f64.ln().abs(), "crossing {c:e} vs true {c_true:e}");
+        let iv = cmp.interval.expect("an interval");
+        assert!(iv.lo <= c_true && c_true <= iv.hi, "[{:e}, {:e}] misses {c_true:e}", iv.lo, iv.hi);
+        assert!(iv.hi / iv.lo < 100.0, "interval too wide to mean anything: [{:e}, {:e}]", iv.lo, iv.hi);
+        assert!(cmp.gap.0 > 0.0 && cmp.gap.1 < 0.0, "B lower below, A lower above: {:?}", cmp.gap);
+
+        let view = evaluate(&fields(&table(&a, 0.003, 1), &table(&b, 0.003, 2)), &budget());
+        assert!(view.errors.is_empty(), "{:?}", view.errors);
+        assert!(view.outputs["cmp_cross"].ends_with(" FLOP") && view.outputs["cmp_ci"].contains(" – "), "{:?}", view.outputs);
+        assert_eq!(view.outputs["cmp_verdict"], "B is lower below the crossing, A above it");
+        assert_eq!(view.tables["cmp"].rows[0], vec!["Runs".to_string(), "45".into(), "45".into()]);
+    }
+
+    #[test]
+    fn parallel_frontiers_do_not_cross_and_the_better_one_is_named() {
+        let (a, _, _) = crossing_pair();
+        let worse = ChinchillaLaw { e: a.e + 0.1, ..a };
+        let mut f = fields(&table(&a, 0.003, 3), &table(&worse, 0.003, 4));
+        f.insert("cmp_name_a".into(), "Dense".into());
+        f.insert("cmp_name_b".into(), "MoE".into());
+        f.insert("cmp_boot".into(), "50".into());
+        let view = evaluate(&f, &budget());
+        assert!(view.errors.is_empty(), "{:?}", view.errors);
+        assert_eq!(view.outputs["cmp_cross"], "None in the plotted range");
+        assert!(!view.outputs.contains_key("cmp_ci"));
+        assert!(view.outputs["cmp_verdict"].starts_with("Dense is lower throughout"), "{:?}", view.outputs);
+    }
+
+    #[test]
+    fn bad_input_names_the_table_row_and_column() {
+        let (a, _, _) = crossing_pair();
+        let good = table(&a, 0.003, 5);
+        let b = budget();
+        let view = evaluate(&fields(&good, ""), &b);
+        assert!(view.errors.is_empty());
+        assert!(view.unanswered["cmp_b"].contains("Table B is empty"), "{:?}", view.unanswered);
+        assert!(view.outputs.contains_key("cmp_law_a"), "A still fitted: {:?}", view.outputs);
+
+        let bad = good.replacen("\n", "\n1e8,2e9,abc\n", 1);
+        let view = evaluate(&fields(&good, &bad), &b);
+        let e = &view.errors["cmp_b"];
+        assert!(e.starts_with("Table B:") && e.contains("row 2, column \"loss\": \"abc\" is not a number"), "{e}");
+        assert!(view.outputs.contains_key("cmp_law_a"));
+
+        let view = evaluate(&fields("N,D,loss\n1e8,2e9,3\n", &good), &b);
+        assert!(view.errors["cmp_a"].starts_with("Table A: 1 usable run"), "{:?}", view.errors);
+
+        let mut f = fields(&good, &good);
+        f.insert("cmp_boot".into(), "2.5".into());
+        f.insert("cmp_cmax".into(), "10".into());
+        let view = evaluate(&f, &b);
+        assert!(view.errors["cmp_boot"].contains("whole number"));
+        assert!(view.errors["cmp_cmax"].contains("must be above the lowest"), "{:?}", view.errors);
+
+        let defaults = evaluate(&super::super::defaults(), &b);
+        assert!(defaults.errors.is_empty() && defaults.outputs.is_empty());
+    }
+
+    #[test]
+    fn reaches_close_to_the_epoch_optimum_with_the_small_grid() {
+        let text = crate::test_support::epoch_csv();
+        // Drop nothing here: the point is only that 243 starts find the basin the 4 500 find.
+        let t0 = std::time::Instant::now();
+        let f = fit_dataset(text, "A", 0, 1).unwrap();
+        eprintln!("Epoch with {} starts: {:.3}s, {:?}", 243, t0.elapsed().as_secs_f64(), f.law);
+        let full = Multistart::new(
+            Form::Chinchilla,
+            &prepare(&FitRequest { data: text.into(), holdout: Some(0), ..FitRequest::default() }).unwrap().points(),
+            DELTA,
+            crate::core::fit::grid::Grid::default_for(Form::Chinchilla),
+        )
+        .finish()
+        .unwrap();
+        let l = chinchilla(&full.best.theta).unwrap();
+        assert!((f.law.e - l.e).abs() < 1e-3 && (f.law.alpha - l.alpha).abs() < 1e-3, "{:?} vs {l:?}", f.law);
+    }
+
+    #[test]
+    fn chart_draws_in_both_themes_and_sizes() {
+        let (a, b, _) = crossing_pair();
+        let mut f = fields(&table(&a, 0.003, 1), &table(&b, 0.003, 2));
+        f.insert("cmp_boot".into(), "30".into());
+        for (theme, w) in [(Theme::Light, 800u32), (Theme::Dark, 360)] {
+            let mut svg = String::new();
+            {
+                let area = SVGBackend::with_string(&mut svg, (w, 420)).into_drawing_area();
+                draw("cmp-frontiers", &area, &f, &budget(), &ChartStyle::new(theme, 1.0)).unwrap();
+                area.present().unwrap();
+            }
+            assert!(svg.contains("frontier") && svg.contains("cross"), "{theme:?}");
+            if let Ok(dir) = std::env::var("SCALECALC_SVG_DIR") {
+                std::fs::write(format!("{dir}/cmp-{theme:?}-{w}.svg"), &svg).unwrap();
+            }
+        }
+        let mut svg = String::new();
+        let area = SVGBackend::with_string(&mut svg, (400, 300)).into_drawing_area();
+        draw("cmp-frontiers", &area, &super::super::defaults(), &budget(), &ChartStyle::new(Theme::Light, 1.0)).unwrap();
+    }
+}

@@ -1,0 +1,471 @@
+//! Data-constrained allocation with repeated tokens (Muennighoff et al. 2023): a cap U on unique
+//! tokens, the loss-minimising allocation at the Budget panel's compute when D > U means
+//! repeating, against the unconstrained optimum; R_D*, R_N* fitted on pasted runs.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::background::{heavy_pasted, FromPaste};
+use super::{key_of, memo, text, Field, Fields, Table, ToolView};
+use crate::core::plot::ChartState;
+use crate::core::laws::muennighoff::{self as mu, CappedPlan, DataConstrainedLaw, RStarFit, RepeatColumns};
+use crate::core::laws::LossLaw;
+use crate::core::plot::frame::{builder, decade_labels, draw_mesh, is_narrow, Axis};
+use crate::core::plot::legend::{draw_legend, Corner, Mark};
+use crate::core::plot::marks::{bounds, draw_guide, draw_marker, legend_room, line_style, span};
+use crate::core::plot::{draw_message, log_space, ChartError, ChartStyle};
+use crate::core::units::{format_count, format_sci, format_sig};
+
+/// This tool's inputs.
+pub const FIELDS: &[Field] = &[
+    Field::new("dl_u", "dlu", "100B"),
+    Field::new("dl_law", "dll", "published"),
+    Field::data("dl_runs", "dlr"),
+];
+
+/// This tool's charts.
+pub const CHARTS: &[&str] = &["dl-loss", "dl-frontier"];
+
+/// Bootstrap resamples behind the R* intervals (each a warm-started refit; cheap).
+const RESAMPLES: usize = 200;
+/// Seed of that bootstrap.
+const SEED: u64 = 42;
+
+/// The pasted runs' fit (the best and the one polished from the published R*), or why there is none.
+type RunsFit = Result<(RStarFit, RStarFit), String>;
+
+type FitOutcome = FromPaste<RunsFit>;
+
+fn fit_runs(fields: &Fields) -> FitOutcome {
+    let pasted = text(fields, "dl_runs");
+    heavy_pasted("dl_fit", pasted, key_of(fields, &["dl_runs"], ""), || -> RunsFit {
+        let read = mu::read_runs(pasted, &RepeatColumns::default())?;
+        if read.bad_count > 0 {
+            return Err(crate::core::runs::summarize_bad_rows(&read.bad, read.bad_count, 3));
+        }
+        let fit = mu::fit_rstar(&read.runs, mu::base(), 1e-3, RESAMPLES, SEED)?;
+        let local = mu::fit_rstar_from(&read.runs, mu::base(), 1e-3, [mu::R_D_STAR, mu::R_N_STAR])?;
+        Ok((fit, local))
+    })
+}
+
+/// The law the panel uses, with a label, after reading `dl_law` and the runs.
+fn chosen_law(fields: &Fields, fit: &FitOutcome, view: &mut ToolView) -> (DataConstrainedLaw, String) {
+    let published = (DataConstrainedLaw::published(), "published R* (Muennighoff et al. 2023)".to_string());
+    match text(fields, "dl_law").trim() {
+        "published" | "" => published,
+        "fit" => match fit {
+            FromPaste::Done(done) => match &**done {
+                Ok((f, _)) => (DataConstrainedLaw::with_stars(f.rd_star, f.rn_star), format!("R* fitted to your {} runs", f.points)),
+                Err(_) => {
+                    view.unanswered("dl_law", "the pasted runs have no fit; the published values are used meanwhile");
+                    published
+                }
+            },
+            FromPaste::Busy => {
+                view.unanswered("dl_law", "fitting R* to your runs; the published values are used meanwhile");
+                published
+            }
+            FromPaste::Empty => {
+                view.unanswered("dl_law", "paste runs below to fit R*; the published values are used meanwhile");
+                published
+            }
+        },
+        other => {
+            view.err("dl_law", format!("unknown choice \"{}\" (published or fit)", crate::core::units::truncate(other)));
+            published
+        }
+    }
+}
+
+fn read_unique(fields: &Fields, view: &mut ToolView) -> Option<f64> {
+    crate::page::budget::number(text(fields, "dl_u"), "unique tokens U", 1e6, 1e16).map_err(|e| view.err("dl_u", e)).ok()
+}
+
+fn plan_of(budget: &ChartState, law: &DataConstrainedLaw, unique: f64) -> Option<Result<CappedPlan, String>> {
+    let compute = budget.compute?;
+    let key = format!("{compute:e}|{unique:e}|{:e}|{:e}", law.rd_star, law.rn_star);
+    Some(memo("dl_plan", key, || mu::capped_optimum(law, compute, unique).map_err(|e| e.to_string())))
+}
+
+fn pct(x: f64) -> String {
+    format!("{}%", format_sig(x * 100.0, 3))
+}
+
+/// What the panel shows.
+pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
+    let mut view = ToolView::default();
+    let fit = fit_runs(fields);
+    let done = match &fit {
+        FromPaste::Done(done) => Some(&**done),
+        FromPaste::Busy => {
+            view.out("dl_fit", "fitting…");
+            view.out("dl_local", "fitting…");
+            None
+        }
+        FromPaste::Empty => {
+            view.out("dl_fit", "no runs pasted");
+            view.out("dl_local", "no runs pasted");
+            None
+        }
+    };
+    match done {
+        Some(Ok((f, local))) => {
+            let ci = |i: usize| {
+                f.intervals.map(|iv| {
+                    let (lo, hi) = iv.get(i).copied().unwrap_or((f64::NAN, f64::NAN));
+                    let hi = if hi > 1e4 { "unbounded (above 10⁴)".to_string() } else { format_sig(hi, 3) };
+                    format!(" (95% CI {} – {hi})", format_sig(lo, 3))
+                })
+            };
+            view.out(
+                "dl_local",
+                format!(
+                    "R_D* = {}, R_N* = {}, objective {} (polished from the published 15.39, 5.31)",
+                    format_sig(local.rd_star, 5),
+                    format_sig(local.rn_star, 5),
+                    format_sig(local.objective, 6)
+                ),
+            );
+            if local.objective > f.objective + 1e-9 * f.objective.abs().max(1e-12) {
+                view.note(
+                    "dl_notes",
+                    format!(
+                        "Your runs' objective has more than one basin: the best fit (objective {}) is not the one near the published R* (objective {}). R* are weakly determined by these runs.",
+                        format_sig(f.objective, 6),
+                        format_sig(local.objective, 6)
+                    ),
+                );
+            }
+            if f.intervals.is_some_and(|iv| iv.iter().any(|(lo, hi)| hi / lo > 10.0)) {
+                view.note("dl_notes", "The bootstrap interval of R* spans more than a factor of 10: these runs pin R* down poorly.");
+            }
+            view.out(
+                "dl_fit",
+                format!(
+                    "R_D* = {}{}, R_N* = {}{} on {} runs; objective {} (Σ Huber, δ = 10⁻³, on ln L); R² {}",
+                    format_sig(f.rd_star, 5),
+                    ci(0).unwrap_or_default(),
+                    format_sig(f.rn_star, 5),
+                    ci(1).unwrap_or_default(),
+                    f.points,
+                    format_sig(f.objective, 6),
+                    crate::core::fit::model::r2_text(f.r2, 4),
+                ),
+            );
+            view.out("dl_rd", format_sig(f.rd_star, 5));
+            view.out("dl_rn", format_sig(f.rn_star, 5));
+        }
+        Some(Err(e)) => view.err("dl_runs", e.clone()),
+        None => {}
+    }
+    let (law, label) = chosen_law(fields, &fit, &mut view);
+    view.out("dl_stars", format!("{} ({})", mu::describe(&law), label));
+    let unique = read_unique(fields, &mut view);
+    let Some(unique) = unique else { return view };
+    let Some(plan) = plan_of(budget, &law, unique) else {
+        view.unanswered("dl_u", "set a valid compute budget in the Budget panel");
+        return view;
+    };
+    let plan = match plan {
+        Ok(p) => p,
+        Err(e) => {
+            view.unanswered("dl_u", e);
+            return view;
+        }
+    };
+    let (c, u) = (&plan.constrained, &plan.unconstrained);
+    view.out("dl_n", format_count(c.n, 3));
+    view.out("dl_d", format_count(c.d, 3));
+    view.out("dl_epochs", format_sig(plan.epochs, 3));
+    view.out("dl_loss", format_sig(c.loss, 5));
+    view.out("dl_n0", format_count(u.n, 3));
+    view.out("dl_d0", format_count(u.d, 3));
+    view.out("dl_loss0", format_sig(u.loss, 5));
+    view.out("dl_penalty", format!("+{} nats ({})", format_sig(plan.penalty.max(0.0), 3), pct(plan.penalty.max(0.0) / u.loss)));
+    view.out(
+        "dl_eff",
+        format!(
+            "D' = {} effective tokens of {} seen; N' = {} effective parameters of {}",
+            format_count(plan.effective.d_eff, 3),
+            format_count(c.d, 3),
+            format_count(plan.effective.n_eff, 3),
+            format_count(c.n, 3)
+        ),
+    );
+    let epochs_naive = u.d / unique;
+    view.table(
+        "dl_compare",
+        Table {
+            head: vec!["".into(), "N".into(), "D".into(), "epochs over U".into(), "loss".into()],
+            rows: vec![
+                vec!["Unlimited data (base law)".into(), format_count(u.n, 3), format_count(u.d, 3), "—".into(), format_sig(u.loss, 5)],
+                vec![
+                    "Same N, D with U unique tokens".into(),
+                    format_count(u.n, 3),
+                    format_count(u.d, 3),
+                    format_sig(epochs_naive.max(0.0), 3),
+                    format_sig(plan.naive_loss, 5),
+                ],
+                vec![
+                    "Best allocation with U unique tokens".into(),
+                    format_count(c.n, 3),
+                    format_count(c.d, 3),
+                    format_sig(plan.epochs, 3),
+                    format_sig(c.loss, 5),
+                ],
+            ],
+        },
+    );
+    if plan.epochs <= 1.0 {
+        view.note("dl_notes", format!("The cap does not bind: the optimum needs {} tokens, fewer than U = {}.", format_count(u.d, 3), format_count(unique, 3)));
+    } else if plan.epochs > 60.0 {
+        view.note("dl_notes", "Beyond about 60 epochs Muennighoff et al. had few runs; the law is an extrapolation there.");
+    }
+    view.note(
+        "dl_notes",
+        format!(
+            "Base law fixed to Muennighoff et al.'s C4 fit (E {}, A {}, B {}, α = β {}), not the Budget panel's law: R* were fitted relative to it. Source: {}.",
+            format_sig(law.base.e, 5),
+            format_sig(law.base.a, 5),
+            format_sig(law.base.b, 5),
+            format_sig(law.base.alpha, 4),
+            mu::CITATION
+        ),
+    );
+    view
+}
+
+// ---------------------------------------------------------------------------------------------
+// Charts
+// ---------------------------------------------------------------------------------------------
+
+/// Draws one of [`CHARTS`]: loss against model size along the budget's iso-FLOP line, with
+/// unlimited data (base law) and with U unique tokens, both optima marked.
+///
+/// # Errors
+/// When the backend fails.
+pub fn draw<DB: DrawingBackend>(
+    kind: &str,
+    area: &DrawingArea<DB, Shift>,
+    fields: &Fields,
+    budget: &ChartState,
+    style: &ChartStyle,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    if !CHARTS.contains(&kind) {
+        return draw_message(area, style, "unknown chart");
+    }
+    let mut scratch = ToolView::default();
+    let fit = fit_runs(fields);
+    let (law, _) = chosen_law(fields, &fit, &mut scratch);
+    let Some(unique) = read_unique(fields, &mut scratch) else {
+        return draw_message(area, style, "Type a valid number of unique tokens U.");
+    };
+    let Some(compute) = budget.compute else {
+        return draw_message(area, style, "Set a valid compute budget in the Budget panel.");
+    };
+    let plan = match plan_of(budget, &law, unique) {
+        Some(Ok(p)) => p,
+        Some(Err(e)) => return draw_message(area, style, &e),
+        None => return draw_message(area, style, "Set a valid compute budget in the Budget panel."),
+    };
+    let narrow = is_narrow(area, style);
+    if kind == "dl-frontier" {
+        return draw_frontier(area, style, &law, unique, compute, &plan, narrow);
+    }
+    let (c, u) = (&plan.constrained, &plan.unconstrained);
+    let centre = c.n.min(u.n).sqrt() * c.n.max(u.n).sqrt();
+    let (lo, hi) = (centre / 300.0, (centre * 300.0).min(compute / 6.0));
+    let capped = mu::CappedLaw { law, unique };
+    // Keep the y range on the interesting part: up to a little above the optima.
+    let floor = u.loss.min(c.loss);
+    let top = floor + 3.0 * (c.loss - u.loss).max(0.02 * floor).max(0.05);
+    let curve = |loss: &dyn Fn(f64, f64) -> f64| {
+        log_space(lo, hi, 201).map(|n| (n, loss(n, compute / (6.0 * n)))).filter(|p| p.1.is_finite() && p.1 <= top).collect::<Vec<_>>()
+    };
+    let base_pts = curve(&|n, d| law.base.loss(n, d));
+    let cap_pts = curve(&|n, d| capped.loss(n, d));
+    let markers = [
+        (format!("optimum, unlimited: N {}", format_count(u.n, 2)), (u.n, u.loss), style.series_color(0)),
+        (
+            format!("optimum with U: N {}, {} epochs", format_count(c.n, 2), format_sig(plan.epochs.max(0.0), 2)),
+            (c.n, c.loss),
+            style.accent(),
+        ),
+    ];
+    let all = base_pts.iter().chain(&cap_pts).chain(markers.iter().map(|m| &m.1));
+    let Some(((x_lo, x_hi), ys)) = bounds(all, (lo, hi)) else {
+        return draw_message(area, style, "Nothing to draw for these inputs.");
+    };
+    let (y_lo, y_hi) = legend_room(area, style, 4, ys);
+    let caption = if narrow { "Loss vs N at your budget".into() } else { format!("Loss vs model size at {} FLOP", format_sci(compute, 3)) };
+    let mut chart = builder(area, style, &caption, narrow).build_cartesian_2d((x_lo..x_hi).log_scale(), y_lo..y_hi)?;
+    let (x_format, y_format) = (|v: &f64| format_count(*v, 2), |v: &f64| format_sig(*v, 4));
+    draw_mesh(
+        &mut chart,
+        style,
+        Axis { desc: "Parameters N (tokens D = C/6N)".into(), labels: decade_labels(x_lo, x_hi, narrow), format: &x_format },
+        Axis { desc: "Predicted loss".into(), labels: if narrow { 5 } else { 7 }, format: &y_format },
+    )?;
+    let guide = if narrow { "D = U" } else { "D = U (left: repeating)" };
+    draw_guide(&mut chart, compute / (6.0 * unique), (y_lo, y_hi), guide, style)?;
+    chart.draw_series(DashedLineSeries::new(base_pts, style.px(7.0), style.px(4.0), line_style(style.series_color(0), style)))?;
+    chart.draw_series(LineSeries::new(cap_pts, line_style(style.accent(), style)))?;
+    let mut legend = vec![
+        ("unlimited unique data".to_string(), Mark::Dashed(style.series_color(0), 2.0)),
+        (format!("U = {} unique tokens", format_count(unique, 3)), Mark::Line(style.accent(), 2.0)),
+    ];
+    for (label, at, color) in markers {
+        draw_marker(&mut chart, at, color, style)?;
+        legend.push((label, Mark::Dot(color)));
+    }
+    draw_legend(&chart.plotting_area().strip_coord_spec(), &legend, Corner::UpperRight, style)
+}
+
+/// N and D that minimise loss against compute, with unlimited data and with U unique tokens.
+fn draw_frontier<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    style: &ChartStyle,
+    law: &DataConstrainedLaw,
+    unique: f64,
+    compute: f64,
+    plan: &CappedPlan,
+    narrow: bool,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let (lo, hi) = ((compute / 1e3).max(crate::core::allocate::MIN_COMPUTE), (compute * 1e2).min(crate::core::allocate::MAX_COMPUTE));
+    let key = format!("{compute:e}|{unique:e}|{:e}|{:e}", law.rd_star, law.rn_star);
+    let plans: Vec<CappedPlan> =
+        memo("dl_frontier", key, || log_space(lo, hi, 41).filter_map(|c| mu::capped_optimum(law, c, unique).ok()).collect());
+    let (n_color, d_color) = (style.series_color(0), style.series_color(1));
+    let values = |p: &CappedPlan| [p.unconstrained.n, p.unconstrained.d, p.constrained.n, p.constrained.d];
+    let lines = [
+        ("N, unlimited data", n_color, true),
+        ("D, unlimited data", d_color, true),
+        ("N with U", n_color, false),
+        ("D with U", d_color, false),
+    ];
+    let ys = plans.iter().flat_map(values).chain([unique, plan.constrained.d]);
+    let Some(ys) = span(ys.filter(|y| *y > 0.0).map(f64::log10)) else {
+        return draw_message(area, style, "Nothing to draw for these inputs.");
+    };
+    let (y_lo, y_hi) = legend_room(area, style, lines.len(), ys);
+    let (y_lo, y_hi) = (10f64.powf(y_lo), 10f64.powf(y_hi));
+    let caption = if narrow { "Best N, D vs compute".into() } else { format!("Best N and D with U = {} unique tokens", format_count(unique, 3)) };
+    let mut chart = builder(area, style, &caption, narrow).build_cartesian_2d((lo..hi).log_scale(), (y_lo..y_hi).log_scale())?;
+    let (x_format, y_format) = (|v: &f64| format_sci(*v, 2), |v: &f64| format_count(*v, 2));
+    draw_mesh(
+        &mut chart,
+        style,
+        Axis { desc: "Training compute C (FLOP)".into(), labels: decade_labels(lo, hi, narrow), format: &x_format },
+        Axis { desc: "Parameters / tokens".into(), labels: decade_labels(y_lo, y_hi, narrow), format: &y_format },
+    )?;
+    draw_guide(&mut chart, compute, (y_lo, y_hi), "your budget", style)?;
+    let mut legend = Vec::new();
+    for (i, (label, color, dashed)) in lines.into_iter().enumerate() {
+        let pts = plans.iter().map(|p| (p.unconstrained.compute, values(p)[i])).filter(|p| p.1 > 0.0 && p.1 <= y_hi);
+        if dashed {
+            chart.draw_series(DashedLineSeries::new(pts, style.px(7.0), style.px(4.0), line_style(color, style)))?;
+            legend.push((label.to_string(), Mark::Dashed(color, 2.0)));
+        } else {
+            chart.draw_series(LineSeries::new(pts, line_style(color, style)))?;
+            legend.push((label.to_string(), Mark::Line(color, 2.0)));
+        }
+    }
+    draw_legend(&chart.plotting_area().strip_coord_spec(), &legend, Corner::UpperRight, style)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::page::budget::{chart_state, Inputs};
+    use crate::core::plot::Theme;
+
+    use crate::page::tools::fields_with as fields;
+
+    fn budget(compute: &str) -> ChartState {
+        let inputs = Inputs { compute: compute.into(), ..Inputs::default() };
+        chart_state(&inputs)
+    }
+
+    #[test]
+    fn defaults_give_a_repeating_plan() {
+        let view = evaluate(&fields(&[]), &budget("5.76e23"));
+        assert!(view.errors.is_empty(), "{:?}", view.errors);
+        let epochs: f64 = view.outputs["dl_epochs"].parse().unwrap();
+        assert!(epochs > 1.0, "{:?}", view.outputs);
+        assert!(view.outputs["dl_penalty"].starts_with('+'));
+        assert_eq!(view.tables["dl_compare"].rows.len(), 3);
+    }
+
+    #[test]
+    fn readme_allocation_on_the_page() {
+        let c = format!("{:e}", 6.0 * 8.67e9 * 178e9);
+        let view = evaluate(&fields(&[("dl_u", "25B")]), &budget(&c));
+        assert_eq!(view.outputs["dl_d"], "227B", "{:?}", view.outputs);
+        assert_eq!(view.outputs["dl_n"], "6.8B");
+    }
+
+    #[test]
+    fn bad_inputs_give_messages_and_keep_the_rest() {
+        for bad in ["abc", "-5B", "0", ""] {
+            let view = evaluate(&fields(&[("dl_u", bad)]), &budget("1e23"));
+            assert!(view.errors.contains_key("dl_u"), "{bad}: {:?}", view.errors);
+            assert!(view.outputs.contains_key("dl_stars"));
+        }
+        let view = evaluate(&fields(&[("dl_runs", "N,D,U,loss\n1e9,1e10,2e10,3\n")]), &budget("1e23"));
+        assert!(view.errors["dl_runs"].contains("exceed total tokens"), "{:?}", view.errors);
+        assert!(view.outputs.contains_key("dl_n"));
+        let view = evaluate(&fields(&[("dl_runs", "N,D,U,loss\n1e9,2e10,1e10,3\n")]), &budget("1e23"));
+        assert!(view.errors["dl_runs"].contains("at least 3"), "{:?}", view.errors);
+        let view = evaluate(&fields(&[("dl_law", "fit")]), &budget("1e23"));
+        assert!(view.unanswered.contains_key("dl_law"));
+        let view = evaluate(&fields(&[("dl_law", "bogus")]), &budget("1e23"));
+        assert!(view.errors.contains_key("dl_law"));
+        let view = evaluate(&fields(&[]), &budget("nonsense"));
+        assert!(view.unanswered.contains_key("dl_u"));
+    }
+
+    #[test]
+    fn pasted_runs_fit_and_can_drive_the_allocation() {
+        let truth = DataConstrainedLaw::with_stars(8.0, 3.0);
+        let mut text = String::from("N,D,U,loss\n");
+        for n in [1e8, 5e8, 2e9] {
+            for u in [1e9, 4e9] {
+                for e in [1.0, 3.0, 10.0, 40.0] {
+                    text.push_str(&format!("{n:e},{:e},{u:e},{}\n", u * e, truth.loss_ndu(n, u * e, u)));
+                }
+            }
+        }
+        let view = evaluate(&fields(&[("dl_runs", &text), ("dl_law", "fit")]), &budget("1e22"));
+        assert!(view.errors.is_empty(), "{:?}", view.errors);
+        assert_eq!(view.outputs["dl_rd"], "8");
+        assert_eq!(view.outputs["dl_rn"], "3");
+        assert!(view.outputs["dl_stars"].contains("fitted"), "{:?}", view.outputs);
+    }
+
+    #[test]
+    fn chart_draws_in_both_themes_and_widths() {
+        for (w, theme) in [(900u32, Theme::Light), (360, Theme::Dark)] {
+            let mut svg = String::new();
+            {
+                let area = SVGBackend::with_string(&mut svg, (w, 320)).into_drawing_area();
+                draw("dl-loss", &area, &fields(&[]), &budget("5.76e23"), &ChartStyle::new(theme, 1.0)).unwrap();
+            }
+            assert!(svg.contains("Loss vs"), "{w}");
+            assert!(!svg.contains("NaN"));
+            let mut svg = String::new();
+            {
+                let area = SVGBackend::with_string(&mut svg, (w, 320)).into_drawing_area();
+                draw("dl-frontier", &area, &fields(&[]), &budget("5.76e23"), &ChartStyle::new(theme, 1.0)).unwrap();
+            }
+            assert!(svg.contains("Best N"), "{w}");
+            assert!(!svg.contains("NaN"));
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Hyperparameter hints: critical batch size, DeepSeek and Step Law learning-rate and batch-size presets.
+
+use super::{text, Field, Fields, ToolView};
+use crate::core::allocate;
+use crate::core::plot::ChartState;
+use crate::core::laws::hyper::{critical_batch, deepseek_batch, deepseek_lr, step_batch, step_lr, KAPLAN_ALPHA_B, KAPLAN_B_STAR};
+use crate::core::units::{format_count, format_flop, format_sci, format_sig};
+
+/// This tool's inputs.
+pub const FIELDS: &[Field] = &[
+    Field::new("hp_n", "hn", ""),
+    Field::new("hp_d", "hd", ""),
+    Field::new("hp_seq", "hs", "4096"),
+];
+
+/// This tool's charts.
+pub const CHARTS: &[&str] = &[];
+
+/// What the panel shows.
+pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
+    let mut view = ToolView::default();
+    let law = budget.law.law();
+    let opt = budget.compute.and_then(|c| allocate::optimum(law, c).ok());
+    let mut read = |field: &str, what: &str, fallback: Option<f64>| -> Option<(f64, bool)> {
+        let t = text(fields, field);
+        if t.trim().is_empty() {
+            if fallback.is_none() {
+                view.unanswered(field, format!("needs a valid budget above, or type {what} here"));
+            }
+            return fallback.map(|v| (v, true));
+        }
+        crate::page::budget::number(t, what, 1.0, 1e16).map_err(|e| view.err(field, e)).ok().map(|v| (v, false))
+    };
+    let n = read("hp_n", "N", opt.map(|a| a.n));
+    let d = read("hp_d", "D", opt.map(|a| a.d));
+    let seq = crate::page::budget::number(text(fields, "hp_seq"), "sequence length", 1.0, 1e7)
+        .map_err(|e| view.err("hp_seq", e))
+        .ok();
+    cite(&mut view);
+    let (Some((n, n_budget)), Some((d, d_budget))) = (n, d) else {
+        return view;
+    };
+    let origin = match (n_budget, d_budget) {
+        (true, true) => " (Budget N*, D*)",
+        (true, false) => " (Budget N*)",
+        (false, true) => " (Budget D*)",
+        (false, false) => "",
+    };
+    view.out("hp_at", format!("{} parameters, {} tokens{origin}", format_count(n, 3), format_count(d, 3)));
+    let batch = |tokens: f64| match seq {
+        Some(s) => format!("{} tokens (≈ {} sequences of {})", format_count(tokens, 3), format_count(tokens / s, 3), format_count(s, 4)),
+        None => format!("{} tokens", format_count(tokens, 3)),
+    };
+
+    let loss = law.loss(n, d);
+    if loss.is_finite() {
+        view.out("hp_loss", format_sig(loss, 4));
+        if let Some(b) = critical_batch(loss) {
+            view.out("hp_bcrit", batch(b));
+        }
+    }
+    let c = allocate::training_flop(n, d);
+    view.out("hp_ds_c", format_flop(c));
+    if let (Some(lr), Some(b)) = (deepseek_lr(c), deepseek_batch(c)) {
+        view.out("hp_ds_lr", format_sci(lr, 3));
+        view.out("hp_ds_batch", batch(b));
+    }
+    if let (Some(lr), Some(b)) = (step_lr(n, d), step_batch(d)) {
+        view.out("hp_step_lr", format_sci(lr, 3));
+        view.out("hp_step_batch", batch(b));
+    }
+    if !budget.law.non_embedding() {
+        view.note(
+            "hp_notes",
+            format!(
+                "N here counts {}; Step Law's N and DeepSeek's M exclude embeddings, so for small models these hints are evaluated at too large an N (see the Total vs non-embedding panel below to convert).",
+                budget.law.convention_label()
+            ),
+        );
+    }
+    view.note("hp_notes", "These are fits to their authors' architectures, optimisers and schedules (AdamW with their warm-up and decay): starting points for a sweep, not answers.");
+    view
+}
+
+fn cite(view: &mut ToolView) {
+    view.note(
+        "hp_cite",
+        format!(
+            "Critical batch size B_crit(L) = B*/L^(1/α_B), B* = {} tokens, α_B = {}, L in nats at the predicted loss: Kaplan et al. 2020, Scaling Laws for Neural Language Models, arXiv:2001.08361, eq. 5.3 (Table 5 gives B* = 2.1e8). Their L is WebText2 loss with their tokenizer, and they warn the prediction is uncertain far outside their range, so on another dataset this is only indicative.",
+            format_sci(KAPLAN_B_STAR, 2),
+            KAPLAN_ALPHA_B
+        ),
+    );
+    view.note(
+        "hp_cite",
+        "η_opt = 0.3118·C^−0.1250, B_opt = 0.2920·C^0.3271 tokens: DeepSeek-AI 2024, DeepSeek LLM: Scaling Open-Source Language Models with Longtermism, arXiv:2401.02954, §3.1 eq. 1, fitted on runs of 1e17–2e19 FLOP. Their C = M·D with M the non-embedding FLOPs per token (attention included); here M ≈ 6N, so C ≈ 6·N·D, ignoring attention FLOPs (a few % at 4k context for large models).",
+    );
+    view.note(
+        "hp_cite",
+        "η = 1.79·N^−0.713·D^0.307, B = 0.58·D^0.571 tokens, N non-embedding parameters: Li et al. 2025, Predictable Scale: Part I — Optimal Hyperparameter Scaling Law in Large Language Model Pretraining (Step Law), arXiv:2503.04715, fitted with cosine decay to a fixed minimum learning rate; B in tokens as in the authors' code.",
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::page::budget::{chart_state, Inputs};
+
+    use crate::page::tools::fields_with as fields;
+
+    #[test]
+    fn defaults_use_the_budget_optimum() {
+        let budget = chart_state(&Inputs::default());
+        let view = evaluate(&fields(&[]), &budget);
+        assert!(view.errors.is_empty(), "{:?}", view.errors);
+        let a = allocate::optimum(budget.law.law(), budget.compute.unwrap()).unwrap();
+        assert!(view.outputs["hp_at"].contains(&format_count(a.n, 3)), "{}", view.outputs["hp_at"]);
+        assert!(view.outputs["hp_at"].contains("Budget N*, D*"));
+        assert_eq!(view.outputs["hp_loss"], format_sig(a.loss, 4));
+        let c = 6.0 * a.n * a.d;
+        assert_eq!(view.outputs["hp_ds_lr"], format_sci(deepseek_lr(c).unwrap(), 3));
+        assert_eq!(view.outputs["hp_step_lr"], format_sci(step_lr(a.n, a.d).unwrap(), 3));
+        assert!(view.outputs["hp_bcrit"].contains("sequences of 4096"));
+        assert_eq!(view.lists["hp_cite"].len(), 3);
+        assert!(view.lists["hp_cite"].iter().all(|c| c.contains("arXiv:")));
+    }
+
+    #[test]
+    fn typed_values_at_a_hand_computed_point() {
+        let budget = chart_state(&Inputs::default());
+        let view = evaluate(&fields(&[("hp_n", "1B"), ("hp_d", "100B"), ("hp_seq", "2048")]), &budget);
+        assert!(view.errors.is_empty(), "{:?}", view.errors);
+        // Step Law at N = 1e9, D = 1e11: 1.79·10^(−6.417+3.377) = 1.63e-3; B = 0.58·10^6.281 = 1.11M tokens.
+        assert_eq!(view.outputs["hp_step_lr"], "1.63e-3");
+        assert!(view.outputs["hp_step_batch"].starts_with("1.11M tokens (≈ 541 sequences"), "{}", view.outputs["hp_step_batch"]);
+        // DeepSeek at C = 6e20: 0.3118·(6e20)^−0.125 = 0.3118·10^(−2.5973) = 7.88e-4.
+        assert_eq!(view.outputs["hp_ds_c"], "6e20 FLOP");
+        assert_eq!(view.outputs["hp_ds_lr"], "7.88e-4");
+        assert!(!view.outputs["hp_at"].contains("Budget"));
+    }
+
+    #[test]
+    fn bad_input_is_reported_and_the_rest_still_computes() {
+        let budget = chart_state(&Inputs::default());
+        for (field, bad) in [("hp_n", "abc"), ("hp_n", "-3"), ("hp_d", "0"), ("hp_seq", "x"), ("hp_d", "1e400")] {
+            let view = evaluate(&fields(&[(field, bad)]), &budget);
+            assert!(view.errors.contains_key(field), "{field}={bad}");
+        }
+        let view = evaluate(&fields(&[("hp_seq", "zero")]), &budget);
+        assert!(view.outputs["hp_step_batch"].ends_with("tokens"));
+        let no_budget = chart_state(&Inputs { compute: "abc".into(), ..Inputs::default() });
+        let view = evaluate(&fields(&[]), &no_budget);
+        assert!(view.unanswered.contains_key("hp_n") && view.errors.is_empty());
+    }
+}

@@ -1,0 +1,429 @@
+//! Schedule panel: learning-rate schedules, loss curves under them (Tissue et al. 2024, Multi-Power Law).
+//!
+//! The user pastes loss curves (step, loss, curve) and types one schedule per curve; both laws
+//! are fitted live, predict the curve of another schedule, and scan the decay fraction of a
+//! warmup-stable-decay schedule for the lowest final loss. The defaults are the paper's own
+//! Fig. 2 example (its 40 real validation losses), fitted on every load.
+
+mod charts;
+
+use std::rc::Rc;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::background::heavy;
+use super::{key_of, memo, text, Field, Fields, Table, ToolView};
+use crate::core::plot::ChartState;
+use crate::core::laws::multipower::{self, MultiPowerFit};
+use crate::core::laws::tissue::{self, TissueFit};
+use crate::core::plot::{ChartError, ChartStyle};
+use crate::core::schedule::{self, areas, Curve, CurveOptions, Input, Kind, Shape, Spec, Warmup};
+use crate::core::units::{format_sci, format_sig, parse_number};
+
+/// The paper's Fig. 2 losses (Tissue et al. 2024, 594M model; verbatim from the authors' script).
+pub const FIG2_DATA: &str = "schedule,step,val_loss\ncosine,1000,3.6696358\ncosine,2000,3.3254106\ncosine,3000,3.1908393\ncosine,4000,3.1158533\ncosine,5000,3.0604768\ncosine,6000,3.020384\ncosine,7000,2.9880967\ncosine,8000,2.9612265\ncosine,9000,2.9395165\ncosine,10000,2.9195616\ncosine,11000,2.9030452\ncosine,12000,2.8881907\ncosine,13000,2.8767889\ncosine,14000,2.8654318\ncosine,15000,2.8565135\ncosine,16000,2.8489892\ncosine,17000,2.843639\ncosine,18000,2.8398669\ncosine,19000,2.8380618\ncosine,20000,2.8376071\nconstant,1000,3.6714418\nconstant,2000,3.325626\nconstant,3000,3.1884103\nconstant,4000,3.111947\nconstant,5000,3.058354\nconstant,6000,3.0211415\nconstant,7000,2.9874816\nconstant,8000,2.96082\nconstant,9000,2.9406552\nconstant,10000,2.9241402\nconstant,11000,2.9054413\nconstant,12000,2.8942103\nconstant,13000,2.8807929\nconstant,14000,2.8702695\nconstant,15000,2.862175\nconstant,16000,2.8530996\nconstant,17000,2.8448784\nconstant,18000,2.8383856\nconstant,19000,2.8326995\nconstant,20000,2.8294308";
+
+/// The schedules of the Fig. 2 curves.
+pub const FIG2_SPECS: &str = "cosine: cosine:steps=20000,peak=2e-4,warmup=500,min=0\nconstant: constant:steps=20000,peak=2e-4,warmup=500";
+
+/// This tool's inputs.
+pub const FIELDS: &[Field] = &[
+    Field { name: "sched_data", url: "sd", default: FIG2_DATA, packed: true },
+    Field::new("sched_step", "sst", ""),
+    Field::new("sched_loss", "slo", ""),
+    Field::new("sched_curve", "scu", ""),
+    Field::new("sched_lr", "slr", ""),
+    Field::new("sched_specs", "ssp", FIG2_SPECS),
+    Field::new("sched_lambda", "sla", "0.999"),
+    Field::new("sched_warmup", "swc", "peak"),
+    Field::new("sched_predict", "spr", "wsd:steps=20000,peak=2e-4,warmup=500,decay=0.2,shape=1-sqrt,min=0"),
+];
+
+/// This tool's charts.
+pub const CHARTS: &[&str] = &["sched-loss", "sched-lr", "sched-scan"];
+
+/// What an output shows while its result is computed in the background.
+const BUSY: &str = "fitting…";
+
+/// WSD decay fractions scanned.
+pub const FRACTIONS: [f64; 10] = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5];
+
+/// The parsed settings (or the message for each bad field).
+#[derive(Debug, Clone)]
+struct Settings {
+    lambda: Option<f64>,
+    convention: Warmup,
+    specs: Option<Vec<(String, Spec)>>,
+    predict: Option<Spec>,
+    errors: Vec<(&'static str, String)>,
+}
+
+fn settings(fields: &Fields) -> Settings {
+    let mut errors = Vec::new();
+    let lambda = match parse_number(text(fields, "sched_lambda")) {
+        Ok(v) => match schedule::check_lambda(v) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                errors.push(("sched_lambda", e.0));
+                None
+            }
+        },
+        Err(e) => {
+            errors.push(("sched_lambda", format!("λ: {e}")));
+            None
+        }
+    };
+    let convention = match Warmup::parse(text(fields, "sched_warmup")) {
+        Ok(w) => w,
+        Err(e) => {
+            errors.push(("sched_warmup", e));
+            Warmup::Peak
+        }
+    };
+    let specs = match schedule::parse_named(text(fields, "sched_specs")) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            errors.push(("sched_specs", e.0));
+            None
+        }
+    };
+    let predict = match Spec::parse(text(fields, "sched_predict")) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            errors.push(("sched_predict", e.0));
+            None
+        }
+    };
+    Settings { lambda, convention, specs, predict, errors }
+}
+
+/// The pasted curves, read once per input change.
+#[derive(Debug)]
+struct Parsed {
+    curves: Vec<Curve>,
+    notes: Vec<String>,
+}
+
+/// Both laws fitted to the curves (slow: computed in the page's worker).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Fits {
+    tissue: Result<TissueFit, String>,
+    mpl: Result<MultiPowerFit, String>,
+}
+
+/// Everything the panel and its charts show.
+#[derive(Debug)]
+struct Analysis {
+    parsed: Rc<Parsed>,
+    lambda: f64,
+    /// `None` while the fits are computed in the background.
+    fits: Option<Rc<Fits>>,
+}
+
+fn field_of(input: Input) -> &'static str {
+    match input {
+        Input::Data => "sched_data",
+        Input::Step => "sched_step",
+        Input::Loss => "sched_loss",
+        Input::Lr => "sched_lr",
+        Input::Curve => "sched_curve",
+        Input::Specs => "sched_specs",
+    }
+}
+
+const DELTA: f64 = 1e-3;
+
+/// The fields the fits depend on.
+const FIT_FIELDS: [&str; 8] = ["sched_data", "sched_step", "sched_loss", "sched_curve", "sched_lr", "sched_specs", "sched_lambda", "sched_warmup"];
+
+fn analysis(fields: &Fields, s: &Settings) -> Result<Analysis, (&'static str, String)> {
+    let lambda = s.lambda.unwrap_or(schedule::DEFAULT_LAMBDA);
+    let Some(specs) = s.specs.clone() else {
+        return Err(("", String::new()));
+    };
+    let convention = s.convention;
+    let key = key_of(fields, &FIT_FIELDS, &lambda.to_string());
+    let parsed = memo("sched", key.clone(), move || {
+        if text(fields, "sched_data").trim().is_empty() {
+            return Err(("sched_data", "paste loss curves: columns step, loss and (for several curves) curve".to_string()));
+        }
+        let opts = CurveOptions {
+            step: text(fields, "sched_step").to_string(),
+            loss: text(fields, "sched_loss").to_string(),
+            lr: text(fields, "sched_lr").to_string(),
+            curve: text(fields, "sched_curve").to_string(),
+            specs,
+            convention,
+            warmup: 0,
+            skip_bad_rows: false,
+        };
+        let (curves, notes) = schedule::read_curves(text(fields, "sched_data"), &opts).map_err(|e| (field_of(e.input), e.message))?;
+        Ok(Rc::new(Parsed { curves, notes }))
+    })?;
+    let fits = heavy("sched_fits", key, || Fits {
+        tissue: tissue::fit(&parsed.curves, lambda, DELTA),
+        mpl: multipower::fit(&parsed.curves, DELTA),
+    });
+    Ok(Analysis { parsed, lambda, fits })
+}
+
+/// The WSD schedule whose decay fraction is scanned: the predict schedule when it is WSD, else a
+/// WSD (1−sqrt decay) with its steps, peak, warmup and min.
+fn scan_base(predict: &Spec) -> Spec {
+    match predict.kind {
+        Kind::Wsd { .. } => predict.clone(),
+        _ => Spec { kind: Kind::Wsd { decay: 0.2, shape: Shape::OneMinusSqrt }, ..predict.clone() },
+    }
+}
+
+/// Final loss of a schedule by each law (None where that law has no fit).
+fn final_losses(fits: &Fits, lambda: f64, spec: &Spec, convention: Warmup) -> (Option<f64>, Option<f64>) {
+    let rates = spec.rates(convention);
+    let t = fits.tissue.as_ref().ok().and_then(|f| f.params.curve(&rates, lambda).last().copied()).filter(|v| v.is_finite());
+    let m = fits
+        .mpl
+        .as_ref()
+        .ok()
+        .and_then(|f| f.params.predict(&rates, spec.warmup, &[spec.steps], true).first().copied())
+        .filter(|v| v.is_finite());
+    (t, m)
+}
+
+/// (fraction, Tissue final loss, Multi-Power final loss) over [`FRACTIONS`].
+type Scan = Vec<(f64, Option<f64>, Option<f64>)>;
+
+/// The final losses (Tissue, Multi-Power) of the schedule to predict, and its decay scan.
+type Prediction = ((Option<f64>, Option<f64>), Scan);
+
+/// The schedule to predict by both laws: its final losses and the decay-fraction scan (eleven
+/// schedules of up to a million steps each: computed in the background, once per input change).
+/// `None` while it (or the fits it needs) is being computed.
+fn prediction(fields: &Fields, a: &Analysis, predict: &Spec, convention: Warmup) -> Option<Rc<Prediction>> {
+    let fits = a.fits.as_ref()?;
+    let lambda = a.lambda;
+    let key = key_of(fields, &FIT_FIELDS, &format!("{lambda}\u{1f}{}", predict.to_text()));
+    heavy("sched_predict", key, || {
+        let base = scan_base(predict);
+        let scan = FRACTIONS.iter().map(|&f| {
+            let (t, m) = final_losses(fits, lambda, &base.with_decay(f), convention);
+            (f, t, m)
+        }).collect();
+        (final_losses(fits, lambda, predict, convention), scan)
+    })
+}
+
+fn best(scan: &[(f64, Option<f64>, Option<f64>)], pick: impl Fn(&(f64, Option<f64>, Option<f64>)) -> Option<f64>) -> Option<(f64, f64)> {
+    scan.iter().filter_map(|r| pick(r).map(|l| (r.0, l))).min_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+fn loss_text(v: Option<f64>) -> String {
+    v.map_or_else(|| "no fit".to_string(), |v| format_sig(v, 5))
+}
+
+/// What the panel shows.
+pub fn evaluate(fields: &Fields, _budget: &ChartState) -> ToolView {
+    let mut view = ToolView::default();
+    let s = settings(fields);
+    for (field, message) in &s.errors {
+        view.err(field, message.clone());
+    }
+    view.out("sched_convention", s.convention.label());
+    match s.lambda {
+        Some(l) => view.out("sched_lambda_used", format!("λ = {}", format_sig(l, 6))),
+        None => view.out("sched_lambda_used", format!("λ = {} (the paper's, until the typed λ is fixed)", format_sig(schedule::DEFAULT_LAMBDA, 6))),
+    }
+    let a = match analysis(fields, &s) {
+        Ok(a) => a,
+        Err((field, message)) => {
+            if !field.is_empty() {
+                view.err(field, message);
+            }
+            return view;
+        }
+    };
+    for n in &a.parsed.notes {
+        view.note("sched_notes", n.clone());
+    }
+    let Some(fits) = &a.fits else {
+        view.out("sched_tissue", BUSY);
+        view.out("sched_mpl", BUSY);
+        return view;
+    };
+    match &fits.tissue {
+        Ok(f) => {
+            let p = f.params;
+            view.out(
+                "sched_tissue",
+                format!("L = {} + {}·S₁^(−{}) − {}·S₂", format_sig(p.l0, 4), format_sig(p.a, 4), format_sig(p.alpha, 4), format_sig(p.c, 4)),
+            );
+            view.out("sched_tissue_r2", format!("{} ({} points, Huber objective {})", crate::core::fit::model::r2_text(f.r2, 6), f.points, format_sci(f.objective, 3)));
+        }
+        Err(e) => view.unanswered("sched_data", format!("Tissue: {e}")),
+    }
+    match &fits.mpl {
+        Ok(f) => {
+            let p = f.params;
+            view.out(
+                "sched_mpl",
+                format!(
+                    "L₀ {}, A {}, α {}, B {}, C {}, β {}, γ {}",
+                    format_sig(p.l0, 4), format_sig(p.a, 4), format_sig(p.alpha, 4), format_sig(p.b, 4), format_sig(p.c, 4), format_sig(p.beta, 4), format_sig(p.gamma, 4)
+                ),
+            );
+            view.out("sched_mpl_r2", format!("{} (Huber objective {})", crate::core::fit::model::r2_text(f.r2, 6), format_sci(f.objective, 3)));
+            let total: usize = a.parsed.curves.iter().map(|c| c.points.len()).sum();
+            if f.points < total {
+                view.note("sched_notes", format!("the Multi-Power Law was fitted on {} of the {total} points (evenly thinned) to keep the page responsive", f.points));
+            }
+        }
+        Err(e) => view.unanswered("sched_data", format!("Multi-Power: {e}")),
+    }
+    let mut rows = Vec::new();
+    for c in &a.parsed.curves {
+        let ar = areas(&c.rates, a.lambda);
+        let last = c.points.last().map_or(0, |p| p.0);
+        rows.push(vec![
+            if c.name.is_empty() { "(one curve)".to_string() } else { c.name.clone() },
+            c.points.len().to_string(),
+            c.source.clone(),
+            format_sig(ar.s1.get(last).copied().unwrap_or(f64::NAN), 4),
+            format_sig(ar.s2.get(last).copied().unwrap_or(f64::NAN), 4),
+        ]);
+    }
+    view.table("sched_curves", Table { head: vec!["Curve".into(), "Points".into(), "Schedule".into(), "S₁ (last)".into(), "S₂ (last)".into()], rows });
+    if let Some(predict) = &s.predict {
+        let rates = predict.rates(s.convention);
+        let ar = areas(&rates, a.lambda);
+        view.out(
+            "sched_predict_areas",
+            format!("S₁ = {}, S₂ = {} at step {}", format_sig(ar.s1.last().copied().unwrap_or(f64::NAN), 4), format_sig(ar.s2.last().copied().unwrap_or(f64::NAN), 4), predict.steps),
+        );
+        let Some(predicted) = prediction(fields, &a, predict, s.convention) else {
+            view.out("sched_wsd_best", BUSY);
+            return view;
+        };
+        let ((t, m), sc) = (predicted.0, &predicted.1);
+        view.out("sched_pred_tissue", loss_text(t));
+        view.out("sched_pred_mpl", loss_text(m));
+        let bt = best(sc, |r| r.1);
+        let bm = best(sc, |r| r.2);
+        let pct = |f: f64| format!("{}%", format_sig(100.0 * f, 3));
+        let answer = match (bt, bm) {
+            (Some(t), Some(m)) if t.0 == m.0 => format!("decay the last {} of the steps: both laws agree (final loss {} Tissue, {} Multi-Power)", pct(t.0), format_sig(t.1, 5), format_sig(m.1, 5)),
+            (Some(t), Some(m)) => format!("Tissue: decay the last {} (final loss {}); Multi-Power: the last {} (final loss {})", pct(t.0), format_sig(t.1, 5), pct(m.0), format_sig(m.1, 5)),
+            (Some(t), None) => format!("Tissue: decay the last {} (final loss {})", pct(t.0), format_sig(t.1, 5)),
+            (None, Some(m)) => format!("Multi-Power: decay the last {} (final loss {})", pct(m.0), format_sig(m.1, 5)),
+            (None, None) => "no law fitted".to_string(),
+        };
+        view.out("sched_wsd_best", answer);
+        view.out("sched_wsd_base", format!("Scanned schedule: {}.", scan_base(predict).to_text()));
+        let rows = sc.iter().map(|(f, t, m)| vec![pct(*f), loss_text(*t), loss_text(*m)]).collect();
+        view.table("sched_scan", Table { head: vec!["Decay fraction".into(), "Final loss (Tissue)".into(), "Final loss (Multi-Power)".into()], rows });
+    }
+    view
+}
+
+/// Draws one of [`CHARTS`].
+///
+/// # Errors
+/// When the backend fails.
+pub fn draw<DB: DrawingBackend>(
+    kind: &str,
+    area: &DrawingArea<DB, Shift>,
+    fields: &Fields,
+    _budget: &ChartState,
+    style: &ChartStyle,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let s = settings(fields);
+    let a = match analysis(fields, &s) {
+        Ok(a) => a,
+        Err(_) => return crate::core::plot::draw_message(area, style, "Fix the inputs above to see this chart."),
+    };
+    match kind {
+        "sched-loss" => {
+            let fits = a.fits.as_deref();
+            let tissue = fits.and_then(|f| f.tissue.as_ref().ok());
+            let mpl = fits.and_then(|f| f.mpl.as_ref().ok());
+            charts::loss(area, &a.parsed.curves, tissue, mpl, a.lambda, s.predict.as_ref(), s.convention, style)
+        }
+        "sched-lr" => charts::rates(area, &a.parsed.curves, s.predict.as_ref(), s.convention, style),
+        "sched-scan" => match &s.predict {
+            Some(p) => match prediction(fields, &a, p, s.convention) {
+                Some(predicted) => charts::scan(area, &predicted.1, style),
+                None => crate::core::plot::draw_message(area, style, "Fitting both laws and scanning decay fractions…"),
+            },
+            None => crate::core::plot::draw_message(area, style, "Fix the schedule to predict."),
+        },
+        _ => Err(ChartError(format!("unknown chart \"{kind}\""))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields() -> Fields {
+        super::super::defaults()
+    }
+
+    #[test]
+    fn default_data_is_the_fig2_file() {
+        let file = crate::test_support::fig2_csv();
+        let want: Vec<String> = file.lines().map(|l| l.split(',').take(3).collect::<Vec<_>>().join(",")).collect();
+        let have: Vec<&str> = FIG2_DATA.lines().collect();
+        assert_eq!(have, want);
+    }
+
+    #[test]
+    fn defaults_reproduce_fig2_and_answer_the_wsd_question() {
+        let budget = crate::page::budget::chart_state(&crate::page::budget::Inputs::default());
+        let v = evaluate(&fields(), &budget);
+        assert!(v.errors.is_empty(), "{:?}", v.errors);
+        assert_eq!(v.outputs["sched_tissue"], "L = 2.628 + 0.4297·S₁^(−0.5498) − 0.4108·S₂");
+        assert!(v.outputs["sched_wsd_best"].contains("decay the last"), "{}", v.outputs["sched_wsd_best"]);
+        for k in ["sched_pred_tissue", "sched_pred_mpl", "sched_mpl_r2", "sched_predict_areas"] {
+            assert!(!v.outputs[k].contains('—') && !v.outputs[k].is_empty(), "{k} = {}", v.outputs[k]);
+        }
+        assert!(v.tables["sched_scan"].rows.iter().all(|r| !r.iter().any(|c| c.contains('—'))), "{:?}", v.tables["sched_scan"]);
+        assert_eq!(v.tables["sched_scan"].rows.len(), FRACTIONS.len());
+    }
+
+    #[test]
+    fn bad_inputs_point_at_their_field() {
+        let budget = crate::page::budget::chart_state(&crate::page::budget::Inputs::default());
+        for (field, value, needle) in [
+            ("sched_lambda", "1.5", "below 1"),
+            ("sched_predict", "cosine:steps=0,peak=1", "at least 1"),
+            ("sched_specs", "cosine: cosine:steps=100,peak=2e-4", "longer than its schedule"),
+            ("sched_data", "step,loss\n1000,3.1", "at least 5"),
+            ("sched_data", "schedule,step,val_loss\ncosine,2000,3\ncosine,1000,3.1\ncosine,3000,2.9\ncosine,4000,2.8\ncosine,5000,2.7\nconstant,1000,3", "must increase"),
+            ("sched_warmup", "sideways", "unknown warmup"),
+        ] {
+            let mut f = fields();
+            f.insert(field.to_string(), value.to_string());
+            let v = evaluate(&f, &budget);
+            let e = v.errors.get(if field == "sched_specs" && needle.contains("longer") { "sched_specs" } else { field }).cloned().unwrap_or_default();
+            assert!(e.contains(needle), "{field}={value}: {:?}", v.errors);
+        }
+    }
+
+    #[cfg(feature = "cli")]
+    #[test]
+    fn charts_draw() {
+        let budget = crate::page::budget::chart_state(&crate::page::budget::Inputs::default());
+        for kind in CHARTS {
+            for width in [1000u32, 360] {
+                let mut svg = String::new();
+                {
+                    let area = plotters::backend::SVGBackend::with_string(&mut svg, (width, 380)).into_drawing_area();
+                    draw(kind, &area, &fields(), &budget, &ChartStyle::new(crate::core::plot::Theme::Dark, 1.0)).unwrap();
+                }
+                assert!(svg.len() > 1000, "{kind}");
+            }
+        }
+    }
+}
