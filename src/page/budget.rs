@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::allocate;
 use crate::core::plot::ChartState;
+use crate::page::session::Session;
 pub use crate::core::units::truncate;
 use crate::core::choice::LawChoice;
 use crate::core::convert;
@@ -319,7 +320,7 @@ fn read_budget(inputs: &Inputs, cluster: Option<&Cluster>, view: &mut View) -> O
 }
 
 /// Validates everything, answers every question the inputs ask, and formats the answers.
-pub fn evaluate(inputs: &Inputs) -> View {
+pub fn evaluate(inputs: &Inputs, session: &mut Session) -> View {
     let mut view = View::default();
     let choice = read_law(inputs, &mut view);
     let law = choice.law();
@@ -384,7 +385,7 @@ pub fn evaluate(inputs: &Inputs) -> View {
     view.out("n_convention", format!("N counts {}", choice.convention_label()));
     crate::page::fitpanel::check_fields(inputs, &mut view);
     let budget = ChartState { law: choice, compute, model_size };
-    let tools = crate::page::tools::evaluate_all(&inputs.tools, &budget);
+    let tools = crate::page::tools::evaluate_all(&inputs.tools, &budget, session);
     view.outputs.extend(tools.outputs);
     for (field, message) in tools.errors {
         view.err(&field, message);
@@ -394,6 +395,7 @@ pub fn evaluate(inputs: &Inputs) -> View {
     }
     view.tables = tools.tables;
     view.lists = tools.lists;
+    crate::page::fitpanel::add_budget_intervals(inputs, &mut view, session);
     view
 }
 
@@ -567,7 +569,7 @@ mod tests {
 
     #[test]
     fn defaults_produce_every_budget_output() {
-        let view = evaluate(&Inputs::default());
+        let view = evaluate(&Inputs::default(), &mut Session::new());
         assert!(view.errors.is_empty(), "{:?}", view.errors);
         for key in ["n_star", "d_star", "tpp", "loss_star", "wall", "gpu_hours", "cost", "triple_value", "conv_flop"] {
             assert!(view.outputs.contains_key(key), "missing {key}");
@@ -579,7 +581,7 @@ mod tests {
     #[test]
     fn hardware_mode_derives_compute() {
         let inputs = Inputs { mode: "hardware".into(), days: "30".into(), ..Inputs::default() };
-        let view = evaluate(&inputs);
+        let view = evaluate(&inputs, &mut Session::new());
         // 1024 × 989e12 × 0.4 × 30 days
         let want = 1024.0 * 989e12 * 0.4 * 30.0 * 86_400.0;
         assert_eq!(view.outputs["compute_flop"], format_flop(want));
@@ -589,7 +591,7 @@ mod tests {
     #[test]
     fn compute_accepts_every_unit() {
         for text in ["2000 PF-days", "1.2M GPU-hours", "30 days", "$5M", "5.76e23 FLOP"] {
-            let view = evaluate(&Inputs { compute: text.into(), ..Inputs::default() });
+            let view = evaluate(&Inputs { compute: text.into(), ..Inputs::default() }, &mut Session::new());
             assert!(view.errors.is_empty(), "{text}: {:?}", view.errors);
             assert!(view.outputs.contains_key("n_star"), "{text}");
         }
@@ -609,7 +611,7 @@ mod tests {
                     ..Inputs::default()
                 };
                 *inputs.get_mut(field).unwrap() = text.to_string();
-                let view = evaluate(&inputs);
+                let view = evaluate(&inputs, &mut Session::new());
                 let optional_empty = matches!(field, "target_loss" | "model_size" | "price") && text.trim().is_empty();
                 let unasked = field.starts_with("given_") && text.trim().is_empty();
                 if unasked {
@@ -628,17 +630,18 @@ mod tests {
 
     #[test]
     fn extrapolation_is_noted() {
-        let far = evaluate(&Inputs { compute: "1e26".into(), ..Inputs::default() });
+        let mut session = Session::new();
+        let far = evaluate(&Inputs { compute: "1e26".into(), ..Inputs::default() }, &mut session);
         assert!(far.notes.iter().any(|n| n.contains("7700× above the largest")), "{:?}", far.notes);
-        let inside = evaluate(&Inputs { compute: "1e21".into(), ..Inputs::default() });
+        let inside = evaluate(&Inputs { compute: "1e21".into(), ..Inputs::default() }, &mut session);
         assert!(inside.notes.is_empty(), "{:?}", inside.notes);
-        let tiny = evaluate(&Inputs { compute: "1e7".into(), law: "kaplan".into(), ..Inputs::default() });
+        let tiny = evaluate(&Inputs { compute: "1e7".into(), law: "kaplan".into(), ..Inputs::default() }, &mut session);
         assert!(tiny.notes.iter().any(|n| n.contains("below the smallest")));
     }
 
     #[test]
     fn one_bad_field_leaves_the_rest_computed() {
-        let view = evaluate(&Inputs { mfu: "abc".into(), ..Inputs::default() });
+        let view = evaluate(&Inputs { mfu: "abc".into(), ..Inputs::default() }, &mut Session::new());
         assert!(view.errors.contains_key("mfu"));
         assert!(view.outputs.contains_key("n_star"));
         assert!(!view.outputs.contains_key("wall"));
@@ -646,6 +649,7 @@ mod tests {
 
     #[test]
     fn reverse_questions_are_answered() {
+        let mut session = Session::new();
         let view = evaluate(&Inputs {
             target_loss: "2.0".into(),
             model_size: "30B".into(),
@@ -653,12 +657,12 @@ mod tests {
             given_c: "1e23".into(),
             given_n: "1B".into(),
             ..Inputs::default()
-        });
+        }, &mut session);
         assert!(view.errors.is_empty(), "{:?}", view.errors);
         assert!(view.outputs["resize_overhead"].starts_with('+'));
         assert_eq!(view.outputs["triple_value"], "16.7T tokens");
         assert!(view.outputs.contains_key("target_compute"));
-        let below = evaluate(&Inputs { target_loss: "1.5".into(), ..Inputs::default() });
+        let below = evaluate(&Inputs { target_loss: "1.5".into(), ..Inputs::default() }, &mut session);
         assert!(below.unanswered["target_loss"].contains("irreducible"));
         assert!(below.errors.is_empty());
     }
@@ -670,7 +674,7 @@ mod tests {
     #[test]
     fn a_fitted_farseer_law_drives_the_budget_panel() {
         let inputs = Inputs { law: "fit".into(), fit: EPOCH_FARSEER.into(), ..Inputs::default() };
-        let view = evaluate(&inputs);
+        let view = evaluate(&inputs, &mut Session::new());
         assert!(view.errors.is_empty(), "{:?}", view.errors);
         assert!(view.outputs["law_label"].starts_with("Your fit (Farseer form, 240 runs)"));
         assert!(view.outputs["law_citation"].contains("arXiv:2506.10972"));

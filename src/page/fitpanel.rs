@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::page::budget::{number, Inputs, View};
+use crate::page::session::Session;
 use crate::core::fit::bootstrap::{BudgetIntervals, Interval};
 use crate::core::fit::fitted::FitSpec;
 use crate::core::fit::forms::Form;
@@ -263,6 +264,32 @@ pub fn report_view(r: &FitReport) -> FitView {
     }
     v.fit_spec = r.fitted_law.map(|law| FitSpec { law, runs: r.points, compute_range: r.data.compute_range }.to_text());
     v
+}
+
+/// Adds the current fit's intervals on N*, D*, L* to the view when the Budget panel uses that fit.
+pub fn add_budget_intervals(inputs: &Inputs, view: &mut View, session: &mut Session) {
+    if !inputs.law.eq_ignore_ascii_case("fit") {
+        return;
+    }
+    let Some(compute) = crate::page::budget::chart_state(inputs).compute else { return };
+    let Some(current) = session.fit.as_ref() else { return };
+    if current.spec.as_deref() != Some(inputs.fit.as_str()) || current.report.samples.is_empty() {
+        return;
+    }
+    let Some(form) = form_from_key(&current.report.law) else { return };
+    // Each resample's optimum is numeric for all but the Chinchilla form: once per fit and
+    // budget, not once per keystroke.
+    let key = format!("{}\u{1f}{compute:e}", current.serial);
+    let slot = ("budget_ci", "");
+    let iv = match session.remembered::<BudgetIntervals>(slot, &key) {
+        Some(iv) => iv,
+        None => {
+            let iv = crate::core::fit::bootstrap::budget_intervals(form, &current.report.samples, compute);
+            session.remember(slot, key, iv.clone());
+            iv
+        }
+    };
+    budget_interval_texts(view, &iv);
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! (`#v=1&c=3e23&law=hoffmann`), and back — never panicking, always naming what was wrong.
 
 use crate::page::budget::{all_fields, evaluate, Inputs};
+use crate::page::session::Session;
 
 /// The current link format version.
 pub const VERSION: &str = "1";
@@ -54,7 +55,7 @@ fn field_of(key: &str) -> Option<&'static str> {
 
 /// The fragment (without `#`) for these inputs; fields at their default are left out, and so
 /// are values too long to be valid input (a stray paste), so the rest of the link stays usable.
-pub fn to_fragment(inputs: &Inputs) -> String {
+pub fn to_fragment(inputs: &Inputs, session: &mut Session) -> String {
     let defaults = Inputs::default();
     let mut parts = vec![format!("v={VERSION}")];
     let mut packed_parts = Vec::new();
@@ -66,7 +67,7 @@ pub fn to_fragment(inputs: &Inputs) -> String {
             }
             if is_packed(field) {
                 // Deflating a large paste takes milliseconds, and this runs on every keystroke.
-                if let Some(packed) = crate::page::tools::memo_in("link", field, value.clone(), || pack_data(value)) {
+                if let Some(packed) = session.memo_in("link", field, value.clone(), || pack_data(value)) {
                     packed_parts.push(format!("{}={packed}", url_key(field)));
                 }
             } else if value.chars().count() <= crate::core::units::MAX_INPUT_CHARS {
@@ -87,7 +88,7 @@ pub fn to_fragment(inputs: &Inputs) -> String {
 
 /// Reads a fragment (with or without `#`). Returns the inputs and one message per problem;
 /// any field that is missing, malformed or invalid keeps its default.
-pub fn from_fragment(fragment: &str) -> (Inputs, Vec<String>) {
+pub fn from_fragment(fragment: &str, session: &mut Session) -> (Inputs, Vec<String>) {
     let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
     let mut inputs = Inputs::default();
     let mut messages = Vec::new();
@@ -148,7 +149,7 @@ pub fn from_fragment(fragment: &str) -> (Inputs, Vec<String>) {
     // Each pass resets what is invalid now; a reset can only make other fields readable, so
     // this settles within a few passes (at most one per field).
     for pass in 0..all_fields().count() {
-        let view = evaluate(&inputs);
+        let view = evaluate(&inputs, session);
         if view.errors.is_empty() {
             break;
         }
@@ -267,9 +268,11 @@ fn decode(text: &str) -> Result<String, String> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use proptest::test_runner::TestCaseResult;
 
     #[test]
     fn a_fit_and_its_small_data_travel_in_the_link() {
+        let mut session = Session::new();
         let data = "N,D,loss\n1e8,2e9,3.1\n2e8,4e9,2.9\n4e8,8e9,2.7\n".repeat(20);
         let inputs = Inputs {
             law: "fit".into(),
@@ -279,15 +282,16 @@ mod tests {
             fit_boot: "200".into(),
             ..Inputs::default()
         };
-        let link = to_fragment(&inputs);
+        let link = to_fragment(&inputs, &mut session);
         assert!(link.contains("&fdata=z") && link.len() < 1000, "{link}");
-        let (back, messages) = from_fragment(&link);
+        let (back, messages) = from_fragment(&link, &mut session);
         assert!(messages.is_empty(), "{messages:?}");
         assert_eq!(back, inputs);
     }
 
     #[test]
     fn many_pasted_tables_never_make_an_unreadable_link() {
+        let mut session = Session::new();
         let mut inputs = Inputs::default();
         let mut state = 1u64;
         let mut table = String::from("N,D,loss\n");
@@ -299,9 +303,9 @@ mod tests {
         for field in &packed {
             *inputs.get_mut(field).unwrap() = table.clone();
         }
-        let fragment = to_fragment(&inputs);
+        let fragment = to_fragment(&inputs, &mut session);
         assert!(fragment.len() <= MAX_FRAGMENT_CHARS, "{} chars", fragment.len());
-        let (back, _) = from_fragment(&fragment);
+        let (back, _) = from_fragment(&fragment, &mut session);
         assert_eq!(back.fit_data, table, "the first table fits and round-trips");
     }
 
@@ -309,7 +313,7 @@ mod tests {
     fn large_data_stays_out_of_the_link_but_the_fit_goes_in() {
         let data: String = (0..3000).map(|i| format!("{},{},{}\n", 1e8 + i as f64 * 7919.0, 2e9 + i as f64 * 104729.0, 3.0 - i as f64 * 1e-4)).collect();
         let inputs = Inputs { law: "fit".into(), fit: "kaplan;N_c=6.4e13;D_c=1.8e13;alpha_N=0.076;alpha_D=0.103;runs=9;c=1e18..1e20".into(), fit_data: data, ..Inputs::default() };
-        let link = to_fragment(&inputs);
+        let link = to_fragment(&inputs, &mut Session::new());
         assert!(!link.contains("fdata") && link.contains("law=fit&fit=kaplan"), "{link}");
     }
 
@@ -324,7 +328,7 @@ mod tests {
             ("#v=1&fboot=-3", "resamples"),
             ("#v=1&flaw=gpt", "unknown law"),
         ] {
-            let (inputs, messages) = from_fragment(link);
+            let (inputs, messages) = from_fragment(link, &mut Session::new());
             assert!(messages.iter().any(|m| m.contains(want)), "{link}: {messages:?}");
             assert_eq!(inputs.law, "epoch", "{link}");
         }
@@ -332,17 +336,18 @@ mod tests {
 
     #[test]
     fn defaults_make_a_short_link() {
-        assert_eq!(to_fragment(&Inputs::default()), "v=1");
+        assert_eq!(to_fragment(&Inputs::default(), &mut Session::new()), "v=1");
     }
 
     #[test]
     fn a_link_reads_like_the_inputs() {
         let inputs = Inputs { compute: "2000 PF-days".into(), law: "hoffmann".into(), ..Inputs::default() };
-        assert_eq!(to_fragment(&inputs), "v=1&c=2000+PF-days&law=hoffmann");
+        assert_eq!(to_fragment(&inputs, &mut Session::new()), "v=1&c=2000+PF-days&law=hoffmann");
     }
 
     #[test]
     fn bad_links_fall_back_with_messages() {
+        let mut session = Session::new();
         let cases = [
             ("#v=1&c=abc", "\"abc\" is not a number"),
             ("#v=1&c=-1", "greater than 0"),
@@ -359,20 +364,20 @@ mod tests {
             ("#v=1&c=%E6%95%B0%E5%AD%97", "\"数字\" is not a number"),
         ];
         for (link, fragment) in cases {
-            let (inputs, messages) = from_fragment(link);
+            let (inputs, messages) = from_fragment(link, &mut session);
             assert!(messages.iter().any(|m| m.contains(fragment)), "{link}: {messages:?}");
-            assert!(evaluate(&inputs).errors.is_empty(), "{link}: left invalid inputs");
+            assert!(evaluate(&inputs, &mut session).errors.is_empty(), "{link}: left invalid inputs");
         }
         let long = format!("#v=1&c={}", "9".repeat(20_000));
-        assert!(from_fragment(&long).1[0].contains("too long"));
+        assert!(from_fragment(&long, &mut session).1[0].contains("too long"));
         // A stray paste stays out of the link, and everything else is kept.
         let pasted = Inputs { compute: "9".repeat(10_000), law: "kaplan".into(), ..Inputs::default() };
-        assert_eq!(to_fragment(&pasted), "v=1&law=kaplan");
+        assert_eq!(to_fragment(&pasted, &mut session), "v=1&law=kaplan");
     }
 
     #[test]
     fn valid_settings_survive_beside_bad_ones() {
-        let (inputs, messages) = from_fragment("#v=1&c=abc&law=kaplan");
+        let (inputs, messages) = from_fragment("#v=1&c=abc&law=kaplan", &mut Session::new());
         assert_eq!(inputs.law, "kaplan");
         assert_eq!(inputs.compute, Inputs::default().compute);
         assert_eq!(messages.len(), 1);
@@ -380,20 +385,21 @@ mod tests {
 
     #[test]
     fn names_are_canonicalised_and_dependent_fields_survive() {
-        let (inputs, messages) = from_fragment("#v=1&gpu=H100&law=Kaplan");
+        let mut session = Session::new();
+        let (inputs, messages) = from_fragment("#v=1&gpu=H100&law=Kaplan", &mut session);
         assert_eq!((inputs.gpu.as_str(), inputs.law.as_str()), ("h100", "kaplan"));
         assert!(messages.is_empty());
         // The GPU falls back first; the duration is then valid with the default GPU.
-        let (inputs, messages) = from_fragment("#v=1&c=30+days&gpu=zzz");
+        let (inputs, messages) = from_fragment("#v=1&c=30+days&gpu=zzz", &mut session);
         assert_eq!(inputs.compute, "30 days");
         assert_eq!(messages.len(), 1, "{messages:?}");
-        assert!(from_fragment("#v=1&c=%+A").1[0].contains("bad %-escape"));
+        assert!(from_fragment("#v=1&c=%+A", &mut session).1[0].contains("bad %-escape"));
     }
 
     #[test]
     fn unanswerable_questions_are_not_link_errors() {
         // A 2B model can never reach this budget's loss: the page says so, but the link is fine.
-        let (inputs, messages) = from_fragment("#v=1&c=1e23&size=2B&loss=1.0");
+        let (inputs, messages) = from_fragment("#v=1&c=1e23&size=2B&loss=1.0", &mut Session::new());
         assert_eq!(inputs.model_size, "2B");
         assert_eq!(inputs.target_loss, "1.0");
         assert!(messages.is_empty(), "{messages:?}");
@@ -410,18 +416,27 @@ mod tests {
         ]
     }
 
-    proptest! {
-        #[test]
-        fn any_inputs_round_trip(
-            compute in typed(), gpus in "[0-9]{1,5}", size in typed(), loss in "[0-9]\\.[0-9]{1,3}",
-            law in prop::sample::select(vec!["epoch", "hoffmann", "kaplan", "muennighoff"]),
-            mode in prop::sample::select(vec!["compute", "hardware"]),
-        ) {
+    /// Runs a property over many generated cases with one session, as the page keeps one: the
+    /// planning tools' default fits are computed once, not once per case.
+    fn cases<S: Strategy>(strategy: S, test: impl Fn(S::Value, &mut Session) -> TestCaseResult) {
+        let session = std::cell::RefCell::new(Session::new());
+        let mut runner = proptest::test_runner::TestRunner::default();
+        if let Err(e) = runner.run(&strategy, |v| test(v, &mut session.borrow_mut())) {
+            panic!("{e}");
+        }
+    }
+
+    #[test]
+    fn any_inputs_round_trip() {
+        let laws = prop::sample::select(vec!["epoch", "hoffmann", "kaplan", "muennighoff"]);
+        let modes = prop::sample::select(vec!["compute", "hardware"]);
+        let strategy = (typed(), "[0-9]{1,5}", typed(), "[0-9]\\.[0-9]{1,3}", laws, modes);
+        cases(strategy, |(compute, gpus, size, loss, law, mode), session| {
             let inputs = Inputs {
                 compute, gpus, model_size: size, target_loss: loss, law: law.into(), mode: mode.into(),
                 ..Inputs::default()
             };
-            let fragment = to_fragment(&inputs);
+            let fragment = to_fragment(&inputs, session);
             // Parse the raw fields back without validation fallback.
             let mut back = Inputs::default();
             for pair in fragment.split('&').skip(1) {
@@ -431,32 +446,35 @@ mod tests {
             prop_assert_eq!(&back, &inputs);
             // Valid inputs come back unchanged and silently through the validating reader;
             // invalid ones come back valid, with a message.
-            let (read, messages) = from_fragment(&fragment);
-            if evaluate(&inputs).errors.is_empty() {
+            let (read, messages) = from_fragment(&fragment, session);
+            if evaluate(&inputs, session).errors.is_empty() {
                 prop_assert_eq!(read, inputs);
                 prop_assert!(messages.is_empty(), "{:?}", messages);
             } else {
                 prop_assert!(!messages.is_empty());
-                prop_assert!(evaluate(&read).errors.is_empty());
+                prop_assert!(evaluate(&read, session).errors.is_empty());
             }
-        }
+            Ok(())
+        });
+    }
 
-        #[test]
-        fn arbitrary_fragments_never_panic(s in "\\PC{0,200}") {
-            let (inputs, _) = from_fragment(&s);
-            prop_assert!(evaluate(&inputs).errors.is_empty());
-        }
+    #[test]
+    fn arbitrary_fragments_never_panic() {
+        cases("\\PC{0,200}", |s, session| {
+            let (inputs, _) = from_fragment(&s, session);
+            prop_assert!(evaluate(&inputs, session).errors.is_empty());
+            Ok(())
+        });
+    }
 
-        #[test]
-        fn versioned_fragments_with_garbage_values_fall_back(
-            pairs in prop::collection::vec(
-                (prop::sample::select(vec!["c", "law", "gpu", "gpus", "days", "mfu", "usd", "solve", "gc", "gn", "gd", "loss", "size", "conv", "mode", "x"]), "\\PC{0,20}"),
-                0..8,
-            )
-        ) {
+    #[test]
+    fn versioned_fragments_with_garbage_values_fall_back() {
+        let keys = prop::sample::select(vec!["c", "law", "gpu", "gpus", "days", "mfu", "usd", "solve", "gc", "gn", "gd", "loss", "size", "conv", "mode", "x"]);
+        cases(prop::collection::vec((keys, "\\PC{0,20}"), 0..8), |pairs, session| {
             let body: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
-            let (inputs, _) = from_fragment(&format!("#v=1&{}", body.join("&")));
-            prop_assert!(evaluate(&inputs).errors.is_empty());
-        }
+            let (inputs, _) = from_fragment(&format!("#v=1&{}", body.join("&")), session);
+            prop_assert!(evaluate(&inputs, session).errors.is_empty());
+            Ok(())
+        });
     }
 }

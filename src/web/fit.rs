@@ -2,42 +2,19 @@
 //! build the report (kept here, on the main thread, for the fit charts and the Budget panel's
 //! intervals). Decode, call the core, encode — no math here.
 
-use std::cell::RefCell;
-
 use plotters::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use super::{canvas, from_js, to_js};
+use super::{canvas, from_js, to_js, with_session};
 use crate::page::budget::{self, Inputs};
-use crate::core::fit::bootstrap::budget_intervals;
 use crate::core::fit::multistart::Slice;
-use crate::core::fit::report::FitReport;
-use crate::core::fit::request::{form_from_key, prepare, FitError, FitRequest, Prepared};
+use crate::core::fit::request::FitRequest;
 use crate::core::fit::tasks::{self, Task, TaskFit};
 use crate::page::fitpanel::{self, FitView};
+use crate::page::session::Session;
 use crate::core::plot::{self, ChartStyle, Theme};
 use crate::core::runs;
-
-thread_local! {
-    /// The last finished fit on this page, with the fitted-law text "Use this fit" puts in the inputs.
-    static CURRENT: RefCell<Option<(FitReport, Option<String>)>> = const { RefCell::new(None) };
-    /// Counts finished fits, so that results derived from [`CURRENT`] can be remembered per fit.
-    static FIT_SERIAL: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-    /// The last request a worker prepared: every share of one fit carries the same request, and
-    /// reading its table again for each would cost more than a short share's fitting.
-    static PREPARED: RefCell<Option<(FitRequest, std::rc::Rc<Prepared>)>> = const { RefCell::new(None) };
-}
-
-/// `prepare(req)`, reusing the last result when the request is the same.
-fn prepared(req: &FitRequest) -> Result<std::rc::Rc<Prepared>, FitError> {
-    if let Some(prep) = PREPARED.with(|p| p.borrow().as_ref().filter(|(r, _)| r == req).map(|(_, prep)| prep.clone())) {
-        return Ok(prep);
-    }
-    let prep = std::rc::Rc::new(prepare(req)?);
-    PREPARED.with(|p| *p.borrow_mut() = Some((req.clone(), prep.clone())));
-    Ok(prep)
-}
 
 fn js_err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
@@ -79,7 +56,7 @@ pub fn plan_fit(inputs: JsValue) -> Result<JsValue, JsError> {
     let mut plan = Plan { request: None, tasks: vec![], bootstrap: 0, field_errors: Default::default(), error: None };
     match fitpanel::fit_request(&inputs, state.compute) {
         Err(errors) => plan.field_errors = errors,
-        Ok(req) => match prepared(&req) {
+        Ok(req) => match with_session(|s| s.prepared(&req)) {
             Err(e) => plan.error = Some(e.to_string()),
             Ok(prep) => {
                 plan.tasks = tasks::plan(&prep, &req);
@@ -96,7 +73,7 @@ pub fn plan_fit(inputs: JsValue) -> Result<JsValue, JsError> {
 pub fn run_share(request: JsValue, task: JsValue, from: usize, to: usize) -> Result<JsValue, JsError> {
     let req: FitRequest = from_js(request)?;
     let task: Task = from_js(task)?;
-    let prep = prepared(&req).map_err(js_err)?;
+    let prep = with_session(|s| s.prepared(&req)).map_err(js_err)?;
     to_js(&tasks::run_share(&prep, &req, &task, from, to))
 }
 
@@ -104,7 +81,7 @@ pub fn run_share(request: JsValue, task: JsValue, from: usize, to: usize) -> Res
 #[wasm_bindgen(js_name = runBootstrapShare)]
 pub fn run_bootstrap_share(request: JsValue, theta: Vec<f64>, from: usize, to: usize) -> Result<JsValue, JsError> {
     let req: FitRequest = from_js(request)?;
-    let prep = prepared(&req).map_err(js_err)?;
+    let prep = with_session(|s| s.prepared(&req)).map_err(js_err)?;
     to_js(&tasks::run_bootstrap_share(&prep, &req, &theta, from, to))
 }
 
@@ -114,7 +91,7 @@ pub fn finish_task(request: JsValue, task: JsValue, slices: JsValue) -> Result<J
     let req: FitRequest = from_js(request)?;
     let task: Task = from_js(task)?;
     let slices: Vec<Slice> = from_js(slices)?;
-    let prep = prepared(&req).map_err(js_err)?;
+    let prep = with_session(|s| s.prepared(&req)).map_err(js_err)?;
     to_js(&tasks::finish_task(&prep, &req, &task, slices))
 }
 
@@ -125,44 +102,21 @@ pub fn build_fit_report(request: JsValue, fits: JsValue, samples: JsValue) -> Re
     let req: FitRequest = from_js(request)?;
     let fits: Vec<TaskFit> = from_js(fits)?;
     let samples: Vec<Option<Vec<f64>>> = from_js(samples)?;
-    let prep = prepared(&req).map_err(js_err)?;
+    let prep = with_session(|s| s.prepared(&req)).map_err(js_err)?;
     if fits.first().is_none_or(|f| f.task.form != prep.form) {
         return Err(js_err(tasks::no_fit(&prep)));
     }
     let report = crate::core::fit::report::build(&req, &prep, &fits, &samples);
     let view: FitView = fitpanel::report_view(&report);
     let spec = view.fit_spec.clone();
-    CURRENT.with(|c| *c.borrow_mut() = Some((report, spec)));
-    FIT_SERIAL.set(FIT_SERIAL.get() + 1);
+    with_session(|s| s.set_fit(report, spec));
     to_js(&view)
 }
 
 /// Forgets the current fit (new data, or a cancelled fit that replaced nothing is kept).
 #[wasm_bindgen(js_name = clearFit)]
 pub fn clear_fit() {
-    CURRENT.with(|c| *c.borrow_mut() = None);
-}
-
-/// Adds the current fit's intervals on N*, D*, L* to an evaluated view when the Budget panel
-/// uses that fit.
-pub(super) fn add_budget_intervals(inputs: &Inputs, view: &mut budget::View) {
-    if !inputs.law.eq_ignore_ascii_case("fit") {
-        return;
-    }
-    let Some(compute) = budget::chart_state(inputs).compute else { return };
-    CURRENT.with(|c| {
-        if let Some((report, Some(spec))) = c.borrow().as_ref() {
-            if *spec == inputs.fit && !report.samples.is_empty() {
-                if let Some(form) = form_from_key(&report.law) {
-                    // Each resample's optimum is numeric for all but the Chinchilla form: once
-                    // per fit and budget, not once per keystroke.
-                    let key = format!("{}\u{1f}{compute:e}", FIT_SERIAL.get());
-                    let iv = crate::page::tools::memo("budget_ci", key, || budget_intervals(form, &report.samples, compute));
-                    fitpanel::budget_interval_texts(view, &iv);
-                }
-            }
-        }
-    });
+    with_session(Session::clear_fit);
 }
 
 /// Draws fit chart `kind` ("fit-loss", "fit-frontier", "fit-residuals") for the current fit.
@@ -173,12 +127,12 @@ pub fn draw_fit_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, da
     let style = ChartStyle::new(if dark { Theme::Dark } else { Theme::Light }, pixel_ratio);
     let backend = canvas::MeasuredCanvas::new(canvas).ok_or_else(|| JsError::new("canvas has no 2d context"))?;
     let area = backend.into_drawing_area();
-    CURRENT.with(|c| {
-        let current = c.borrow();
-        let Some((report, _)) = current.as_ref() else {
+    with_session(|s| {
+        let Some(current) = s.fit.as_ref() else {
             area.fill(&style.background()).map_err(|e| plot::ChartError(e.to_string()))?;
             return plot::draw_message(&area, &style, "Fit your runs to see this chart.");
         };
+        let report = &current.report;
         match kind {
             "fit-loss" => plot::draw_fit_loss(&area, report, budget, &style),
             "fit-frontier" => plot::draw_fit_frontier(&area, report, budget, &style),

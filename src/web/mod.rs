@@ -7,12 +7,24 @@ use plotters::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use crate::page::budget::{self, Inputs};
+use std::cell::RefCell;
+
 use crate::core::hardware::GPUS;
 use crate::core::plot::{self, ChartStyle, Theme};
 use crate::core::presets::Preset;
+use crate::page::budget::{self, Inputs};
+use crate::page::session::Session;
 use crate::page::share;
-use crate::page::tools::background;
+
+thread_local! {
+    /// The page's session (or a worker's): the one piece of state this module keeps.
+    static SESSION: RefCell<Session> = RefCell::new(Session::new());
+}
+
+/// Runs `f` with the session.
+fn with_session<T>(f: impl FnOnce(&mut Session) -> T) -> T {
+    SESSION.with(|s| f(&mut s.borrow_mut()))
+}
 
 #[wasm_bindgen]
 extern "C" {
@@ -54,9 +66,8 @@ pub fn evaluate(inputs: JsValue) -> Result<JsValue, JsError> {
         pending: Vec<String>,
     }
     let inputs: Inputs = from_js(inputs)?;
-    let mut view = budget::evaluate(&inputs);
-    fit::add_budget_intervals(&inputs, &mut view);
-    to_js(&Evaluated { view, pending: background::take_pending() })
+    let (view, pending) = with_session(|s| (budget::evaluate(&inputs, s), s.take_pending()));
+    to_js(&Evaluated { view, pending })
 }
 
 /// Called once by the page: from now on this module defers slow results (fits, simulations)
@@ -64,7 +75,7 @@ pub fn evaluate(inputs: JsValue) -> Result<JsValue, JsError> {
 /// worker and [`hand_in`] brings them back.
 #[wasm_bindgen(js_name = deferSlowWork)]
 pub fn defer_slow_work() {
-    background::set_deferred(true);
+    with_session(|s| s.set_deferred(true));
 }
 
 /// In a worker: evaluates `inputs` as the page does, computing everything, and calls
@@ -72,31 +83,35 @@ pub fn defer_slow_work() {
 #[wasm_bindgen(js_name = computeSlowWork)]
 pub fn compute_slow_work(inputs: JsValue, wanted: Vec<String>, report: js_sys::Function) -> Result<(), JsError> {
     let inputs: Inputs = from_js(inputs)?;
-    background::compute_for(
-        wanted,
-        move |result| {
-            if let Ok(value) = to_js(&result) {
-                let _ = report.call1(&JsValue::NULL, &value);
-            }
-        },
-        || {
-            budget::evaluate(&inputs);
-        },
-    );
+    with_session(|s| {
+        s.compute_for(
+            wanted,
+            move |result| {
+                if let Ok(value) = to_js(&result) {
+                    let _ = report.call1(&JsValue::NULL, &value);
+                }
+            },
+            |s| {
+                budget::evaluate(&inputs, s);
+            },
+        )
+    });
     Ok(())
 }
 
 /// Results from the worker's [`compute_slow_work`]; the next `evaluate` uses them.
 #[wasm_bindgen(js_name = handIn)]
 pub fn hand_in(results: JsValue) -> Result<(), JsError> {
-    background::hand_in(from_js(results)?);
+    let results = from_js(results)?;
+    with_session(|s| s.hand_in(results));
     Ok(())
 }
 
 /// The share fragment (without `#`) for these inputs.
 #[wasm_bindgen(js_name = toFragment)]
 pub fn to_fragment(inputs: JsValue) -> Result<String, JsError> {
-    Ok(share::to_fragment(&from_js(inputs)?))
+    let inputs = from_js(inputs)?;
+    Ok(with_session(|s| share::to_fragment(&inputs, s)))
 }
 
 /// Reads a fragment: `{inputs, messages}`.
@@ -107,7 +122,7 @@ pub fn from_fragment(fragment: &str) -> Result<JsValue, JsError> {
         inputs: Inputs,
         messages: Vec<String>,
     }
-    let (inputs, messages) = share::from_fragment(fragment);
+    let (inputs, messages) = with_session(|s| share::from_fragment(fragment, s));
     to_js(&Read { inputs, messages })
 }
 
@@ -151,7 +166,7 @@ pub fn draw_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, dark: 
         "allocation" => plot::draw_allocation(&area, &state, &style),
         "contours" => plot::draw_contours(&area, &state, &style),
         "isoflop" => plot::draw_isoflop(&area, &state, &style),
-        tool => crate::page::tools::draw(tool, &area, &inputs.tools, &state, &style),
+        tool => with_session(|s| crate::page::tools::draw(tool, &area, &inputs.tools, &state, s, &style)),
     };
     drawn.map_err(|e| JsError::new(&e.to_string()))?;
     area.present().map_err(|e| JsError::new(&e.to_string()))

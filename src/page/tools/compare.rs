@@ -9,7 +9,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::background::{heavy, heavy_pasted, FromPaste};
+use crate::page::background::FromPaste;
+use crate::page::session::Session;
 use super::{key_of, text, Field, Fields, Table, ToolView};
 use crate::core::plot::ChartState;
 use crate::core::fit::bootstrap::{interval, run_resamples, Interval};
@@ -214,11 +215,11 @@ fn name_of(fields: &Fields, field: &str, fallback: &str) -> String {
 }
 
 /// One table's fit (in the background on the page).
-fn fit_of(fields: &Fields, field: &'static str, label: &'static str, resamples: usize, seed: u64) -> FromPaste<Result<DatasetFit, String>> {
+fn fit_of(session: &mut Session, fields: &Fields, field: &'static str, label: &'static str, resamples: usize, seed: u64) -> FromPaste<Result<DatasetFit, String>> {
     let data = text(fields, field);
     let extra = format!("{label}\u{1f}{resamples}\u{1f}{seed}");
     let slot = if label == "A" { "cmp_fit_a" } else { "cmp_fit_b" };
-    heavy_pasted(slot, data, key_of(fields, &[field], &extra), || fit_dataset(data, label, resamples, seed))
+    session.heavy_pasted(slot, data, key_of(fields, &[field], &extra), || fit_dataset(data, label, resamples, seed))
 }
 
 /// Reads a compute bound; empty means automatic.
@@ -230,10 +231,10 @@ fn bound(fields: &Fields, field: &str, what: &str) -> Result<Option<f64>, String
     crate::page::budget::number(t, what, 1.0, 1e40).map(Some)
 }
 
-fn state(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option<State> {
+fn state(fields: &Fields, budget: &ChartState, session: &mut Session, view: &mut ToolView) -> Option<State> {
     let resamples = resamples_of(fields).map_err(|e| view.err("cmp_boot", e)).unwrap_or(0);
     let seed = seed_of(fields).map_err(|e| view.err("cmp_seed", e)).unwrap_or(1);
-    let (fit_a, fit_b) = (fit_of(fields, "cmp_a", "A", resamples, seed), fit_of(fields, "cmp_b", "B", resamples, seed));
+    let (fit_a, fit_b) = (fit_of(session, fields, "cmp_a", "A", resamples, seed), fit_of(session, fields, "cmp_b", "B", resamples, seed));
     if let (FromPaste::Empty, FromPaste::Empty) = (&fit_a, &fit_b) {
         view.unanswered("cmp_a", "Paste the runs of the first dataset (columns N, D or C, and loss).");
         view.unanswered("cmp_b", "Paste the runs of the second dataset.");
@@ -283,7 +284,7 @@ fn state(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option<St
     let cmp = match (&*a, &*b, &range) {
         (Ok(fa), Ok(fb), Ok((lo, hi))) => {
             let key = key_of(fields, &["cmp_a", "cmp_b"], &format!("{resamples}\u{1f}{seed}\u{1f}{lo:e}\u{1f}{hi:e}"));
-            let cmp = heavy("cmp_compare", key, || compare(fa, fb, *lo, *hi));
+            let cmp = session.heavy("cmp_compare", key, || compare(fa, fb, *lo, *hi));
             if cmp.is_none() {
                 busy = true;
                 view.out("cmp_cross", "comparing…");
@@ -310,9 +311,9 @@ fn law_text(f: &DatasetFit) -> String {
 }
 
 /// What the panel shows.
-pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
+pub fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
     let mut view = ToolView::default();
-    let Some(st) = state(fields, budget, &mut view) else {
+    let Some(st) = state(fields, budget, session, &mut view) else {
         return view;
     };
     let (na, nb) = (&st.names.0, &st.names.1);
@@ -435,13 +436,14 @@ pub fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     fields: &Fields,
     budget: &ChartState,
+    session: &mut Session,
     style: &ChartStyle,
 ) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
 {
     let mut scratch = ToolView::default();
-    let Some(st) = state(fields, budget, &mut scratch) else {
+    let Some(st) = state(fields, budget, session, &mut scratch) else {
         return draw_message(area, style, "Paste two run tables to compare their frontiers");
     };
     let (a, b, (lo, hi), cmp) = match (&*st.a, &*st.b, &st.range, &st.cmp) {
@@ -514,6 +516,38 @@ where
         entries.push((label.to_string(), Mark::Line(shade, 10.0)));
     }
     draw_legend(&chart.plotting_area().strip_coord_spec(), &entries, Corner::UpperRight, style)
+}
+
+/// The tool as the page registers it.
+pub struct Compare;
+
+impl super::Tool for Compare {
+    fn key(&self) -> &'static str {
+        "cmp"
+    }
+    fn fields(&self) -> &'static [Field] {
+        FIELDS
+    }
+    fn charts(&self) -> &'static [&'static str] {
+        CHARTS
+    }
+    fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
+        evaluate(fields, budget, session)
+    }
+    fn draw<DB: DrawingBackend>(
+        &self,
+        kind: &str,
+        area: &DrawingArea<DB, Shift>,
+        fields: &Fields,
+        budget: &ChartState,
+        session: &mut Session,
+        style: &ChartStyle,
+    ) -> Result<(), ChartError>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw(kind, area, fields, budget, session, style)
+    }
 }
 
 #[cfg(test)]
@@ -606,7 +640,7 @@ mod tests {
         assert!(iv.hi / iv.lo < 100.0, "interval too wide to mean anything: [{:e}, {:e}]", iv.lo, iv.hi);
         assert!(cmp.gap.0 > 0.0 && cmp.gap.1 < 0.0, "B lower below, A lower above: {:?}", cmp.gap);
 
-        let view = evaluate(&fields(&table(&a, 0.003, 1), &table(&b, 0.003, 2)), &budget());
+        let view = evaluate(&fields(&table(&a, 0.003, 1), &table(&b, 0.003, 2)), &budget(), &mut Session::new());
         assert!(view.errors.is_empty(), "{:?}", view.errors);
         assert!(view.outputs["cmp_cross"].ends_with(" FLOP") && view.outputs["cmp_ci"].contains(" – "), "{:?}", view.outputs);
         assert_eq!(view.outputs["cmp_verdict"], "B is lower below the crossing, A above it");
@@ -621,7 +655,7 @@ mod tests {
         f.insert("cmp_name_a".into(), "Dense".into());
         f.insert("cmp_name_b".into(), "MoE".into());
         f.insert("cmp_boot".into(), "50".into());
-        let view = evaluate(&f, &budget());
+        let view = evaluate(&f, &budget(), &mut Session::new());
         assert!(view.errors.is_empty(), "{:?}", view.errors);
         assert_eq!(view.outputs["cmp_cross"], "None in the plotted range");
         assert!(!view.outputs.contains_key("cmp_ci"));
@@ -630,31 +664,32 @@ mod tests {
 
     #[test]
     fn bad_input_names_the_table_row_and_column() {
+        let mut session = Session::new();
         let (a, _, _) = crossing_pair();
         let good = table(&a, 0.003, 5);
         let b = budget();
-        let view = evaluate(&fields(&good, ""), &b);
+        let view = evaluate(&fields(&good, ""), &b, &mut session);
         assert!(view.errors.is_empty());
         assert!(view.unanswered["cmp_b"].contains("Table B is empty"), "{:?}", view.unanswered);
         assert!(view.outputs.contains_key("cmp_law_a"), "A still fitted: {:?}", view.outputs);
 
         let bad = good.replacen("\n", "\n1e8,2e9,abc\n", 1);
-        let view = evaluate(&fields(&good, &bad), &b);
+        let view = evaluate(&fields(&good, &bad), &b, &mut session);
         let e = &view.errors["cmp_b"];
         assert!(e.starts_with("Table B:") && e.contains("row 2, column \"loss\": \"abc\" is not a number"), "{e}");
         assert!(view.outputs.contains_key("cmp_law_a"));
 
-        let view = evaluate(&fields("N,D,loss\n1e8,2e9,3\n", &good), &b);
+        let view = evaluate(&fields("N,D,loss\n1e8,2e9,3\n", &good), &b, &mut session);
         assert!(view.errors["cmp_a"].starts_with("Table A: 1 usable run"), "{:?}", view.errors);
 
         let mut f = fields(&good, &good);
         f.insert("cmp_boot".into(), "2.5".into());
         f.insert("cmp_cmax".into(), "10".into());
-        let view = evaluate(&f, &b);
+        let view = evaluate(&f, &b, &mut session);
         assert!(view.errors["cmp_boot"].contains("whole number"));
         assert!(view.errors["cmp_cmax"].contains("must be above the lowest"), "{:?}", view.errors);
 
-        let defaults = evaluate(&super::super::defaults(), &b);
+        let defaults = evaluate(&super::super::defaults(), &b, &mut session);
         assert!(defaults.errors.is_empty() && defaults.outputs.is_empty());
     }
 
@@ -679,6 +714,7 @@ mod tests {
 
     #[test]
     fn chart_draws_in_both_themes_and_sizes() {
+        let mut session = Session::new();
         let (a, b, _) = crossing_pair();
         let mut f = fields(&table(&a, 0.003, 1), &table(&b, 0.003, 2));
         f.insert("cmp_boot".into(), "30".into());
@@ -686,7 +722,7 @@ mod tests {
             let mut svg = String::new();
             {
                 let area = SVGBackend::with_string(&mut svg, (w, 420)).into_drawing_area();
-                draw("cmp-frontiers", &area, &f, &budget(), &ChartStyle::new(theme, 1.0)).unwrap();
+                draw("cmp-frontiers", &area, &f, &budget(), &mut session, &ChartStyle::new(theme, 1.0)).unwrap();
                 area.present().unwrap();
             }
             assert!(svg.contains("frontier") && svg.contains("cross"), "{theme:?}");
@@ -696,6 +732,6 @@ mod tests {
         }
         let mut svg = String::new();
         let area = SVGBackend::with_string(&mut svg, (400, 300)).into_drawing_area();
-        draw("cmp-frontiers", &area, &super::super::defaults(), &budget(), &ChartStyle::new(Theme::Light, 1.0)).unwrap();
+        draw("cmp-frontiers", &area, &super::super::defaults(), &budget(), &mut session, &ChartStyle::new(Theme::Light, 1.0)).unwrap();
     }
 }

@@ -5,8 +5,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::background::{heavy_pasted, FromPaste};
-use super::{key_of, memo, text, Field, Fields, Table, ToolView};
+use crate::page::background::FromPaste;
+use crate::page::session::Session;
+use super::{key_of, text, Field, Fields, Table, ToolView};
 use crate::core::plot::ChartState;
 use crate::core::laws::muennighoff::{self as mu, CappedPlan, DataConstrainedLaw, RStarFit, RepeatColumns};
 use crate::core::laws::LossLaw;
@@ -36,9 +37,9 @@ type RunsFit = Result<(RStarFit, RStarFit), String>;
 
 type FitOutcome = FromPaste<RunsFit>;
 
-fn fit_runs(fields: &Fields) -> FitOutcome {
+fn fit_runs(fields: &Fields, session: &mut Session) -> FitOutcome {
     let pasted = text(fields, "dl_runs");
-    heavy_pasted("dl_fit", pasted, key_of(fields, &["dl_runs"], ""), || -> RunsFit {
+    session.heavy_pasted("dl_fit", pasted, key_of(fields, &["dl_runs"], ""), || -> RunsFit {
         let read = mu::read_runs(pasted, &RepeatColumns::default())?;
         if read.bad_count > 0 {
             return Err(crate::core::runs::summarize_bad_rows(&read.bad, read.bad_count, 3));
@@ -82,10 +83,10 @@ fn read_unique(fields: &Fields, view: &mut ToolView) -> Option<f64> {
     crate::page::budget::number(text(fields, "dl_u"), "unique tokens U", 1e6, 1e16).map_err(|e| view.err("dl_u", e)).ok()
 }
 
-fn plan_of(budget: &ChartState, law: &DataConstrainedLaw, unique: f64) -> Option<Result<CappedPlan, String>> {
+fn plan_of(session: &mut Session, budget: &ChartState, law: &DataConstrainedLaw, unique: f64) -> Option<Result<CappedPlan, String>> {
     let compute = budget.compute?;
     let key = format!("{compute:e}|{unique:e}|{:e}|{:e}", law.rd_star, law.rn_star);
-    Some(memo("dl_plan", key, || mu::capped_optimum(law, compute, unique).map_err(|e| e.to_string())))
+    Some(session.memo("dl_plan", key, || mu::capped_optimum(law, compute, unique).map_err(|e| e.to_string())))
 }
 
 fn pct(x: f64) -> String {
@@ -93,9 +94,9 @@ fn pct(x: f64) -> String {
 }
 
 /// What the panel shows.
-pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
+pub fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
     let mut view = ToolView::default();
-    let fit = fit_runs(fields);
+    let fit = fit_runs(fields, session);
     let done = match &fit {
         FromPaste::Done(done) => Some(&**done),
         FromPaste::Busy => {
@@ -163,7 +164,7 @@ pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
     view.out("dl_stars", format!("{} ({})", mu::describe(&law), label));
     let unique = read_unique(fields, &mut view);
     let Some(unique) = unique else { return view };
-    let Some(plan) = plan_of(budget, &law, unique) else {
+    let Some(plan) = plan_of(session, budget, &law, unique) else {
         view.unanswered("dl_u", "set a valid compute budget in the Budget panel");
         return view;
     };
@@ -250,6 +251,7 @@ pub fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     fields: &Fields,
     budget: &ChartState,
+    session: &mut Session,
     style: &ChartStyle,
 ) -> Result<(), ChartError>
 where
@@ -259,7 +261,7 @@ where
         return draw_message(area, style, "unknown chart");
     }
     let mut scratch = ToolView::default();
-    let fit = fit_runs(fields);
+    let fit = fit_runs(fields, session);
     let (law, _) = chosen_law(fields, &fit, &mut scratch);
     let Some(unique) = read_unique(fields, &mut scratch) else {
         return draw_message(area, style, "Type a valid number of unique tokens U.");
@@ -267,14 +269,14 @@ where
     let Some(compute) = budget.compute else {
         return draw_message(area, style, "Set a valid compute budget in the Budget panel.");
     };
-    let plan = match plan_of(budget, &law, unique) {
+    let plan = match plan_of(session, budget, &law, unique) {
         Some(Ok(p)) => p,
         Some(Err(e)) => return draw_message(area, style, &e),
         None => return draw_message(area, style, "Set a valid compute budget in the Budget panel."),
     };
     let narrow = is_narrow(area, style);
     if kind == "dl-frontier" {
-        return draw_frontier(area, style, &law, unique, compute, &plan, narrow);
+        return draw_frontier(area, session, style, &law, unique, compute, &plan, narrow);
     }
     let (c, u) = (&plan.constrained, &plan.unconstrained);
     let centre = c.n.min(u.n).sqrt() * c.n.max(u.n).sqrt();
@@ -328,6 +330,7 @@ where
 /// N and D that minimise loss against compute, with unlimited data and with U unique tokens.
 fn draw_frontier<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
+    session: &mut Session,
     style: &ChartStyle,
     law: &DataConstrainedLaw,
     unique: f64,
@@ -341,7 +344,7 @@ where
     let (lo, hi) = ((compute / 1e3).max(crate::core::allocate::MIN_COMPUTE), (compute * 1e2).min(crate::core::allocate::MAX_COMPUTE));
     let key = format!("{compute:e}|{unique:e}|{:e}|{:e}", law.rd_star, law.rn_star);
     let plans: Vec<CappedPlan> =
-        memo("dl_frontier", key, || log_space(lo, hi, 41).filter_map(|c| mu::capped_optimum(law, c, unique).ok()).collect());
+        session.memo("dl_frontier", key, || log_space(lo, hi, 41).filter_map(|c| mu::capped_optimum(law, c, unique).ok()).collect());
     let (n_color, d_color) = (style.series_color(0), style.series_color(1));
     let values = |p: &CappedPlan| [p.unconstrained.n, p.unconstrained.d, p.constrained.n, p.constrained.d];
     let lines = [
@@ -380,6 +383,38 @@ where
     draw_legend(&chart.plotting_area().strip_coord_spec(), &legend, Corner::UpperRight, style)
 }
 
+/// The tool as the page registers it.
+pub struct DataLimit;
+
+impl super::Tool for DataLimit {
+    fn key(&self) -> &'static str {
+        "dl"
+    }
+    fn fields(&self) -> &'static [Field] {
+        FIELDS
+    }
+    fn charts(&self) -> &'static [&'static str] {
+        CHARTS
+    }
+    fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
+        evaluate(fields, budget, session)
+    }
+    fn draw<DB: DrawingBackend>(
+        &self,
+        kind: &str,
+        area: &DrawingArea<DB, Shift>,
+        fields: &Fields,
+        budget: &ChartState,
+        session: &mut Session,
+        style: &ChartStyle,
+    ) -> Result<(), ChartError>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw(kind, area, fields, budget, session, style)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,7 +430,7 @@ mod tests {
 
     #[test]
     fn defaults_give_a_repeating_plan() {
-        let view = evaluate(&fields(&[]), &budget("5.76e23"));
+        let view = evaluate(&fields(&[]), &budget("5.76e23"), &mut Session::new());
         assert!(view.errors.is_empty(), "{:?}", view.errors);
         let epochs: f64 = view.outputs["dl_epochs"].parse().unwrap();
         assert!(epochs > 1.0, "{:?}", view.outputs);
@@ -406,28 +441,29 @@ mod tests {
     #[test]
     fn readme_allocation_on_the_page() {
         let c = format!("{:e}", 6.0 * 8.67e9 * 178e9);
-        let view = evaluate(&fields(&[("dl_u", "25B")]), &budget(&c));
+        let view = evaluate(&fields(&[("dl_u", "25B")]), &budget(&c), &mut Session::new());
         assert_eq!(view.outputs["dl_d"], "227B", "{:?}", view.outputs);
         assert_eq!(view.outputs["dl_n"], "6.8B");
     }
 
     #[test]
     fn bad_inputs_give_messages_and_keep_the_rest() {
+        let mut session = Session::new();
         for bad in ["abc", "-5B", "0", ""] {
-            let view = evaluate(&fields(&[("dl_u", bad)]), &budget("1e23"));
+            let view = evaluate(&fields(&[("dl_u", bad)]), &budget("1e23"), &mut session);
             assert!(view.errors.contains_key("dl_u"), "{bad}: {:?}", view.errors);
             assert!(view.outputs.contains_key("dl_stars"));
         }
-        let view = evaluate(&fields(&[("dl_runs", "N,D,U,loss\n1e9,1e10,2e10,3\n")]), &budget("1e23"));
+        let view = evaluate(&fields(&[("dl_runs", "N,D,U,loss\n1e9,1e10,2e10,3\n")]), &budget("1e23"), &mut session);
         assert!(view.errors["dl_runs"].contains("exceed total tokens"), "{:?}", view.errors);
         assert!(view.outputs.contains_key("dl_n"));
-        let view = evaluate(&fields(&[("dl_runs", "N,D,U,loss\n1e9,2e10,1e10,3\n")]), &budget("1e23"));
+        let view = evaluate(&fields(&[("dl_runs", "N,D,U,loss\n1e9,2e10,1e10,3\n")]), &budget("1e23"), &mut session);
         assert!(view.errors["dl_runs"].contains("at least 3"), "{:?}", view.errors);
-        let view = evaluate(&fields(&[("dl_law", "fit")]), &budget("1e23"));
+        let view = evaluate(&fields(&[("dl_law", "fit")]), &budget("1e23"), &mut session);
         assert!(view.unanswered.contains_key("dl_law"));
-        let view = evaluate(&fields(&[("dl_law", "bogus")]), &budget("1e23"));
+        let view = evaluate(&fields(&[("dl_law", "bogus")]), &budget("1e23"), &mut session);
         assert!(view.errors.contains_key("dl_law"));
-        let view = evaluate(&fields(&[]), &budget("nonsense"));
+        let view = evaluate(&fields(&[]), &budget("nonsense"), &mut session);
         assert!(view.unanswered.contains_key("dl_u"));
     }
 
@@ -442,7 +478,7 @@ mod tests {
                 }
             }
         }
-        let view = evaluate(&fields(&[("dl_runs", &text), ("dl_law", "fit")]), &budget("1e22"));
+        let view = evaluate(&fields(&[("dl_runs", &text), ("dl_law", "fit")]), &budget("1e22"), &mut Session::new());
         assert!(view.errors.is_empty(), "{:?}", view.errors);
         assert_eq!(view.outputs["dl_rd"], "8");
         assert_eq!(view.outputs["dl_rn"], "3");
@@ -451,18 +487,19 @@ mod tests {
 
     #[test]
     fn chart_draws_in_both_themes_and_widths() {
+        let mut session = Session::new();
         for (w, theme) in [(900u32, Theme::Light), (360, Theme::Dark)] {
             let mut svg = String::new();
             {
                 let area = SVGBackend::with_string(&mut svg, (w, 320)).into_drawing_area();
-                draw("dl-loss", &area, &fields(&[]), &budget("5.76e23"), &ChartStyle::new(theme, 1.0)).unwrap();
+                draw("dl-loss", &area, &fields(&[]), &budget("5.76e23"), &mut session, &ChartStyle::new(theme, 1.0)).unwrap();
             }
             assert!(svg.contains("Loss vs"), "{w}");
             assert!(!svg.contains("NaN"));
             let mut svg = String::new();
             {
                 let area = SVGBackend::with_string(&mut svg, (w, 320)).into_drawing_area();
-                draw("dl-frontier", &area, &fields(&[]), &budget("5.76e23"), &ChartStyle::new(theme, 1.0)).unwrap();
+                draw("dl-frontier", &area, &fields(&[]), &budget("5.76e23"), &mut session, &ChartStyle::new(theme, 1.0)).unwrap();
             }
             assert!(svg.contains("Best N"), "{w}");
             assert!(!svg.contains("NaN"));

@@ -1,6 +1,7 @@
 //! Hyperparameter hints: critical batch size, DeepSeek and Step Law learning-rate and batch-size presets.
 
 use super::{text, Field, Fields, ToolView};
+use crate::page::session::Session;
 use crate::core::allocate;
 use crate::core::plot::ChartState;
 use crate::core::laws::hyper::{critical_batch, deepseek_batch, deepseek_lr, step_batch, step_lr, KAPLAN_ALPHA_B, KAPLAN_B_STAR};
@@ -13,11 +14,8 @@ pub const FIELDS: &[Field] = &[
     Field::new("hp_seq", "hs", "4096"),
 ];
 
-/// This tool's charts.
-pub const CHARTS: &[&str] = &[];
-
 /// What the panel shows.
-pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
+pub fn evaluate(fields: &Fields, budget: &ChartState, _session: &mut Session) -> ToolView {
     let mut view = ToolView::default();
     let law = budget.law.law();
     let opt = budget.compute.and_then(|c| allocate::optimum(law, c).ok());
@@ -101,6 +99,21 @@ fn cite(view: &mut ToolView) {
     );
 }
 
+/// The tool as the page registers it.
+pub struct Hints;
+
+impl super::Tool for Hints {
+    fn key(&self) -> &'static str {
+        "hp"
+    }
+    fn fields(&self) -> &'static [Field] {
+        FIELDS
+    }
+    fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
+        evaluate(fields, budget, session)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,7 +124,7 @@ mod tests {
     #[test]
     fn defaults_use_the_budget_optimum() {
         let budget = chart_state(&Inputs::default());
-        let view = evaluate(&fields(&[]), &budget);
+        let view = evaluate(&fields(&[]), &budget, &mut Session::new());
         assert!(view.errors.is_empty(), "{:?}", view.errors);
         let a = allocate::optimum(budget.law.law(), budget.compute.unwrap()).unwrap();
         assert!(view.outputs["hp_at"].contains(&format_count(a.n, 3)), "{}", view.outputs["hp_at"]);
@@ -128,7 +141,7 @@ mod tests {
     #[test]
     fn typed_values_at_a_hand_computed_point() {
         let budget = chart_state(&Inputs::default());
-        let view = evaluate(&fields(&[("hp_n", "1B"), ("hp_d", "100B"), ("hp_seq", "2048")]), &budget);
+        let view = evaluate(&fields(&[("hp_n", "1B"), ("hp_d", "100B"), ("hp_seq", "2048")]), &budget, &mut Session::new());
         assert!(view.errors.is_empty(), "{:?}", view.errors);
         // Step Law at N = 1e9, D = 1e11: 1.79·10^(−6.417+3.377) = 1.63e-3; B = 0.58·10^6.281 = 1.11M tokens.
         assert_eq!(view.outputs["hp_step_lr"], "1.63e-3");
@@ -141,15 +154,16 @@ mod tests {
 
     #[test]
     fn bad_input_is_reported_and_the_rest_still_computes() {
+        let mut session = Session::new();
         let budget = chart_state(&Inputs::default());
         for (field, bad) in [("hp_n", "abc"), ("hp_n", "-3"), ("hp_d", "0"), ("hp_seq", "x"), ("hp_d", "1e400")] {
-            let view = evaluate(&fields(&[(field, bad)]), &budget);
+            let view = evaluate(&fields(&[(field, bad)]), &budget, &mut session);
             assert!(view.errors.contains_key(field), "{field}={bad}");
         }
-        let view = evaluate(&fields(&[("hp_seq", "zero")]), &budget);
+        let view = evaluate(&fields(&[("hp_seq", "zero")]), &budget, &mut session);
         assert!(view.outputs["hp_step_batch"].ends_with("tokens"));
         let no_budget = chart_state(&Inputs { compute: "abc".into(), ..Inputs::default() });
-        let view = evaluate(&fields(&[]), &no_budget);
+        let view = evaluate(&fields(&[]), &no_budget, &mut session);
         assert!(view.unanswered.contains_key("hp_n") && view.errors.is_empty());
     }
 }

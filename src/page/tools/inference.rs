@@ -4,7 +4,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::{key_of, memo, text, Field, Fields, Table, ToolView};
+use super::{key_of, text, Field, Fields, Table, ToolView};
+use crate::page::session::Session;
 use crate::core::allocate;
 use crate::core::plot::ChartState;
 use crate::core::laws::sardana::{inference_optimum, on_iso_loss, InferenceAware};
@@ -50,13 +51,13 @@ fn read(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option<Rea
 }
 
 /// The answer for these fields, computed once per input change (panel and chart share it).
-fn solve(fields: &Fields, budget: &ChartState, r: &Read) -> Result<InferenceAware, String> {
+fn solve(fields: &Fields, budget: &ChartState, session: &mut Session, r: &Read) -> Result<InferenceAware, String> {
     let key = key_of(fields, &["inf_tokens", "inf_loss"], &format!("{:?}|{:?}|{}|{}", budget.law, budget.compute, r.d_inf, r.target));
-    memo("inf", key, || inference_optimum(budget.law.law(), r.target, r.d_inf).map_err(|e| e.to_string()))
+    session.memo("inf", key, || inference_optimum(budget.law.law(), r.target, r.d_inf).map_err(|e| e.to_string()))
 }
 
 /// What the panel shows.
-pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
+pub fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
     let mut view = ToolView::default();
     view.note("inf_notes", CITATION);
     view.note(
@@ -69,7 +70,7 @@ pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
     };
     let origin = if r.from_budget { " (Budget L*)" } else { "" };
     view.out("inf_target", format!("{}{origin}", format_sig(r.target, 4)));
-    let result = match solve(fields, budget, &r) {
+    let result = match solve(fields, budget, session, &r) {
         Ok(x) => x,
         Err(e) => {
             view.unanswered(if r.from_budget { "inf_tokens" } else { "inf_loss" }, e);
@@ -115,6 +116,7 @@ pub fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     fields: &Fields,
     budget: &ChartState,
+    session: &mut Session,
     style: &ChartStyle,
 ) -> Result<(), ChartError>
 where
@@ -124,7 +126,7 @@ where
     let Some(r) = read(fields, budget, &mut scratch) else {
         return draw_message(area, style, "Enter valid inference tokens and a target loss.");
     };
-    let Ok(result) = solve(fields, budget, &r) else {
+    let Ok(result) = solve(fields, budget, session, &r) else {
         return draw_message(area, style, "This loss cannot be reached under this law.");
     };
     let law = budget.law.law();
@@ -180,6 +182,38 @@ where
     draw_legend(&chart.plotting_area().strip_coord_spec(), &entries, Corner::UpperRight, style)
 }
 
+/// The tool as the page registers it.
+pub struct Inference;
+
+impl super::Tool for Inference {
+    fn key(&self) -> &'static str {
+        "inf"
+    }
+    fn fields(&self) -> &'static [Field] {
+        FIELDS
+    }
+    fn charts(&self) -> &'static [&'static str] {
+        CHARTS
+    }
+    fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
+        evaluate(fields, budget, session)
+    }
+    fn draw<DB: DrawingBackend>(
+        &self,
+        kind: &str,
+        area: &DrawingArea<DB, Shift>,
+        fields: &Fields,
+        budget: &ChartState,
+        session: &mut Session,
+        style: &ChartStyle,
+    ) -> Result<(), ChartError>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw(kind, area, fields, budget, session, style)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,7 +225,7 @@ mod tests {
     #[test]
     fn defaults_answer_with_the_budget_loss() {
         let budget = chart_state(&Inputs::default());
-        let view = evaluate(&fields(&[]), &budget);
+        let view = evaluate(&fields(&[]), &budget, &mut Session::new());
         assert!(view.errors.is_empty(), "{:?}", view.errors);
         let opt = allocate::optimum(budget.law.law(), budget.compute.unwrap()).unwrap();
         assert!(view.outputs["inf_target"].starts_with(&format_sig(opt.loss, 4)));
@@ -205,35 +239,37 @@ mod tests {
 
     #[test]
     fn typed_loss_and_bad_input() {
+        let mut session = Session::new();
         let budget = chart_state(&Inputs::default());
-        let view = evaluate(&fields(&[("inf_loss", "2.1"), ("inf_tokens", "0")]), &budget);
+        let view = evaluate(&fields(&[("inf_loss", "2.1"), ("inf_tokens", "0")]), &budget, &mut session);
         assert!(view.errors.is_empty(), "{:?}", view.errors);
         assert_eq!(view.outputs["inf_target"], "2.1");
         assert!(view.outputs["inf_savings"].starts_with("0%") || view.outputs["inf_savings"].starts_with("-"), "{}", view.outputs["inf_savings"]);
         for (field, bad) in [("inf_tokens", "abc"), ("inf_tokens", "-5"), ("inf_loss", "x"), ("inf_loss", "-1"), ("inf_tokens", "1e400")] {
-            let view = evaluate(&fields(&[(field, bad)]), &budget);
+            let view = evaluate(&fields(&[(field, bad)]), &budget, &mut session);
             assert!(view.errors.contains_key(field), "{field}={bad}: {:?}", view.errors);
         }
-        let below = evaluate(&fields(&[("inf_loss", "1.5")]), &budget);
+        let below = evaluate(&fields(&[("inf_loss", "1.5")]), &budget, &mut session);
         assert!(below.errors.is_empty());
         assert!(below.unanswered["inf_loss"].contains("irreducible"), "{:?}", below.unanswered);
     }
 
     #[test]
     fn chart_draws_in_both_themes_and_widths() {
+        let mut session = Session::new();
         let budget = chart_state(&Inputs::default());
         for (theme, w) in [(Theme::Light, 800u32), (Theme::Dark, 360)] {
             let mut svg = String::new();
             {
                 let area = SVGBackend::with_string(&mut svg, (w, 400)).into_drawing_area();
-                draw("inf-flops", &area, &fields(&[]), &budget, &ChartStyle::new(theme, 1.0)).unwrap();
+                draw("inf-flops", &area, &fields(&[]), &budget, &mut session, &ChartStyle::new(theme, 1.0)).unwrap();
             }
             assert!(svg.contains("optimum"), "no optimum label");
         }
         let mut svg = String::new();
         {
             let area = SVGBackend::with_string(&mut svg, (600, 400)).into_drawing_area();
-            draw("inf-flops", &area, &fields(&[("inf_loss", "1.0")]), &budget, &ChartStyle::new(Theme::Light, 1.0)).unwrap();
+            draw("inf-flops", &area, &fields(&[("inf_loss", "1.0")]), &budget, &mut session, &ChartStyle::new(Theme::Light, 1.0)).unwrap();
         }
         assert!(svg.contains("cannot be reached"));
     }

@@ -1,9 +1,8 @@
 //! Planning tools beyond the Budget panel (schedules, data limits, over-training, inference,
-//! hints, parameter counts, comparing fits, sweep planning). Each tool is one module with the
-//! same four items — `FIELDS`, `CHARTS`, `evaluate` and `draw` — registered once in [`TOOLS`] and
-//! [`draw`]; the page, the share link and the URL validation handle every tool the same way.
+//! hints, parameter counts, comparing fits, sweep planning). Each tool is one module with a type
+//! implementing [`Tool`], registered by one line in the `tools!` list at the end of this file;
+//! the page, the share link and the URL validation handle every tool the same way.
 
-pub mod background;
 pub mod compare;
 pub mod datalimit;
 pub mod hints;
@@ -20,6 +19,7 @@ use plotters::prelude::*;
 
 use crate::core::plot::ChartState;
 use crate::core::plot::{ChartError, ChartStyle};
+use crate::page::session::Session;
 
 /// A tool's fields as typed, by field name (every registered field is present).
 pub type Fields = BTreeMap<String, String>;
@@ -96,34 +96,43 @@ impl ToolView {
     }
 }
 
-/// A registered tool.
-#[derive(Clone, Copy)]
-pub struct Tool {
+/// A planning tool: its fields, what its panel shows and its charts. Register it with one line
+/// in the `tools!` list below.
+pub trait Tool: Sync {
     /// Short key, also the prefix of its field names, outputs and charts.
-    pub key: &'static str,
+    fn key(&self) -> &'static str;
     /// Its inputs.
-    pub fields: &'static [Field],
-    /// Its chart kinds (canvas `data-chart` values), drawn by [`draw`].
-    pub charts: &'static [&'static str],
+    fn fields(&self) -> &'static [Field];
+    /// Its chart kinds (canvas `data-chart` values), drawn by [`Tool::draw`].
+    fn charts(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// What its panel shows for these fields, given the Budget panel's law and compute.
-    pub evaluate: fn(&Fields, &ChartState) -> ToolView,
+    fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView;
+    /// Draws chart `kind` (one of [`Tool::charts`]) on a clean area.
+    ///
+    /// # Errors
+    /// An unknown chart kind, or a backend failure.
+    fn draw<DB: DrawingBackend>(
+        &self,
+        kind: &str,
+        _area: &DrawingArea<DB, Shift>,
+        _fields: &Fields,
+        _budget: &ChartState,
+        _session: &mut Session,
+        _style: &ChartStyle,
+    ) -> Result<(), ChartError>
+    where
+        DB::ErrorType: 'static,
+        Self: Sized,
+    {
+        Err(ChartError(format!("unknown chart \"{kind}\"")))
+    }
 }
-
-/// Every tool, in page order.
-pub const TOOLS: [Tool; 8] = [
-    Tool { key: "sched", fields: schedule::FIELDS, charts: schedule::CHARTS, evaluate: schedule::evaluate },
-    Tool { key: "dl", fields: datalimit::FIELDS, charts: datalimit::CHARTS, evaluate: datalimit::evaluate },
-    Tool { key: "ot", fields: overtrain::FIELDS, charts: overtrain::CHARTS, evaluate: overtrain::evaluate },
-    Tool { key: "inf", fields: inference::FIELDS, charts: inference::CHARTS, evaluate: inference::evaluate },
-    Tool { key: "hp", fields: hints::FIELDS, charts: hints::CHARTS, evaluate: hints::evaluate },
-    Tool { key: "pc", fields: paramcount::FIELDS, charts: paramcount::CHARTS, evaluate: paramcount::evaluate },
-    Tool { key: "cmp", fields: compare::FIELDS, charts: compare::CHARTS, evaluate: compare::evaluate },
-    Tool { key: "sw", fields: sweep::FIELDS, charts: sweep::CHARTS, evaluate: sweep::evaluate },
-];
 
 /// Every tool field, in page order.
 pub fn all_fields() -> impl Iterator<Item = &'static Field> {
-    TOOLS.iter().flat_map(|t| t.fields.iter())
+    TOOLS.iter().flat_map(|t| t.fields().iter())
 }
 
 /// The tool field called `name`.
@@ -142,15 +151,15 @@ pub fn defaults() -> Fields {
 }
 
 /// The tool that draws chart `kind`.
-pub fn tool_of_chart(kind: &str) -> Option<&'static Tool> {
-    TOOLS.iter().find(|t| t.charts.contains(&kind))
+pub fn tool_of_chart(kind: &str) -> Option<&'static dyn Tool> {
+    TOOLS.iter().copied().find(|t| t.charts().contains(&kind))
 }
 
 /// Every tool's view, merged (keys are prefixed per tool, so they do not collide).
-pub fn evaluate_all(fields: &Fields, budget: &ChartState) -> ToolView {
+pub fn evaluate_all(fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
     let mut all = ToolView::default();
-    for tool in &TOOLS {
-        let view = (tool.evaluate)(fields, budget);
+    for tool in TOOLS {
+        let view = tool.evaluate(fields, budget, session);
         all.outputs.extend(view.outputs);
         all.errors.extend(view.errors);
         all.unanswered.extend(view.unanswered);
@@ -158,75 +167,6 @@ pub fn evaluate_all(fields: &Fields, budget: &ChartState) -> ToolView {
         all.lists.extend(view.lists);
     }
     all
-}
-
-/// Draws chart `kind` of whichever tool owns it (a tool without charts, like `hints`, has no
-/// `draw`).
-///
-/// # Errors
-/// An unknown chart kind, or a backend failure.
-pub fn draw<DB: DrawingBackend>(
-    kind: &str,
-    area: &DrawingArea<DB, Shift>,
-    fields: &Fields,
-    budget: &ChartState,
-    style: &ChartStyle,
-) -> Result<(), ChartError>
-where
-    DB::ErrorType: 'static,
-{
-    // Every chart starts from a clean canvas, so a message never piles up on an earlier drawing.
-    area.fill(&style.background())?;
-    match tool_of_chart(kind).map(|t| t.key) {
-        Some("sched") => schedule::draw(kind, area, fields, budget, style),
-        Some("dl") => datalimit::draw(kind, area, fields, budget, style),
-        Some("ot") => overtrain::draw(kind, area, fields, budget, style),
-        Some("inf") => inference::draw(kind, area, fields, budget, style),
-        Some("pc") => paramcount::draw(kind, area, fields, budget, style),
-        Some("cmp") => compare::draw(kind, area, fields, budget, style),
-        Some("sw") => sweep::draw(kind, area, fields, budget, style),
-        _ => Err(ChartError(format!("unknown chart \"{kind}\""))),
-    }
-}
-
-/// Remembered results: (area, name) → (key, value).
-type Memo = BTreeMap<(&'static str, &'static str), (String, std::rc::Rc<dyn std::any::Any>)>;
-
-thread_local! {
-    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(BTreeMap::new());
-}
-
-/// The result of `compute` for `key`, remembered per `slot` (one entry each): a tool's panel and
-/// its charts ask for the same fit on every keystroke, and only the first asks computes it.
-pub fn memo<T: Clone + 'static>(slot: &'static str, key: String, compute: impl FnOnce() -> T) -> T {
-    memo_in(slot, "", key, compute)
-}
-
-/// [`memo`] with one slot per `(area, name)`, e.g. one per field of the page.
-pub fn memo_in<T: Clone + 'static>(area: &'static str, name: &'static str, key: String, compute: impl FnOnce() -> T) -> T {
-    if let Some(v) = remembered((area, name), &key) {
-        return v;
-    }
-    let v = compute();
-    remember((area, name), key, v.clone());
-    v
-}
-
-/// The value remembered in `slot` if it was remembered for `key`.
-fn remembered<T: Clone + 'static>(slot: (&'static str, &'static str), key: &str) -> Option<T> {
-    MEMO.with(|m| m.borrow().get(&slot).filter(|(k, _)| k == key).and_then(|(_, v)| v.downcast_ref::<T>().cloned()))
-}
-
-/// Remembers `value` for `key` in `slot` (replacing whatever the slot held).
-fn remember<T: Clone + 'static>(slot: (&'static str, &'static str), key: String, value: T) {
-    let stored: std::rc::Rc<dyn std::any::Any> = std::rc::Rc::new(value);
-    MEMO.with(|m| m.borrow_mut().insert(slot, (key, stored)));
-}
-
-/// Forgets everything remembered on this thread.
-#[cfg(test)]
-pub(crate) fn forget_memo() {
-    MEMO.with(|m| m.borrow_mut().clear());
 }
 
 /// A memo key from the named fields' text (and anything else the result depends on).
@@ -257,6 +197,50 @@ pub(crate) fn fields_with(pairs: &[(&str, &str)]) -> Fields {
     fields
 }
 
+/// Registers the tools: each line adds one to [`TOOLS`] (in page order) and to [`draw`].
+macro_rules! tools {
+    ($($tool:expr),* $(,)?) => {
+        /// Every tool, in page order.
+        pub const TOOLS: &[&dyn Tool] = &[$(&$tool),*];
+
+        /// Draws chart `kind` of whichever tool owns it, on a clean area.
+        ///
+        /// # Errors
+        /// An unknown chart kind, or a backend failure.
+        pub fn draw<DB: DrawingBackend>(
+            kind: &str,
+            area: &DrawingArea<DB, Shift>,
+            fields: &Fields,
+            budget: &ChartState,
+            session: &mut Session,
+            style: &ChartStyle,
+        ) -> Result<(), ChartError>
+        where
+            DB::ErrorType: 'static,
+        {
+            // Every chart starts from a clean canvas, so a message never piles up on an earlier drawing.
+            area.fill(&style.background())?;
+            $(
+                if Tool::charts(&$tool).contains(&kind) {
+                    return $tool.draw(kind, area, fields, budget, session, style);
+                }
+            )*
+            Err(ChartError(format!("unknown chart \"{kind}\"")))
+        }
+    };
+}
+
+tools! {
+    schedule::Schedule,
+    datalimit::DataLimit,
+    overtrain::Overtrain,
+    inference::Inference,
+    hints::Hints,
+    paramcount::ParamCount,
+    compare::Compare,
+    sweep::Sweep,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,15 +249,15 @@ mod tests {
     fn field_names_and_link_keys_are_unique_and_prefixed() {
         let mut names = std::collections::HashSet::new();
         let mut urls = std::collections::HashSet::new();
-        for tool in &TOOLS {
-            for f in tool.fields {
-                assert!(f.name.starts_with(&format!("{}_", tool.key)), "{} is not prefixed {}_", f.name, tool.key);
+        for tool in TOOLS {
+            for f in tool.fields() {
+                assert!(f.name.starts_with(&format!("{}_", tool.key())), "{} is not prefixed {}_", f.name, tool.key());
                 assert!(names.insert(f.name), "field {} twice", f.name);
                 assert!(urls.insert(f.url), "link key {} twice", f.url);
                 assert!(crate::page::budget::FIELDS.iter().all(|g| *g != f.name));
             }
-            for c in tool.charts {
-                assert!(c.starts_with(&format!("{}-", tool.key)), "chart {c} is not prefixed {}-", tool.key);
+            for c in tool.charts() {
+                assert!(c.starts_with(&format!("{}-", tool.key())), "chart {c} is not prefixed {}-", tool.key());
             }
         }
     }
@@ -281,11 +265,11 @@ mod tests {
     #[test]
     fn every_tool_evaluates_its_defaults_without_errors() {
         let budget = crate::page::budget::chart_state(&crate::page::budget::Inputs::default());
-        for tool in &TOOLS {
-            let view = (tool.evaluate)(&defaults(), &budget);
-            assert!(view.errors.is_empty(), "{}: {:?}", tool.key, view.errors);
+        for tool in TOOLS {
+            let view = tool.evaluate(&defaults(), &budget, &mut Session::new());
+            assert!(view.errors.is_empty(), "{}: {:?}", tool.key(), view.errors);
             for (k, v) in &view.outputs {
-                assert!(k.starts_with(&format!("{}_", tool.key)), "output {k} of {}", tool.key);
+                assert!(k.starts_with(&format!("{}_", tool.key())), "output {k} of {}", tool.key());
                 let bad = v.split(|c: char| !c.is_alphanumeric()).any(|w| matches!(w, "NaN" | "inf" | "Infinity"));
                 assert!(!bad, "{k} = {v}");
             }

@@ -6,7 +6,8 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{key_of, memo, text, Field, Fields, ToolView};
+use super::{key_of, text, Field, Fields, ToolView};
+use crate::page::session::Session;
 use crate::core::allocate;
 use crate::core::plot::ChartState;
 use crate::core::laws::gadre::{self, ErrorFit, ErrorMap, RatioPlan};
@@ -71,12 +72,12 @@ impl MapSource {
 /// The pasted pairs' fit and the pairs, or why there is none (`None`: nothing pasted).
 type PairsOutcome = Option<Result<(ErrorFit, Vec<(f64, f64)>), String>>;
 
-fn fit_pairs(fields: &Fields) -> PairsOutcome {
+fn fit_pairs(fields: &Fields, session: &mut Session) -> PairsOutcome {
     let pasted = text(fields, "ot_pairs");
     if pasted.trim().is_empty() {
         return None;
     }
-    Some(memo("ot_fit", key_of(fields, &["ot_pairs"], ""), || {
+    Some(session.memo("ot_fit", key_of(fields, &["ot_pairs"], ""), || {
         let read = gadre::read_pairs(pasted)?;
         if read.bad_count > 0 {
             return Err(crate::core::runs::summarize_bad_rows(&read.bad, read.bad_count, 3));
@@ -87,8 +88,8 @@ fn fit_pairs(fields: &Fields) -> PairsOutcome {
 }
 
 /// The error map: fitted to the pairs when pasted, else typed (all three), else none.
-fn error_map(fields: &Fields, view: &mut ToolView) -> (Option<MapSource>, Vec<(f64, f64)>) {
-    match fit_pairs(fields) {
+fn error_map(fields: &Fields, session: &mut Session, view: &mut ToolView) -> (Option<MapSource>, Vec<(f64, f64)>) {
+    match fit_pairs(fields, session) {
         Some(Ok((fit, pairs))) => return (Some(MapSource::Fitted(fit)), pairs),
         Some(Err(e)) => view.err("ot_pairs", e),
         None => {}
@@ -133,9 +134,9 @@ fn pct(x: f64) -> String {
 }
 
 /// What the panel shows.
-pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
+pub fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
     let mut view = ToolView::default();
-    let (map, _) = error_map(fields, &mut view);
+    let (map, _) = error_map(fields, session, &mut view);
     if let Some(source) = &map {
         let m = source.map();
         let what = match source {
@@ -211,6 +212,7 @@ pub fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     fields: &Fields,
     budget: &ChartState,
+    session: &mut Session,
     style: &ChartStyle,
 ) -> Result<(), ChartError>
 where
@@ -218,7 +220,7 @@ where
 {
     let narrow = is_narrow(area, style);
     if kind == "ot-error" {
-        return draw_error(area, fields, budget, style, narrow);
+        return draw_error(area, fields, budget, session, style, narrow);
     }
     if !CHARTS.contains(&kind) {
         return draw_message(area, style, "unknown chart");
@@ -242,7 +244,7 @@ where
     let (curve, extra, marker, caption, (curve_label, y_desc), y_digits) =
         if kind == "ot-overhead" {
             let key = key_of(fields, &["ot_m", "ot_n"], &format!("{compute:e}|{}|{lo:e}|{hi:e}", budget.law.label()));
-            let pts: Vec<(f64, f64)> = memo("ot_curve", key, || {
+            let pts: Vec<(f64, f64)> = session.memo("ot_curve", key, || {
                 log_space(lo, hi, 161)
                     .filter_map(|m| gadre::at_ratio(law, compute, m).ok().and_then(|q| q.compute_overhead.map(|o| (m, o * 100.0))))
                     .collect()
@@ -310,13 +312,14 @@ fn draw_error<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     fields: &Fields,
     budget: &ChartState,
+    session: &mut Session,
     style: &ChartStyle,
     narrow: bool,
 ) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
 {
-    let (map, pairs) = error_map(fields, &mut ToolView::default());
+    let (map, pairs) = error_map(fields, session, &mut ToolView::default());
     let Some(map) = map else {
         return draw_message(area, style, "Paste (loss, error) pairs or type ε, k and γ to see the loss → error map.");
     };
@@ -370,6 +373,38 @@ where
     draw_legend(&chart.plotting_area().strip_coord_spec(), &legend, Corner::UpperRight, style)
 }
 
+/// The tool as the page registers it.
+pub struct Overtrain;
+
+impl super::Tool for Overtrain {
+    fn key(&self) -> &'static str {
+        "ot"
+    }
+    fn fields(&self) -> &'static [Field] {
+        FIELDS
+    }
+    fn charts(&self) -> &'static [&'static str] {
+        CHARTS
+    }
+    fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
+        evaluate(fields, budget, session)
+    }
+    fn draw<DB: DrawingBackend>(
+        &self,
+        kind: &str,
+        area: &DrawingArea<DB, Shift>,
+        fields: &Fields,
+        budget: &ChartState,
+        session: &mut Session,
+        style: &ChartStyle,
+    ) -> Result<(), ChartError>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw(kind, area, fields, budget, session, style)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,7 +419,7 @@ mod tests {
 
     #[test]
     fn defaults_show_the_overheads_and_ask_for_a_map() {
-        let view = evaluate(&fields(&[]), &budget("5.76e23"));
+        let view = evaluate(&fields(&[]), &budget("5.76e23"), &mut Session::new());
         assert!(view.errors.is_empty(), "{:?}", view.errors);
         assert!(view.outputs["ot_compute_over"].starts_with('+'), "{:?}", view.outputs);
         assert!(view.unanswered.contains_key("ot_eps"));
@@ -393,17 +428,19 @@ mod tests {
 
     #[test]
     fn the_optimal_ratio_has_no_overhead_and_n_gives_the_same_answer_as_m() {
+        let mut session = Session::new();
         let b = budget("1e22");
         let opt = allocate::optimum(b.law.law(), 1e22).unwrap();
-        let view = evaluate(&fields(&[("ot_m", &format!("{}", opt.tokens_per_param()))]), &b);
+        let view = evaluate(&fields(&[("ot_m", &format!("{}", opt.tokens_per_param()))]), &b, &mut session);
         assert!(view.outputs["ot_loss_over"].starts_with("+0 nats"), "{:?}", view.outputs);
-        let by_n = evaluate(&fields(&[("ot_n", &format!("{}", opt.n))]), &b);
+        let by_n = evaluate(&fields(&[("ot_n", &format!("{}", opt.n))]), &b, &mut session);
         assert_eq!(by_n.outputs["ot_loss"], view.outputs["ot_loss"]);
     }
 
     #[test]
     fn typed_or_fitted_maps_predict_errors() {
-        let view = evaluate(&fields(&[("ot_eps", "0.85"), ("ot_k", "2.2"), ("ot_gamma", "0.7")]), &budget("1e22"));
+        let mut session = Session::new();
+        let view = evaluate(&fields(&[("ot_eps", "0.85"), ("ot_k", "2.2"), ("ot_gamma", "0.7")]), &budget("1e22"), &mut session);
         assert!(view.outputs["ot_err"].contains('%'), "{:?}", view.outputs);
         let truth = ErrorMap { eps: 0.85, k: 2.2, gamma: 0.7 };
         let mut pairs = String::from("loss,error\n");
@@ -411,24 +448,25 @@ mod tests {
             let l = 2.2 + 0.2 * f64::from(i);
             pairs.push_str(&format!("{l},{}\n", truth.error(l)));
         }
-        let view = evaluate(&fields(&[("ot_pairs", &pairs)]), &budget("1e22"));
+        let view = evaluate(&fields(&[("ot_pairs", &pairs)]), &budget("1e22"), &mut session);
         assert!(view.outputs["ot_map"].starts_with("Err = 0.85 − 2.2·exp(−0.7·L)"), "{:?}", view.outputs);
     }
 
     #[test]
     fn bad_inputs_give_messages_and_keep_the_rest() {
+        let mut session = Session::new();
         for (field, bad) in [("ot_m", "0"), ("ot_m", "-4"), ("ot_m", "abc"), ("ot_n", "-1B"), ("ot_n", "1e16"), ("ot_n", "1e13")] {
-            let view = evaluate(&fields(&[(field, bad)]), &budget("1e22"));
+            let view = evaluate(&fields(&[(field, bad)]), &budget("1e22"), &mut session);
             assert!(view.errors.contains_key(field), "{field}={bad}: {:?}", view.errors);
         }
-        let view = evaluate(&fields(&[("ot_eps", "0.85")]), &budget("1e22"));
+        let view = evaluate(&fields(&[("ot_eps", "0.85")]), &budget("1e22"), &mut session);
         assert!(view.errors.contains_key("ot_k") && view.errors.contains_key("ot_gamma"));
         assert!(view.outputs.contains_key("ot_loss"));
-        let view = evaluate(&fields(&[("ot_pairs", "loss,error\n3,0.5\n")]), &budget("1e22"));
+        let view = evaluate(&fields(&[("ot_pairs", "loss,error\n3,0.5\n")]), &budget("1e22"), &mut session);
         assert!(view.errors["ot_pairs"].contains("at least"), "{:?}", view.errors);
-        let view = evaluate(&fields(&[("ot_pairs", "loss,error\n3,abc\n")]), &budget("1e22"));
+        let view = evaluate(&fields(&[("ot_pairs", "loss,error\n3,abc\n")]), &budget("1e22"), &mut session);
         assert!(view.errors["ot_pairs"].contains("row 2"), "{:?}", view.errors);
-        let view = evaluate(&fields(&[]), &budget("oops"));
+        let view = evaluate(&fields(&[]), &budget("oops"), &mut session);
         assert!(view.unanswered.contains_key("ot_m"));
     }
 
@@ -440,7 +478,7 @@ mod tests {
                 let mut svg = String::new();
                 {
                     let area = SVGBackend::with_string(&mut svg, (w, 320)).into_drawing_area();
-                    draw(kind, &area, &f, &budget("5.76e23"), &ChartStyle::new(theme, 1.0)).unwrap();
+                    draw(kind, &area, &f, &budget("5.76e23"), &mut Session::new(), &ChartStyle::new(theme, 1.0)).unwrap();
                 }
                 assert!(!svg.contains("NaN"), "{kind}");
                 assert!(svg.len() > 2000, "{kind} {w}");

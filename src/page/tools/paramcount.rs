@@ -5,6 +5,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{text, Field, Fields, ToolView};
+use crate::page::session::Session;
 use crate::core::plot::ChartState;
 use crate::core::laws::pearce_song::{
     gamma, large_scale_exponent, local_exponent, non_embedding_from_total, secant_exponent, small_scale_exponent,
@@ -65,7 +66,7 @@ fn optional(fields: &Fields, field: &str, what: &str, view: &mut ToolView) -> Op
 }
 
 /// What the panel shows.
-pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
+pub fn evaluate(fields: &Fields, budget: &ChartState, _session: &mut Session) -> ToolView {
     let mut view = ToolView::default();
     view.note(
         "pc_notes",
@@ -144,6 +145,7 @@ pub fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     fields: &Fields,
     budget: &ChartState,
+    _session: &mut Session,
     style: &ChartStyle,
 ) -> Result<(), ChartError>
 where
@@ -209,6 +211,38 @@ where
     draw_legend(&chart.plotting_area().strip_coord_spec(), &[(label.to_string(), Mark::Line(line, 2.25))], Corner::UpperRight, style)
 }
 
+/// The tool as the page registers it.
+pub struct ParamCount;
+
+impl super::Tool for ParamCount {
+    fn key(&self) -> &'static str {
+        "pc"
+    }
+    fn fields(&self) -> &'static [Field] {
+        FIELDS
+    }
+    fn charts(&self) -> &'static [&'static str] {
+        CHARTS
+    }
+    fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
+        evaluate(fields, budget, session)
+    }
+    fn draw<DB: DrawingBackend>(
+        &self,
+        kind: &str,
+        area: &DrawingArea<DB, Shift>,
+        fields: &Fields,
+        budget: &ChartState,
+        session: &mut Session,
+        style: &ChartStyle,
+    ) -> Result<(), ChartError>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw(kind, area, fields, budget, session, style)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,7 +254,7 @@ mod tests {
     #[test]
     fn defaults_convert_both_ways_and_show_exponents() {
         let budget = chart_state(&Inputs::default());
-        let view = evaluate(&fields(&[]), &budget);
+        let view = evaluate(&fields(&[]), &budget, &mut Session::new());
         assert!(view.errors.is_empty(), "{:?}", view.errors);
         assert!(view.outputs["pc_gamma"].contains("paper: 47 491"), "{}", view.outputs["pc_gamma"]);
         let g = gamma(32000.0, 39.2);
@@ -236,17 +270,18 @@ mod tests {
 
     #[test]
     fn kaplan_budget_law_falls_back_to_epoch_and_bad_input_is_reported() {
+        let mut session = Session::new();
         let budget = chart_state(&Inputs { law: "kaplan".into(), ..Inputs::default() });
-        let view = evaluate(&fields(&[]), &budget);
+        let view = evaluate(&fields(&[]), &budget, &mut session);
         assert!(view.outputs["pc_law"].starts_with("Epoch"));
         assert!(view.lists["pc_notes"].iter().any(|n| n.contains("not a Chinchilla form")));
         let budget = chart_state(&Inputs::default());
         for (field, bad) in [("pc_vocab", "abc"), ("pc_aspect", "-1"), ("pc_ne", "x"), ("pc_total", "0"), ("pc_total", "1e400")] {
-            let view = evaluate(&fields(&[(field, bad)]), &budget);
+            let view = evaluate(&fields(&[(field, bad)]), &budget, &mut session);
             assert!(view.errors.contains_key(field), "{field}={bad}");
             assert!(view.outputs.contains_key("pc_exp_large"));
         }
-        let empty = evaluate(&fields(&[("pc_ne", ""), ("pc_total", "")]), &budget);
+        let empty = evaluate(&fields(&[("pc_ne", ""), ("pc_total", "")]), &budget, &mut session);
         assert!(empty.errors.is_empty() && !empty.outputs.contains_key("pc_ne_total"));
     }
 
@@ -257,7 +292,7 @@ mod tests {
             let mut svg = String::new();
             {
                 let area = SVGBackend::with_string(&mut svg, (w, 400)).into_drawing_area();
-                draw("pc-exponent", &area, &fields(&[]), &budget, &ChartStyle::new(theme, 1.0)).unwrap();
+                draw("pc-exponent", &area, &fields(&[]), &budget, &mut Session::new(), &ChartStyle::new(theme, 1.0)).unwrap();
             }
             assert!(svg.contains("at budget"));
         }

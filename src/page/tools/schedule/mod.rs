@@ -12,8 +12,8 @@ use std::rc::Rc;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::background::heavy;
-use super::{key_of, memo, text, Field, Fields, Table, ToolView};
+use crate::page::session::Session;
+use super::{key_of, text, Field, Fields, Table, ToolView};
 use crate::core::plot::ChartState;
 use crate::core::laws::multipower::{self, MultiPowerFit};
 use crate::core::laws::tissue::{self, TissueFit};
@@ -137,14 +137,14 @@ const DELTA: f64 = 1e-3;
 /// The fields the fits depend on.
 const FIT_FIELDS: [&str; 8] = ["sched_data", "sched_step", "sched_loss", "sched_curve", "sched_lr", "sched_specs", "sched_lambda", "sched_warmup"];
 
-fn analysis(fields: &Fields, s: &Settings) -> Result<Analysis, (&'static str, String)> {
+fn analysis(fields: &Fields, session: &mut Session, s: &Settings) -> Result<Analysis, (&'static str, String)> {
     let lambda = s.lambda.unwrap_or(schedule::DEFAULT_LAMBDA);
     let Some(specs) = s.specs.clone() else {
         return Err(("", String::new()));
     };
     let convention = s.convention;
     let key = key_of(fields, &FIT_FIELDS, &lambda.to_string());
-    let parsed = memo("sched", key.clone(), move || {
+    let parsed = session.memo("sched", key.clone(), move || {
         if text(fields, "sched_data").trim().is_empty() {
             return Err(("sched_data", "paste loss curves: columns step, loss and (for several curves) curve".to_string()));
         }
@@ -161,7 +161,7 @@ fn analysis(fields: &Fields, s: &Settings) -> Result<Analysis, (&'static str, St
         let (curves, notes) = schedule::read_curves(text(fields, "sched_data"), &opts).map_err(|e| (field_of(e.input), e.message))?;
         Ok(Rc::new(Parsed { curves, notes }))
     })?;
-    let fits = heavy("sched_fits", key, || Fits {
+    let fits = session.heavy("sched_fits", key, || Fits {
         tissue: tissue::fit(&parsed.curves, lambda, DELTA),
         mpl: multipower::fit(&parsed.curves, DELTA),
     });
@@ -199,11 +199,11 @@ type Prediction = ((Option<f64>, Option<f64>), Scan);
 /// The schedule to predict by both laws: its final losses and the decay-fraction scan (eleven
 /// schedules of up to a million steps each: computed in the background, once per input change).
 /// `None` while it (or the fits it needs) is being computed.
-fn prediction(fields: &Fields, a: &Analysis, predict: &Spec, convention: Warmup) -> Option<Rc<Prediction>> {
+fn prediction(fields: &Fields, session: &mut Session, a: &Analysis, predict: &Spec, convention: Warmup) -> Option<Rc<Prediction>> {
     let fits = a.fits.as_ref()?;
     let lambda = a.lambda;
     let key = key_of(fields, &FIT_FIELDS, &format!("{lambda}\u{1f}{}", predict.to_text()));
-    heavy("sched_predict", key, || {
+    session.heavy("sched_predict", key, || {
         let base = scan_base(predict);
         let scan = FRACTIONS.iter().map(|&f| {
             let (t, m) = final_losses(fits, lambda, &base.with_decay(f), convention);
@@ -222,7 +222,7 @@ fn loss_text(v: Option<f64>) -> String {
 }
 
 /// What the panel shows.
-pub fn evaluate(fields: &Fields, _budget: &ChartState) -> ToolView {
+pub fn evaluate(fields: &Fields, _budget: &ChartState, session: &mut Session) -> ToolView {
     let mut view = ToolView::default();
     let s = settings(fields);
     for (field, message) in &s.errors {
@@ -233,7 +233,7 @@ pub fn evaluate(fields: &Fields, _budget: &ChartState) -> ToolView {
         Some(l) => view.out("sched_lambda_used", format!("λ = {}", format_sig(l, 6))),
         None => view.out("sched_lambda_used", format!("λ = {} (the paper's, until the typed λ is fixed)", format_sig(schedule::DEFAULT_LAMBDA, 6))),
     }
-    let a = match analysis(fields, &s) {
+    let a = match analysis(fields, session, &s) {
         Ok(a) => a,
         Err((field, message)) => {
             if !field.is_empty() {
@@ -299,7 +299,7 @@ pub fn evaluate(fields: &Fields, _budget: &ChartState) -> ToolView {
             "sched_predict_areas",
             format!("S₁ = {}, S₂ = {} at step {}", format_sig(ar.s1.last().copied().unwrap_or(f64::NAN), 4), format_sig(ar.s2.last().copied().unwrap_or(f64::NAN), 4), predict.steps),
         );
-        let Some(predicted) = prediction(fields, &a, predict, s.convention) else {
+        let Some(predicted) = prediction(fields, session, &a, predict, s.convention) else {
             view.out("sched_wsd_best", BUSY);
             return view;
         };
@@ -333,13 +333,14 @@ pub fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     fields: &Fields,
     _budget: &ChartState,
+    session: &mut Session,
     style: &ChartStyle,
 ) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
 {
     let s = settings(fields);
-    let a = match analysis(fields, &s) {
+    let a = match analysis(fields, session, &s) {
         Ok(a) => a,
         Err(_) => return crate::core::plot::draw_message(area, style, "Fix the inputs above to see this chart."),
     };
@@ -352,13 +353,45 @@ where
         }
         "sched-lr" => charts::rates(area, &a.parsed.curves, s.predict.as_ref(), s.convention, style),
         "sched-scan" => match &s.predict {
-            Some(p) => match prediction(fields, &a, p, s.convention) {
+            Some(p) => match prediction(fields, session, &a, p, s.convention) {
                 Some(predicted) => charts::scan(area, &predicted.1, style),
                 None => crate::core::plot::draw_message(area, style, "Fitting both laws and scanning decay fractions…"),
             },
             None => crate::core::plot::draw_message(area, style, "Fix the schedule to predict."),
         },
         _ => Err(ChartError(format!("unknown chart \"{kind}\""))),
+    }
+}
+
+/// The tool as the page registers it.
+pub struct Schedule;
+
+impl super::Tool for Schedule {
+    fn key(&self) -> &'static str {
+        "sched"
+    }
+    fn fields(&self) -> &'static [Field] {
+        FIELDS
+    }
+    fn charts(&self) -> &'static [&'static str] {
+        CHARTS
+    }
+    fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
+        evaluate(fields, budget, session)
+    }
+    fn draw<DB: DrawingBackend>(
+        &self,
+        kind: &str,
+        area: &DrawingArea<DB, Shift>,
+        fields: &Fields,
+        budget: &ChartState,
+        session: &mut Session,
+        style: &ChartStyle,
+    ) -> Result<(), ChartError>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw(kind, area, fields, budget, session, style)
     }
 }
 
@@ -381,7 +414,7 @@ mod tests {
     #[test]
     fn defaults_reproduce_fig2_and_answer_the_wsd_question() {
         let budget = crate::page::budget::chart_state(&crate::page::budget::Inputs::default());
-        let v = evaluate(&fields(), &budget);
+        let v = evaluate(&fields(), &budget, &mut Session::new());
         assert!(v.errors.is_empty(), "{:?}", v.errors);
         assert_eq!(v.outputs["sched_tissue"], "L = 2.628 + 0.4297·S₁^(−0.5498) − 0.4108·S₂");
         assert!(v.outputs["sched_wsd_best"].contains("decay the last"), "{}", v.outputs["sched_wsd_best"]);
@@ -405,7 +438,7 @@ mod tests {
         ] {
             let mut f = fields();
             f.insert(field.to_string(), value.to_string());
-            let v = evaluate(&f, &budget);
+            let v = evaluate(&f, &budget, &mut Session::new());
             let e = v.errors.get(if field == "sched_specs" && needle.contains("longer") { "sched_specs" } else { field }).cloned().unwrap_or_default();
             assert!(e.contains(needle), "{field}={value}: {:?}", v.errors);
         }
@@ -420,7 +453,7 @@ mod tests {
                 let mut svg = String::new();
                 {
                     let area = plotters::backend::SVGBackend::with_string(&mut svg, (width, 380)).into_drawing_area();
-                    draw(kind, &area, &fields(), &budget, &ChartStyle::new(crate::core::plot::Theme::Dark, 1.0)).unwrap();
+                    draw(kind, &area, &fields(), &budget, &mut Session::new(), &ChartStyle::new(crate::core::plot::Theme::Dark, 1.0)).unwrap();
                 }
                 assert!(svg.len() > 1000, "{kind}");
             }

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::background::heavy;
+use crate::page::session::Session;
 use super::{key_of, text, Field, Fields, Table, ToolView};
 use crate::core::plot::ChartState;
 use crate::core::laws::ChinchillaLaw;
@@ -167,9 +167,9 @@ pub struct Simulated {
 /// Simulates the plan, in the background on the page (the panel and both charts share one
 /// run; the target is not part of the key, since it only changes the summary). `None` while it
 /// runs.
-pub fn simulations(fields: &Fields, inputs: &Inputs) -> Option<Rc<Simulated>> {
+pub fn simulations(fields: &Fields, session: &mut Session, inputs: &Inputs) -> Option<Rc<Simulated>> {
     let key = key_of(fields, &SIM_FIELDS, &format!("{:?}", inputs.law));
-    heavy("sw-sim", key, || {
+    session.heavy("sw-sim", key, || {
         let thetas = simulate(&inputs.runs, &inputs.law, inputs.sigma, inputs.seed, inputs.replicates);
         Simulated { runs: inputs.runs.clone(), thetas }
     })
@@ -192,7 +192,7 @@ fn percent(x: f64) -> String {
 }
 
 /// What the panel shows.
-pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
+pub fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
     let mut view = ToolView::default();
     let Some(inputs) = read(fields, budget, &mut view) else {
         return view;
@@ -232,7 +232,7 @@ pub fn evaluate(fields: &Fields, budget: &ChartState) -> ToolView {
         ),
     );
     view.table("sw_changes", changes_table(&inputs));
-    let Some(sims) = simulations(fields, &inputs) else {
+    let Some(sims) = simulations(fields, session, &inputs) else {
         view.out("sw_n_ci", format!("simulating {} sweeps…", inputs.replicates));
         return view;
     };
@@ -364,10 +364,10 @@ fn notes(view: &mut ToolView, inputs: &Inputs, s: &Summary, runs: &[Run]) {
 }
 
 /// The replicate laws of the current plan (for the charts), with the inputs.
-pub fn replicate_laws(fields: &Fields, budget: &ChartState) -> Result<(Inputs, Rc<Simulated>), String> {
+pub fn replicate_laws(fields: &Fields, budget: &ChartState, session: &mut Session) -> Result<(Inputs, Rc<Simulated>), String> {
     let mut view = ToolView::default();
     match read(fields, budget, &mut view) {
-        Some(inputs) => match simulations(fields, &inputs) {
+        Some(inputs) => match simulations(fields, session, &inputs) {
             Some(sims) => Ok((inputs, sims)),
             None => Err(format!("Simulating {} sweeps…", inputs.replicates)),
         },
@@ -392,12 +392,13 @@ pub fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     fields: &Fields,
     budget: &ChartState,
+    session: &mut Session,
     style: &ChartStyle,
 ) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
 {
-    let (inputs, sims) = match replicate_laws(fields, budget) {
+    let (inputs, sims) = match replicate_laws(fields, budget, session) {
         Ok(v) => v,
         Err(why) => return crate::core::plot::draw_message(area, style, &why),
     };
@@ -405,6 +406,38 @@ where
         "sw-plan" => chart::draw_plan(area, &inputs, &sims, style),
         "sw-dist" => chart::draw_distribution(area, &inputs, &sims, style),
         _ => Err(ChartError(format!("unknown chart \"{kind}\""))),
+    }
+}
+
+/// The tool as the page registers it.
+pub struct Sweep;
+
+impl super::Tool for Sweep {
+    fn key(&self) -> &'static str {
+        "sw"
+    }
+    fn fields(&self) -> &'static [Field] {
+        FIELDS
+    }
+    fn charts(&self) -> &'static [&'static str] {
+        CHARTS
+    }
+    fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
+        evaluate(fields, budget, session)
+    }
+    fn draw<DB: DrawingBackend>(
+        &self,
+        kind: &str,
+        area: &DrawingArea<DB, Shift>,
+        fields: &Fields,
+        budget: &ChartState,
+        session: &mut Session,
+        style: &ChartStyle,
+    ) -> Result<(), ChartError>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw(kind, area, fields, budget, session, style)
     }
 }
 

@@ -84,19 +84,20 @@ fn more_budgets_and_more_sizes_narrow_the_interval() {
 
 #[test]
 fn the_same_seed_gives_the_same_output_and_another_seed_does_not() {
-    let a = evaluate(&fields(&[("sw_reps", "40")]), &budget());
+    let mut session = Session::new();
+    let a = evaluate(&fields(&[("sw_reps", "40")]), &budget(), &mut session);
     let runs = grid(&DEFAULT_BUDGETS, 5);
     let law = epoch();
     assert_eq!(simulate(&runs, &law, 0.005, 9, 30), simulate(&runs, &law, 0.005, 9, 30));
-    let b = evaluate(&fields(&[("sw_reps", "40"), ("sw_seed", "2")]), &budget());
-    let c = evaluate(&fields(&[("sw_reps", "40")]), &budget());
+    let b = evaluate(&fields(&[("sw_reps", "40"), ("sw_seed", "2")]), &budget(), &mut session);
+    let c = evaluate(&fields(&[("sw_reps", "40")]), &budget(), &mut session);
     assert_eq!(a, c);
     assert_ne!(a.outputs["sw_n_ci"], b.outputs["sw_n_ci"]);
 }
 
 #[test]
 fn defaults_show_every_output_and_a_changes_table() {
-    let view = evaluate(&crate::page::tools::defaults(), &budget());
+    let view = evaluate(&crate::page::tools::defaults(), &budget(), &mut Session::new());
     assert!(view.errors.is_empty() && view.unanswered.is_empty(), "{view:?}");
     for key in ["sw_law", "sw_plan", "sw_target", "sw_n_ci", "sw_n_fit", "sw_l_ci", "sw_l_fit", "sw_a_ci", "sw_failed"] {
         assert!(view.outputs.contains_key(key), "missing {key}");
@@ -115,7 +116,8 @@ fn defaults_show_every_output_and_a_changes_table() {
 
 #[test]
 fn a_plan_that_cannot_identify_the_law_says_so() {
-    let view = evaluate(&fields(&[("sw_budgets", "1e19"), ("sw_sizes", "1")]), &budget());
+    let mut session = Session::new();
+    let view = evaluate(&fields(&[("sw_budgets", "1e19"), ("sw_sizes", "1")]), &budget(), &mut session);
     let e = &view.errors["sw_budgets"];
     assert!(e.contains("cannot pin down") && e.contains("1 distinct run"), "{e}");
     assert!(!view.outputs.contains_key("sw_n_ci"));
@@ -125,12 +127,13 @@ fn a_plan_that_cannot_identify_the_law_says_so() {
     let same_tokens: Vec<Run> = [1e7, 1e8, 1e9, 1e10, 1e11, 1e12].iter().map(|&n| Run { c: 6.0 * n * 1e10, n }).collect();
     assert!(identifiable(&same_tokens, &law).unwrap_err().contains("same number of tokens"));
     assert!(identifiable(&grid(&DEFAULT_BUDGETS, 5), &law).is_ok());
-    let view = evaluate(&fields(&[("sw_budgets", ""), ("sw_runs", "")]), &budget());
+    let view = evaluate(&fields(&[("sw_budgets", ""), ("sw_runs", "")]), &budget(), &mut session);
     assert!(view.errors["sw_budgets"].contains("no runs planned"));
 }
 
 #[test]
 fn bad_input_gets_a_message_under_its_field() {
+    let mut session = Session::new();
     let cases = [
         ("sw_budgets", "1e18, lots", "budget"),
         ("sw_sigma", "-1%", "must not be negative"),
@@ -145,18 +148,18 @@ fn bad_input_gets_a_message_under_its_field() {
         ("sw_seed", "-3", "seed"),
     ];
     for (field, value, want) in cases {
-        let view = evaluate(&fields(&[(field, value)]), &budget());
+        let view = evaluate(&fields(&[(field, value)]), &budget(), &mut session);
         let e = view.errors.get(field).unwrap_or_else(|| panic!("{field}={value}: no error in {view:?}"));
         assert!(e.contains(want), "{field}={value}: {e}");
         assert!(!view.outputs.contains_key("sw_n_ci"));
     }
     let many = fields(&[("sw_budgets", "1e17,1e18,1e19,1e20,1e21,1e22,1e23,1e24,1e25"), ("sw_sizes", "15")]);
-    assert!(evaluate(&many, &budget()).errors["sw_budgets"].contains("at most 120"));
+    assert!(evaluate(&many, &budget(), &mut session).errors["sw_budgets"].contains("at most 120"));
 }
 
 #[test]
 fn a_target_typed_in_pf_days_and_extra_runs_are_used() {
-    let view = evaluate(&fields(&[("sw_target", "2000 PF-days"), ("sw_reps", "30"), ("sw_runs", "C,N\n1e21,3B")]), &budget());
+    let view = evaluate(&fields(&[("sw_target", "2000 PF-days"), ("sw_reps", "30"), ("sw_runs", "C,N\n1e21,3B")]), &budget(), &mut Session::new());
     assert!(view.errors.is_empty(), "{view:?}");
     assert!(view.outputs["sw_target"].starts_with("1.73e23 FLOP,"), "{}", view.outputs["sw_target"]);
     assert!(view.outputs["sw_plan"].starts_with("26 runs"), "{}", view.outputs["sw_plan"]);
@@ -165,13 +168,14 @@ fn a_target_typed_in_pf_days_and_extra_runs_are_used() {
 #[test]
 fn a_law_not_of_chinchilla_form_is_explained() {
     let inputs = crate::page::budget::Inputs { law: "kaplan".into(), ..Default::default() };
-    let view = evaluate(&crate::page::tools::defaults(), &crate::page::budget::chart_state(&inputs));
+    let view = evaluate(&crate::page::tools::defaults(), &crate::page::budget::chart_state(&inputs), &mut Session::new());
     assert!(view.unanswered["sw_law"].contains("Chinchilla form"), "{view:?}");
     assert!(view.outputs.is_empty());
 }
 
 #[test]
 fn charts_draw_wide_and_narrow_and_explain_bad_input() {
+    let mut session = Session::new();
     use plotters::prelude::*;
     let f = fields(&[("sw_reps", "40")]);
     for kind in CHARTS {
@@ -179,7 +183,7 @@ fn charts_draw_wide_and_narrow_and_explain_bad_input() {
             let mut svg = String::new();
             {
                 let area = SVGBackend::with_string(&mut svg, (w, 420)).into_drawing_area();
-                draw(kind, &area, &f, &budget(), &ChartStyle::new(theme, 1.0)).unwrap();
+                draw(kind, &area, &f, &budget(), &mut session, &ChartStyle::new(theme, 1.0)).unwrap();
                 area.present().unwrap();
             }
             assert!(svg.contains("<text") && svg.len() > 2000, "{kind} at {w}");
@@ -188,7 +192,7 @@ fn charts_draw_wide_and_narrow_and_explain_bad_input() {
     let mut svg = String::new();
     {
         let area = SVGBackend::with_string(&mut svg, (600, 400)).into_drawing_area();
-        draw("sw-plan", &area, &fields(&[("sw_sigma", "x")]), &budget(), &ChartStyle::new(crate::core::plot::Theme::Light, 1.0)).unwrap();
+        draw("sw-plan", &area, &fields(&[("sw_sigma", "x")]), &budget(), &mut session, &ChartStyle::new(crate::core::plot::Theme::Light, 1.0)).unwrap();
     }
     assert!(svg.contains("noise"), "{svg}");
 }
