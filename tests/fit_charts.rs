@@ -6,9 +6,9 @@
 use std::sync::OnceLock;
 
 use plotters::prelude::*;
-use scalecalc::core::fit::report::FitReport;
-use scalecalc::core::fit::request::FitRequest;
-use scalecalc::core::fit::tasks::run_all;
+use scalecalc::core::analysis::report::FitReport;
+use scalecalc::core::analysis::request::FitRequest;
+use scalecalc::core::analysis::plan::run_all;
 use scalecalc::core::plot::{draw_fit_frontier, draw_fit_loss, draw_residuals, ChartStyle, Theme};
 
 /// The Epoch runs, read when the test runs (a missing file fails with its path).

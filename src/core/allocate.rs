@@ -2,10 +2,8 @@
 
 use std::fmt;
 
-use argmin::core::{CostFunction, Error as ArgminError, Executor};
-use argmin::solver::brent::BrentOpt;
-
-use crate::core::laws::LossLaw;
+use crate::core::loss::LossLaw;
+use crate::core::solve::{bisect, scan_then_brent};
 
 /// Training FLOPs for N parameters on D tokens: C ≈ 6ND (Kaplan et al. 2020).
 pub fn training_flop(n: f64, d: f64) -> f64 {
@@ -116,58 +114,6 @@ pub fn optimum(law: &dyn LossLaw, compute: f64) -> Result<Allocation, AllocError
     }
 }
 
-/// Loss along the iso-FLOP line C = 6ND as a function of ln N.
-/// A function of one variable as an argmin problem.
-struct Scalar<F>(F);
-
-impl<F: Fn(f64) -> f64> CostFunction for Scalar<F> {
-    type Param = f64;
-    type Output = f64;
-    fn cost(&self, x: &f64) -> Result<f64, ArgminError> {
-        Ok((self.0)(*x))
-    }
-}
-
-/// The x in [lo, hi] minimising `f`: a scan of `steps` evenly spaced points brackets the
-/// minimum (points where `f` is not finite are skipped), then Brent's method (argmin) refines it.
-///
-/// # Errors
-/// When the scan finds no finite value or Brent's method fails.
-pub fn scan_then_brent(f: impl Fn(f64) -> f64, lo: f64, hi: f64, steps: usize) -> Result<f64, AllocError> {
-    let steps = steps.max(2);
-    let step = (hi - lo) / steps as f64;
-    let (best, _) = (0..=steps)
-        .map(|i| (i, f(lo + step * i as f64)))
-        .filter(|(_, v)| v.is_finite())
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .ok_or_else(|| AllocError::Numeric("no finite value in the scanned range".into()))?;
-    let left = lo + step * best.saturating_sub(1) as f64;
-    let right = (lo + step * (best + 1) as f64).min(hi);
-    let solver = BrentOpt::new(left, right).set_tolerance(1e-12, 1e-14);
-    let result = Executor::new(Scalar(f), solver)
-        .configure(|state| state.max_iters(200))
-        .run()
-        .map_err(|e| AllocError::Numeric(e.to_string()))?;
-    result.state().best_param.ok_or_else(|| AllocError::Numeric("no best point".into()))
-}
-
-/// Where `past` turns true between `lo` (where it is false) and `hi` (where it is true), by
-/// bisection down to adjacent floating-point numbers; `past` must switch only once.
-pub fn bisect(mut lo: f64, mut hi: f64, mut past: impl FnMut(f64) -> bool) -> f64 {
-    for _ in 0..2100 {
-        let mid = 0.5 * (lo + hi);
-        if !(mid > lo && mid < hi) {
-            break;
-        }
-        if past(mid) {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    hi
-}
-
 /// Minimises L(N, C/(6N)) over N numerically: a coarse log-spaced scan brackets the minimum,
 /// then Brent's method (argmin) refines it. Works for any law, closed form or not.
 ///
@@ -183,7 +129,7 @@ pub fn numeric_optimum(law: &dyn LossLaw, compute: f64) -> Result<Allocation, Al
         let n = ln_n.exp();
         law.loss(n, compute / (6.0 * n))
     };
-    let n = scan_then_brent(loss, lo, hi, 400)?.exp();
+    let n = scan_then_brent(loss, lo, hi, 400).map_err(|e| AllocError::Numeric(e.to_string()))?.exp();
     let d = compute / (6.0 * n);
     Ok(Allocation { compute, n, d, loss: law.loss(n, d) })
 }

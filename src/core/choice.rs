@@ -1,14 +1,13 @@
 //! The Budget panel's law: a published preset or the user's own fit, with what the page says
 //! about each (label, formula, source, caveat, the compute range it was fitted on).
 
-use crate::core::fit::fitted::FitSpec;
-use crate::core::fit::forms::FittedLaw;
+use crate::core::analysis::spec::FitSpec;
 use crate::core::laws::{ChinchillaLaw, LossLaw, ParamConvention};
 use crate::core::presets::Preset;
-use crate::core::units::{format_count, format_sig};
+use crate::core::units::format_count;
 
 /// A law the Budget panel can use.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum LawChoice {
     /// A published law.
     Preset(Preset),
@@ -37,7 +36,7 @@ impl LawChoice {
     pub fn label(&self) -> String {
         match self {
             LawChoice::Preset(p) => p.label().to_string(),
-            LawChoice::Fit(spec) => format!("Your fit ({} form, {} runs)", form_name(spec), spec.runs),
+            LawChoice::Fit(spec) => format!("Your fit ({} form, {} runs)", spec.law.law.form_name(), spec.runs),
         }
     }
 
@@ -45,27 +44,7 @@ impl LawChoice {
     pub fn formula(&self) -> String {
         match self {
             LawChoice::Preset(p) => p.formula(),
-            LawChoice::Fit(spec) => match spec.law {
-                FittedLaw::Chinchilla(l) => format!(
-                    "L = {} + {}/N^{} + {}/D^{}",
-                    format_sig(l.e, 5),
-                    format_sig(l.a, 5),
-                    format_sig(l.alpha, 4),
-                    format_sig(l.b, 5),
-                    format_sig(l.beta, 4)
-                ),
-                FittedLaw::Kaplan(l) => format!(
-                    "L = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D, N_c = {:.3e}, D_c = {:.3e}, α_N = {}, α_D = {}",
-                    l.n_c,
-                    l.d_c,
-                    format_sig(l.alpha_n, 4),
-                    format_sig(l.alpha_d, 4)
-                ),
-                FittedLaw::Farseer(l) => {
-                    let [a1, b1, alpha, a2, b2, beta, a3, b3, gamma] = l.theta.map(|v| format_sig(v, 4));
-                    format!("L = exp({a3}·n^{gamma} + {b3}) + exp({a2}·n^{beta} + {b2})·d^(−exp({a1}·n^{alpha} + {b1})), n = N/10⁹, d = D/10⁹")
-                }
-            },
+            LawChoice::Fit(spec) => spec.law.law.formula_with(&spec.law.params),
         }
     }
 
@@ -76,10 +55,7 @@ impl LawChoice {
             LawChoice::Fit(spec) => format!(
                 "Fitted on this page to your {} runs (robust multistart L-BFGS, Huber loss on log L; Hoffmann et al. 2022 Approach 3 as made precise by Besiroglu et al. 2024){}",
                 spec.runs,
-                match spec.law {
-                    FittedLaw::Farseer(_) => "; the form is Farseer's (Li et al. 2025, arXiv:2506.10972), with N and D in billions",
-                    _ => "",
-                }
+                spec.law.law.fit_note().map_or(String::new(), |note| format!("; {note}"))
             ),
         }
     }
@@ -123,18 +99,7 @@ impl LawChoice {
     pub fn chinchilla(&self) -> Option<ChinchillaLaw> {
         match self {
             LawChoice::Preset(p) => p.chinchilla(),
-            LawChoice::Fit(spec) => match spec.law {
-                FittedLaw::Chinchilla(l) => Some(l),
-                FittedLaw::Kaplan(_) | FittedLaw::Farseer(_) => None,
-            },
+            LawChoice::Fit(spec) => spec.law.chinchilla(),
         }
-    }
-}
-
-fn form_name(spec: &FitSpec) -> &'static str {
-    match spec.law {
-        FittedLaw::Chinchilla(_) => "Chinchilla",
-        FittedLaw::Kaplan(_) => "Kaplan",
-        FittedLaw::Farseer(_) => "Farseer",
     }
 }

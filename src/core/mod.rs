@@ -3,13 +3,16 @@
 //! knows the page, the browser or the command line.
 
 pub mod allocate;
+pub mod analysis;
 pub mod choice;
 pub mod convert;
 pub mod fit;
 pub mod hardware;
 pub mod laws;
+pub mod loss;
 pub mod plot;
 pub mod presets;
 pub mod runs;
 pub mod schedule;
+pub mod solve;
 pub mod units;

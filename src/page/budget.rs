@@ -11,7 +11,7 @@ use crate::page::session::Session;
 pub use crate::core::units::truncate;
 use crate::core::choice::LawChoice;
 use crate::core::convert;
-use crate::core::fit::fitted::FitSpec;
+use crate::core::analysis::spec::FitSpec;
 use crate::core::hardware::{check_gpu_count, check_mfu, check_price, find_gpu, gpu_keys, Cluster, DEFAULT_MFU};
 use crate::core::laws::LossLaw;
 use crate::core::presets::Preset;
@@ -54,7 +54,7 @@ pub struct Inputs {
     pub model_size: String,
     /// The converter's input quantity.
     pub convert: String,
-    /// The fitted law in use when `law` is "fit" (see [`crate::core::fit::fitted::FitSpec`]).
+    /// The fitted law in use when `law` is "fit" (see [`crate::core::analysis::spec::FitSpec`]).
     pub fit: String,
     /// The Fit panel's pasted or dropped runs.
     pub fit_data: String,

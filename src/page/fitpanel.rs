@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 
 use crate::page::budget::{number, Inputs, View};
 use crate::page::session::Session;
-use crate::core::fit::bootstrap::{BudgetIntervals, Interval};
-use crate::core::fit::fitted::FitSpec;
-use crate::core::fit::forms::Form;
+use crate::core::analysis::BudgetIntervals;
+use crate::core::fit::bootstrap::Interval;
+use crate::core::analysis::spec::FitSpec;
 use crate::core::fit::grid::Grid;
-use crate::core::fit::report::FitReport;
-use crate::core::fit::request::{form_from_key, ColumnNames, FitRequest, MAX_BOOTSTRAP};
+use crate::core::analysis::report::FitReport;
+use crate::core::analysis::request::{law_from_key, ColumnNames, FitRequest, MAX_BOOTSTRAP};
 use crate::core::units::{format_count, format_sci, format_sig};
 
 /// The Fit panel's options, read and checked (everything but the data and column names).
@@ -42,12 +42,12 @@ fn read_options(inputs: &Inputs) -> Result<Options, BTreeMap<String, String>> {
     } else {
         take_count("fit_hold", &inputs.fit_hold, "held-out runs", 100_000).map(Some)
     };
-    match form_from_key(&inputs.fit_law) {
+    match law_from_key(&inputs.fit_law) {
         None => {
             errors.insert("fit_law".into(), format!("unknown law \"{}\"", crate::core::units::truncate(&inputs.fit_law)));
         }
-        Some(form) => {
-            if let Err(e) = Grid::parse(&inputs.fit_grid, form) {
+        Some(law) => {
+            if let Err(e) = Grid::parse(&inputs.fit_grid, law.theta_names(), law.default_grid()) {
                 errors.insert("fit_grid".into(), e.to_string());
             }
         }
@@ -103,7 +103,7 @@ fn interval_text(iv: Option<Interval>, fmt: impl Fn(f64) -> String) -> String {
 }
 
 /// The Budget panel's 95 % intervals on N*, D*, L* (from a fit's resamples, see
-/// [`crate::core::fit::bootstrap::budget_intervals`]).
+/// [`crate::core::analysis::budget_intervals`]).
 pub fn budget_interval_texts(view: &mut View, iv: &BudgetIntervals) {
     view.out("n_star_ci", interval_text(iv.n, |v| format_count(v, 3)));
     view.out("d_star_ci", interval_text(iv.d, |v| format_count(v, 3)));
@@ -201,7 +201,7 @@ pub fn report_view(r: &FitReport) -> FitView {
     v.comparison.push(["law", "params", "objective", "RMSE log L", "AIC", "BIC", "held-out RMSE"].map(String::from).to_vec());
     for c in &r.comparison {
         v.comparison.push(vec![
-            form_from_key(&c.law).map_or(c.law.clone(), Form::short_name),
+            law_from_key(&c.law).map_or(c.law.clone(), |l| l.name().to_string()),
             c.k.to_string(),
             format_sig(c.objective, 5),
             format_sig(c.rmse_log, 3),
@@ -237,7 +237,7 @@ pub fn report_view(r: &FitReport) -> FitView {
         (None, Some(e)) => v.approaches.push(format!("Approach 1: {e}")),
         _ => {}
     }
-    if let Some(law) = r.fitted_law {
+    if let Some(law) = &r.fitted_law {
         if let Some((a, b)) = crate::core::laws::LossLaw::allocation_exponents(law.as_law()) {
             v.approaches.insert(0, format!("Approach 3 (this fit): N* ∝ C^{}, D* ∝ C^{}.", format_sig(a, 3), format_sig(b, 3)));
         }
@@ -262,7 +262,7 @@ pub fn report_view(r: &FitReport) -> FitView {
     if let Some(b) = &r.bootstrap {
         v.notes.push(format!("Bootstrap: {} resamples over runs, seed {}, each warm-started at the optimum ({} failed).", b.resamples, b.seed, b.failed));
     }
-    v.fit_spec = r.fitted_law.map(|law| FitSpec { law, runs: r.points, compute_range: r.data.compute_range }.to_text());
+    v.fit_spec = r.fitted_law.clone().map(|law| FitSpec { law, runs: r.points, compute_range: r.data.compute_range }.to_text());
     v
 }
 
@@ -276,7 +276,7 @@ pub fn add_budget_intervals(inputs: &Inputs, view: &mut View, session: &mut Sess
     if current.spec.as_deref() != Some(inputs.fit.as_str()) || current.report.samples.is_empty() {
         return;
     }
-    let Some(form) = form_from_key(&current.report.law) else { return };
+    let Some(form) = law_from_key(&current.report.law) else { return };
     // Each resample's optimum is numeric for all but the Chinchilla form: once per fit and
     // budget, not once per keystroke.
     let key = format!("{}\u{1f}{compute:e}", current.serial);
@@ -284,7 +284,7 @@ pub fn add_budget_intervals(inputs: &Inputs, view: &mut View, session: &mut Sess
     let iv = match session.remembered::<BudgetIntervals>(slot, &key) {
         Some(iv) => iv,
         None => {
-            let iv = crate::core::fit::bootstrap::budget_intervals(form, &current.report.samples, compute);
+            let iv = crate::core::analysis::budget_intervals(form, &current.report.samples, compute);
             session.remember(slot, key, iv.clone());
             iv
         }

@@ -7,8 +7,8 @@ use std::any::Any;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::core::fit::report::FitReport;
-use crate::core::fit::request::{FitRequest, Prepared};
+use crate::core::analysis::report::FitReport;
+use crate::core::analysis::request::{FitRequest, Prepared};
 
 /// Remembered results: (area, name) → (key, value).
 type Memo = BTreeMap<(&'static str, &'static str), (String, Rc<dyn Any>)>;
@@ -89,14 +89,14 @@ impl Session {
     /// `prepare(req)`, reusing the last result when the request is the same.
     ///
     /// # Errors
-    /// What [`crate::core::fit::request::prepare`] rejects.
-    pub fn prepared(&mut self, req: &FitRequest) -> Result<Rc<Prepared>, crate::core::fit::request::FitError> {
+    /// What [`crate::core::analysis::request::prepare`] rejects.
+    pub fn prepared(&mut self, req: &FitRequest) -> Result<Rc<Prepared>, crate::core::analysis::request::FitError> {
         if let Some((r, prep)) = &self.prepared {
             if r == req {
                 return Ok(prep.clone());
             }
         }
-        let prep = Rc::new(crate::core::fit::request::prepare(req)?);
+        let prep = Rc::new(crate::core::analysis::request::prepare(req)?);
         self.prepared = Some((req.clone(), prep.clone()));
         Ok(prep)
     }

@@ -9,8 +9,8 @@ use web_sys::HtmlCanvasElement;
 use super::{canvas, from_js, to_js, with_session};
 use crate::page::budget::{self, Inputs};
 use crate::core::fit::multistart::Slice;
-use crate::core::fit::request::FitRequest;
-use crate::core::fit::tasks::{self, Task, TaskFit};
+use crate::core::analysis::request::FitRequest;
+use crate::core::analysis::plan::{self as tasks, Task, TaskFit};
 use crate::page::fitpanel::{self, FitView};
 use crate::page::session::Session;
 use crate::core::plot::{self, ChartStyle, Theme};
@@ -103,10 +103,10 @@ pub fn build_fit_report(request: JsValue, fits: JsValue, samples: JsValue) -> Re
     let fits: Vec<TaskFit> = from_js(fits)?;
     let samples: Vec<Option<Vec<f64>>> = from_js(samples)?;
     let prep = with_session(|s| s.prepared(&req)).map_err(js_err)?;
-    if fits.first().is_none_or(|f| f.task.form != prep.form) {
+    if fits.first().is_none_or(|f| f.task.law != prep.law) {
         return Err(js_err(tasks::no_fit(&prep)));
     }
-    let report = crate::core::fit::report::build(&req, &prep, &fits, &samples);
+    let report = crate::core::analysis::report::build(&req, &prep, &fits, &samples);
     let view: FitView = fitpanel::report_view(&report);
     let spec = view.fit_spec.clone();
     with_session(|s| s.set_fit(report, spec));

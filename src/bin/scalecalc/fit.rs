@@ -8,9 +8,11 @@ use crate::out::{say, Failure};
 use scalecalc::core::fit::envelope::{fit_envelope, EnvelopeOptions};
 use scalecalc::core::fit::isoflop::{fit_isoflop, IsoflopOptions};
 use scalecalc::core::fit::multistart::{Multistart, Optimizer};
-use scalecalc::core::fit::report::{named, FitReport};
-use scalecalc::core::fit::request::{prepare, ColumnNames, FitRequest};
-use scalecalc::core::fit::{bootstrap, tasks};
+use scalecalc::core::laws::RunsModel;
+use scalecalc::core::analysis::report::{named, FitReport};
+use scalecalc::core::analysis::request::{prepare, ColumnNames, FitRequest};
+use scalecalc::core::analysis::plan as tasks;
+use scalecalc::core::fit::bootstrap;
 use scalecalc::core::units::{format_count, format_sci, format_sig, parse_number};
 
 /// Which approach `fit` runs.
@@ -29,20 +31,8 @@ pub enum Method {
 pub struct FitArgs {
     /// The runs: CSV, TSV or JSON with a header row.
     file: std::path::PathBuf,
-    /// chinchilla, kaplan, farseer, or a single-variable power law: power-n, power-d, power-c (+e
-    /// adds an irreducible term, e.g. power-c+e); these take one row per run (N, D or C, loss).
-    /// Laws with their own tables:
-    ///   tissue       loss curves under LR schedules (--step, --loss, --lr, [--curve], [--lambda],
-    ///                [--warmup]); params L0, A, alpha, C of L = L0 + A·S1^(−alpha) − C·S2.
-    ///                --lr gives the lr at every step from 0 or 1 (rows may leave the loss
-    ///                empty); lr known only at the loss steps is accepted when it matches a
-    ///                constant or warmup+cosine schedule exactly (give --warmup, e.g. 500 for the
-    ///                paper's Fig. 2 file). Warmup steps count at the peak lr (the paper's way).
-    ///   multipower   the same columns; params L0, A, alpha, B, C, beta, gamma of the Multi-Power Law
-    ///                L0 + A·(S1+S_W)^(−alpha) − B·Σ(η_{k−1}−η_k)·(1 − (C·η_k^(−gamma)·S_k + 1)^(−beta)).
-    ///   muennighoff  runs with repeated data (--n, --d, --u, --loss); params R_D_star, R_N_star with
-    ///                the base law fixed to Muennighoff's (E 1.8691, A 520.8, B 1487.7, α = β 0.35266).
-    #[arg(long, default_value = "chinchilla", verbatim_doc_comment)]
+    /// The law to fit (see --help for the list).
+    #[arg(long, default_value = "chinchilla", long_help = laws_help())]
     law: String,
     /// parametric (Approach 3), isoflop (Approach 2) or envelope (Approach 1).
     #[arg(long, value_enum, default_value = "parametric")]
@@ -115,6 +105,20 @@ pub struct FitArgs {
     json: bool,
 }
 
+/// `--law`'s help, written from the laws' registry.
+fn laws_help() -> String {
+    use scalecalc::core::laws::{RUN_LAWS, TABLE_LAWS};
+    let mut help = String::from("The law to fit. Laws of N and D (one row per run: N, D or C, loss):\n");
+    for law in RUN_LAWS {
+        help.push_str(&format!("  {:<12} {}\n", law.key(), law.label()));
+    }
+    help.push_str("Laws with their own tables:\n");
+    for law in TABLE_LAWS {
+        help.push_str(&format!("  {:<12} {}\n", law.key(), law.help()));
+    }
+    help.trim_end().to_string()
+}
+
 fn number(flag: &str, text: &str) -> Result<f64, String> {
     parse_number(text).map_err(|e| format!("--{flag} {e}"))
 }
@@ -168,10 +172,10 @@ fn law_fit_args(args: &FitArgs) -> Result<scalecalc::core::laws::LawFitArgs, Str
 
 /// Runs `scalecalc fit`.
 pub fn fit(args: &FitArgs) -> Result<(), Failure> {
-    if let Some(fitter) = scalecalc::core::laws::law_fitter(&args.law) {
+    if let Some(law) = scalecalc::core::laws::table_law(&args.law) {
         let data = std::fs::read(&args.file).map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
         let data = String::from_utf8(data).map_err(|_| format!("{} is not UTF-8 text", args.file.display()))?;
-        let out = fitter(&data, &law_fit_args(args)?)?;
+        let out = law.fit_table(&data, &law_fit_args(args)?)?;
         if args.json {
             return json(&out);
         }
@@ -266,6 +270,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
     let req = FitRequest { data, drop_top: args.drop_top, holdout: Some(0), bootstrap: args.bootstrap, ..FitRequest::default() };
     let prep = prepare(&req).map_err(|e| e.to_string())?;
     let points = prep.points();
+    let model = RunsModel::new(prep.law.0, &points);
     let optimizers: Vec<(&str, Optimizer)> = match args.optimizer.as_str() {
         "own" => vec![("own", Optimizer::Own)],
         "argmin" => vec![("argmin", Optimizer::Argmin)],
@@ -275,20 +280,20 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
     let mut best_theta = None;
     for (name, optimizer) in optimizers {
         let t = Instant::now();
-        let fit = Multistart::new(prep.form, &points, req.delta, prep.grid.clone()).with_optimizer(optimizer).finish();
+        let fit = Multistart::new(&model, req.delta, prep.grid.clone()).with_optimizer(optimizer).finish();
         let wall = t.elapsed().as_secs_f64();
         let Some(fit) = fit else { return Err("no finite fit".into()) };
         say!(
             "{}",
             serde_json::json!({ "what": "fit", "optimizer": name, "starts": fit.starts, "points": points.len(),
                 "wall_s": wall, "objective": fit.best.value, "evaluations": fit.evaluations,
-                "params": named(prep.form, &fit.best.theta) })
+                "params": named(&*prep.law, &fit.best.theta) })
         );
         best_theta.get_or_insert(fit.best.theta);
     }
     if let (Some(theta), true) = (best_theta, args.bootstrap > 0) {
         let t = Instant::now();
-        let samples = bootstrap::run_resamples(prep.form, &points, req.delta, &theta, req.seed, 0, args.bootstrap);
+        let samples = bootstrap::resamples(&model, &theta, req.delta, req.seed, 0, args.bootstrap);
         let wall = t.elapsed().as_secs_f64();
         let failed = samples.iter().filter(|s| s.is_none()).count();
         say!("{}", serde_json::json!({ "what": "bootstrap", "resamples": args.bootstrap, "failed": failed, "wall_s": wall }));

@@ -1,16 +1,14 @@
-//! Bootstrap over runs: seeded, reproducible resamples (each one's random numbers depend only on
+//! Bootstrap over rows: seeded, reproducible resamples (each one's random numbers depend only on
 //! the seed and its index, so slices run in any order or worker give the same answer), each
 //! fitted by L-BFGS warm-started at the full-data optimum; percentile intervals.
 
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::forms::{Dataset, Form, Point};
 use super::lbfgs::Settings;
-use super::multistart::{minimize, Optimizer};
-use crate::core::allocate;
+use super::model::{self, Model};
 
-/// Multiplicities of each of `n` runs in resample `index` of the bootstrap seeded with `seed`.
+/// Multiplicities of each of `n` rows in resample `index` of the bootstrap seeded with `seed`.
 pub fn resample_counts(n: usize, seed: u64, index: usize) -> Vec<f64> {
     let stream = seed ^ (index as u64).wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream);
@@ -26,23 +24,14 @@ pub fn resample_counts(n: usize, seed: u64, index: usize) -> Vec<f64> {
     counts
 }
 
-/// Fits resamples `from..to`: θ for each, or `None` where the fit did not give finite values.
-pub fn run_resamples(
-    form: Form,
-    points: &[Point],
-    delta: f64,
-    best: &[f64],
-    seed: u64,
-    from: usize,
-    to: usize,
-) -> Vec<Option<Vec<f64>>> {
-    let mut data = Dataset::new(points);
+/// Fits resamples `from..to` of the model's rows, each warm-started at `best`: θ for each, or
+/// `None` where the fit gave no usable optimum.
+pub fn resamples<M: Model + ?Sized>(model: &M, best: &[f64], delta: f64, seed: u64, from: usize, to: usize) -> Vec<Option<Vec<f64>>> {
     (from..to)
         .map(|index| {
-            data.set_weights(resample_counts(points.len(), seed, index));
-            let out = minimize(form, &data, delta, best, &Settings::warm(), Optimizer::Own);
-            let finite = out.value.is_finite() && form.params(&out.theta).iter().all(|v| v.is_finite());
-            finite.then_some(out.theta)
+            let weights = resample_counts(model.rows(), seed, index);
+            let out = model::minimize(model, best, delta, Some(&weights), &Settings::warm());
+            (out.value.is_finite() && model.finite(&out.theta)).then_some(out.theta)
         })
         .collect()
 }
@@ -76,42 +65,9 @@ pub fn interval(values: impl IntoIterator<Item = f64>) -> Option<Interval> {
     Some(Interval { lo: quantile(&v, 0.025)?, hi: quantile(&v, 0.975)? })
 }
 
-/// Intervals for each published parameter of `form`, from resampled θ.
-pub fn parameter_intervals(form: Form, samples: &[Vec<f64>]) -> Vec<(String, Option<Interval>)> {
-    let params: Vec<Vec<f64>> = samples.iter().map(|t| form.params(t)).collect();
-    form.param_names()
-        .iter()
-        .enumerate()
-        .map(|(i, name)| (name.to_string(), interval(params.iter().filter_map(|p| p.get(i).copied()))))
-        .collect()
-}
-
-/// N*, D*, L* at one compute budget with their intervals over the resamples.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct BudgetIntervals {
-    /// The compute, FLOP.
-    pub compute: f64,
-    /// N* interval.
-    pub n: Option<Interval>,
-    /// D* interval.
-    pub d: Option<Interval>,
-    /// L* interval.
-    pub loss: Option<Interval>,
-}
-
-/// Intervals on the compute-optimal N*, D*, L* at `compute` under the resampled laws.
-pub fn budget_intervals(form: Form, samples: &[Vec<f64>], compute: f64) -> BudgetIntervals {
-    let optima: Vec<allocate::Allocation> = samples
-        .iter()
-        .filter_map(|t| form.law(t))
-        .filter_map(|law| allocate::optimum(law.as_law(), compute).ok())
-        .collect();
-    BudgetIntervals {
-        compute,
-        n: interval(optima.iter().map(|a| a.n)),
-        d: interval(optima.iter().map(|a| a.d)),
-        loss: interval(optima.iter().map(|a| a.loss)),
-    }
+/// Percentile intervals of f(θ) over bootstrap samples (failed ones skipped).
+pub fn intervals_of(samples: &[Option<Vec<f64>>], f: impl Fn(&[f64]) -> f64) -> Option<Interval> {
+    interval(samples.iter().flatten().map(|t| f(t)).filter(|v| v.is_finite()))
 }
 
 #[cfg(test)]
@@ -144,10 +100,12 @@ mod tests {
     #[test]
     fn slices_give_the_same_resamples_as_one_run() {
         let pts = crate::core::fit::multistart::tests::epoch_points();
+        let law = crate::core::laws::chinchilla::CHINCHILLA;
+        let model = crate::core::laws::RunsModel::new(&law, &pts);
         let best = [6.169, 7.670, 0.597, 0.347, 0.367];
-        let whole = run_resamples(Form::Chinchilla, &pts, 1e-3, &best, 9, 0, 6);
-        let mut parts = run_resamples(Form::Chinchilla, &pts, 1e-3, &best, 9, 0, 2);
-        parts.extend(run_resamples(Form::Chinchilla, &pts, 1e-3, &best, 9, 2, 6));
+        let whole = resamples(&model, &best, 1e-3, 9, 0, 6);
+        let mut parts = resamples(&model, &best, 1e-3, 9, 0, 2);
+        parts.extend(resamples(&model, &best, 1e-3, 9, 2, 6));
         assert_eq!(whole, parts);
         assert!(whole.iter().all(Option::is_some));
     }

@@ -74,7 +74,8 @@ impl Outcome {
     }
 }
 
-const MAX_DIM: usize = 12;
+/// Most parameters a problem may have.
+pub const MAX_DIM: usize = 12;
 const MAX_MEMORY: usize = 20;
 
 type Vector = [f64; MAX_DIM];

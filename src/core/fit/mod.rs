@@ -1,18 +1,15 @@
-//! Fitting scaling laws to a user's runs: robust multistart fits, IsoFLOP profiles, envelopes,
-//! bootstrap uncertainty and validation.
+//! The fitting machinery every law shares: a [`model::Model`] (rows that predict ln L with the
+//! gradient) minimised by a robust Huber objective with L-BFGS from a grid of starts
+//! ([`multistart`]), bootstrap uncertainty ([`bootstrap`]), the runs' column layout kernels use
+//! ([`points`]); and the law-free approaches of Hoffmann et al.: IsoFLOP profiles and envelopes.
 
-pub mod envelope;
-pub mod isoflop;
-pub mod regression;
-pub mod forms;
-pub mod grid;
-pub mod lbfgs;
-pub mod multistart;
-pub mod fastmath;
 pub mod bootstrap;
-pub mod report;
-pub mod request;
-pub mod tasks;
-pub mod warnings;
-pub mod fitted;
+pub mod envelope;
+pub mod fastmath;
+pub mod grid;
+pub mod isoflop;
+pub mod lbfgs;
 pub mod model;
+pub mod multistart;
+pub mod points;
+pub mod regression;

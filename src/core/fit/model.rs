@@ -1,10 +1,7 @@
-//! The fitting machinery for any law: a law says how it predicts ln L (with the gradient) for
-//! each of its rows, and gets the same robust Huber objective, multistart L-BFGS, warm-started
-//! bootstrap and goodness-of-fit numbers as the Chinchilla fit.
+//! What every fit minimises: a [`Model`] predicts ln L for each of its rows (with the gradient),
+//! and the objective is the robust Huber sum of its log-loss residuals. Multistart, bootstrap
+//! and worker jobs are generic over the model, so every law is fitted by the same code.
 
-use super::bootstrap::{interval, resample_counts, Interval};
-use super::forms::huber;
-use super::grid::Grid;
 use super::lbfgs::{self, Settings};
 
 /// A law fitted to rows of data: each row predicts one observed ln L from θ.
@@ -17,95 +14,58 @@ pub trait Model {
     fn observed_ln(&self, row: usize) -> f64;
     /// Predicted ln L of a row for θ, writing ∂ln L̂/∂θ into `grad` (length [`Model::dim`]).
     fn predict_ln(&self, theta: &[f64], row: usize, grad: &mut [f64]) -> f64;
+    /// Σᵢ wᵢ·Huber_δ(ln L̂ᵢ − ln Lᵢ) with its gradient written into `grad`; `weights` has one
+    /// entry per row (`None`: all 1). Override it with a faster kernel when there is one.
+    fn objective(&self, theta: &[f64], delta: f64, weights: Option<&[f64]>, grad: &mut [f64]) -> f64 {
+        objective(self, theta, delta, weights, grad)
+    }
+    /// Whether a multistart optimum means something (those that do not count as failed
+    /// starts); by default, whether every parameter is finite.
+    fn accept(&self, theta: &[f64]) -> bool {
+        theta.iter().all(|v| v.is_finite())
+    }
+    /// Whether a bootstrap resample's fit gave usable numbers (those that do not are counted
+    /// as failed); by default, whether every parameter is finite.
+    fn finite(&self, theta: &[f64]) -> bool {
+        theta.iter().all(|v| v.is_finite())
+    }
 }
 
-/// Σᵢ wᵢ·Huber_δ(ln L̂ᵢ − ln Lᵢ) (weights 1 when `weights` is `None`), gradient into `grad`.
+/// Robust loss on a log-loss residual: quadratic within δ, linear beyond.
+pub fn huber(r: f64, delta: f64) -> f64 {
+    let a = r.abs();
+    if a <= delta {
+        0.5 * r * r
+    } else {
+        delta * (a - 0.5 * delta)
+    }
+}
+
+/// Σᵢ wᵢ·Huber_δ(ln L̂ᵢ − ln Lᵢ) row by row (a sum, not a mean: see LAWS.md), gradient into
+/// `grad`: the objective of any model without a kernel of its own.
 pub fn objective<M: Model + ?Sized>(model: &M, theta: &[f64], delta: f64, weights: Option<&[f64]>, grad: &mut [f64]) -> f64 {
     grad.iter_mut().for_each(|g| *g = 0.0);
-    let mut local = vec![0.0; model.dim()];
+    let mut local = [0.0; lbfgs::MAX_DIM];
+    let local = &mut local[..model.dim().min(lbfgs::MAX_DIM)];
     let mut total = 0.0;
     for row in 0..model.rows() {
         let w = weights.map_or(1.0, |w| w.get(row).copied().unwrap_or(0.0));
         if w == 0.0 {
             continue;
         }
-        let r = model.predict_ln(theta, row, &mut local) - model.observed_ln(row);
+        let r = model.predict_ln(theta, row, local) - model.observed_ln(row);
         total += w * huber(r, delta);
         let dr = w * r.clamp(-delta, delta);
-        for (g, l) in grad.iter_mut().zip(&local) {
+        for (g, l) in grad.iter_mut().zip(local.iter()) {
             *g += dr * l;
         }
     }
     total
 }
 
-/// The best of a multistart fit.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ModelFit {
-    /// θ at the best optimum (polished).
-    pub theta: Vec<f64>,
-    /// The objective there.
-    pub objective: f64,
-    /// Starts run.
-    pub starts: usize,
-    /// Starts whose objective was not finite.
-    pub failed: usize,
-    /// Objective evaluations over all starts.
-    pub evaluations: usize,
-    /// Whether the polish met its gradient tolerance.
-    pub converged: bool,
-}
-
 /// Minimises the robust objective from one start.
 pub fn minimize<M: Model + ?Sized>(model: &M, start: &[f64], delta: f64, weights: Option<&[f64]>, settings: &Settings) -> lbfgs::Outcome {
-    lbfgs::minimize(|theta, grad| objective(model, theta, delta, weights, grad), start, settings)
-}
-
-/// Fits from every start of `grid` and polishes the best; `None` when no start gave a finite
-/// objective. `accept` can reject optima (e.g. parameters outside their meaningful range).
-pub fn fit<M: Model + ?Sized>(model: &M, grid: &Grid, delta: f64, accept: &dyn Fn(&[f64]) -> bool) -> Option<ModelFit> {
-    let mut start = vec![0.0; model.dim()];
-    let (mut best, mut failed, mut evaluations): (Option<lbfgs::Outcome>, usize, usize) = (None, 0, 0);
-    for index in 0..grid.len() {
-        grid.start(index, &mut start);
-        let out = minimize(model, &start, delta, None, &Settings::default());
-        evaluations += out.evaluations;
-        if !out.value.is_finite() || !out.theta.iter().all(|v| v.is_finite()) || !accept(&out.theta) {
-            failed += 1;
-            continue;
-        }
-        if best.as_ref().is_none_or(|b| out.value < b.value) {
-            best = Some(out);
-        }
-    }
-    let best = best?;
-    let polished = minimize(model, &best.theta, delta, None, &Settings::polish());
-    let chosen = if polished.value <= best.value && accept(&polished.theta) { polished } else { best };
-    Some(ModelFit {
-        converged: chosen.converged(),
-        theta: chosen.theta,
-        objective: chosen.value,
-        starts: grid.len(),
-        failed,
-        evaluations,
-    })
-}
-
-/// Refits `resamples` bootstrap resamples of the rows (seeded; each warm-started at `best`):
-/// θ of each, `None` where a resample gave no finite fit.
-pub fn bootstrap<M: Model + ?Sized>(model: &M, best: &[f64], delta: f64, resamples: usize, seed: u64) -> Vec<Option<Vec<f64>>> {
-    (0..resamples)
-        .map(|index| {
-            let weights = resample_counts(model.rows(), seed, index);
-            let out = minimize(model, best, delta, Some(&weights), &Settings::warm());
-            (out.value.is_finite() && out.theta.iter().all(|v| v.is_finite())).then_some(out.theta)
-        })
-        .collect()
-}
-
-/// Percentile intervals of f(θ) over bootstrap samples (failed ones skipped).
-pub fn intervals_of(samples: &[Option<Vec<f64>>], f: impl Fn(&[f64]) -> f64) -> Option<Interval> {
-    interval(samples.iter().flatten().map(|t| f(t)).filter(|v| v.is_finite()))
+    lbfgs::minimize(|theta, grad| model.objective(theta, delta, weights, grad), start, settings)
 }
 
 /// R² = 1 − Σ(y − ŷ)²/Σ(y − ȳ)² of (observed, predicted) pairs; `None` when the observations
@@ -124,18 +84,27 @@ pub fn r2_text(r2: Option<f64>, digits: usize) -> String {
     r2.map_or_else(|| "undefined (the observations do not vary)".to_string(), |r| crate::core::units::format_sig(r, digits))
 }
 
+/// Root mean square of residuals (NaN when there are none).
+pub fn rmse(residuals: impl Iterator<Item = f64>) -> f64 {
+    let (sum, n) = residuals.fold((0.0, 0usize), |(s, n), r| (s + r * r, n + 1));
+    if n == 0 {
+        f64::NAN
+    } else {
+        (sum / n as f64).sqrt()
+    }
+}
+
 /// Goodness of fit: (R² of L, when defined; RMSE of ln L).
 pub fn goodness<M: Model + ?Sized>(model: &M, theta: &[f64]) -> (Option<f64>, f64) {
     let mut grad = vec![0.0; model.dim()];
     let observed: Vec<f64> = (0..model.rows()).map(|r| model.observed_ln(r)).collect();
     let predicted: Vec<f64> = (0..model.rows()).map(|r| model.predict_ln(theta, r, &mut grad)).collect();
     let r2 = r_squared(observed.iter().zip(&predicted).map(|(y, p)| (y.exp(), p.exp())));
-    let rmse_ln = super::report::rmse(observed.iter().zip(&predicted).map(|(y, p)| y - p));
-    (r2, rmse_ln)
+    (r2, rmse(observed.iter().zip(&predicted).map(|(y, p)| y - p)))
 }
 
-/// Largest |analytic − central finite difference| over θ and rows, relative to the gradient's
-/// size: for property tests of a law's gradient.
+/// Largest |analytic − central finite difference| of ∂ln L̂/∂θ over θ and rows, relative to the
+/// gradient's size: for property tests of a law's gradient.
 pub fn gradient_error<M: Model + ?Sized>(model: &M, theta: &[f64]) -> f64 {
     let mut grad = vec![0.0; model.dim()];
     let mut scratch = vec![0.0; model.dim()];
@@ -155,9 +124,29 @@ pub fn gradient_error<M: Model + ?Sized>(model: &M, theta: &[f64]) -> f64 {
     worst
 }
 
+/// Largest |analytic − central finite difference| of the objective's gradient (relative), with
+/// and without weights: checks a model's fast kernel against its own definition.
+pub fn objective_gradient_error<M: Model + ?Sized>(model: &M, theta: &[f64], delta: f64, weights: Option<&[f64]>) -> f64 {
+    let mut grad = vec![0.0; model.dim()];
+    let mut scratch = vec![0.0; model.dim()];
+    model.objective(theta, delta, weights, &mut grad);
+    let mut worst: f64 = 0.0;
+    for i in 0..model.dim() {
+        let h = 1e-6 * theta[i].abs().max(1.0);
+        let (mut up, mut down) = (theta.to_vec(), theta.to_vec());
+        up[i] += h;
+        down[i] -= h;
+        let numeric = (model.objective(&up, delta, weights, &mut scratch) - model.objective(&down, delta, weights, &mut scratch)) / (2.0 * h);
+        worst = worst.max((numeric - grad[i]).abs() / (1.0 + grad[i].abs()));
+    }
+    worst
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fit::grid::Grid;
+    use crate::core::fit::{bootstrap, multistart};
 
     /// ln L = ln(E + A·x^(−α)) over a few x, θ = (ln E, ln A, α).
     struct Toy {
@@ -195,14 +184,15 @@ mod tests {
     fn recovers_a_known_law_and_its_gradient_is_right() {
         let model = toy();
         assert!(gradient_error(&model, &[0.3, 5.0, 0.35]) < 1e-6);
+        assert!(objective_gradient_error(&model, &[0.3, 5.0, 0.35], 1e-3, Some(&[2.0; 12])) < 1e-5);
         let grid = Grid { axes: vec![vec![-1.0, 1.0], vec![0.0, 5.0, 10.0], vec![0.1, 1.0]] };
-        let fit = fit(&model, &grid, 1e-3, &|_| true).unwrap();
-        assert!((fit.theta[0].exp() - 1.7).abs() < 1e-5, "{:?}", fit.theta);
-        assert!((fit.theta[2] - 0.4).abs() < 1e-5);
-        let (r2, rmse) = goodness(&model, &fit.theta);
+        let fit = multistart::fit(&model, &grid, 1e-3).unwrap();
+        assert!((fit.best.theta[0].exp() - 1.7).abs() < 1e-5, "{:?}", fit.best.theta);
+        assert!((fit.best.theta[2] - 0.4).abs() < 1e-5);
+        let (r2, rmse) = goodness(&model, &fit.best.theta);
         assert!(r2.unwrap() > 0.999_999 && rmse < 1e-6);
-        let samples = bootstrap(&model, &fit.theta, 1e-3, 20, 7);
-        let ci = intervals_of(&samples, |t| t[2]).unwrap();
+        let samples = bootstrap::resamples(&model, &fit.best.theta, 1e-3, 7, 0, 20);
+        let ci = bootstrap::interval(samples.iter().flatten().map(|t| t[2])).unwrap();
         assert!(ci.lo <= 0.4 + 1e-6 && ci.hi >= 0.4 - 1e-6);
     }
 }

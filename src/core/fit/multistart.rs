@@ -1,9 +1,10 @@
-//! Multistart fitting: L-BFGS from every point of a grid, resumable in slices so a Web Worker
-//! can report progress and be cancelled between them; distinct optima are kept for warnings.
+//! Multistart fitting of any [`Model`]: L-BFGS from every point of a grid, resumable in slices
+//! so that workers can share the starts and report progress between them; distinct optima are
+//! kept for warnings.
 
-use super::forms::{Dataset, Form, Point};
 use super::grid::Grid;
 use super::lbfgs::{self, Outcome, Settings};
+use super::model::Model;
 
 /// Which L-BFGS implementation runs the starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -34,9 +35,8 @@ const SAME_OPTIMUM: f64 = 0.01;
 
 /// A multistart fit in progress.
 #[derive(Debug, Clone)]
-pub struct Multistart {
-    form: Form,
-    data: Dataset,
+pub struct Multistart<'m, M: Model + ?Sized> {
+    model: &'m M,
     delta: f64,
     grid: Grid,
     settings: Settings,
@@ -57,7 +57,8 @@ pub struct Slice {
     pub optima: Vec<Optimum>,
     /// Objective evaluations.
     pub evaluations: usize,
-    /// Starts whose objective was not finite.
+    /// Starts that gave no usable optimum (objective not finite, or an optimum the model
+    /// does not accept).
     pub failed: usize,
     /// Starts run.
     pub starts: usize,
@@ -72,19 +73,18 @@ pub struct MultistartResult {
     pub optima: Vec<Optimum>,
     /// Starts run.
     pub starts: usize,
-    /// Starts that could not even be evaluated (objective not finite at the start).
+    /// Starts that gave no usable optimum.
     pub failed: usize,
     /// Objective evaluations over all starts and the polish.
     pub evaluations: usize,
 }
 
-impl Multistart {
-    /// Prepares a fit of `form` to `points` from every start of `grid`.
-    pub fn new(form: Form, points: &[Point], delta: f64, grid: Grid) -> Multistart {
+impl<'m, M: Model + ?Sized> Multistart<'m, M> {
+    /// Prepares a fit of `model` from every start of `grid`.
+    pub fn new(model: &'m M, delta: f64, grid: Grid) -> Self {
         let end = grid.len();
         Multistart {
-            form,
-            data: Dataset::new(points),
+            model,
             delta,
             grid,
             settings: Settings::default(),
@@ -100,21 +100,22 @@ impl Multistart {
     }
 
     /// Restricts the run to starts `from..to` of the grid (one worker's share).
-    pub fn with_range(mut self, from: usize, to: usize) -> Multistart {
+    pub fn with_range(mut self, from: usize, to: usize) -> Self {
         self.next = from.min(self.grid.len());
         self.begin = self.next;
         self.end = to.min(self.grid.len()).max(self.next);
         self
     }
 
+    /// Uses another optimiser (for benchmarks).
+    pub fn with_optimizer(mut self, optimizer: Optimizer) -> Self {
+        self.optimizer = optimizer;
+        self
+    }
+
     /// What this share found, to be merged with the other shares by [`Multistart::absorb`].
     pub fn slice(&self) -> Slice {
-        Slice {
-            optima: self.optima.clone(),
-            evaluations: self.evaluations,
-            failed: self.failed,
-            starts: self.next - self.begin,
-        }
+        Slice { optima: self.optima.clone(), evaluations: self.evaluations, failed: self.failed, starts: self.next - self.begin }
     }
 
     /// Merges the optima another share found.
@@ -126,12 +127,6 @@ impl Multistart {
             let starts = o.starts;
             self.record(Outcome { theta: o.theta, value: o.value, iterations: 0, evaluations: 0, stop: lbfgs::Stop::Objective }, starts);
         }
-    }
-
-    /// Uses another optimiser (for benchmarks).
-    pub fn with_optimizer(mut self, optimizer: Optimizer) -> Multistart {
-        self.optimizer = optimizer;
-        self
     }
 
     /// Starts done and total in this share.
@@ -146,15 +141,14 @@ impl Multistart {
 
     /// Runs up to `count` more starts; returns whether all are done.
     pub fn run(&mut self, count: usize) -> bool {
-        let dim = self.form.dim();
-        let mut start = vec![0.0; dim];
+        let mut start = vec![0.0; self.model.dim()];
         let end = self.next.saturating_add(count).min(self.end);
         while self.next < end {
             self.grid.start(self.next, &mut start);
             self.next += 1;
-            let out = minimize(self.form, &self.data, self.delta, &start, &self.settings, self.optimizer);
+            let out = minimize(self.model, self.delta, &start, &self.settings, self.optimizer);
             self.evaluations += out.evaluations;
-            if !out.value.is_finite() {
+            if !out.value.is_finite() || !self.model.accept(&out.theta) {
                 self.failed += 1;
                 continue;
             }
@@ -165,10 +159,7 @@ impl Multistart {
 
     fn record(&mut self, out: Outcome, starts: usize) {
         let same = |o: &Optimum| {
-            o.theta
-                .iter()
-                .zip(&out.theta)
-                .all(|(a, b)| (a - b).abs() <= SAME_OPTIMUM * (1.0 + a.abs().max(b.abs())))
+            o.theta.iter().zip(&out.theta).all(|(a, b)| (a - b).abs() <= SAME_OPTIMUM * (1.0 + a.abs().max(b.abs())))
         };
         if let Some(o) = self.optima.iter_mut().find(|o| same(o)) {
             o.starts += starts;
@@ -183,28 +174,15 @@ impl Multistart {
         self.optima.truncate(KEPT_OPTIMA);
     }
 
-    /// Polishes the best optimum and returns the result; `None` if no start gave a finite objective.
+    /// Polishes the best optimum and returns the result; `None` if no start gave a usable one.
     pub fn finish(mut self) -> Option<MultistartResult> {
         self.run(usize::MAX);
         let best = self.optima.first()?;
-        let polished = minimize(
-            self.form,
-            &self.data,
-            self.delta,
-            &best.theta,
-            &Settings::polish(),
-            Optimizer::Own,
-        );
-        let best = if polished.value <= best.value {
+        let polished = minimize(self.model, self.delta, &best.theta, &Settings::polish(), Optimizer::Own);
+        let best = if polished.value <= best.value && self.model.accept(&polished.theta) {
             polished
         } else {
-            Outcome {
-                theta: best.theta.clone(),
-                value: best.value,
-                iterations: 0,
-                evaluations: 0,
-                stop: lbfgs::Stop::Objective,
-            }
+            Outcome { theta: best.theta.clone(), value: best.value, iterations: 0, evaluations: 0, stop: lbfgs::Stop::Objective }
         };
         Some(MultistartResult {
             evaluations: self.evaluations + best.evaluations,
@@ -216,16 +194,14 @@ impl Multistart {
     }
 }
 
-/// One local minimisation of the robust objective from `start`.
-pub fn minimize(
-    form: Form,
-    data: &Dataset,
-    delta: f64,
-    start: &[f64],
-    settings: &Settings,
-    optimizer: Optimizer,
-) -> Outcome {
-    let objective = |theta: &[f64], grad: &mut [f64]| form.objective(theta, data, delta, grad);
+/// A whole multistart fit in this thread: every start of `grid`, then the polish.
+pub fn fit<M: Model + ?Sized>(model: &M, grid: &Grid, delta: f64) -> Option<MultistartResult> {
+    Multistart::new(model, delta, grid.clone()).finish()
+}
+
+/// One local minimisation of the model's objective from `start`.
+pub fn minimize<M: Model + ?Sized>(model: &M, delta: f64, start: &[f64], settings: &Settings, optimizer: Optimizer) -> Outcome {
+    let objective = |theta: &[f64], grad: &mut [f64]| model.objective(theta, delta, None, grad);
     match optimizer {
         Optimizer::Own => lbfgs::minimize(objective, start, settings),
         #[cfg(not(target_arch = "wasm32"))]
@@ -238,6 +214,8 @@ pub fn minimize(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::core::fit::points::Point;
+    use crate::core::laws::{self, RunsModel};
     use crate::core::runs::Run;
 
     /// The Epoch digitisation of Hoffmann et al.'s runs with the 5 highest losses dropped, D = C/(6N).
@@ -263,11 +241,13 @@ pub(crate) mod tests {
     fn reaches_the_epoch_reference_optimum_from_the_full_grid() {
         let points = epoch_points();
         assert_eq!(points.len(), 240);
-        let mut fit = Multistart::new(Form::Chinchilla, &points, 1e-3, Grid::default_for(Form::Chinchilla));
+        let law = laws::chinchilla::CHINCHILLA;
+        let model = RunsModel::new(&law, &points);
+        let mut fit = Multistart::new(&model, 1e-3, law_grid(&law));
         while !fit.run(500) {}
         let result = fit.finish().unwrap();
         assert_eq!(result.starts, 4500);
-        let p = Form::Chinchilla.params(&result.best.theta);
+        let p = laws::RunLaw::params(&law, &result.best.theta);
         let [e, a, b, alpha, beta] = p[..] else { unreachable!() };
         assert!(result.best.value <= 0.001_018_274_02, "objective {}", result.best.value);
         assert!((a - 477.8).abs() < 1.0, "A {a}");
@@ -277,17 +257,23 @@ pub(crate) mod tests {
         assert!((beta - 0.3672).abs() < 1e-3, "beta {beta}");
     }
 
+    fn law_grid(law: &dyn laws::RunLaw) -> Grid {
+        law.default_grid()
+    }
+
     #[test]
     fn shares_merge_into_the_same_result() {
         let points = epoch_points();
-        let grid = Grid::parse("a=0:20:10, b=0:20:10, e=-1:1:1, alpha=0:1:0.5, beta=0:1:0.5", Form::Chinchilla).unwrap();
-        let whole = Multistart::new(Form::Chinchilla, &points, 1e-3, grid.clone()).finish().unwrap();
-        let mut first = Multistart::new(Form::Chinchilla, &points, 1e-3, grid.clone()).with_range(0, 100);
+        let law = laws::chinchilla::CHINCHILLA;
+        let model = RunsModel::new(&law, &points);
+        let grid = Grid::parse("a=0:20:10, b=0:20:10, e=-1:1:1, alpha=0:1:0.5, beta=0:1:0.5", laws::RunLaw::theta_names(&law), laws::RunLaw::default_grid(&law)).unwrap();
+        let whole = Multistart::new(&model, 1e-3, grid.clone()).finish().unwrap();
+        let mut first = Multistart::new(&model, 1e-3, grid.clone()).with_range(0, 100);
         first.run(usize::MAX);
-        let mut second = Multistart::new(Form::Chinchilla, &points, 1e-3, grid.clone()).with_range(100, 243);
+        let mut second = Multistart::new(&model, 1e-3, grid.clone()).with_range(100, 243);
         second.run(usize::MAX);
         assert_eq!(second.progress(), (143, 143));
-        let mut merged = Multistart::new(Form::Chinchilla, &points, 1e-3, grid).with_range(243, 243);
+        let mut merged = Multistart::new(&model, 1e-3, grid).with_range(243, 243);
         merged.absorb(first.slice());
         merged.absorb(second.slice());
         let merged = merged.finish().unwrap();

@@ -1,6 +1,12 @@
-//! The Chinchilla form L = E + A/N^α + B/D^β (Hoffmann et al. 2022; Rosenfeld et al. 2020).
+//! The Chinchilla form L = E + A/N^α + B/D^β (Hoffmann et al. 2022, eq. 2; Rosenfeld et al.
+//! 2020): the law, its closed-form compute-optimal allocation, and its fit, with the
+//! vectorised kernel that makes a 4 500-start fit take a second.
 
-use super::LossLaw;
+use std::sync::Arc;
+
+use super::{LossLaw, RunLaw};
+use crate::core::fit::grid::{range, Grid};
+use crate::core::fit::points::{Dataset, Point};
 
 /// L(N, D) = E + A/N^α + B/D^β.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -57,5 +63,247 @@ impl LossLaw for ChinchillaLaw {
     fn allocation_exponents(&self) -> Option<(f64, f64)> {
         let s = self.alpha + self.beta;
         Some((self.beta / s, self.alpha / s))
+    }
+}
+
+/// The Chinchilla form as a fittable law: θ = (ln A, ln B, ln E, α, β).
+pub struct Chinchilla;
+
+/// The registered instance.
+pub const CHINCHILLA: Chinchilla = Chinchilla;
+
+impl RunLaw for Chinchilla {
+    fn key(&self) -> &'static str {
+        "chinchilla"
+    }
+    fn name(&self) -> &'static str {
+        "Chinchilla"
+    }
+    fn formula(&self) -> &'static str {
+        "L = E + A/N^α + B/D^β"
+    }
+    fn citation(&self) -> &'static str {
+        "Hoffmann et al. 2022, arXiv:2203.15556, eq. 2 (Approach 3)"
+    }
+    fn theta_names(&self) -> &'static [&'static str] {
+        &["a", "b", "e", "alpha", "beta"]
+    }
+    fn param_names(&self) -> &'static [&'static str] {
+        &["E", "A", "B", "alpha", "beta"]
+    }
+    fn params(&self, theta: &[f64]) -> Vec<f64> {
+        let t = |i: usize| theta.get(i).copied().unwrap_or(f64::NAN);
+        vec![t(2).exp(), t(0).exp(), t(1).exp(), t(3), t(4)]
+    }
+    fn theta(&self, params: &[f64]) -> Vec<f64> {
+        let p = |i: usize| params.get(i).copied().unwrap_or(f64::NAN);
+        vec![p(1).ln(), p(2).ln(), p(0).ln(), p(3), p(4)]
+    }
+    /// The 4 500-point grid of Hoffmann et al. as made precise by Besiroglu et al. (2024, §2):
+    /// a, b ∈ {0, 5, …, 25}, e ∈ {−1, −0.5, …, 1}, α, β ∈ {0, 0.5, …, 2}.
+    fn default_grid(&self) -> Grid {
+        Grid {
+            axes: vec![range(0.0, 25.0, 5.0), range(0.0, 25.0, 5.0), range(-1.0, 1.0, 0.5), range(0.0, 2.0, 0.5), range(0.0, 2.0, 0.5)],
+        }
+    }
+    fn predict_ln(&self, theta: &[f64], x: &Point, grad: &mut [f64]) -> f64 {
+        let (&[a, b, e, alpha, beta], [ga, gb, ge, galpha, gbeta]) = (theta, grad) else {
+            return f64::NAN;
+        };
+        let (p, w) = super::log_sum_exp3(a - alpha * x.ln_n, b - beta * x.ln_d, e);
+        *ga = w[0];
+        *gb = w[1];
+        *ge = w[2];
+        *galpha = -w[0] * x.ln_n;
+        *gbeta = -w[1] * x.ln_d;
+        p
+    }
+    fn objective(&self, theta: &[f64], data: &Dataset, delta: f64, weights: &[f64], grad: &mut [f64]) -> f64 {
+        match theta {
+            &[a, b, e, alpha, beta] => objective([a, b, e, alpha, beta], data, weights, delta, grad),
+            _ => f64::NAN,
+        }
+    }
+    fn law(&self, params: &[f64]) -> Option<Arc<dyn LossLaw + Send + Sync>> {
+        let law = self.chinchilla(params)?;
+        Some(Arc::new(law))
+    }
+    fn chinchilla(&self, params: &[f64]) -> Option<ChinchillaLaw> {
+        match *params {
+            [e, a, b, alpha, beta] => Some(ChinchillaLaw { e, a, b, alpha, beta }),
+            _ => None,
+        }
+    }
+    fn formula_with(&self, params: &[f64]) -> String {
+        let Some(l) = self.chinchilla(params) else { return String::new() };
+        use crate::core::units::format_sig;
+        format!("L = {} + {}/N^{} + {}/D^{}", format_sig(l.e, 5), format_sig(l.a, 5), format_sig(l.alpha, 4), format_sig(l.b, 5), format_sig(l.beta, 4))
+    }
+    fn compared(&self) -> bool {
+        true
+    }
+    fn separable(&self) -> bool {
+        true
+    }
+    fn sample_theta(&self) -> Vec<f64> {
+        vec![6.0, 7.5, 0.6, 0.33, 0.36]
+    }
+}
+
+/// Runs the kernel processes together (the compiler maps them onto SIMD registers).
+const LANES: usize = 4;
+
+#[inline(always)]
+fn larger(x: f64, y: f64) -> f64 {
+    if x > y {
+        x
+    } else {
+        y
+    }
+}
+
+/// The Chinchilla objective written for speed: it is the inner loop of a 4 500-start fit.
+/// Branch-free over [`LANES`] runs at a time, with the vectorisable exp/ln of `fastmath`.
+/// When every exponent a − α·ln N, b − β·ln D and e lies within ±700 (known from the data's
+/// range before the loop), e^t₁ + e^t₂ + e^e is summed directly; otherwise each run shifts by
+/// its largest exponent first (one more exp per run, never overflows).
+fn objective(theta: [f64; 5], data: &Dataset, weights: &[f64], delta: f64, grad: &mut [f64]) -> f64 {
+    let [a, b, e, alpha, beta] = theta;
+    let extreme = |c: f64, slope: f64, (lo, hi): (f64, f64)| {
+        let (x, y) = (c - slope * lo, c - slope * hi);
+        !(x.abs() <= 700.0 && y.abs() <= 700.0)
+    };
+    let shift = extreme(a, alpha, data.ln_n_range) || extreme(b, beta, data.ln_d_range) || !(e.abs() <= 700.0);
+    let acc = if shift { kernel::<true>(theta, data, weights, delta) } else { kernel::<false>(theta, data, weights, delta) };
+    let [f, sums @ ..] = acc.map(|lanes| lanes.iter().sum::<f64>());
+    for (g, s) in grad.iter_mut().zip(sums) {
+        *g = s;
+    }
+    f
+}
+
+/// The sums of the objective and its five gradient terms, lane by lane.
+type Sums = [[f64; LANES]; 6];
+
+#[inline(always)]
+fn kernel<const SHIFT: bool>(theta: [f64; 5], data: &Dataset, weights: &[f64], delta: f64) -> Sums {
+    let n = data.len().min(weights.len());
+    let whole = n / LANES * LANES;
+    let mut acc = [[0.0f64; LANES]; 6];
+    let rows = data.ln_n[..whole]
+        .chunks_exact(LANES)
+        .zip(data.ln_d[..whole].chunks_exact(LANES))
+        .zip(data.ln_loss[..whole].chunks_exact(LANES).zip(weights[..whole].chunks_exact(LANES)));
+    for ((ln_n, ln_d), (y, w)) in rows {
+        lanes::<SHIFT>(&mut acc, theta, delta, ln_n, ln_d, y, w);
+    }
+    if whole < n {
+        // The last few runs, with weight-0 padding (which adds exactly nothing).
+        let mut tail = [[0.0f64; LANES]; 4];
+        for (k, i) in (whole..n).enumerate() {
+            tail[0][k] = data.ln_n[i];
+            tail[1][k] = data.ln_d[i];
+            tail[2][k] = data.ln_loss[i];
+            tail[3][k] = weights[i];
+        }
+        let [ln_n, ln_d, y, w] = &tail;
+        lanes::<SHIFT>(&mut acc, theta, delta, ln_n, ln_d, y, w);
+    }
+    acc
+}
+
+#[inline(always)]
+fn lanes<const SHIFT: bool>(acc: &mut Sums, [a, b, e, alpha, beta]: [f64; 5], delta: f64, n: &[f64], d: &[f64], y: &[f64], w: &[f64]) {
+    use crate::core::fit::fastmath::{exp, exp_in_range, ln};
+    let big_e = exp(e);
+    for l in 0..LANES {
+        let (t1, t2) = (a - alpha * n[l], b - beta * d[l]);
+        let (m, u, v, z) = if SHIFT {
+            let m = larger(larger(t1, t2), e);
+            (m, exp(t1 - m), exp(t2 - m), exp(e - m))
+        } else {
+            (0.0, exp_in_range(t1), exp_in_range(t2), big_e)
+        };
+        let s = u + v + z;
+        let inv = 1.0 / s;
+        let r = m + ln(s) - y[l];
+        let ar = r.abs();
+        let h = if ar <= delta { 0.5 * r * r } else { delta * (ar - 0.5 * delta) };
+        let clipped = if r > delta {
+            delta
+        } else if r < -delta {
+            -delta
+        } else {
+            r
+        };
+        let dr = w[l] * clipped * inv;
+        acc[0][l] += w[l] * h;
+        acc[1][l] += dr * u;
+        acc[2][l] += dr * v;
+        acc[3][l] += dr * z;
+        acc[4][l] -= dr * u * n[l];
+        acc[5][l] -= dr * v * d[l];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::fit::model::{huber, Model};
+    use crate::core::laws::RunsModel;
+
+    fn points() -> Vec<Point> {
+        super::super::tests::points()
+    }
+
+    #[test]
+    fn prediction_matches_the_law() {
+        let law = ChinchillaLaw { e: 1.82, a: 482.01, b: 2085.43, alpha: 0.3478, beta: 0.3658 };
+        let theta = CHINCHILLA.theta(&[law.e, law.a, law.b, law.alpha, law.beta]);
+        let (n, d) = (7e10f64, 1.4e12f64);
+        let x = Point { ln_n: n.ln(), ln_d: d.ln(), ln_c: 0.0, ln_loss: 0.0 };
+        let mut g = [0.0; 5];
+        let p = CHINCHILLA.predict_ln(&theta, &x, &mut g);
+        assert!((p.exp() - law.loss(n, d)).abs() < 1e-12);
+    }
+
+    /// The kernel against the plain sum of Huber terms, for every length (the last runs that do
+    /// not fill a group of four go through the padded tail) and with bootstrap weights.
+    #[test]
+    fn fast_path_equals_the_plain_sum() {
+        let all = points();
+        let theta = [6.7, 7.5, 0.53, 0.33, 0.367];
+        for len in [1, 3, 4, 5, 39, 40] {
+            let pts = &all[..len];
+            let model = RunsModel::new(&CHINCHILLA, pts);
+            let weights: Vec<f64> = (0..len).map(|i| (i % 3) as f64).collect();
+            for w in [None, Some(weights.as_slice())] {
+                let mut fast = [0.0; 5];
+                let f_fast = model.objective(&theta, 1e-3, w, &mut fast);
+                let (mut f_slow, mut slow, mut local) = (0.0, [0.0; 5], [0.0; 5]);
+                for (i, x) in pts.iter().enumerate() {
+                    let wi = w.map_or(1.0, |w| w[i]);
+                    let r = CHINCHILLA.predict_ln(&theta, x, &mut local) - x.ln_loss;
+                    f_slow += wi * huber(r, 1e-3);
+                    for (s, l) in slow.iter_mut().zip(local) {
+                        *s += wi * r.clamp(-1e-3, 1e-3) * l;
+                    }
+                }
+                assert!((f_fast - f_slow).abs() < 1e-12 * f_slow.max(1.0), "{len}");
+                for (a, b) in fast.iter().zip(slow) {
+                    assert!((a - b).abs() < 1e-10 * (1.0 + b.abs()), "{len}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn extreme_parameters_give_finite_objectives() {
+        let model = RunsModel::new(&CHINCHILLA, &points());
+        let mut g = [0.0; 5];
+        for theta in [[800.0, 0.0, 0.0, 0.0, 0.0], [-800.0, -800.0, -800.0, 2.0, 2.0], [25.0, 25.0, 1.0, -40.0, 0.0]] {
+            let f = model.objective(&theta, 1e-3, None, &mut g);
+            assert!(f.is_finite() && g.iter().all(|v| v.is_finite()), "{theta:?} → {f} {g:?}");
+        }
     }
 }

@@ -7,6 +7,7 @@ use super::LossLaw;
 use crate::core::allocate::{self, AllocError, Allocation};
 use crate::core::fit::grid::Grid;
 use crate::core::fit::model::{self, Model};
+use crate::core::fit::multistart;
 use crate::core::runs::{self, Rule};
 
 /// Where the over-training view and the error map come from.
@@ -52,7 +53,7 @@ pub fn compute_for_loss_at_ratio(law: &dyn LossLaw, ratio: f64, target: f64) -> 
     if !(loss_at(hi) <= target) || loss_at(lo) <= target {
         return None;
     }
-    let n = allocate::bisect(lo, hi, |ln_n| loss_at(ln_n) <= target).exp();
+    let n = crate::core::solve::bisect(lo, hi, |ln_n| loss_at(ln_n) <= target).exp();
     let d = ratio * n;
     Some(Allocation { compute: allocate::training_flop(n, d), n, d, loss: law.loss(n, d) })
 }
@@ -133,6 +134,10 @@ impl Model for ErrorPairs {
         }
         eps - term
     }
+    /// Parameters beyond ±50 (e^50 in k or γ) mean the fit ran off along a flat direction.
+    fn accept(&self, theta: &[f64]) -> bool {
+        theta.iter().all(|v| v.abs() < 50.0)
+    }
 }
 
 /// Huber δ for the error fit: above any residual of errors in [0, 1], i.e. least squares.
@@ -161,14 +166,13 @@ pub fn fit_error_map(pairs: &[(f64, f64)]) -> Result<ErrorFit, String> {
     }
     let model = ErrorPairs { loss: pairs.iter().map(|p| p.0).collect(), error: pairs.iter().map(|p| p.1).collect() };
     let grid = Grid { axes: vec![vec![0.5, 0.8, 1.0], vec![-1.0, 0.0, 1.0, 2.0, 3.0], vec![-2.0, -1.0, 0.0, 1.0]] };
-    let accept = |t: &[f64]| t.iter().all(|v| v.abs() < 50.0);
-    let fit = model::fit(&model, &grid, ERROR_DELTA, &accept).ok_or_else(|| "no starting point gave a finite fit of ε, k, γ".to_string())?;
+    let fit = multistart::fit(&model, &grid, ERROR_DELTA).ok_or_else(|| "no starting point gave a finite fit of ε, k, γ".to_string())?.best;
     let [eps, ln_k, ln_g] = fit.theta[..] else {
         return Err("the fit returned the wrong number of parameters".into());
     };
     let map = ErrorMap { eps, k: ln_k.exp(), gamma: ln_g.exp() };
     let predicted = pairs.iter().map(|p| (p.1, map.error(p.0)));
-    let rmse = crate::core::fit::report::rmse(predicted.clone().map(|(y, f)| y - f));
+    let rmse = crate::core::fit::model::rmse(predicted.clone().map(|(y, f)| y - f));
     Ok(ErrorFit { map, points: pairs.len(), rmse, r2: model::r_squared(predicted) })
 }
 

@@ -1,21 +1,287 @@
-//! Loss laws L(N, D): one small trait, one file per functional form.
+//! Laws of loss: one file per law, each registered by one line in [`RUN_LAWS`] or [`TABLE_LAWS`].
+//!
+//! A law of N and D that a user fits to runs implements [`RunLaw`]: its formula, parameters and
+//! their names, prediction of ln L with the analytic gradient (and optionally a faster objective
+//! kernel), starting grid, labels, link precision and citation. Everything else — the Fit panel's
+//! list, the comparison table, links, the command line's `--law`, the registry tests — reads the
+//! registry. Laws fitted to tables of their own (loss curves, repeated-data runs) implement
+//! [`TableLaw`] and are fitted by the same machinery ([`crate::core::fit`]) through their own
+//! [`Model`]. The planning laws (over-training, inference, hyperparameters, parameter counts)
+//! live here too, as plain functions.
 
-mod chinchilla;
-mod kaplan;
+pub mod chinchilla;
 pub mod farseer;
 pub mod gadre;
 pub mod hyper;
-pub mod multipower;
+pub mod kaplan;
 pub mod muennighoff;
+pub mod multipower;
 pub mod pearce_song;
+pub mod power;
 pub mod sardana;
 pub mod tissue;
 
+use std::fmt;
+use std::sync::Arc;
+
+pub use crate::core::loss::{LossLaw, ParamConvention};
 pub use chinchilla::ChinchillaLaw;
 pub use kaplan::KaplanLaw;
 
-/// Options for `scalecalc fit --law tissue|multipower|muennighoff` (laws fitted to tables other
-/// than one row per (N, D) run).
+use crate::core::fit::grid::Grid;
+use crate::core::fit::lbfgs::MAX_DIM;
+use crate::core::fit::model::{huber, Model};
+use crate::core::fit::points::{Dataset, Point};
+
+/// Every law of N and D a user can fit, in the order the page lists them. One line per law.
+pub static RUN_LAWS: &[&dyn RunLaw] = &[
+    &chinchilla::CHINCHILLA,
+    &kaplan::KAPLAN,
+    &farseer::FARSEER,
+    &power::C_E,
+    &power::C,
+    &power::N_E,
+    &power::N,
+    &power::D_E,
+    &power::D,
+];
+
+/// Every law fitted to a table of its own. One line per law.
+pub static TABLE_LAWS: &[&dyn TableLaw] = &[&tissue::TISSUE, &multipower::MULTI_POWER, &muennighoff::MUENNIGHOFF];
+
+/// The law of N and D called `key` (as the command line and links write it; case and spaces
+/// around it do not matter).
+pub fn run_law(key: &str) -> Option<&'static dyn RunLaw> {
+    let key = key.trim().to_ascii_lowercase();
+    RUN_LAWS.iter().copied().find(|l| l.key() == key)
+}
+
+/// The law with a table of its own called `key`.
+pub fn table_law(key: &str) -> Option<&'static dyn TableLaw> {
+    let key = key.trim().to_ascii_lowercase();
+    TABLE_LAWS.iter().copied().find(|l| l.key() == key)
+}
+
+/// A registered law of N and D, as data: compared, printed and (de)serialised by its key.
+#[derive(Clone, Copy)]
+pub struct LawRef(pub &'static dyn RunLaw);
+
+impl std::ops::Deref for LawRef {
+    type Target = dyn RunLaw;
+    fn deref(&self) -> &Self::Target {
+        self.0
+    }
+}
+
+impl fmt::Debug for LawRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.key())
+    }
+}
+
+impl PartialEq for LawRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.key() == other.0.key()
+    }
+}
+
+impl serde::Serialize for LawRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.key())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LawRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let key = String::deserialize(d)?;
+        run_law(&key).map(LawRef).ok_or_else(|| serde::de::Error::custom(format!("unknown law \"{key}\"")))
+    }
+}
+
+/// Why a set of parameters makes no usable law (e.g. in a link).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Implausible {
+    /// A parameter that must be positive is not.
+    NotPositive,
+    /// The law predicts no loss between 0 and 100 nats within its runs' compute.
+    NoPlausibleLoss {
+        /// The law's name.
+        law: &'static str,
+    },
+}
+
+impl fmt::Display for Implausible {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Implausible::NotPositive => f.write_str("every parameter must be greater than 0"),
+            Implausible::NoPlausibleLoss { law } => {
+                write!(f, "these {law} parameters give no plausible loss (between 0 and 100 nats) within their runs' compute")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Implausible {}
+
+/// A law L(N, D) fitted to runs: what the fitter, the Fit panel, links and the command line need
+/// to know of it. The optimiser moves θ freely (no bounds): coefficients usually enter through
+/// their logarithms, exponents as they are; the published parameters are [`RunLaw::params`] of θ.
+pub trait RunLaw: Sync {
+    /// The name on the command line, in links and in tables (`chinchilla`, `power-c+e`).
+    fn key(&self) -> &'static str;
+    /// A short name for tables ("Chinchilla", "Power law in C + E").
+    fn name(&self) -> &'static str;
+    /// The name of its form in sentences ("Your fit (Kaplan form, …)"); by default [`RunLaw::name`].
+    fn form_name(&self) -> &'static str {
+        self.name()
+    }
+    /// The formula with symbolic parameters.
+    fn formula(&self) -> &'static str;
+    /// Name and formula, for the page's list and reports.
+    fn label(&self) -> String {
+        format!("{}  {}", self.form_name(), self.formula())
+    }
+    /// Where the form comes from.
+    fn citation(&self) -> &'static str;
+    /// Names of the optimiser's parameters θ, as grid specifications write them.
+    fn theta_names(&self) -> &'static [&'static str];
+    /// Number of parameters.
+    fn dim(&self) -> usize {
+        self.theta_names().len()
+    }
+    /// Names of the published parameters, in the order [`RunLaw::params`] returns them.
+    fn param_names(&self) -> &'static [&'static str];
+    /// The published parameters for θ, e.g. (E, A, B, α, β) = (e^e, e^a, e^b, α, β).
+    fn params(&self, theta: &[f64]) -> Vec<f64>;
+    /// θ for published parameters (the inverse of [`RunLaw::params`]).
+    fn theta(&self, params: &[f64]) -> Vec<f64>;
+    /// The grid of starting points a fit uses unless the user gives one.
+    fn default_grid(&self) -> Grid;
+    /// Predicted ln L for θ at one run, writing ∂ln L̂/∂θ into `grad` (length [`RunLaw::dim`];
+    /// a shorter buffer gets what fits).
+    fn predict_ln(&self, theta: &[f64], x: &Point, grad: &mut [f64]) -> f64;
+    /// Σᵢ wᵢ·Huber_δ(ln L̂ᵢ − ln Lᵢ) over the runs with its gradient written into `grad`
+    /// (`weights`: one per run). Override it with a faster kernel when there is one.
+    fn objective(&self, theta: &[f64], data: &Dataset, delta: f64, weights: &[f64], grad: &mut [f64]) -> f64 {
+        grad.iter_mut().for_each(|g| *g = 0.0);
+        let mut local = [0.0; MAX_DIM];
+        let local = &mut local[..self.dim().min(MAX_DIM)];
+        let mut total = 0.0;
+        for (x, &w) in data.points().zip(weights) {
+            if w == 0.0 {
+                continue;
+            }
+            let r = self.predict_ln(theta, &x, local) - x.ln_loss;
+            total += w * huber(r, delta);
+            let dr = w * r.clamp(-delta, delta);
+            for (g, l) in grad.iter_mut().zip(local.iter()) {
+                *g += dr * l;
+            }
+        }
+        total
+    }
+    /// The law for published parameters, when it can drive the Budget panel (a law of both N
+    /// and D); `None` for laws of one variable.
+    fn law(&self, _params: &[f64]) -> Option<Arc<dyn LossLaw + Send + Sync>> {
+        None
+    }
+    /// The parameters as a Chinchilla-form law, when the law is one (tools that need E, A, B,
+    /// α, β use it).
+    fn chinchilla(&self, _params: &[f64]) -> Option<ChinchillaLaw> {
+        None
+    }
+    /// The formula with the fitted numbers, for the Budget panel.
+    fn formula_with(&self, _params: &[f64]) -> String {
+        String::new()
+    }
+    /// Whether published parameters (read from a link) make a usable law; by default every
+    /// parameter must be positive.
+    ///
+    /// # Errors
+    /// Why they do not.
+    fn check(&self, params: &[f64], _compute_range: (f64, f64)) -> Result<(), Implausible> {
+        if params.iter().all(|v| *v > 0.0) {
+            Ok(())
+        } else {
+            Err(Implausible::NotPositive)
+        }
+    }
+    /// Significant digits of each parameter in a link.
+    fn digits(&self) -> usize {
+        7
+    }
+    /// A note added to the citation of a fit of this form.
+    fn fit_note(&self) -> Option<&'static str> {
+        None
+    }
+    /// Whether the Fit panel's comparison table includes it.
+    fn compared(&self) -> bool {
+        false
+    }
+    /// Whether the law has separate terms in N and in D, whose exponents runs with N and D
+    /// moving together cannot tell apart (the fit then warns).
+    fn separable(&self) -> bool {
+        false
+    }
+    /// A typical θ, for the registry's property tests.
+    fn sample_theta(&self) -> Vec<f64>;
+}
+
+/// ln(e^x + e^y + e^z) without overflow, with the weights e^x/Σ, e^y/Σ, e^z/Σ.
+pub fn log_sum_exp3(x: f64, y: f64, z: f64) -> (f64, [f64; 3]) {
+    let m = x.max(y).max(z);
+    let w = [(x - m).exp(), (y - m).exp(), (z - m).exp()];
+    let s = w[0] + w[1] + w[2];
+    (m + s.ln(), [w[0] / s, w[1] / s, w[2] / s])
+}
+
+/// A law of N and D with the runs it is fitted to: the [`Model`] the fitting machinery runs.
+pub struct RunsModel<'l> {
+    law: &'l dyn RunLaw,
+    data: Dataset,
+    ones: Vec<f64>,
+}
+
+impl<'l> RunsModel<'l> {
+    /// The law over these runs.
+    pub fn new(law: &'l dyn RunLaw, points: &[Point]) -> RunsModel<'l> {
+        RunsModel { law, data: Dataset::new(points), ones: vec![1.0; points.len()] }
+    }
+
+    /// The law.
+    pub fn law(&self) -> &'l dyn RunLaw {
+        self.law
+    }
+}
+
+impl Model for RunsModel<'_> {
+    fn dim(&self) -> usize {
+        self.law.dim()
+    }
+    fn rows(&self) -> usize {
+        self.data.len()
+    }
+    fn observed_ln(&self, row: usize) -> f64 {
+        self.data.ln_loss.get(row).copied().unwrap_or(f64::NAN)
+    }
+    fn predict_ln(&self, theta: &[f64], row: usize, grad: &mut [f64]) -> f64 {
+        self.law.predict_ln(theta, &self.data.point(row), grad)
+    }
+    fn objective(&self, theta: &[f64], delta: f64, weights: Option<&[f64]>, grad: &mut [f64]) -> f64 {
+        self.law.objective(theta, &self.data, delta, weights.unwrap_or(&self.ones), grad)
+    }
+    /// A run law's optimum counts whenever its objective is finite (the report warns about
+    /// parameters at the edge of plausibility).
+    fn accept(&self, _theta: &[f64]) -> bool {
+        true
+    }
+    /// A resample counts when its published parameters are finite.
+    fn finite(&self, theta: &[f64]) -> bool {
+        self.law.params(theta).iter().all(|v| v.is_finite())
+    }
+}
+
+/// Options of `scalecalc fit --law KEY` for the laws with tables of their own.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LawFitArgs {
     /// Column names given on the command line, by option (`step`, `loss`, `lr`, `curve`, `n`,
@@ -35,73 +301,151 @@ pub struct LawFitArgs {
     pub skip_bad_rows: bool,
 }
 
-/// Fits a pasted table with a law that has its own table shape; returns the CLI's JSON.
-pub type LawFitter = fn(&str, &LawFitArgs) -> Result<serde_json::Value, String>;
-
-/// The fitter for a law key that has its own table shape, if any.
-pub fn law_fitter(key: &str) -> Option<LawFitter> {
-    match key {
-        "tissue" => Some(tissue::fit_cli),
-        "multipower" => Some(multipower::fit_cli),
-        "muennighoff" => Some(muennighoff::fit_cli),
-        _ => None,
-    }
+/// A law fitted to a table of its own (loss curves under schedules, runs with repeated data):
+/// the command line fits it from a file, a planning tool on the page from a paste.
+pub trait TableLaw: Sync {
+    /// The name on the command line.
+    fn key(&self) -> &'static str;
+    /// Its name for people.
+    fn name(&self) -> &'static str;
+    /// Where it comes from.
+    fn citation(&self) -> &'static str;
+    /// What `scalecalc fit --help` says of it: the columns it reads and what is fitted.
+    fn help(&self) -> &'static str;
+    /// The key of the planning tool that fits it on the page.
+    fn tool(&self) -> &'static str;
+    /// Fits a pasted table and returns what the command line prints as JSON.
+    ///
+    /// # Errors
+    /// What is wrong with the table or the options, and where.
+    fn fit_table(&self, text: &str, args: &LawFitArgs) -> Result<serde_json::Value, String>;
+    /// The largest relative error of the analytic gradient against central differences on a
+    /// sample problem, for the registry's property tests.
+    #[cfg(test)]
+    fn gradient_error(&self) -> f64;
 }
 
-/// Which parameter count a law's N means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ParamConvention {
-    /// All parameters, embeddings included (Hoffmann et al. / Chinchilla convention).
-    Total,
-    /// Non-embedding parameters only (Kaplan et al. convention).
-    NonEmbedding,
-}
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::core::fit::model::objective_gradient_error;
 
-impl ParamConvention {
-    /// A short label for UI and CLI output.
-    pub fn label(self) -> &'static str {
-        match self {
-            ParamConvention::Total => "total parameters (embeddings included)",
-            ParamConvention::NonEmbedding => "non-embedding parameters",
-        }
-    }
-}
-
-/// A law that predicts final loss from model size N and training tokens D.
-pub trait LossLaw {
-    /// Predicted loss (nats/token) for N parameters trained on D tokens.
-    fn loss(&self, n: f64, d: f64) -> f64;
-
-    /// The loss no finite model or data reaches: the infimum of L over N, D.
-    fn irreducible_loss(&self) -> f64;
-
-    /// The loss with unlimited data, L(N, ∞).
-    fn loss_infinite_data(&self, n: f64) -> f64;
-
-    /// Compute-optimal (N, D) along C = 6ND, when the law has a closed form.
-    fn closed_form_optimum(&self, _compute: f64) -> Option<(f64, f64)> {
-        None
+    /// Forty runs of a Chinchilla-like surface with a little deterministic noise.
+    pub(crate) fn points() -> Vec<Point> {
+        (0..40)
+            .map(|i| {
+                let n = 1e7 * 1.3f64.powi(i);
+                let d = 2e8 * 1.2f64.powi((i * 7) % 23);
+                let loss = 1.8 + 400.0 / n.powf(0.34) + 2000.0 / d.powf(0.37) + 0.01 * ((i as f64) * 1.7).sin();
+                Point { ln_n: n.ln(), ln_d: d.ln(), ln_c: (6.0 * n * d).ln(), ln_loss: loss.ln() }
+            })
+            .collect()
     }
 
-    /// Tokens D at which a model of N parameters reaches `target` loss, if it ever does.
-    /// The default solves L(N, D) = target by bisection in log D (L falls as D grows).
-    fn tokens_for_loss(&self, n: f64, target: f64) -> Option<f64> {
-        if !(self.loss_infinite_data(n) < target) {
-            return None;
+    /// What is wrong with a registered law of N and D: gradients against finite differences
+    /// (prediction and objective, with and without weights, near and away from its sample θ),
+    /// names that do not match θ, parameters that do not map back to θ.
+    pub(crate) fn run_law_problems(law: &dyn RunLaw) -> Vec<String> {
+        let mut problems = Vec::new();
+        let pts = points();
+        let model = RunsModel::new(law, &pts);
+        let weights: Vec<f64> = (0..pts.len()).map(|i| (i % 3) as f64).collect();
+        let sample = law.sample_theta();
+        if sample.len() != law.dim() || law.default_grid().axes.len() != law.dim() {
+            problems.push(format!("{}: θ, its names and its grid have different lengths", law.key()));
+            return problems;
         }
-        let (lo, hi) = (0.0f64, 120.0f64); // ln D from 1 to ~1.3e52
-        if self.loss(n, hi.exp()) > target {
-            return None;
+        if law.params(&sample).len() != law.param_names().len() {
+            problems.push(format!("{}: parameters and their names have different lengths", law.key()));
         }
-        if self.loss(n, lo.exp()) <= target {
-            return Some(1.0);
+        for k in 0..4 {
+            let theta: Vec<f64> = sample.iter().enumerate().map(|(i, t)| t + 0.05 * k as f64 * ((i % 3) as f64 - 1.0)).collect();
+            let e = crate::core::fit::model::gradient_error(&model, &theta);
+            if !(e < 1e-5) {
+                problems.push(format!("{}: ∂ln L̂/∂θ is off by {e:e} at θ = {theta:?}", law.key()));
+            }
+            for (delta, w) in [(1e-3, None), (0.05, None), (1e-3, Some(weights.as_slice()))] {
+                let e = objective_gradient_error(&model, &theta, delta, w);
+                if !(e < 1e-5) {
+                    problems.push(format!("{}: the objective's gradient is off by {e:e} at θ = {theta:?}", law.key()));
+                }
+            }
+            let back = law.theta(&law.params(&theta));
+            if back.iter().zip(&theta).any(|(a, b)| (a - b).abs() > 1e-9 * (1.0 + b.abs())) {
+                problems.push(format!("{}: θ → parameters → θ gives {back:?}, not {theta:?}", law.key()));
+            }
         }
-        Some(crate::core::allocate::bisect(lo, hi, |ln_d| self.loss(n, ln_d.exp()) <= target).exp())
+        problems
     }
 
-    /// The exponents (a, b) of N* ∝ C^a and D* ∝ C^b, when they are constant.
-    fn allocation_exponents(&self) -> Option<(f64, f64)> {
-        None
+    /// Every registered law passes the checks; keys are unique across both registries.
+    #[test]
+    fn every_registered_law_is_consistent() {
+        let mut problems = Vec::new();
+        for law in RUN_LAWS {
+            problems.extend(run_law_problems(*law));
+            if run_law(law.key()).map(|l| l.key()) != Some(law.key()) {
+                problems.push(format!("{}: not found by its key", law.key()));
+            }
+        }
+        for law in TABLE_LAWS {
+            let e = law.gradient_error();
+            if !(e < 1e-5) {
+                problems.push(format!("{}: the gradient is off by {e:e}", law.key()));
+            }
+        }
+        let mut keys: Vec<&str> = RUN_LAWS.iter().map(|l| l.key()).chain(TABLE_LAWS.iter().map(|l| l.key())).collect();
+        keys.sort_unstable();
+        let len = keys.len();
+        keys.dedup();
+        if keys.len() != len {
+            problems.push("two laws share a key".into());
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    /// A law with a wrong gradient is caught: the checks can fail.
+    #[test]
+    fn a_wrong_gradient_is_caught() {
+        struct Broken;
+        impl RunLaw for Broken {
+            fn key(&self) -> &'static str {
+                "broken"
+            }
+            fn name(&self) -> &'static str {
+                "Broken"
+            }
+            fn formula(&self) -> &'static str {
+                "L = A/N^α"
+            }
+            fn citation(&self) -> &'static str {
+                "none"
+            }
+            fn theta_names(&self) -> &'static [&'static str] {
+                &["a", "alpha"]
+            }
+            fn param_names(&self) -> &'static [&'static str] {
+                &["A", "alpha"]
+            }
+            fn params(&self, theta: &[f64]) -> Vec<f64> {
+                vec![theta[0].exp(), theta[1]]
+            }
+            fn theta(&self, params: &[f64]) -> Vec<f64> {
+                vec![params[0].ln(), params[1]]
+            }
+            fn default_grid(&self) -> Grid {
+                Grid { axes: vec![vec![1.0], vec![0.3]] }
+            }
+            fn predict_ln(&self, theta: &[f64], x: &Point, grad: &mut [f64]) -> f64 {
+                grad[0] = 1.0;
+                grad[1] = x.ln_n; // the sign is wrong: ∂/∂α of a − α·ln N is −ln N
+                theta[0] - theta[1] * x.ln_n
+            }
+            fn sample_theta(&self) -> Vec<f64> {
+                vec![1.0, 0.3]
+            }
+        }
+        let problems = run_law_problems(&Broken);
+        assert!(problems.iter().any(|p| p.contains("∂ln L̂/∂θ is off")), "{problems:?}");
     }
 }

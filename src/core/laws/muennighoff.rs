@@ -16,8 +16,10 @@
 
 use super::{ChinchillaLaw, LawFitArgs, LossLaw};
 use crate::core::allocate::{self, AllocError, Allocation};
+use super::TableLaw;
 use crate::core::fit::grid::Grid;
 use crate::core::fit::model::{self, Model};
+use crate::core::fit::{bootstrap, multistart};
 use crate::core::runs::{self, Rule};
 use crate::core::units::{format_count, format_sig};
 
@@ -268,6 +270,10 @@ impl Model for RStarModel {
         }
         l.ln()
     }
+    /// R* beyond e^12 ≈ 160 000 means "repetition costs nothing here": not a meaningful fit.
+    fn accept(&self, theta: &[f64]) -> bool {
+        theta.iter().all(|v| v.abs() < 12.0)
+    }
 }
 
 /// A fitted pair of decay constants.
@@ -310,28 +316,27 @@ pub fn fit_rstar(runs: &[RepeatRun], base: ChinchillaLaw, delta: f64, resamples:
         ));
     }
     let model = RStarModel::new(runs.to_vec(), base);
-    // R* beyond e^12 ≈ 160 000 means "repetition costs nothing here": not a meaningful fit.
-    let accept = |t: &[f64]| t.iter().all(|v| v.abs() < 12.0);
-    let fit = model::fit(&model, &grid(), delta, &accept)
-        .ok_or_else(|| "no starting point gave a finite fit of R_D*, R_N* (are the losses and token counts right?)".to_string())?;
+    let fit = multistart::fit(&model, &grid(), delta)
+        .ok_or_else(|| "no starting point gave a finite fit of R_D*, R_N* (are the losses and token counts right?)".to_string())?
+        .best;
     let (r2, rmse_ln) = model::goodness(&model, &fit.theta);
     let (t0, t1) = (fit.theta.first().copied().unwrap_or(f64::NAN), fit.theta.get(1).copied().unwrap_or(f64::NAN));
     let intervals = (resamples > 0)
         .then(|| {
-            let samples = model::bootstrap(&model, &fit.theta, delta, resamples, seed);
-            let rd = model::intervals_of(&samples, |t| t.first().map_or(f64::NAN, |v| v.exp()))?;
-            let rn = model::intervals_of(&samples, |t| t.get(1).map_or(f64::NAN, |v| v.exp()))?;
+            let samples = bootstrap::resamples(&model, &fit.theta, delta, seed, 0, resamples);
+            let rd = bootstrap::intervals_of(&samples, |t| t.first().map_or(f64::NAN, |v| v.exp()))?;
+            let rn = bootstrap::intervals_of(&samples, |t| t.get(1).map_or(f64::NAN, |v| v.exp()))?;
             Some([(rd.lo, rd.hi), (rn.lo, rn.hi)])
         })
         .flatten();
     Ok(RStarFit {
         rd_star: t0.exp(),
         rn_star: t1.exp(),
-        objective: fit.objective,
+        objective: fit.value,
         points: runs.len(),
         r2,
         rmse_ln,
-        converged: fit.converged,
+        converged: fit.converged(),
         intervals,
     })
 }
@@ -506,11 +511,59 @@ pub fn describe(law: &DataConstrainedLaw) -> String {
     format!("R_D* = {}, R_N* = {}", format_sig(law.rd_star, 5), format_sig(law.rn_star, 5))
 }
 
+/// Muennighoff et al.'s data-constrained law as the registry lists it (R_D*, R_N* fitted with
+/// the base law fixed).
+pub struct Muennighoff;
+
+/// The registered instance.
+pub const MUENNIGHOFF: Muennighoff = Muennighoff;
+
+impl TableLaw for Muennighoff {
+    fn key(&self) -> &'static str {
+        "muennighoff"
+    }
+    fn name(&self) -> &'static str {
+        "Muennighoff et al. (repeated data)"
+    }
+    fn citation(&self) -> &'static str {
+        "Muennighoff et al. 2023, \"Scaling Data-Constrained Language Models\", arXiv:2305.16264, eq. 5"
+    }
+    fn help(&self) -> &'static str {
+        "runs with repeated data (--n, --d, --u, --loss); params R_D_star, R_N_star with the base law fixed to Muennighoff's (E 1.8691, A 520.8, B 1487.7, α = β 0.35266)."
+    }
+    fn tool(&self) -> &'static str {
+        "dl"
+    }
+    fn fit_table(&self, text: &str, args: &super::LawFitArgs) -> Result<serde_json::Value, String> {
+        fit_cli(text, args)
+    }
+    #[cfg(test)]
+    fn gradient_error(&self) -> f64 {
+        let model = RStarModel::new(tests::synthetic_runs(), base());
+        [[2.7, 1.7], [0.5, 3.0], [4.0, -0.5]].iter().map(|t| model::gradient_error(&model, t)).fold(0.0, f64::max)
+    }
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     const CSV: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/datablations/datablations_final_losses.csv");
+
+    /// 24 runs of the law with R_D* = 8, R_N* = 3: three sizes, two data caps, four epoch counts.
+    pub(crate) fn synthetic_runs() -> Vec<RepeatRun> {
+        let truth = DataConstrainedLaw::with_stars(8.0, 3.0);
+        let mut runs = Vec::new();
+        for n in [1e8, 5e8, 2e9] {
+            for u in [1e9, 4e9] {
+                for epochs in [1.0, 3.0, 10.0, 40.0] {
+                    let d = u * epochs;
+                    runs.push(RepeatRun { n, d, u, loss: truth.loss_ndu(n, d, u) });
+                }
+            }
+        }
+        runs
+    }
 
     fn subset() -> Vec<RepeatRun> {
         let text = std::fs::read_to_string(CSV).unwrap();
@@ -607,17 +660,7 @@ mod tests {
 
     #[test]
     fn recovers_known_stars_from_synthetic_runs() {
-        let truth = DataConstrainedLaw::with_stars(8.0, 3.0);
-        let mut runs = Vec::new();
-        for n in [1e8, 5e8, 2e9] {
-            for u in [1e9, 4e9] {
-                for epochs in [1.0, 3.0, 10.0, 40.0] {
-                    let d = u * epochs;
-                    runs.push(RepeatRun { n, d, u, loss: truth.loss_ndu(n, d, u) });
-                }
-            }
-        }
-        let fit = fit_rstar(&runs, base(), 1e-3, 0, 1).unwrap();
+        let fit = fit_rstar(&synthetic_runs(), base(), 1e-3, 0, 1).unwrap();
         assert!((fit.rd_star - 8.0).abs() < 1e-4 && (fit.rn_star - 3.0).abs() < 1e-3, "{fit:?}");
     }
 

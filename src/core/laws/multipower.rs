@@ -10,9 +10,10 @@
 //! curve the prediction differs from the step-by-step sum by far less than the noise of a loss
 //! curve (tested).
 
-use super::LawFitArgs;
+use super::{LawFitArgs, TableLaw};
 use crate::core::fit::grid::Grid;
 use crate::core::fit::model::{self, Model};
+use crate::core::fit::multistart;
 use crate::core::schedule::{self, areas, Curve};
 
 /// Most blocks the loss-drop sum of one curve is cut into.
@@ -245,14 +246,15 @@ pub fn fit(curves: &[Curve], delta: f64) -> Result<MultiPowerFit, String> {
     let tissue = super::tissue::fit(curves, schedule::DEFAULT_LAMBDA, delta).ok();
     let (l0, a, alpha) = tissue.map_or((2.0, 0.5, 0.5), |t| (t.params.l0, t.params.a, t.params.alpha));
     let model = MultiPowerModel::new(curves);
-    let best = model::fit(&model, &start_grid(l0, a, alpha), delta, &|t| t.iter().all(|v| v.is_finite()))
-        .ok_or("the Multi-Power Law could not be fitted from any start")?;
+    let best = multistart::fit(&model, &start_grid(l0, a, alpha), delta)
+        .ok_or("the Multi-Power Law could not be fitted from any start")?
+        .best;
     let (r2, rmse_ln) = model::goodness(&model, &best.theta);
     let params = MultiPowerParams::from_theta(&best.theta);
     if !params.theta().iter().all(|v| v.is_finite()) {
         return Err("the Multi-Power fit did not converge to finite parameters".into());
     }
-    Ok(MultiPowerFit { params, objective: best.objective, r2, rmse_ln, points: model.rows() })
+    Ok(MultiPowerFit { params, objective: best.value, r2, rmse_ln, points: model.rows() })
 }
 
 /// `scalecalc fit --law KEY`: fits the pasted table and returns the JSON the CLI prints.
@@ -277,15 +279,48 @@ pub fn fit_cli(text: &str, args: &LawFitArgs) -> Result<serde_json::Value, Strin
     }))
 }
 
+/// The Multi-Power Law as the registry lists it.
+pub struct MultiPower;
+
+/// The registered instance.
+pub const MULTI_POWER: MultiPower = MultiPower;
+
+impl TableLaw for MultiPower {
+    fn key(&self) -> &'static str {
+        "multipower"
+    }
+    fn name(&self) -> &'static str {
+        "Multi-Power Law (loss under any learning-rate schedule)"
+    }
+    fn citation(&self) -> &'static str {
+        "Luo et al. 2025, \"A Multi-Power Law for Loss Curve Prediction Across Learning Rate Schedules\", arXiv:2503.12811, eq. 5"
+    }
+    fn help(&self) -> &'static str {
+        "the same columns as tissue; params L0, A, alpha, B, C, beta, gamma of the Multi-Power Law L0 + A·(S1+S_W)^(−alpha) − B·Σ(η_{k−1}−η_k)·(1 − (C·η_k^(−gamma)·S_k + 1)^(−beta))."
+    }
+    fn tool(&self) -> &'static str {
+        "sched"
+    }
+    fn fit_table(&self, text: &str, args: &LawFitArgs) -> Result<serde_json::Value, String> {
+        fit_cli(text, args)
+    }
+    #[cfg(test)]
+    fn gradient_error(&self) -> f64 {
+        let m = MultiPowerModel::new(&tests::synthetic());
+        let theta = MultiPowerParams { b: 300.0, c: 1.3, gamma: 0.4, ..tests::TRUE }.theta();
+        model::gradient_error(&m, &theta)
+    }
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::core::laws::tissue::tests::fig2_curves;
     use crate::core::schedule::{Spec, Warmup};
 
-    const TRUE: MultiPowerParams = MultiPowerParams { l0: 2.5, a: 0.6, alpha: 0.5, b: 500.0, c: 2.0, beta: 0.55, gamma: 0.6 };
+    pub(crate) const TRUE: MultiPowerParams = MultiPowerParams { l0: 2.5, a: 0.6, alpha: 0.5, b: 500.0, c: 2.0, beta: 0.55, gamma: 0.6 };
 
-    fn synthetic() -> Vec<Curve> {
+    pub(crate) fn synthetic() -> Vec<Curve> {
         ["cosine:steps=8000,peak=3e-4,warmup=200,min=3e-5", "wsd:steps=8000,peak=3e-4,warmup=200,decay=0.3,shape=linear,min=0", "constant:steps=8000,peak=3e-4,warmup=200"]
             .iter()
             .enumerate()

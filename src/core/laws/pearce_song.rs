@@ -85,7 +85,7 @@ pub fn optimal_non_embedding(law: &ChinchillaLaw, c: f64, gamma: f64) -> Option<
     if !(c.is_finite() && c > 0.0 && at(lo) <= c && at(hi) >= c) {
         return None;
     }
-    Some(crate::core::allocate::bisect(lo, hi, |ln_n| at(ln_n) >= c).exp())
+    Some(crate::core::solve::bisect(lo, hi, |ln_n| at(ln_n) >= c).exp())
 }
 
 /// The local exponent at non-embedding compute `c`.

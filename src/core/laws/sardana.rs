@@ -2,7 +2,7 @@
 //! the N and D_train that minimise 6·N·D_train + 2·N·D_inf subject to L(N, D_train) = target,
 //! solved numerically along the law's iso-loss curve (any [`LossLaw`]).
 
-use crate::core::allocate::{self, min_compute_for_loss, AllocError};
+use crate::core::allocate::{min_compute_for_loss, AllocError};
 use crate::core::laws::LossLaw;
 
 /// Training plus inference FLOPs: 6·N·D_train + 2·N·D_inf (Kaplan et al. 2020's 6N and 2N per token).
@@ -70,7 +70,7 @@ pub fn smallest_model(law: &dyn LossLaw, target: f64) -> Option<f64> {
     if law.loss_infinite_data(lo.exp()) < target {
         return Some(1.0);
     }
-    Some(allocate::bisect(lo, hi, |ln_n| law.loss_infinite_data(ln_n.exp()) < target).exp())
+    Some(crate::core::solve::bisect(lo, hi, |ln_n| law.loss_infinite_data(ln_n.exp()) < target).exp())
 }
 
 /// The model of N parameters trained to `target` loss, costed with `d_inf` inference tokens.
@@ -88,7 +88,7 @@ const SCAN: usize = 600;
 ///
 /// The optimum lies between the smallest model that reaches the loss and the compute-optimal
 /// N (inference cost only grows with N); a log-spaced scan of that span (widened 4× upwards)
-/// brackets it and Brent's method refines it ([`allocate::scan_then_brent`]).
+/// brackets it and Brent's method refines it ([`crate::core::solve::scan_then_brent`]).
 ///
 /// # Errors
 /// A target at or below the law's floor, a loss no model in range reaches, a negative or
@@ -105,7 +105,7 @@ pub fn inference_optimum(law: &dyn LossLaw, target: f64, d_inf: f64) -> Result<I
     // Start just above n_min (where D → ∞) and end past the compute-optimal N.
     let lo = n_min.ln() + 1e-9 * n_min.ln().abs().max(1.0);
     let hi = (opt.n * 4.0).ln().max(lo + 1e-6);
-    let ln_n = allocate::scan_then_brent(|ln_n| cost(ln_n).unwrap_or(f64::INFINITY), lo, hi, SCAN)
+    let ln_n = crate::core::solve::scan_then_brent(|ln_n| cost(ln_n).unwrap_or(f64::INFINITY), lo, hi, SCAN)
         .map_err(|_| AllocError::Numeric("no finite cost along the iso-loss curve".into()))?;
     let best = on_iso_loss(law, target, d_inf, ln_n.exp())
         .ok_or_else(|| AllocError::Numeric("the refined point left the iso-loss curve".into()))?;

@@ -3,9 +3,10 @@
 //! or more loss curves as the paper does (Huber δ = 10⁻³ on log loss summed over every point,
 //! L-BFGS from a grid of starts).
 
-use super::LawFitArgs;
+use super::{LawFitArgs, TableLaw};
 use crate::core::fit::grid::Grid;
 use crate::core::fit::model::{self, Model};
+use crate::core::fit::multistart;
 use crate::core::schedule::{self, areas, Curve, CurveOptions, Warmup};
 
 /// Parameters of the Tissue et al. law.
@@ -121,14 +122,15 @@ pub fn start_grid() -> Grid {
 /// No finite fit from any start.
 pub fn fit(curves: &[Curve], lambda: f64, delta: f64) -> Result<TissueFit, String> {
     let model = TissueModel::new(curves, lambda);
-    let best = model::fit(&model, &start_grid(), delta, &|t| t.iter().all(|v| v.is_finite()))
-        .ok_or("the Tissue law could not be fitted from any start (is the loss falling?)")?;
+    let best = multistart::fit(&model, &start_grid(), delta)
+        .ok_or("the Tissue law could not be fitted from any start (is the loss falling?)")?
+        .best;
     let (r2, rmse_ln) = model::goodness(&model, &best.theta);
     let params = TissueParams::from_theta(&best.theta);
     if ![params.l0, params.a, params.alpha, params.c].iter().all(|v| v.is_finite()) {
         return Err("the Tissue fit did not converge to finite parameters".into());
     }
-    Ok(TissueFit { params, objective: best.objective, r2, rmse_ln, points: model.rows(), lambda })
+    Ok(TissueFit { params, objective: best.value, r2, rmse_ln, points: model.rows(), lambda })
 }
 
 /// Curve-reading options from the CLI's arguments.
@@ -170,9 +172,58 @@ pub fn fit_cli(text: &str, args: &LawFitArgs) -> Result<serde_json::Value, Strin
     }))
 }
 
+/// The Tissue et al. law as the registry lists it.
+pub struct Tissue;
+
+/// The registered instance.
+pub const TISSUE: Tissue = Tissue;
+
+impl TableLaw for Tissue {
+    fn key(&self) -> &'static str {
+        "tissue"
+    }
+    fn name(&self) -> &'static str {
+        "Tissue et al. (loss under any learning-rate schedule)"
+    }
+    fn citation(&self) -> &'static str {
+        "Tissue, Wang & Wang 2024, \"Scaling Law with Learning Rate Annealing\", arXiv:2408.11029, eq. 1"
+    }
+    fn help(&self) -> &'static str {
+        "loss curves under LR schedules (--step, --loss, --lr, [--curve], [--lambda], [--warmup]); params L0, A, alpha, C of L = L0 + A·S1^(−alpha) − C·S2. \
+         --lr gives the lr at every step from 0 or 1 (rows may leave the loss empty); lr known only at the loss steps is accepted when it matches a constant or warmup+cosine schedule exactly (give --warmup, e.g. 500 for the paper's Fig. 2 file). Warmup steps count at the peak lr (the paper's way)."
+    }
+    fn tool(&self) -> &'static str {
+        "sched"
+    }
+    fn fit_table(&self, text: &str, args: &LawFitArgs) -> Result<serde_json::Value, String> {
+        fit_cli(text, args)
+    }
+    #[cfg(test)]
+    fn gradient_error(&self) -> f64 {
+        let curves = tests::sample_curves();
+        let m = TissueModel::new(&curves, 0.999);
+        [[1.0, -0.8, 0.5, -0.9], [0.9, -1.2, 0.3, -0.5]].iter().map(|t| model::gradient_error(&m, t)).fold(0.0, f64::max)
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// Two curves (cosine and constant) from the paper's Fig. 2 law, for property tests that
+    /// need no data file.
+    pub(crate) fn sample_curves() -> Vec<Curve> {
+        ["cosine:steps=4000,peak=2e-4,warmup=100,min=0", "constant:steps=4000,peak=2e-4,warmup=100"]
+            .iter()
+            .map(|s| {
+                let spec = crate::core::schedule::Spec::parse(s).unwrap();
+                let rates = spec.rates(Warmup::Peak);
+                let losses = TissueParams::FIG2.curve(&rates, 0.999);
+                let points = (1..=20).map(|k| (k * 200, losses[k * 200])).collect();
+                Curve { name: s.to_string(), rates, warmup: 100, points, source: String::new() }
+            })
+            .collect()
+    }
     use crate::core::schedule::{read_curves, Spec};
 
 

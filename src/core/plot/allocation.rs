@@ -33,7 +33,7 @@ where
     let (c_lo, c_hi) = decades(c_lo, c_hi);
     let mut choices: Vec<LawChoice> = Preset::ALL.into_iter().map(LawChoice::Preset).collect();
     if let LawChoice::Fit(_) = state.law {
-        choices.insert(0, state.law);
+        choices.insert(0, state.law.clone());
     }
     let frontiers: Vec<(LawChoice, Vec<Allocation>)> = choices
         .into_iter()

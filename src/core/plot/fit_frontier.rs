@@ -14,8 +14,8 @@ use super::{log_space, ChartError, ChartStyle, Theme};
 use crate::core::allocate::optimum;
 use crate::core::fit::isoflop::GroupStatus;
 use crate::core::fit::regression::PowerLaw;
-use crate::core::fit::report::FitReport;
-use crate::core::fit::request::form_from_key;
+use crate::core::analysis::report::FitReport;
+use crate::core::analysis::request::law_from_key;
 use crate::core::units::{format_count, format_sci, format_sig};
 
 /// Draws N_opt against compute: the IsoFLOP optima with their power law (Approach 2), the
@@ -50,7 +50,7 @@ where
     let env_points: Vec<(f64, f64)> =
         report.envelope.iter().flat_map(|e| e.points.iter()).map(|p| (p.compute, p.n)).filter(both).collect();
     let env_law = report.envelope.as_ref().and_then(|e| e.n_law).filter(|l| good_law(l) && !env_points.is_empty());
-    let law = report.fitted_law;
+    let law = report.fitted_law.as_ref();
     if iso_points.is_empty() && env_points.is_empty() && law.is_none() {
         return draw_wrapped_message(area, style, &why_nothing(report));
     }
@@ -71,7 +71,7 @@ where
         .flat_map(|l| xs.iter().filter_map(|&c| optimum(l.as_law(), c).ok().map(|a| (c, a.n))))
         .filter(both)
         .collect();
-    let band = match (law, form_from_key(&report.law)) {
+    let band = match (law, law_from_key(&report.law)) {
         (Some(_), Some(form)) => {
             let laws = sample_laws(report, form);
             let band_xs: Vec<f64> = log_space(line_lo, line_hi, 100).collect();

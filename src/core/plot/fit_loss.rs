@@ -11,9 +11,11 @@ use super::legend::{draw_legend, Corner, Mark};
 use super::{decades, log_space, ChartError, ChartStyle, Theme};
 use crate::core::allocate::optimum;
 use crate::core::fit::bootstrap::quantile;
-use crate::core::fit::forms::{FittedLaw, Form, Point};
-use crate::core::fit::report::{predict, FitReport, Residual};
-use crate::core::fit::request::form_from_key;
+use crate::core::analysis::spec::FittedLaw;
+use crate::core::fit::points::Point;
+use crate::core::laws::LawRef;
+use crate::core::analysis::report::{predict, FitReport, Residual};
+use crate::core::analysis::request::law_from_key;
 use crate::core::units::{format_sci, format_sig};
 
 /// Most bootstrap samples a band is computed from.
@@ -49,10 +51,10 @@ where
     let (line_lo, line_hi) = line_span(c_min, c_max, budget);
     let (x_lo, x_hi) = log_range(line_lo.min(c_min), line_hi);
 
-    let form = form_from_key(&report.law);
+    let form = law_from_key(&report.law);
     let xs: Vec<f64> = log_space(line_lo, line_hi, LINE_POINTS).collect();
     let band_xs: Vec<f64> = log_space(line_lo, line_hi, BAND_POINTS).collect();
-    let (curve, band, curve_label): (Vec<(f64, f64)>, Band, &str) = match (report.fitted_law, form) {
+    let (curve, band, curve_label): (Vec<(f64, f64)>, Band, &str) = match (&report.fitted_law, form) {
         (Some(law), form) => {
             let curve = xs.iter().filter_map(|&c| optimum(law.as_law(), c).ok().map(|a| (c, a.loss))).collect();
             let laws = form.map(|f| sample_laws(report, f)).unwrap_or_default();
@@ -63,7 +65,7 @@ where
             let curve = xs.iter().filter_map(|&c| power_c(report, c).map(|l| (c, l))).collect();
             let thetas = subsample(&report.samples);
             let band = quantile_band(&band_xs, &thetas, |theta, c| {
-                Some(predict(form, theta, &Point { ln_n: 0.0, ln_d: 0.0, ln_c: c.ln(), ln_loss: 0.0 }))
+                Some(predict(&*form, theta, &Point { ln_n: 0.0, ln_d: 0.0, ln_c: c.ln(), ln_loss: 0.0 }))
             });
             (curve, band, "Fitted L(C)")
         }
@@ -139,7 +141,7 @@ where
 
     if let Some(b) = budget {
         draw_budget_line(&mut chart, b, (y_lo, y_hi), &mut obstacles, style)?;
-        let at_budget = match report.fitted_law {
+        let at_budget = match &report.fitted_law {
             Some(law) => optimum(law.as_law(), b).ok().map(|a| a.loss),
             None if !curve.is_empty() => power_c(report, b),
             None => None,
@@ -244,8 +246,8 @@ pub(super) fn subsample(samples: &[Vec<f64>]) -> Vec<Vec<f64>> {
 }
 
 /// The laws of (at most [`MAX_BAND_SAMPLES`]) bootstrap samples.
-pub(super) fn sample_laws(report: &FitReport, form: Form) -> Vec<FittedLaw> {
-    subsample(&report.samples).iter().filter_map(|theta| form.law(theta)).collect()
+pub(super) fn sample_laws(report: &FitReport, law: LawRef) -> Vec<FittedLaw> {
+    subsample(&report.samples).iter().filter_map(|theta| FittedLaw::from_theta(law, theta)).collect()
 }
 
 /// A bootstrap band: (x, 2.5 %, 97.5 %) at each x.

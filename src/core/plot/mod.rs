@@ -25,7 +25,7 @@ use std::fmt;
 use plotters::prelude::*;
 
 /// The numbers the charts need, taken from validated inputs.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChartState {
     /// The selected law.
     pub law: crate::core::choice::LawChoice,

@@ -8,7 +8,7 @@ use super::fit_loss::{draw_wrapped_message, log_range, min_max, place_legend, ru
 use super::frame::{builder, decade_labels, draw_mesh, is_narrow, Axis};
 use super::legend::Mark;
 use super::{ChartError, ChartStyle};
-use crate::core::fit::report::FitReport;
+use crate::core::analysis::report::FitReport;
 use crate::core::units::{format_sci, format_sig};
 
 /// Draws each run's residual 100·(L̂/L − 1) against its compute, with a zero line; held-out

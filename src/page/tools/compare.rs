@@ -13,11 +13,10 @@ use crate::page::background::FromPaste;
 use crate::page::session::Session;
 use super::{key_of, text, Field, Fields, Table, ToolView};
 use crate::core::plot::ChartState;
-use crate::core::fit::bootstrap::{interval, run_resamples, Interval};
-use crate::core::fit::forms::{FittedLaw, Form};
+use crate::core::fit::bootstrap::{interval, resamples as run_resamples, Interval};
 use crate::core::fit::multistart::Multistart;
-use crate::core::fit::request::{prepare, FitError, FitRequest};
-use crate::core::laws::{ChinchillaLaw, LossLaw};
+use crate::core::analysis::request::{prepare, FitError, FitRequest};
+use crate::core::laws::{chinchilla::CHINCHILLA, ChinchillaLaw, LossLaw, RunLaw, RunsModel};
 use crate::core::plot::frame::{builder, draw_mesh, is_narrow, Axis};
 use crate::core::plot::legend::{draw_legend, Corner, Mark};
 use crate::core::plot::{draw_message, log_space, mix, ChartError, ChartStyle};
@@ -94,22 +93,24 @@ pub fn fit_dataset(data: &str, label: &str, resamples: usize, seed: u64) -> Resu
         return Err(format!("Table {label} has {} runs; this tool fits at most {MAX_RUNS} per table", prep.runs.len()));
     }
     let points = prep.points();
-    let best = Multistart::new(Form::Chinchilla, &points, DELTA, prep.grid.clone())
+    let model = RunsModel::new(&CHINCHILLA, &points);
+    let best = Multistart::new(&model, DELTA, prep.grid.clone())
         .finish()
         .ok_or_else(|| format!("Table {label}: no start of the fit gave a finite loss"))?
         .best;
     let law = chinchilla(&best.theta).ok_or_else(|| format!("Table {label}: the fit gave no usable law"))?;
     let samples =
-        run_resamples(Form::Chinchilla, &points, DELTA, &best.theta, seed, 0, resamples).into_iter().flatten().filter_map(|t| chinchilla(&t)).collect();
-    let rmse_log = crate::core::fit::report::rmse(points.iter().map(|p| law.loss(p.ln_n.exp(), p.ln_d.exp()).ln() - p.ln_loss));
+        run_resamples(&model, &best.theta, DELTA, seed, 0, resamples).into_iter().flatten().filter_map(|t| chinchilla(&t)).collect();
+    let rmse_log = crate::core::analysis::report::rmse(points.iter().map(|p| law.loss(p.ln_n.exp(), p.ln_d.exp()).ln() - p.ln_loss));
     Ok(DatasetFit { law, samples, resamples, runs: prep.runs.iter().map(|r| (r.c, r.loss)).collect(), rmse_log })
 }
 
 fn chinchilla(theta: &[f64]) -> Option<ChinchillaLaw> {
-    match Form::Chinchilla.law(theta)? {
-        FittedLaw::Chinchilla(l) if l.alpha > 0.0 && l.beta > 0.0 => Some(l),
-        _ => None,
+    let params = CHINCHILLA.params(theta);
+    if !params.iter().all(|v| v.is_finite()) {
+        return None;
     }
+    CHINCHILLA.chinchilla(&params).filter(|l| l.alpha > 0.0 && l.beta > 0.0)
 }
 
 /// The compute-optimal loss L*(C) = E + A/N*^α + B/D*^β with N*, D* in closed form.
@@ -137,7 +138,7 @@ pub fn crossings(a: &ChinchillaLaw, b: &ChinchillaLaw, lo: f64, hi: f64) -> Vec<
         if !(y0.is_finite() && y1.is_finite()) || y0 == 0.0 || (y1 != 0.0 && (y0 > 0.0) == (y1 > 0.0)) {
             continue;
         }
-        let root = crate::core::allocate::bisect(x0, x1, |x| {
+        let root = crate::core::solve::bisect(x0, x1, |x| {
             let y = diff(x);
             y == 0.0 || (y > 0.0) != (y0 > 0.0)
         });
@@ -700,14 +701,8 @@ mod tests {
         let t0 = std::time::Instant::now();
         let f = fit_dataset(text, "A", 0, 1).unwrap();
         eprintln!("Epoch with {} starts: {:.3}s, {:?}", 243, t0.elapsed().as_secs_f64(), f.law);
-        let full = Multistart::new(
-            Form::Chinchilla,
-            &prepare(&FitRequest { data: text.into(), holdout: Some(0), ..FitRequest::default() }).unwrap().points(),
-            DELTA,
-            crate::core::fit::grid::Grid::default_for(Form::Chinchilla),
-        )
-        .finish()
-        .unwrap();
+        let points = prepare(&FitRequest { data: text.into(), holdout: Some(0), ..FitRequest::default() }).unwrap().points();
+        let full = Multistart::new(&RunsModel::new(&CHINCHILLA, &points), DELTA, CHINCHILLA.default_grid()).finish().unwrap();
         let l = chinchilla(&full.best.theta).unwrap();
         assert!((f.law.e - l.e).abs() < 1e-3 && (f.law.alpha - l.alpha).abs() < 1e-3, "{:?} vs {l:?}", f.law);
     }

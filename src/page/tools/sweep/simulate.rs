@@ -2,10 +2,10 @@
 //! Chinchilla recipe (Huber on ln L, L-BFGS) warm-started at the truth plus a few perturbed starts.
 
 use crate::core::fit::bootstrap::{interval, quantile, Interval};
-use crate::core::fit::forms::{Dataset, Form, Point};
 use crate::core::fit::lbfgs::Settings;
 use crate::core::fit::multistart::{minimize, Optimizer};
-use crate::core::laws::{ChinchillaLaw, LossLaw};
+use crate::core::fit::points::Point;
+use crate::core::laws::{chinchilla::CHINCHILLA, ChinchillaLaw, LossLaw, RunsModel};
 
 /// Huber δ of the simulated fits: the recipe's default (LAWS.md).
 pub const DELTA: f64 = 1e-3;
@@ -100,10 +100,10 @@ pub fn noisy_points(runs: &[Run], truth: &ChinchillaLaw, sigma: f64, seed: u64, 
 
 /// The best usable optimum over `starts` (warm L-BFGS settings).
 pub fn fit_points(points: &[Point], starts: &[[f64; 5]]) -> Option<[f64; 5]> {
-    let data = Dataset::new(points);
+    let model = RunsModel::new(&CHINCHILLA, points);
     let mut best: Option<([f64; 5], f64)> = None;
     for start in starts {
-        let out = minimize(Form::Chinchilla, &data, DELTA, start, &Settings::warm(), Optimizer::Own);
+        let out = minimize(&model, DELTA, start, &Settings::warm(), Optimizer::Own);
         let Ok(theta) = <[f64; 5]>::try_from(out.theta.as_slice()) else { continue };
         if !out.value.is_finite() || law_of(&theta).is_none() {
             continue;
@@ -227,7 +227,7 @@ pub fn identifiable(runs: &[Run], truth: &ChinchillaLaw) -> Result<(), String> {
                 .iter()
                 .map(|r| {
                     let p = Point { ln_n: r.n.ln(), ln_d: r.d().ln(), ln_c: r.c.ln(), ln_loss: 0.0 };
-                    Form::Chinchilla.predict_ln(&theta, &p, &mut grad);
+                    crate::core::laws::RunLaw::predict_ln(&CHINCHILLA, &theta, &p, &mut grad);
                     grad.get(j).copied().unwrap_or(0.0)
                 })
                 .collect()
@@ -309,7 +309,7 @@ pub fn linearised_widths(runs: &[Run], truth: &ChinchillaLaw, sigma: f64, target
     let mut grad = [0.0; 5];
     for r in runs {
         let p = Point { ln_n: r.n.ln(), ln_d: r.d().ln(), ln_c: r.c.ln(), ln_loss: 0.0 };
-        Form::Chinchilla.predict_ln(&theta, &p, &mut grad);
+        crate::core::laws::RunLaw::predict_ln(&CHINCHILLA, &theta, &p, &mut grad);
         for (i, row) in info.iter_mut().enumerate() {
             for (j, cell) in row.iter_mut().enumerate() {
                 *cell += grad[i] * grad[j];

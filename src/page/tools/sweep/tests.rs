@@ -4,7 +4,9 @@ use super::plan::Plan;
 use super::simulate::*;
 use super::*;
 use crate::core::allocate::optimum;
-use crate::core::fit::forms::{Form, Point};
+use crate::core::fit::model::Model;
+use crate::core::fit::points::Point;
+use crate::core::laws::{chinchilla::CHINCHILLA, RunLaw, RunsModel};
 use crate::core::fit::grid::Grid;
 use crate::core::fit::multistart::Multistart;
 use crate::test_support::epoch;
@@ -49,14 +51,14 @@ fn warm_started_fits_reach_the_full_multistart_optimum() {
     let law = epoch();
     let runs = grid(&DEFAULT_BUDGETS, 5);
     let target = 5.76e23;
-    let coarse = Grid::parse("a=0:25:5, b=0:25:5, e=-1:1:1, alpha=0:2:0.5, beta=0:2:0.5", Form::Chinchilla).unwrap();
+    let coarse = Grid::parse("a=0:25:5, b=0:25:5, e=-1:1:1, alpha=0:2:0.5, beta=0:2:0.5", CHINCHILLA.theta_names(), CHINCHILLA.default_grid()).unwrap();
     for replicate in 0..4 {
         let points: Vec<Point> = noisy_points(&runs, &law, 0.005, 7, replicate);
         let warm = fit_points(&points, &starts(&theta_of(&law), &runs)).unwrap();
-        let full = Multistart::new(Form::Chinchilla, &points, DELTA, coarse.clone()).finish().unwrap();
+        let model = RunsModel::new(&CHINCHILLA, &points);
+        let full = Multistart::new(&model, DELTA, coarse.clone()).finish().unwrap();
         let mut g = [0.0; 5];
-        let data = crate::core::fit::forms::Dataset::new(&points);
-        let warm_value = Form::Chinchilla.objective(&warm, &data, DELTA, &mut g);
+        let warm_value = model.objective(&warm, DELTA, None, &mut g);
         assert!(warm_value <= full.best.value * (1.0 + 1e-6) + 1e-12, "replicate {replicate}: warm {warm_value} vs full {}", full.best.value);
         let full_theta: [f64; 5] = full.best.theta.as_slice().try_into().unwrap();
         if let (Some(a), Some(b)) = (law_of(&full_theta).and_then(|l| at_target(&l, target)), law_of(&warm).and_then(|l| at_target(&l, target))) {

@@ -4,14 +4,18 @@
 
 use std::collections::BTreeMap;
 
-use super::bootstrap::{self, BudgetIntervals, Interval};
-use super::envelope::{fit_envelope, EnvelopeFit, EnvelopeOptions};
-use super::forms::{FittedLaw, Form, Point};
-use super::isoflop::{fit_isoflop, IsoflopFit, IsoflopOptions};
+use super::plan::{TaskFit, Variant};
 use super::request::{FitRequest, Prepared};
-use super::tasks::{TaskFit, Variant};
+use super::spec::FittedLaw;
 use super::warnings;
+use super::{budget_intervals, parameter_intervals, BudgetIntervals};
 use crate::core::allocate;
+use crate::core::fit::bootstrap::Interval;
+use crate::core::fit::envelope::{fit_envelope, EnvelopeFit, EnvelopeOptions};
+use crate::core::fit::isoflop::{fit_isoflop, IsoflopFit, IsoflopOptions};
+use crate::core::fit::lbfgs::MAX_DIM;
+use crate::core::fit::points::Point;
+use crate::core::laws::{LawRef, RunLaw};
 use crate::core::runs::Role;
 
 /// Everything a finished fit shows.
@@ -202,63 +206,53 @@ pub struct DataSummary {
 }
 
 /// Named published parameters of θ.
-pub fn named(form: Form, theta: &[f64]) -> BTreeMap<String, f64> {
-    form.param_names().iter().map(|n| n.to_string()).zip(form.params(theta)).collect()
+pub fn named(law: &dyn RunLaw, theta: &[f64]) -> BTreeMap<String, f64> {
+    law.param_names().iter().map(|n| n.to_string()).zip(law.params(theta)).collect()
 }
 
 /// Predicted loss of θ at a point.
-pub fn predict(form: Form, theta: &[f64], x: &Point) -> f64 {
-    let mut g = [0.0; 8];
-    form.predict_ln(theta, x, &mut g[..form.dim().min(8)]).exp()
+pub fn predict(law: &dyn RunLaw, theta: &[f64], x: &Point) -> f64 {
+    let mut g = [0.0; MAX_DIM];
+    law.predict_ln(theta, x, &mut g[..law.dim().min(MAX_DIM)]).exp()
 }
 
-fn find(fits: &[TaskFit], form: Form, variant: Variant) -> Option<&TaskFit> {
-    fits.iter().find(|f| f.task.form == form && f.task.variant == variant)
+fn find(fits: &[TaskFit], law: LawRef, variant: Variant) -> Option<&TaskFit> {
+    fits.iter().find(|f| f.task.law == law && f.task.variant == variant)
 }
 
-/// Root mean square of residuals (NaN when there are none).
-pub fn rmse(residuals: impl Iterator<Item = f64>) -> f64 {
-    let (sum, n) = residuals.fold((0.0, 0usize), |(s, n), r| (s + r * r, n + 1));
-    if n == 0 {
-        f64::NAN
-    } else {
-        (sum / n as f64).sqrt()
-    }
-}
+pub use crate::core::fit::model::rmse;
 
-fn holdout_rmse(prep: &Prepared, form: Form, theta: &[f64]) -> f64 {
+fn holdout_rmse(prep: &Prepared, law: &dyn RunLaw, theta: &[f64]) -> f64 {
     rmse(prep.held_out.iter().filter_map(|&i| prep.runs.get(i)).map(|r| {
         let x = Point::from_run(r);
-        predict(form, theta, &x).ln() - x.ln_loss
+        predict(law, theta, &x).ln() - x.ln_loss
     }))
 }
 
 /// Assembles the report from finished tasks and bootstrap samples (`None` = a failed resample).
 pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Option<Vec<f64>>]) -> FitReport {
-    let form = prep.form;
+    let law = prep.law;
+    let form = &*law;
     let points = prep.points();
-    let main = find(fits, form, Variant::Full);
+    let main = find(fits, law, Variant::Full);
     let theta = main.map(|m| m.theta.clone()).unwrap_or_default();
-    let training = find(fits, form, Variant::Training);
+    let training = find(fits, law, Variant::Training);
     let good: Vec<Vec<f64>> = samples.iter().flatten().cloned().collect();
 
     let ci = (!good.is_empty()).then(|| {
-        bootstrap::parameter_intervals(form, &good)
-            .into_iter()
-            .filter_map(|(name, iv)| iv.map(|iv| (name, iv)))
-            .collect::<BTreeMap<_, _>>()
+        parameter_intervals(form, &good).into_iter().filter_map(|(name, iv)| iv.map(|iv| (name, iv))).collect::<BTreeMap<_, _>>()
     });
-    let fitted_law = form.law(&theta);
+    let fitted_law = FittedLaw::from_theta(law, &theta);
     let max_c = prep.runs.iter().map(|r| r.c).fold(0.0, f64::max);
     let min_c = prep.runs.iter().map(|r| r.c).fold(f64::INFINITY, f64::min);
-    let budget = req.budget.zip(fitted_law).and_then(|(compute, law)| {
-        let a = allocate::optimum(law.as_law(), compute).ok()?;
+    let budget = req.budget.zip(fitted_law.as_ref()).and_then(|(compute, fitted)| {
+        let a = allocate::optimum(fitted.as_law(), compute).ok()?;
         Some(BudgetAnswer {
             compute,
             n: a.n,
             d: a.d,
             loss: a.loss,
-            intervals: (!good.is_empty()).then(|| bootstrap::budget_intervals(form, &good, compute)),
+            intervals: (!good.is_empty()).then(|| budget_intervals(law, &good, compute)),
             beyond_data: compute / max_c,
         })
     });
@@ -310,19 +304,19 @@ pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Opt
         .iter()
         .filter(|f| f.task.variant == Variant::Full)
         .map(|f| {
-            let rss: f64 = points.iter().map(|x| (predict(f.task.form, &f.theta, x).ln() - x.ln_loss).powi(2)).sum();
-            let k = f.task.form.dim();
+            let rss: f64 = points.iter().map(|x| (predict(&*f.task.law, &f.theta, x).ln() - x.ln_loss).powi(2)).sum();
+            let k = f.task.law.dim();
             let base = n * (rss / n).max(f64::MIN_POSITIVE).ln();
             ComparisonRow {
-                law: f.task.form.key(),
-                label: f.task.form.label(),
+                law: f.task.law.key().to_string(),
+                label: f.task.law.label(),
                 k,
                 objective: f.value,
                 rmse_log: (rss / n).sqrt(),
                 aic: base + 2.0 * k as f64,
                 bic: base + k as f64 * n.ln(),
-                holdout_rmse_log: find(fits, f.task.form, Variant::Training).map(|t| holdout_rmse(prep, f.task.form, &t.theta)),
-                params: named(f.task.form, &f.theta),
+                holdout_rmse_log: find(fits, f.task.law, Variant::Training).map(|t| holdout_rmse(prep, &*f.task.law, &t.theta)),
+                params: named(&*f.task.law, &f.theta),
             }
         })
         .collect();
@@ -357,8 +351,8 @@ pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Opt
     });
 
     FitReport {
-        law: form.key(),
-        label: form.label(),
+        law: law.key().to_string(),
+        label: law.label(),
         points: points.len(),
         objective: main.map_or(f64::NAN, |m| m.value),
         params: named(form, &theta),

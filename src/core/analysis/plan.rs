@@ -2,12 +2,13 @@
 //! bootstrap), each splittable into shares so several Web Workers can run it; and the whole
 //! pipeline run in-process for the CLI.
 
-use super::bootstrap;
-use super::forms::{Form, Point};
-use super::grid::Grid;
-use super::multistart::{Multistart, Optimum, Slice};
 use super::report::{self, FitReport};
 use super::request::{prepare, FitError, FitRequest, Prepared};
+use crate::core::fit::bootstrap;
+use crate::core::fit::grid::Grid;
+use crate::core::fit::multistart::{Multistart, Optimum, Slice};
+use crate::core::fit::points::Point;
+use crate::core::laws::{LawRef, RunsModel};
 
 /// Which runs a task fits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -23,7 +24,7 @@ pub enum Variant {
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Task {
     /// The law.
-    pub form: Form,
+    pub law: LawRef,
     /// The runs.
     pub variant: Variant,
     /// Grid starts.
@@ -51,22 +52,22 @@ pub struct TaskFit {
 /// comparison laws.
 pub fn plan(prep: &Prepared, req: &FitRequest) -> Vec<Task> {
     let mut tasks = Vec::new();
-    for form in prep.forms(req.compare) {
-        let starts = grid_for(prep, form).len();
-        tasks.push(Task { form, variant: Variant::Full, starts });
+    for law in prep.laws(req.compare) {
+        let starts = grid_for(prep, law).len();
+        tasks.push(Task { law, variant: Variant::Full, starts });
         if !prep.held_out.is_empty() {
-            tasks.push(Task { form, variant: Variant::Training, starts });
+            tasks.push(Task { law, variant: Variant::Training, starts });
         }
     }
     tasks
 }
 
 /// The grid a law starts from: the request's for the main law, the default for the others.
-pub fn grid_for(prep: &Prepared, form: Form) -> Grid {
-    if form == prep.form {
+pub fn grid_for(prep: &Prepared, law: LawRef) -> Grid {
+    if law == prep.law {
         prep.grid.clone()
     } else {
-        Grid::default_for(form)
+        law.default_grid()
     }
 }
 
@@ -81,7 +82,8 @@ pub fn points_for(prep: &Prepared, variant: Variant) -> Vec<Point> {
 /// Runs starts `from..to` of a task.
 pub fn run_share(prep: &Prepared, req: &FitRequest, task: &Task, from: usize, to: usize) -> Slice {
     let points = points_for(prep, task.variant);
-    let mut fit = Multistart::new(task.form, &points, req.delta, grid_for(prep, task.form)).with_range(from, to);
+    let model = RunsModel::new(task.law.0, &points);
+    let mut fit = Multistart::new(&model, req.delta, grid_for(prep, task.law)).with_range(from, to);
     fit.run(usize::MAX);
     fit.slice()
 }
@@ -89,9 +91,10 @@ pub fn run_share(prep: &Prepared, req: &FitRequest, task: &Task, from: usize, to
 /// Merges a task's shares and polishes the best optimum; `None` if no start gave a finite fit.
 pub fn finish_task(prep: &Prepared, req: &FitRequest, task: &Task, shares: Vec<Slice>) -> Option<TaskFit> {
     let points = points_for(prep, task.variant);
-    let grid = grid_for(prep, task.form);
+    let model = RunsModel::new(task.law.0, &points);
+    let grid = grid_for(prep, task.law);
     let end = grid.len();
-    let mut fit = Multistart::new(task.form, &points, req.delta, grid).with_range(end, end);
+    let mut fit = Multistart::new(&model, req.delta, grid).with_range(end, end);
     for s in shares {
         fit.absorb(s);
     }
@@ -108,7 +111,8 @@ pub fn finish_task(prep: &Prepared, req: &FitRequest, task: &Task, shares: Vec<S
 
 /// Bootstrap resamples `from..to` of the main law, warm-started at its full-data optimum.
 pub fn run_bootstrap_share(prep: &Prepared, req: &FitRequest, best: &[f64], from: usize, to: usize) -> Vec<Option<Vec<f64>>> {
-    bootstrap::run_resamples(prep.form, &prep.points(), req.delta, best, req.seed, from, to)
+    let points = prep.points();
+    bootstrap::resamples(&RunsModel::new(prep.law.0, &points), best, req.delta, req.seed, from, to)
 }
 
 /// The whole pipeline in this thread (the CLI, the tests): every task, the bootstrap, the report.
@@ -152,7 +156,7 @@ pub fn run_all(req: &FitRequest, progress: &mut dyn FnMut(f64)) -> Result<FitRep
 pub fn no_fit(prep: &Prepared) -> FitError {
     FitError::Option(format!(
         "no start of the {} fit gave a finite objective: check the data (losses and sizes must be positive)",
-        prep.form.key()
+        prep.law.key()
     ))
 }
 
@@ -201,7 +205,7 @@ mod tests {
         assert_eq!(h.k, 10);
         assert!(h.rmse_log > 0.0 && h.rmse_log < 0.05, "{}", h.rmse_log);
         // Comparison: every law, Chinchilla beats the single-variable power laws on log RMSE.
-        assert_eq!(report.comparison.len(), super::super::request::comparison_forms().len());
+        assert_eq!(report.comparison.len(), super::super::request::comparison_laws().count());
         let rmse = |law: &str| report.comparison.iter().find(|r| r.law == law).unwrap().rmse_log;
         assert!(rmse("chinchilla") < rmse("power-c"));
         assert!(report.comparison.iter().all(|r| r.aic.is_finite() && r.bic > r.aic));

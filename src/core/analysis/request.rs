@@ -3,8 +3,9 @@
 
 use std::fmt;
 
-use super::forms::{Form, Point, Variable};
-use super::grid::{Grid, GridError};
+use crate::core::fit::grid::{Grid, GridError};
+use crate::core::fit::points::Point;
+use crate::core::laws::{self, LawRef};
 use crate::core::runs::{self, ColumnMap, Role, Run, RowError, TableError};
 
 /// A fit request as the page, a link or the CLI states it. Every field has a default.
@@ -173,7 +174,7 @@ pub struct Prepared {
     /// D was derived as C/(6N).
     pub d_derived: bool,
     /// The main law.
-    pub form: Form,
+    pub law: LawRef,
     /// The main law's starting grid.
     pub grid: Grid,
     /// Indices (into `runs`) of the held-out runs: the k largest compute.
@@ -197,45 +198,28 @@ impl Prepared {
     }
 
     /// The laws fitted: the main one first, then (when comparing) the others.
-    pub fn forms(&self, compare: bool) -> Vec<Form> {
-        let mut forms = vec![self.form];
+    pub fn laws(&self, compare: bool) -> Vec<LawRef> {
+        let mut all = vec![self.law];
         if compare {
-            for f in comparison_forms() {
-                if f != self.form {
-                    forms.push(f);
-                }
-            }
+            all.extend(comparison_laws().filter(|l| *l != self.law));
         }
-        forms
+        all
     }
 }
 
-/// The laws of the comparison table.
-pub fn comparison_forms() -> [Form; 5] {
-    [
-        Form::Chinchilla,
-        Form::Kaplan,
-        Form::Farseer,
-        Form::PowerLaw { variable: Variable::C, irreducible: true },
-        Form::PowerLaw { variable: Variable::C, irreducible: false },
-    ]
+/// The laws of the comparison table, in the registry's order.
+pub fn comparison_laws() -> impl Iterator<Item = LawRef> {
+    laws::RUN_LAWS.iter().filter(|l| l.compared()).map(|l| LawRef(*l))
 }
 
 /// Reads a law name as the CLI and links write it.
-pub fn form_from_key(key: &str) -> Option<Form> {
-    let key = key.trim().to_ascii_lowercase();
-    let all = [
-        Form::Chinchilla,
-        Form::Kaplan,
-        Form::Farseer,
-        Form::PowerLaw { variable: Variable::N, irreducible: true },
-        Form::PowerLaw { variable: Variable::N, irreducible: false },
-        Form::PowerLaw { variable: Variable::D, irreducible: true },
-        Form::PowerLaw { variable: Variable::D, irreducible: false },
-        Form::PowerLaw { variable: Variable::C, irreducible: true },
-        Form::PowerLaw { variable: Variable::C, irreducible: false },
-    ];
-    all.into_iter().find(|f| f.key() == key)
+pub fn law_from_key(key: &str) -> Option<LawRef> {
+    laws::run_law(key).map(LawRef)
+}
+
+/// The keys of every law of N and D, for messages.
+pub fn law_keys() -> String {
+    laws::RUN_LAWS.iter().map(|l| l.key()).collect::<Vec<_>>().join(", ")
 }
 
 /// Checks the options and reads the data: the single gate every fit passes through.
@@ -243,12 +227,8 @@ pub fn form_from_key(key: &str) -> Option<Form> {
 /// # Errors
 /// See [`FitError`]; never panics, whatever the request.
 pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
-    let form = form_from_key(&req.law).ok_or_else(|| {
-        FitError::Option(format!(
-            "unknown law \"{}\": use chinchilla, kaplan, farseer, or power-n, power-d, power-c (add +e for an irreducible term)",
-            crate::core::units::truncate(&req.law)
-        ))
-    })?;
+    let law = law_from_key(&req.law)
+        .ok_or_else(|| FitError::Option(format!("unknown law \"{}\": use {}", crate::core::units::truncate(&req.law), law_keys())))?;
     if !(req.delta > 0.0 && req.delta <= 1.0) {
         return Err(FitError::Option(format!("Huber δ must be in (0, 1]; got {}", req.delta)));
     }
@@ -261,7 +241,7 @@ pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
             req.iso_tolerance
         )));
     }
-    let grid = Grid::parse(&req.grid, form).map_err(FitError::Grid)?;
+    let grid = Grid::parse(&req.grid, law.theta_names(), law.default_grid()).map_err(FitError::Grid)?;
     let table = runs::parse_table(&req.data)?;
     let mut columns = runs::guess_columns(&table.headers);
     for role in Role::ALL {
@@ -293,9 +273,9 @@ pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
         }
         dropped.reverse();
     }
-    let needed = form.dim() + 1;
+    let needed = law.dim() + 1;
     if runs.len() < needed {
-        return Err(FitError::TooFewRuns { runs: runs.len(), needed, law: form.key() });
+        return Err(FitError::TooFewRuns { runs: runs.len(), needed, law: law.key().to_string() });
     }
     if let Some(first) = runs.first() {
         if runs.iter().all(|r| r.n == first.n && r.d == first.d && r.loss == first.loss) {
@@ -311,7 +291,7 @@ pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
         return Err(FitError::Option(format!(
             "holding out {k} of {} runs leaves too few to fit the {} law (it needs {needed})",
             runs.len(),
-            form.key()
+            law.key()
         )));
     }
     let mut by_compute: Vec<usize> = (0..runs.len()).collect();
@@ -325,7 +305,7 @@ pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
         headers: table.headers,
         columns,
         d_derived: read.d_derived,
-        form,
+        law,
         grid,
         held_out,
     })

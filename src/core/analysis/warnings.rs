@@ -1,10 +1,11 @@
 //! Warnings a careful researcher would want about a fit: too few runs, N and D moving together,
 //! parameters at the edge of plausibility, rival optima, far extrapolation, failed resamples.
 
-use super::forms::Form;
+use super::plan::TaskFit;
 use super::report::BudgetAnswer;
 use super::request::Prepared;
-use super::tasks::TaskFit;
+use crate::core::fit::multistart::Optimum;
+use crate::core::laws::RunLaw;
 use crate::core::units::{format_sci, format_sig};
 
 /// What the warnings look at.
@@ -43,9 +44,9 @@ fn correlation(x: &[f64], y: &[f64]) -> Option<f64> {
 /// Every warning that applies, most important first.
 pub fn collect(ctx: &Context<'_>) -> Vec<String> {
     let mut out = Vec::new();
-    let form = ctx.prep.form;
+    let law = &*ctx.prep.law;
     let runs = &ctx.prep.runs;
-    let k = form.dim();
+    let k = law.dim();
     if runs.len() < 3 * k {
         out.push(format!(
             "Only {} runs for a {k}-parameter law: expect wide intervals and an unstable fit; 3 or more runs per parameter ({}) is a sensible minimum.",
@@ -53,7 +54,7 @@ pub fn collect(ctx: &Context<'_>) -> Vec<String> {
             3 * k
         ));
     }
-    if matches!(form, Form::Chinchilla | Form::Kaplan) {
+    if law.separable() {
         let ln_n: Vec<f64> = runs.iter().map(|r| r.n.ln()).collect();
         let ln_d: Vec<f64> = runs.iter().map(|r| r.d.ln()).collect();
         let ratios = runs.iter().map(|r| r.d / r.n);
@@ -69,8 +70,8 @@ pub fn collect(ctx: &Context<'_>) -> Vec<String> {
         }
     }
     if let Some(main) = ctx.main {
-        out.extend(edge_warnings(form, &main.theta));
-        out.extend(rival_optima(form, main));
+        out.extend(edge_warnings(law, &main.theta));
+        out.extend(rival_optima(law, main));
     }
     if let Some(b) = ctx.budget {
         if b.beyond_data > 10.0 {
@@ -90,9 +91,9 @@ pub fn collect(ctx: &Context<'_>) -> Vec<String> {
     out
 }
 
-fn edge_warnings(form: Form, theta: &[f64]) -> Vec<String> {
+fn edge_warnings(law: &dyn RunLaw, theta: &[f64]) -> Vec<String> {
     let mut out = Vec::new();
-    for (name, value) in form.param_names().iter().zip(form.params(theta)) {
+    for (name, value) in law.param_names().iter().zip(law.params(theta)) {
         let exponent = name.starts_with("alpha") || name.starts_with("beta");
         if *name == "E" && value < 0.05 {
             out.push(format!(
@@ -111,19 +112,19 @@ fn edge_warnings(form: Form, theta: &[f64]) -> Vec<String> {
     out
 }
 
-fn rival_optima(form: Form, main: &TaskFit) -> Option<String> {
+fn rival_optima(law: &dyn RunLaw, main: &TaskFit) -> Option<String> {
     let best = main.optima.first()?;
-    let rivals: Vec<&super::multistart::Optimum> =
+    let rivals: Vec<&Optimum> =
         main.optima.iter().skip(1).filter(|o| o.value <= best.value * (1.0 + NEARLY_EQUAL)).collect();
     if rivals.is_empty() {
         return None;
     }
-    let names = form.param_names();
+    let names = law.param_names();
     // Report the parameter whose rivals spread the most, relative to the best value.
-    let best_p = form.params(&best.theta);
+    let best_p = law.params(&best.theta);
     let mut widest: Option<(usize, f64, f64, f64)> = None;
     for (i, b) in best_p.iter().enumerate() {
-        let values = rivals.iter().map(|o| form.params(&o.theta).get(i).copied().unwrap_or(*b));
+        let values = rivals.iter().map(|o| law.params(&o.theta).get(i).copied().unwrap_or(*b));
         let (lo, hi) = values.fold((*b, *b), |(lo, hi), v| (lo.min(v), hi.max(v)));
         let spread = (hi - lo) / b.abs().max(1e-12);
         if widest.is_none_or(|w| spread > w.1) {
