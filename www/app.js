@@ -193,6 +193,7 @@ async function main() {
   const choices = sc.choices();
   populate($('law'), choices.laws);
   populate($('gpu'), choices.gpus);
+  populate($('fit-law'), choices.fitLaws);
   $('app').hidden = false;
   setupFit(sc, {
     inputs: () => inputs,

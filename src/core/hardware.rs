@@ -38,12 +38,48 @@ pub fn gpu_keys() -> String {
     GPUS.iter().map(|g| g.key).collect::<Vec<_>>().join(", ")
 }
 
+/// Why a hardware setting was refused; the message goes after the setting's name.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HardwareError {
+    /// Not a number (the number parser's reason).
+    Number(crate::core::units::ParseError),
+    /// Zero, negative or not a number at all.
+    NotPositive,
+    /// A GPU count that is not a whole number from 1 to 10 000 000.
+    GpuCount,
+    /// MFU outside 0.1 %–100 %.
+    MfuRange,
+    /// More than $1 000 000 per GPU-hour.
+    PriceTooHigh,
+}
+
+impl std::fmt::Display for HardwareError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HardwareError::Number(e) => write!(f, "{e}"),
+            HardwareError::NotPositive => f.write_str("must be greater than 0"),
+            HardwareError::GpuCount => f.write_str("must be a whole number from 1 to 10,000,000"),
+            HardwareError::MfuRange => f.write_str("must be between 0.1% and 100%"),
+            HardwareError::PriceTooHigh => f.write_str("is over $1,000,000 per GPU-hour"),
+        }
+    }
+}
+
+impl std::error::Error for HardwareError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            HardwareError::Number(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// Accepts a positive `value` for which `within` holds; otherwise says why not.
-fn positive_and(value: f64, within: bool, otherwise: &str) -> Result<f64, String> {
+fn positive_and(value: f64, within: bool, otherwise: HardwareError) -> Result<f64, HardwareError> {
     if !(value > 0.0) {
-        Err("must be greater than 0".into())
+        Err(HardwareError::NotPositive)
     } else if !within {
-        Err(otherwise.into())
+        Err(otherwise)
     } else {
         Ok(value)
     }
@@ -52,25 +88,52 @@ fn positive_and(value: f64, within: bool, otherwise: &str) -> Result<f64, String
 /// Accepts a GPU count: a whole number from 1 to 10 000 000.
 ///
 /// # Errors
-/// A message to put after the field's name.
-pub fn check_gpu_count(n: f64) -> Result<f64, String> {
-    positive_and(n, n.fract() == 0.0 && n <= 1e7, "must be a whole number from 1 to 10,000,000")
+/// [`HardwareError::NotPositive`] or [`HardwareError::GpuCount`].
+pub fn check_gpu_count(n: f64) -> Result<f64, HardwareError> {
+    positive_and(n, n.fract() == 0.0 && n <= 1e7, HardwareError::GpuCount)
 }
 
 /// Accepts MFU as a fraction from 0.001 (0.1 %) to 1 (100 %).
 ///
 /// # Errors
-/// A message to put after the field's name.
-pub fn check_mfu(fraction: f64) -> Result<f64, String> {
-    positive_and(fraction, (1e-3..=1.0).contains(&fraction), "must be between 0.1% and 100%")
+/// [`HardwareError::NotPositive`] or [`HardwareError::MfuRange`].
+pub fn check_mfu(fraction: f64) -> Result<f64, HardwareError> {
+    positive_and(fraction, (1e-3..=1.0).contains(&fraction), HardwareError::MfuRange)
+}
+
+/// How an MFU was written, so the page can say how it read it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Mfu {
+    /// The fraction of peak, in (0, 1].
+    pub fraction: f64,
+    /// Whether it was a bare number up to 1, read as a fraction (0.4 → 40 %).
+    pub as_fraction: bool,
+}
+
+/// Reads MFU as people write it — the one rule of the page and the command line: with a `%` it
+/// is a percent; a bare number above 1 is a percent (40 → 40 %); a bare number up to 1 is a
+/// fraction (0.4 → 40 %, 1 → 100 %).
+///
+/// # Errors
+/// Not a number, not positive, or outside 0.1 %–100 %.
+pub fn parse_mfu(text: &str) -> Result<Mfu, HardwareError> {
+    let text = text.trim();
+    let (body, percent) = match text.strip_suffix('%') {
+        Some(body) => (body.trim(), true),
+        None => (text, false),
+    };
+    let v = crate::core::units::parse_number(body).map_err(HardwareError::Number)?;
+    let as_fraction = !percent && v <= 1.0;
+    let fraction = check_mfu(if as_fraction { v } else { v / 100.0 })?;
+    Ok(Mfu { fraction, as_fraction })
 }
 
 /// Accepts a price per GPU-hour up to $1 000 000.
 ///
 /// # Errors
-/// A message to put after the field's name.
-pub fn check_price(usd: f64) -> Result<f64, String> {
-    positive_and(usd, usd <= 1e6, "is over $1,000,000 per GPU-hour")
+/// [`HardwareError::NotPositive`] or [`HardwareError::PriceTooHigh`].
+pub fn check_price(usd: f64) -> Result<f64, HardwareError> {
+    positive_and(usd, usd <= 1e6, HardwareError::PriceTooHigh)
 }
 
 /// A cluster: which GPU, how many, what fraction of peak is reached, and the price.
@@ -119,6 +182,23 @@ impl Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mfu_reads_one_way_on_page_and_command_line() {
+        let read = |t: &str| parse_mfu(t).map(|m| (m.fraction, m.as_fraction));
+        assert_eq!(read("40"), Ok((0.4, false)));
+        assert_eq!(read("40%"), Ok((0.4, false)));
+        assert_eq!(read(" 40 % "), Ok((0.4, false)));
+        assert_eq!(read("0.4"), Ok((0.4, true)));
+        assert_eq!(read("1"), Ok((1.0, true)));
+        assert_eq!(read("0.4%"), Ok((0.004, false)));
+        assert_eq!(read("100"), Ok((1.0, false)));
+        assert_eq!(read("101"), Err(HardwareError::MfuRange));
+        assert_eq!(read("0"), Err(HardwareError::NotPositive));
+        assert!(matches!(read("abc"), Err(HardwareError::Number(_))));
+        assert!(read("0.0001").is_err());
+    }
+
 
     #[test]
     fn finds_gpus_by_loose_name() {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::core::allocate;
 use crate::core::plot::ChartState;
@@ -12,7 +12,7 @@ pub use crate::core::units::truncate;
 use crate::core::choice::LawChoice;
 use crate::core::convert;
 use crate::core::analysis::spec::FitSpec;
-use crate::core::hardware::{check_gpu_count, check_mfu, check_price, find_gpu, gpu_keys, Cluster, DEFAULT_MFU};
+use crate::core::hardware::{check_gpu_count, check_price, find_gpu, gpu_keys, parse_mfu, Cluster, HardwareError};
 use crate::core::laws::LossLaw;
 use crate::core::presets::Preset;
 use crate::core::units::{
@@ -20,207 +20,56 @@ use crate::core::units::{
     FLOP_PER_PF_DAY,
 };
 
-/// Every input on the page, exactly as typed (so nothing a user typed is ever lost).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Inputs {
-    /// "compute" (the budget is typed) or "hardware" (GPUs × days give it).
-    pub mode: String,
-    /// The budget: FLOP, PF-days, GPU-hours, a duration or dollars.
-    pub compute: String,
-    /// Preset key (see [`Preset::key`]).
-    pub law: String,
-    /// GPU key (see [`crate::core::hardware::GPUS`]).
-    pub gpu: String,
-    /// Number of GPUs.
-    pub gpus: String,
-    /// Training days (hardware mode).
-    pub days: String,
-    /// Model FLOPs utilisation in percent.
-    pub mfu: String,
-    /// Dollars per GPU-hour; may be empty.
-    pub price: String,
-    /// Which of C, N, D to solve for: "c", "n" or "d".
-    pub solve: String,
-    /// C for the "any two of C, N, D" question.
-    pub given_c: String,
-    /// N for the "any two of C, N, D" question.
-    pub given_n: String,
-    /// D for the "any two of C, N, D" question.
-    pub given_d: String,
-    /// Target loss for "minimum compute for a loss"; may be empty.
-    pub target_loss: String,
-    /// A model size other than N*; may be empty.
-    pub model_size: String,
-    /// The converter's input quantity.
-    pub convert: String,
-    /// The fitted law in use when `law` is "fit" (see [`crate::core::analysis::spec::FitSpec`]).
-    pub fit: String,
-    /// The Fit panel's pasted or dropped runs.
-    pub fit_data: String,
-    /// The law to fit: chinchilla, kaplan, power-c+e, …
-    pub fit_law: String,
-    /// Column chosen for N (empty: guessed).
-    pub fit_n: String,
-    /// Column chosen for D.
-    pub fit_d: String,
-    /// Column chosen for C.
-    pub fit_c: String,
-    /// Column chosen for the loss.
-    pub fit_loss: String,
-    /// Column chosen for the run id.
-    pub fit_run: String,
-    /// "1" to fit the good rows when some are bad.
-    pub fit_skip: String,
-    /// Drop the k highest-loss runs.
-    pub fit_drop: String,
-    /// Huber δ.
-    pub fit_delta: String,
-    /// Starting grid (empty: the default).
-    pub fit_grid: String,
-    /// Bootstrap resamples.
-    pub fit_boot: String,
-    /// Bootstrap seed.
-    pub fit_seed: String,
-    /// Held-out runs (empty: about a tenth).
-    pub fit_hold: String,
-    /// IsoFLOP grouping tolerance in log₁₀ C.
-    pub fit_tol: String,
-    /// The planning tools' fields by name (see [`crate::page::tools`]); every registered one present.
-    #[serde(flatten)]
-    pub tools: BTreeMap<String, String>,
-}
+pub use crate::page::fields::Inputs;
+use crate::page::fields::Field;
 
-impl Default for Inputs {
-    fn default() -> Self {
-        Inputs {
-            mode: "compute".into(),
-            compute: "5.76e23".into(),
-            law: Preset::Epoch.key().into(),
-            gpu: "h100".into(),
-            gpus: "1024".into(),
-            days: "30".into(),
-            mfu: format_sig(DEFAULT_MFU * 100.0, 3),
-            price: "2".into(),
-            solve: "c".into(),
-            given_c: String::new(),
-            given_n: "70B".into(),
-            given_d: "1.4T".into(),
-            target_loss: String::new(),
-            model_size: String::new(),
-            convert: "1 PF-day".into(),
-            fit: String::new(),
-            fit_data: String::new(),
-            fit_law: "chinchilla".into(),
-            fit_n: String::new(),
-            fit_d: String::new(),
-            fit_c: String::new(),
-            fit_loss: String::new(),
-            fit_run: String::new(),
-            fit_skip: String::new(),
-            fit_drop: "0".into(),
-            fit_delta: "1e-3".into(),
-            fit_grid: String::new(),
-            fit_boot: "1000".into(),
-            fit_seed: "42".into(),
-            fit_hold: String::new(),
-            fit_tol: "0.05".into(),
-            tools: crate::page::tools::defaults(),
-        }
-    }
-}
+/// "compute" (the budget is typed) or "hardware" (GPUs × days give it).
+pub const MODE: Field = Field::new("mode", "mode", "compute");
+/// The budget: FLOP, PF-days, GPU-hours, a duration or dollars.
+pub const COMPUTE: Field = Field::new("compute", "c", "5.76e23");
+/// Preset key (see [`Preset::key`]), or "fit" for the fitted law in [`FIT`].
+pub const LAW: Field = Field::new("law", "law", "epoch");
+/// GPU key (see [`crate::core::hardware::GPUS`]).
+pub const GPU: Field = Field::new("gpu", "gpu", "h100");
+/// Number of GPUs.
+pub const GPUS: Field = Field::new("gpus", "gpus", "1024");
+/// Training days (hardware mode).
+pub const DAYS: Field = Field::new("days", "days", "30");
+/// Model FLOPs utilisation: a fraction (0.4) or a percent (40, 40 %); see [`crate::core::hardware::parse_mfu`].
+pub const MFU: Field = Field::new("mfu", "mfu", "40");
+/// Dollars per GPU-hour; may be empty.
+pub const PRICE: Field = Field::new("price", "usd", "2");
+/// Which of C, N, D to solve for: "c", "n" or "d".
+pub const SOLVE: Field = Field::new("solve", "solve", "c");
+/// C for the "any two of C, N, D" question.
+pub const GIVEN_C: Field = Field::new("given_c", "gc", "");
+/// N for the "any two of C, N, D" question.
+pub const GIVEN_N: Field = Field::new("given_n", "gn", "70B");
+/// D for the "any two of C, N, D" question.
+pub const GIVEN_D: Field = Field::new("given_d", "gd", "1.4T");
+/// Target loss for "minimum compute for a loss"; may be empty.
+pub const TARGET_LOSS: Field = Field::new("target_loss", "loss", "");
+/// A model size other than N*; may be empty.
+pub const MODEL_SIZE: Field = Field::new("model_size", "size", "");
+/// The converter's input quantity.
+pub const CONVERT: Field = Field::new("convert", "conv", "1 PF-day");
+/// The fitted law in use when [`LAW`] is "fit" (see [`crate::core::analysis::spec::FitSpec`]).
+pub const FIT: Field = Field::hidden("fit", "fit");
 
-/// Field names, in the order the URL and the UI use them.
-pub const FIELDS: [&str; 31] = [
-    "mode", "compute", "law", "gpu", "gpus", "days", "mfu", "price", "solve", "given_c", "given_n",
-    "given_d", "target_loss", "model_size", "convert", "fit", "fit_data", "fit_law", "fit_n", "fit_d", "fit_c", "fit_loss", "fit_run", "fit_skip", "fit_drop", "fit_delta", "fit_grid", "fit_boot", "fit_seed", "fit_hold", "fit_tol",
+/// The Budget panel's outputs (element ids `out-KEY`).
+pub const OUTPUTS: &[&str] = &[
+    "law_label", "law_formula", "law_citation", "law_caveat", "mfu_reading", "n_star", "d_star", "tpp", "loss_star", "n_star_ci", "d_star_ci",
+    "loss_star_ci", "compute_flop", "compute_pfdays", "wall", "gpu_hours", "cost", "n_convention", "triple_value", "triple_loss",
+    "triple_tpp", "triple_wall", "triple_vs_opt", "target_compute", "target_pfdays", "target_n", "target_d", "target_wall",
+    "target_cost", "resize_d", "resize_tpp", "resize_c", "resize_overhead", "resize_wall", "conv_flop", "conv_pfday", "conv_gpuh",
+    "conv_wall", "conv_cost",
 ];
 
-/// Every field name: the Budget and Fit panels' ([`FIELDS`]) then the tools'.
-pub fn all_fields() -> impl Iterator<Item = &'static str> {
-    FIELDS.into_iter().chain(crate::page::tools::all_fields().map(|f| f.name))
-}
+/// The Budget panel's charts (canvas `data-chart` values).
+pub const CHARTS: &[&str] = &["allocation", "contours", "isoflop"];
 
-impl Inputs {
-    /// The text of a field by name.
-    pub fn get(&self, field: &str) -> Option<&String> {
-        Some(match field {
-            "mode" => &self.mode,
-            "compute" => &self.compute,
-            "law" => &self.law,
-            "gpu" => &self.gpu,
-            "gpus" => &self.gpus,
-            "days" => &self.days,
-            "mfu" => &self.mfu,
-            "price" => &self.price,
-            "solve" => &self.solve,
-            "given_c" => &self.given_c,
-            "given_n" => &self.given_n,
-            "given_d" => &self.given_d,
-            "target_loss" => &self.target_loss,
-            "model_size" => &self.model_size,
-            "convert" => &self.convert,
-            "fit" => &self.fit,
-            "fit_data" => &self.fit_data,
-            "fit_law" => &self.fit_law,
-            "fit_n" => &self.fit_n,
-            "fit_d" => &self.fit_d,
-            "fit_c" => &self.fit_c,
-            "fit_loss" => &self.fit_loss,
-            "fit_run" => &self.fit_run,
-            "fit_skip" => &self.fit_skip,
-            "fit_drop" => &self.fit_drop,
-            "fit_delta" => &self.fit_delta,
-            "fit_grid" => &self.fit_grid,
-            "fit_boot" => &self.fit_boot,
-            "fit_seed" => &self.fit_seed,
-            "fit_hold" => &self.fit_hold,
-            "fit_tol" => &self.fit_tol,
-            other => return self.tools.get(other),
-        })
-    }
-
-    /// Mutable access to a field by name.
-    pub fn get_mut(&mut self, field: &str) -> Option<&mut String> {
-        Some(match field {
-            "mode" => &mut self.mode,
-            "compute" => &mut self.compute,
-            "law" => &mut self.law,
-            "gpu" => &mut self.gpu,
-            "gpus" => &mut self.gpus,
-            "days" => &mut self.days,
-            "mfu" => &mut self.mfu,
-            "price" => &mut self.price,
-            "solve" => &mut self.solve,
-            "given_c" => &mut self.given_c,
-            "given_n" => &mut self.given_n,
-            "given_d" => &mut self.given_d,
-            "target_loss" => &mut self.target_loss,
-            "model_size" => &mut self.model_size,
-            "convert" => &mut self.convert,
-            "fit" => &mut self.fit,
-            "fit_data" => &mut self.fit_data,
-            "fit_law" => &mut self.fit_law,
-            "fit_n" => &mut self.fit_n,
-            "fit_d" => &mut self.fit_d,
-            "fit_c" => &mut self.fit_c,
-            "fit_loss" => &mut self.fit_loss,
-            "fit_run" => &mut self.fit_run,
-            "fit_skip" => &mut self.fit_skip,
-            "fit_drop" => &mut self.fit_drop,
-            "fit_delta" => &mut self.fit_delta,
-            "fit_grid" => &mut self.fit_grid,
-            "fit_boot" => &mut self.fit_boot,
-            "fit_seed" => &mut self.fit_seed,
-            "fit_hold" => &mut self.fit_hold,
-            "fit_tol" => &mut self.fit_tol,
-            other => {
-                let known = crate::page::tools::field(other)?;
-                self.tools.entry(known.name.to_string()).or_default()
-            }
-        })
-    }
-}
+/// The Budget panel's fields, in page order.
+pub const FIELDS: &[Field] = &[MODE, COMPUTE, LAW, GPU, GPUS, DAYS, MFU, PRICE, SOLVE, GIVEN_C, GIVEN_N, GIVEN_D, TARGET_LOSS, MODEL_SIZE, CONVERT, FIT];
 
 /// What the page shows: formatted outputs by key, and a message for each field that has one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -292,8 +141,8 @@ fn compute_field(text: &str, cluster: Option<&Cluster>, what: &str) -> Result<f6
 }
 
 fn read_law(inputs: &Inputs, view: &mut View) -> LawChoice {
-    if inputs.law.trim().eq_ignore_ascii_case("fit") {
-        return match FitSpec::parse(&inputs.fit) {
+    if inputs.get(&LAW).trim().eq_ignore_ascii_case("fit") {
+        return match FitSpec::parse(inputs.get(&FIT)) {
             Ok(spec) => LawChoice::Fit(spec),
             Err(e) => {
                 view.err("law", format!("{e}; using Epoch 2024"));
@@ -301,8 +150,8 @@ fn read_law(inputs: &Inputs, view: &mut View) -> LawChoice {
             }
         };
     }
-    Preset::from_key(&inputs.law).map(LawChoice::Preset).unwrap_or_else(|| {
-        view.err("law", format!("unknown law \"{}\"", truncate(&inputs.law)));
+    Preset::from_key(inputs.get(&LAW)).map(LawChoice::Preset).unwrap_or_else(|| {
+        view.err("law", format!("unknown law \"{}\"", truncate(inputs.get(&LAW))));
         LawChoice::Preset(Preset::Epoch)
     })
 }
@@ -310,12 +159,12 @@ fn read_law(inputs: &Inputs, view: &mut View) -> LawChoice {
 /// The budget in FLOP: typed (compute mode) or GPUs × days (hardware mode). The message goes
 /// to the field the budget comes from.
 fn read_budget(inputs: &Inputs, cluster: Option<&Cluster>, view: &mut View) -> Option<f64> {
-    if inputs.mode == "hardware" {
-        let days = number(&inputs.days, "days", 1e-6, 36_525.0).map_err(|e| view.err("days", e)).ok()?;
+    if inputs.get(&MODE) == "hardware" {
+        let days = number(inputs.get(&DAYS), "days", 1e-6, 36_525.0).map_err(|e| view.err("days", e)).ok()?;
         let flop = cluster?.flop_in(days * 86_400.0);
         allocate::check_budget(flop).map_err(|e| view.err("days", format!("compute: {e}"))).ok()
     } else {
-        compute_field(&inputs.compute, cluster, "compute").map_err(|e| view.err("compute", e)).ok()
+        compute_field(inputs.get(&COMPUTE), cluster, "compute").map_err(|e| view.err("compute", e)).ok()
     }
 }
 
@@ -324,13 +173,13 @@ pub fn evaluate(inputs: &Inputs, session: &mut Session) -> View {
     let mut view = View::default();
     let choice = read_law(inputs, &mut view);
     let law = choice.law();
-    if !matches!(inputs.mode.as_str(), "compute" | "hardware") {
-        view.err("mode", format!("unknown budget mode \"{}\" (compute or hardware)", truncate(&inputs.mode)));
+    if !matches!(inputs.get(&MODE), "compute" | "hardware") {
+        view.err("mode", format!("unknown budget mode \"{}\" (compute or hardware)", truncate(inputs.get(&MODE))));
     }
     let cluster = read_cluster(inputs, &mut view);
     let compute = read_budget(inputs, cluster.as_ref(), &mut view);
     let model_size =
-        optional(&inputs.model_size, &mut view, "model_size", |t| number(t, "model size", 1.0, 1e16));
+        optional(inputs.get(&MODEL_SIZE), &mut view, "model_size", |t| number(t, "model size", 1.0, 1e16));
     if let Some(c) = compute {
         budget_outputs(&mut view, law, c, cluster.as_ref());
         view.notes.extend(extrapolation_note(&choice, c));
@@ -341,7 +190,6 @@ pub fn evaluate(inputs: &Inputs, session: &mut Session) -> View {
                     view.out("resize_c", format_flop(r.resized.compute));
                     view.out("resize_tpp", format_sig(r.resized.tokens_per_param(), 3));
                     view.out("resize_overhead", format!("{}%", signed(r.overhead_percent)));
-                    view.out("resize_loss", format_sig(r.resized.loss, 4));
                     if let Some(cl) = cluster.as_ref() {
                         view.out("resize_wall", format_duration(cl.wall_seconds(r.resized.compute)));
                     }
@@ -356,7 +204,7 @@ pub fn evaluate(inputs: &Inputs, session: &mut Session) -> View {
     }
 
     if let Some(target) =
-        optional(&inputs.target_loss, &mut view, "target_loss", |t| number(t, "target loss", 1e-6, 100.0))
+        optional(inputs.get(&TARGET_LOSS), &mut view, "target_loss", |t| number(t, "target loss", 1e-6, 100.0))
     {
         match allocate::min_compute_for_loss(law, target) {
             Ok(a) => {
@@ -378,14 +226,17 @@ pub fn evaluate(inputs: &Inputs, session: &mut Session) -> View {
     solve_triple(inputs, law, cluster.as_ref(), &mut view);
     converter_outputs(inputs, cluster.as_ref(), &mut view);
 
-    view.out("law_label", choice.label());
+    if let LawChoice::Fit(_) = choice {
+        // A preset's name is in the law selector; a fit's says which form and how many runs.
+        view.out("law_label", choice.label());
+    }
     view.out("law_formula", choice.formula());
     view.out("law_citation", choice.citation());
     view.out("law_caveat", choice.caveat().unwrap_or_default());
     view.out("n_convention", format!("N counts {}", choice.convention_label()));
     crate::page::fitpanel::check_fields(inputs, &mut view);
     let budget = ChartState { law: choice, compute, model_size };
-    let tools = crate::page::tools::evaluate_all(&inputs.tools, &budget, session);
+    let tools = crate::page::tools::evaluate_all(inputs, &budget, session);
     view.outputs.extend(tools.outputs);
     for (field, message) in tools.errors {
         view.err(&field, message);
@@ -405,32 +256,37 @@ pub fn chart_state(inputs: &Inputs) -> ChartState {
     let law = read_law(inputs, &mut scratch);
     let cluster = read_cluster(inputs, &mut scratch);
     let compute = read_budget(inputs, cluster.as_ref(), &mut scratch);
-    let model_size = number(&inputs.model_size, "model size", 1.0, 1e16).ok();
+    let model_size = number(inputs.get(&MODEL_SIZE), "model size", 1.0, 1e16).ok();
     ChartState { law, compute, model_size }
 }
 
 fn read_cluster(inputs: &Inputs, view: &mut View) -> Option<Cluster> {
-    let gpu = find_gpu(&inputs.gpu);
+    let gpu = find_gpu(inputs.get(&GPU));
     if gpu.is_none() {
-        view.err("gpu", format!("unknown GPU \"{}\" (expected one of {})", truncate(&inputs.gpu), gpu_keys()));
+        view.err("gpu", format!("unknown GPU \"{}\" (expected one of {})", truncate(inputs.get(&GPU)), gpu_keys()));
     }
-    let count = parse_number(&inputs.gpus)
-        .map_err(|e| e.to_string())
+    let count = parse_number(inputs.get(&GPUS))
+        .map_err(HardwareError::Number)
         .and_then(check_gpu_count)
         .map_err(|e| view.err("gpus", format!("GPU count {e}")))
         .ok();
-    let percent = parse_number(inputs.mfu.trim().trim_end_matches('%')).map_err(|e| format!("{e} (a percent, e.g. 40)"));
-    let mfu = percent.and_then(|p| check_mfu(p / 100.0)).map_err(|e| view.err("mfu", format!("MFU {e}"))).ok();
-    if let Some(m) = mfu.map(|f| f * 100.0) {
-        if m <= 1.0 && !inputs.mfu.contains('%') {
-            view.notes.push(format!("MFU is in percent: {} means {} %, not {} %. Write 40 for 40 %.", format_sig(m, 3), format_sig(m, 3), format_sig(m * 100.0, 3)));
+    let mfu = parse_mfu(inputs.get(&MFU))
+        .map_err(|e| match e {
+            HardwareError::Number(_) => view.err("mfu", format!("MFU {e} (a percent, 40 or 40 %, or a fraction, 0.4)")),
+            _ => view.err("mfu", format!("MFU {e}")),
+        })
+        .ok();
+    if let Some(read) = mfu {
+        let m = read.fraction * 100.0;
+        if read.as_fraction {
+            view.out("mfu_reading", format!("{} → {} %", inputs.get(&MFU).trim(), format_sig(m, 3)));
         }
         if m > 75.0 {
             view.notes.push(format!("MFU of {}% is above what large runs report (30–50 % is typical).", format_sig(m, 3)));
         }
     }
-    let price = optional(&inputs.price, view, "price", price);
-    Some(Cluster { gpu: gpu?, count: count?, mfu: mfu?, usd_per_gpu_hour: price })
+    let price = optional(inputs.get(&PRICE), view, "price", price);
+    Some(Cluster { gpu: gpu?, count: count?, mfu: mfu?.fraction, usd_per_gpu_hour: price })
 }
 
 /// A note when the budget is more than 10× outside the runs the law was fitted on.
@@ -471,7 +327,7 @@ fn budget_outputs(view: &mut View, law: &dyn LossLaw, compute: f64, cluster: Opt
 }
 
 fn solve_triple(inputs: &Inputs, law: &dyn LossLaw, cluster: Option<&Cluster>, view: &mut View) {
-    let solve = inputs.solve.as_str();
+    let solve = inputs.get(&SOLVE);
     if !matches!(solve, "c" | "n" | "d") {
         view.err("solve", format!("unknown choice \"{}\" (c, n or d)", truncate(solve)));
         return;
@@ -480,7 +336,7 @@ fn solve_triple(inputs: &Inputs, law: &dyn LossLaw, cluster: Option<&Cluster>, v
         if field == format!("given_{solve}") {
             return None;
         }
-        let text = inputs.get(field).map(String::as_str).unwrap_or("");
+        let text = inputs.text(field);
         if text.trim().is_empty() {
             // Not wrong, just not asked yet (e.g. a link that switches to solving for N).
             view.unanswered(field, format!("enter {what} to answer this"));
@@ -530,7 +386,7 @@ fn solve_triple(inputs: &Inputs, law: &dyn LossLaw, cluster: Option<&Cluster>, v
 }
 
 fn converter_outputs(inputs: &Inputs, cluster: Option<&Cluster>, view: &mut View) {
-    let q = match parse_quantity(&inputs.convert) {
+    let q = match parse_quantity(inputs.get(&CONVERT)) {
         Ok(q) => q,
         Err(e) => return view.err("convert", format!("quantity {e}")),
     };
@@ -580,7 +436,7 @@ mod tests {
 
     #[test]
     fn hardware_mode_derives_compute() {
-        let inputs = Inputs { mode: "hardware".into(), days: "30".into(), ..Inputs::default() };
+        let inputs = Inputs::default().with("mode", "hardware").with("days", "30");
         let view = evaluate(&inputs, &mut Session::new());
         // 1024 × 989e12 × 0.4 × 30 days
         let want = 1024.0 * 989e12 * 0.4 * 30.0 * 86_400.0;
@@ -591,7 +447,7 @@ mod tests {
     #[test]
     fn compute_accepts_every_unit() {
         for text in ["2000 PF-days", "1.2M GPU-hours", "30 days", "$5M", "5.76e23 FLOP"] {
-            let view = evaluate(&Inputs { compute: text.into(), ..Inputs::default() }, &mut Session::new());
+            let view = evaluate(&Inputs::default().with("compute", text), &mut Session::new());
             assert!(view.errors.is_empty(), "{text}: {:?}", view.errors);
             assert!(view.outputs.contains_key("n_star"), "{text}");
         }
@@ -604,13 +460,11 @@ mod tests {
         let fields = ["compute", "gpus", "mfu", "days", "price", "given_c", "given_n", "given_d", "target_loss", "model_size", "convert"];
         for field in fields {
             for text in bad {
-                let mut inputs = Inputs {
-                    mode: if field == "days" { "hardware".into() } else { "compute".into() },
-                    // Solve for something other than the field, so that the field is read.
-                    solve: if field == "given_c" { "n".into() } else { "c".into() },
-                    ..Inputs::default()
-                };
-                *inputs.get_mut(field).unwrap() = text.to_string();
+                // Solve for something other than the field, so that the field is read.
+                let inputs = Inputs::default()
+                    .with("mode", if field == "days" { "hardware" } else { "compute" })
+                    .with("solve", if field == "given_c" { "n" } else { "c" })
+                    .with(field, text);
                 let view = evaluate(&inputs, &mut Session::new());
                 let optional_empty = matches!(field, "target_loss" | "model_size" | "price") && text.trim().is_empty();
                 let unasked = field.starts_with("given_") && text.trim().is_empty();
@@ -631,17 +485,17 @@ mod tests {
     #[test]
     fn extrapolation_is_noted() {
         let mut session = Session::new();
-        let far = evaluate(&Inputs { compute: "1e26".into(), ..Inputs::default() }, &mut session);
+        let far = evaluate(&Inputs::default().with("compute", "1e26"), &mut session);
         assert!(far.notes.iter().any(|n| n.contains("7700× above the largest")), "{:?}", far.notes);
-        let inside = evaluate(&Inputs { compute: "1e21".into(), ..Inputs::default() }, &mut session);
+        let inside = evaluate(&Inputs::default().with("compute", "1e21"), &mut session);
         assert!(inside.notes.is_empty(), "{:?}", inside.notes);
-        let tiny = evaluate(&Inputs { compute: "1e7".into(), law: "kaplan".into(), ..Inputs::default() }, &mut session);
+        let tiny = evaluate(&Inputs::default().with("compute", "1e7").with("law", "kaplan"), &mut session);
         assert!(tiny.notes.iter().any(|n| n.contains("below the smallest")));
     }
 
     #[test]
     fn one_bad_field_leaves_the_rest_computed() {
-        let view = evaluate(&Inputs { mfu: "abc".into(), ..Inputs::default() }, &mut Session::new());
+        let view = evaluate(&Inputs::default().with("mfu", "abc"), &mut Session::new());
         assert!(view.errors.contains_key("mfu"));
         assert!(view.outputs.contains_key("n_star"));
         assert!(!view.outputs.contains_key("wall"));
@@ -650,19 +504,12 @@ mod tests {
     #[test]
     fn reverse_questions_are_answered() {
         let mut session = Session::new();
-        let view = evaluate(&Inputs {
-            target_loss: "2.0".into(),
-            model_size: "30B".into(),
-            solve: "d".into(),
-            given_c: "1e23".into(),
-            given_n: "1B".into(),
-            ..Inputs::default()
-        }, &mut session);
+        let view = evaluate(&Inputs::default().with("target_loss", "2.0").with("model_size", "30B").with("solve", "d").with("given_c", "1e23").with("given_n", "1B"), &mut session);
         assert!(view.errors.is_empty(), "{:?}", view.errors);
         assert!(view.outputs["resize_overhead"].starts_with('+'));
         assert_eq!(view.outputs["triple_value"], "16.7T tokens");
         assert!(view.outputs.contains_key("target_compute"));
-        let below = evaluate(&Inputs { target_loss: "1.5".into(), ..Inputs::default() }, &mut session);
+        let below = evaluate(&Inputs::default().with("target_loss", "1.5"), &mut session);
         assert!(below.unanswered["target_loss"].contains("irreducible"));
         assert!(below.errors.is_empty());
     }
@@ -673,7 +520,7 @@ mod tests {
 
     #[test]
     fn a_fitted_farseer_law_drives_the_budget_panel() {
-        let inputs = Inputs { law: "fit".into(), fit: EPOCH_FARSEER.into(), ..Inputs::default() };
+        let inputs = Inputs::default().with("law", "fit").with("fit", EPOCH_FARSEER);
         let view = evaluate(&inputs, &mut Session::new());
         assert!(view.errors.is_empty(), "{:?}", view.errors);
         assert!(view.outputs["law_label"].starts_with("Your fit (Farseer form, 240 runs)"));
@@ -684,5 +531,22 @@ mod tests {
         assert!((1e10..3e11).contains(&n), "N* = {}", view.outputs["n_star"]);
         let loss: f64 = view.outputs["loss_star"].parse().unwrap();
         assert!((1.8..2.3).contains(&loss), "L* = {loss}");
+    }
+
+    /// The page reads MFU as the command line does: 0.4 is 40 %, not 0.4 % (it once made a
+    /// 30-day budget 7.8 years), and says how it read it.
+    #[test]
+    fn mfu_as_a_fraction_is_forty_percent_and_the_reading_is_shown() {
+        let mut session = Session::new();
+        let hardware = |mfu: &str| Inputs::default().with("mode", "hardware").with("mfu", mfu);
+        let percent = evaluate(&hardware("40"), &mut session);
+        let fraction = evaluate(&hardware("0.4"), &mut session);
+        assert_eq!(fraction.outputs["compute_flop"], percent.outputs["compute_flop"]);
+        assert_eq!(fraction.outputs["wall"], "30 days");
+        assert_eq!(fraction.outputs["mfu_reading"], "0.4 → 40 %");
+        assert!(!percent.outputs.contains_key("mfu_reading"));
+        assert_eq!(evaluate(&hardware("40 %"), &mut session).outputs["compute_flop"], percent.outputs["compute_flop"]);
+        assert!(evaluate(&hardware("0.4%"), &mut session).notes.is_empty());
+        assert!(evaluate(&hardware("150"), &mut session).errors["mfu"].contains("between 0.1% and 100%"));
     }
 }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::page::budget::{number, Inputs, View};
+use crate::page::fields::Field;
 use crate::page::session::Session;
 use crate::core::analysis::BudgetIntervals;
 use crate::core::fit::bootstrap::Interval;
@@ -13,6 +14,60 @@ use crate::core::fit::grid::Grid;
 use crate::core::analysis::report::FitReport;
 use crate::core::analysis::request::{law_from_key, ColumnNames, FitRequest, MAX_BOOTSTRAP};
 use crate::core::units::{format_count, format_sci, format_sig};
+
+/// The pasted or dropped runs.
+pub const FIT_DATA: Field = Field::data("fit_data", "fdata");
+/// The law to fit: chinchilla, kaplan, power-c+e, … (see [`crate::core::laws::RUN_LAWS`]).
+pub const FIT_LAW: Field = Field::new("fit_law", "flaw", "chinchilla");
+/// Column chosen for N (empty: guessed).
+pub const FIT_N: Field = Field::new("fit_n", "fcn", "");
+/// Column chosen for D.
+pub const FIT_D: Field = Field::new("fit_d", "fcd", "");
+/// Column chosen for C.
+pub const FIT_C: Field = Field::new("fit_c", "fcc", "");
+/// Column chosen for the loss.
+pub const FIT_LOSS: Field = Field::new("fit_loss", "fcl", "");
+/// Column chosen for the run id.
+pub const FIT_RUN: Field = Field::new("fit_run", "fcr", "");
+/// Ticked: fit the good rows when some are bad.
+pub const FIT_SKIP: Field = Field::flag("fit_skip", "fskip");
+/// Drop the k highest-loss runs.
+pub const FIT_DROP: Field = Field::new("fit_drop", "fdrop", "0");
+/// Huber δ.
+pub const FIT_DELTA: Field = Field::new("fit_delta", "fdelta", "1e-3");
+/// Starting grid (empty: the law's default).
+pub const FIT_GRID: Field = Field::new("fit_grid", "fgrid", "");
+/// Bootstrap resamples.
+pub const FIT_BOOT: Field = Field::new("fit_boot", "fboot", "1000");
+/// Bootstrap seed.
+pub const FIT_SEED: Field = Field::new("fit_seed", "fseed", "42");
+/// Held-out runs (empty: about a tenth).
+pub const FIT_HOLD: Field = Field::new("fit_hold", "fhold", "");
+/// IsoFLOP grouping tolerance in log₁₀ C.
+pub const FIT_TOL: Field = Field::new("fit_tol", "ftol", "0.05");
+
+/// The Fit panel's charts (canvas `data-chart` values).
+pub const CHARTS: &[&str] = &["fit-loss", "fit-frontier", "fit-residuals"];
+
+/// The laws the Fit panel offers, as (key, text for the selector): every law of N and D in the
+/// registry, in its order.
+pub fn law_options() -> Vec<(&'static str, String)> {
+    crate::core::laws::RUN_LAWS
+        .iter()
+        .map(|l| {
+            let text = if l.formula().chars().count() <= 40 {
+                format!("{}: {}", l.name(), l.formula())
+            } else {
+                format!("{} ({} parameters)", l.name(), l.dim())
+            };
+            (l.key(), text)
+        })
+        .collect()
+}
+
+/// The Fit panel's fields, in page order.
+pub const FIELDS: &[Field] =
+    &[FIT_DATA, FIT_LAW, FIT_N, FIT_D, FIT_C, FIT_LOSS, FIT_RUN, FIT_SKIP, FIT_DROP, FIT_DELTA, FIT_GRID, FIT_BOOT, FIT_SEED, FIT_HOLD, FIT_TOL];
 
 /// The Fit panel's options, read and checked (everything but the data and column names).
 struct Options {
@@ -29,25 +84,25 @@ struct Options {
 fn read_options(inputs: &Inputs) -> Result<Options, BTreeMap<String, String>> {
     let mut errors = BTreeMap::new();
     let mut take = |field: &str, r: Result<f64, String>| r.map_err(|e| errors.insert(field.to_string(), e)).ok();
-    let delta = take("fit_delta", number(&inputs.fit_delta, "Huber δ", 1e-12, 1.0));
-    let tolerance = take("fit_tol", number(&inputs.fit_tol, "tolerance", 0.0, 1.0));
+    let delta = take("fit_delta", number(inputs.get(&FIT_DELTA), "Huber δ", 1e-12, 1.0));
+    let tolerance = take("fit_tol", number(inputs.get(&FIT_TOL), "tolerance", 0.0, 1.0));
     let mut take_count = |field: &str, text: &str, what: &str, max: usize| {
         crate::page::budget::whole(text, what, 0, max).map_err(|e| errors.insert(field.to_string(), e)).ok()
     };
-    let drop_top = take_count("fit_drop", &inputs.fit_drop, "drop", 100_000);
-    let bootstrap = take_count("fit_boot", &inputs.fit_boot, "resamples", MAX_BOOTSTRAP);
-    let seed = take_count("fit_seed", &inputs.fit_seed, "seed", u32::MAX as usize);
-    let holdout = if inputs.fit_hold.trim().is_empty() {
+    let drop_top = take_count("fit_drop", inputs.get(&FIT_DROP), "drop", 100_000);
+    let bootstrap = take_count("fit_boot", inputs.get(&FIT_BOOT), "resamples", MAX_BOOTSTRAP);
+    let seed = take_count("fit_seed", inputs.get(&FIT_SEED), "seed", u32::MAX as usize);
+    let holdout = if inputs.get(&FIT_HOLD).trim().is_empty() {
         Some(None)
     } else {
-        take_count("fit_hold", &inputs.fit_hold, "held-out runs", 100_000).map(Some)
+        take_count("fit_hold", inputs.get(&FIT_HOLD), "held-out runs", 100_000).map(Some)
     };
-    match law_from_key(&inputs.fit_law) {
+    match law_from_key(inputs.get(&FIT_LAW)) {
         None => {
-            errors.insert("fit_law".into(), format!("unknown law \"{}\"", crate::core::units::truncate(&inputs.fit_law)));
+            errors.insert("fit_law".into(), format!("unknown law \"{}\"", crate::core::units::truncate(inputs.get(&FIT_LAW))));
         }
         Some(law) => {
-            if let Err(e) = Grid::parse(&inputs.fit_grid, law.theta_names(), law.default_grid()) {
+            if let Err(e) = Grid::parse(inputs.get(&FIT_GRID), law.theta_names(), law.default_grid()) {
                 errors.insert("fit_grid".into(), e.to_string());
             }
         }
@@ -67,19 +122,19 @@ fn read_options(inputs: &Inputs) -> Result<Options, BTreeMap<String, String>> {
 pub fn fit_request(inputs: &Inputs, budget: Option<f64>) -> Result<FitRequest, BTreeMap<String, String>> {
     let o = read_options(inputs)?;
     Ok(FitRequest {
-        data: inputs.fit_data.clone(),
+        data: inputs.get(&FIT_DATA).to_string(),
         columns: ColumnNames {
-            n: inputs.fit_n.clone(),
-            d: inputs.fit_d.clone(),
-            c: inputs.fit_c.clone(),
-            loss: inputs.fit_loss.clone(),
-            run: inputs.fit_run.clone(),
+            n: inputs.get(&FIT_N).to_string(),
+            d: inputs.get(&FIT_D).to_string(),
+            c: inputs.get(&FIT_C).to_string(),
+            loss: inputs.get(&FIT_LOSS).to_string(),
+            run: inputs.get(&FIT_RUN).to_string(),
         },
-        skip_bad_rows: inputs.fit_skip == "1",
-        law: inputs.fit_law.clone(),
+        skip_bad_rows: inputs.get(&FIT_SKIP) == "1",
+        law: inputs.get(&FIT_LAW).to_string(),
         compare: true,
         delta: o.delta,
-        grid: inputs.fit_grid.clone(),
+        grid: inputs.get(&FIT_GRID).to_string(),
         drop_top: o.drop_top,
         bootstrap: o.bootstrap,
         seed: o.seed,
@@ -268,12 +323,12 @@ pub fn report_view(r: &FitReport) -> FitView {
 
 /// Adds the current fit's intervals on N*, D*, L* to the view when the Budget panel uses that fit.
 pub fn add_budget_intervals(inputs: &Inputs, view: &mut View, session: &mut Session) {
-    if !inputs.law.eq_ignore_ascii_case("fit") {
+    if !inputs.get(&crate::page::budget::LAW).eq_ignore_ascii_case("fit") {
         return;
     }
     let Some(compute) = crate::page::budget::chart_state(inputs).compute else { return };
     let Some(current) = session.fit.as_ref() else { return };
-    if current.spec.as_deref() != Some(inputs.fit.as_str()) || current.report.samples.is_empty() {
+    if current.spec.as_deref() != Some(inputs.get(&crate::page::budget::FIT)) || current.report.samples.is_empty() {
         return;
     }
     let Some(form) = law_from_key(&current.report.law) else { return };
@@ -308,12 +363,24 @@ mod tests {
 
     #[test]
     fn option_fields_are_checked_one_by_one() {
-        let inputs = Inputs { fit_delta: "abc".into(), fit_boot: "-1".into(), fit_law: "gpt".into(), ..Inputs::default() };
+        let inputs = Inputs::default().with("fit_delta", "abc").with("fit_boot", "-1").with("fit_law", "gpt");
         let errors = fit_request(&inputs, None).unwrap_err();
         assert!(errors["fit_delta"].contains("Huber δ"));
         assert!(errors["fit_boot"].contains("whole number"));
         assert!(errors["fit_law"].contains("unknown law"));
-        let ok = fit_request(&Inputs { fit_hold: "".into(), ..Inputs::default() }, Some(1e23)).unwrap();
+        let ok = fit_request(&Inputs::default().with("fit_hold", ""), Some(1e23)).unwrap();
         assert_eq!((ok.holdout, ok.bootstrap, ok.budget), (None, 1000, Some(1e23)));
+    }
+
+    /// The page's law list offers every law of N and D the registry has, and every law with a
+    /// table of its own is fitted by a registered tool.
+    #[test]
+    fn the_page_offers_every_registered_law() {
+        let offered: Vec<&str> = law_options().into_iter().map(|(k, _)| k).collect();
+        let registered: Vec<&str> = crate::core::laws::RUN_LAWS.iter().map(|l| l.key()).collect();
+        assert_eq!(offered, registered);
+        for law in crate::core::laws::TABLE_LAWS {
+            assert!(crate::page::tools::TOOLS.iter().any(|t| t.key() == law.tool()), "{}: no tool {}", law.key(), law.tool());
+        }
     }
 }

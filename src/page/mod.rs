@@ -3,7 +3,9 @@
 
 pub mod background;
 pub mod budget;
+pub mod fields;
 pub mod fitpanel;
+pub mod ids;
 pub mod session;
 pub mod share;
 pub mod tools;

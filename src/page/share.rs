@@ -1,7 +1,8 @@
 //! Share links: the page state as a short, versioned, human-readable URL fragment
 //! (`#v=1&c=3e23&law=hoffmann`), and back — never panicking, always naming what was wrong.
 
-use crate::page::budget::{all_fields, evaluate, Inputs};
+use crate::page::budget::{evaluate, Inputs, GPU, LAW, MODE, SOLVE};
+use crate::page::fields::{self, Field};
 use crate::page::session::Session;
 
 /// The current link format version.
@@ -11,68 +12,22 @@ pub const VERSION: &str = "1";
 /// length, percent-encoded, fits well inside this.
 pub const MAX_FRAGMENT_CHARS: usize = 40_000;
 
-/// The URL key of each field (short, stable across versions of the page).
-fn url_key(field: &str) -> &'static str {
-    match field {
-        "mode" => "mode",
-        "compute" => "c",
-        "law" => "law",
-        "gpu" => "gpu",
-        "gpus" => "gpus",
-        "days" => "days",
-        "mfu" => "mfu",
-        "price" => "usd",
-        "solve" => "solve",
-        "given_c" => "gc",
-        "given_n" => "gn",
-        "given_d" => "gd",
-        "target_loss" => "loss",
-        "model_size" => "size",
-        "convert" => "conv",
-        "fit" => "fit",
-        "fit_data" => "fdata",
-        "fit_law" => "flaw",
-        "fit_n" => "fcn",
-        "fit_d" => "fcd",
-        "fit_c" => "fcc",
-        "fit_loss" => "fcl",
-        "fit_run" => "fcr",
-        "fit_skip" => "fskip",
-        "fit_drop" => "fdrop",
-        "fit_delta" => "fdelta",
-        "fit_grid" => "fgrid",
-        "fit_boot" => "fboot",
-        "fit_seed" => "fseed",
-        "fit_hold" => "fhold",
-        "fit_tol" => "ftol",
-        other => crate::page::tools::field(other).map_or("", |f| f.url),
-    }
-}
-
-fn field_of(key: &str) -> Option<&'static str> {
-    all_fields().find(|f| url_key(f) == key)
-}
-
 /// The fragment (without `#`) for these inputs; fields at their default are left out, and so
 /// are values too long to be valid input (a stray paste), so the rest of the link stays usable.
 pub fn to_fragment(inputs: &Inputs, session: &mut Session) -> String {
-    let defaults = Inputs::default();
     let mut parts = vec![format!("v={VERSION}")];
     let mut packed_parts = Vec::new();
-    for field in all_fields() {
-        let (value, default) = (inputs.get(field), defaults.get(field));
-        if let (Some(value), Some(default)) = (value, default) {
-            if value == default {
-                continue;
+    for (field, value) in inputs.iter() {
+        if value == field.default {
+            continue;
+        }
+        if field.packed() {
+            // Deflating a large paste takes milliseconds, and this runs on every keystroke.
+            if let Some(packed) = session.memo_in("link", field.name, value.to_string(), || pack_data(value)) {
+                packed_parts.push(format!("{}={packed}", field.url));
             }
-            if is_packed(field) {
-                // Deflating a large paste takes milliseconds, and this runs on every keystroke.
-                if let Some(packed) = session.memo_in("link", field, value.clone(), || pack_data(value)) {
-                    packed_parts.push(format!("{}={packed}", url_key(field)));
-                }
-            } else if value.chars().count() <= crate::core::units::MAX_INPUT_CHARS {
-                parts.push(format!("{}={}", url_key(field), encode(value)));
-            }
+        } else if value.chars().count() <= crate::core::units::MAX_INPUT_CHARS {
+            parts.push(format!("{}={}", field.url, encode(value)));
         }
     }
     // Pasted tables go in, in page order, while the link stays readable by `from_fragment`.
@@ -121,22 +76,18 @@ pub fn from_fragment(fragment: &str, session: &mut Session) -> (Inputs, Vec<Stri
         if key == "v" {
             continue;
         }
-        let Some(field) = field_of(key) else {
+        let Some(field) = fields::by_url(key) else {
             messages.push(format!("Ignored unknown setting \"{}\" in the link.", crate::core::units::truncate(key)));
             continue;
         };
-        if seen.contains(&field) {
+        if seen.contains(&field.name) {
             messages.push(format!("The link sets \"{key}\" twice; the first value is used."));
             continue;
         }
-        seen.push(field);
-        let value = if is_packed(field) { unpack_data(raw) } else { decode(raw) };
+        seen.push(field.name);
+        let value = if field.packed() { unpack_data(raw) } else { decode(raw) };
         match value {
-            Ok(value) => {
-                if let Some(slot) = inputs.get_mut(field) {
-                    *slot = value;
-                }
-            }
+            Ok(value) => inputs.set(field, value),
             Err(why) => messages.push(format!("Link setting \"{key}\" {why}; using the default.")),
         }
     }
@@ -144,11 +95,10 @@ pub fn from_fragment(fragment: &str, session: &mut Session) -> (Inputs, Vec<Stri
     // Validate with the page's own rules; each invalid field falls back to its default. Fields
     // others depend on (law, mode, hardware) are settled first, so that "c=30 days" is judged
     // with the GPU the page will actually use.
-    let defaults = Inputs::default();
     const FIRST: [&str; 7] = ["law", "mode", "gpu", "gpus", "mfu", "price", "solve"];
     // Each pass resets what is invalid now; a reset can only make other fields readable, so
     // this settles within a few passes (at most one per field).
-    for pass in 0..all_fields().count() {
+    for pass in 0..fields::all().count() {
         let view = evaluate(&inputs, session);
         if view.errors.is_empty() {
             break;
@@ -158,28 +108,17 @@ pub fn from_fragment(fragment: &str, session: &mut Session) -> (Inputs, Vec<Stri
             if first_only && !FIRST.contains(&field.as_str()) {
                 continue;
             }
-            let default = defaults.get(field).cloned().unwrap_or_default();
-            let bad = inputs.get(field).cloned().unwrap_or_default();
-            if bad == default {
+            let Some(f) = fields::by_name(field) else { continue };
+            let bad = inputs.get(f).to_string();
+            if bad == f.default {
                 continue;
             }
-            if let Some(slot) = inputs.get_mut(field) {
-                *slot = default.clone();
-            }
-            let shown = if default.is_empty() { "empty".to_string() } else { format!("\"{default}\"") };
-            messages.push(format!(
-                "Link setting \"{}={}\": {error}; using {shown}.",
-                url_key(field),
-                crate::core::units::truncate(&bad)
-            ));
+            inputs.set(f, f.default);
+            let shown = if f.default.is_empty() { "empty".to_string() } else { format!("\"{}\"", f.default) };
+            messages.push(format!("Link setting \"{}={}\": {error}; using {shown}.", f.url, crate::core::units::truncate(&bad)));
         }
     }
     (inputs, messages)
-}
-
-/// Whether a field holds pasted data (deflated into links, left out when too large).
-fn is_packed(field: &str) -> bool {
-    field == "fit_data" || crate::page::tools::field(field).is_some_and(|f| f.packed)
 }
 
 /// Longest packed run table a link carries; larger tables stay out of links (the fitted law
@@ -214,14 +153,15 @@ fn unpack_data(raw: &str) -> Result<String, String> {
 
 /// Writes names the page's selectors know: "H100" → "h100", "Kaplan" → "kaplan".
 fn canonicalise(inputs: &mut Inputs) {
-    if let Some(p) = crate::core::presets::Preset::from_key(&inputs.law) {
-        inputs.law = p.key().to_string();
+    if let Some(p) = crate::core::presets::Preset::from_key(inputs.get(&LAW)) {
+        inputs.set(&LAW, p.key());
     }
-    if let Some(g) = crate::core::hardware::find_gpu(&inputs.gpu) {
-        inputs.gpu = g.key.to_string();
+    if let Some(g) = crate::core::hardware::find_gpu(inputs.get(&GPU)) {
+        inputs.set(&GPU, g.key);
     }
-    for choice in [&mut inputs.mode, &mut inputs.solve] {
-        *choice = choice.trim().to_ascii_lowercase();
+    for choice in [&MODE, &SOLVE] as [&'static Field; 2] {
+        let canonical = inputs.get(choice).trim().to_ascii_lowercase();
+        inputs.set(choice, canonical);
     }
 }
 
@@ -274,14 +214,7 @@ mod tests {
     fn a_fit_and_its_small_data_travel_in_the_link() {
         let mut session = Session::new();
         let data = "N,D,loss\n1e8,2e9,3.1\n2e8,4e9,2.9\n4e8,8e9,2.7\n".repeat(20);
-        let inputs = Inputs {
-            law: "fit".into(),
-            fit: "chinchilla;E=1.817218;A=477.8254;B=2143.425;alpha=0.3473104;beta=0.3671726;runs=240;c=1.2e18..1.3e22".into(),
-            fit_data: data.clone(),
-            fit_drop: "5".into(),
-            fit_boot: "200".into(),
-            ..Inputs::default()
-        };
+        let inputs = Inputs::default().with("law", "fit").with("fit", "chinchilla;E=1.817218;A=477.8254;B=2143.425;alpha=0.3473104;beta=0.3671726;runs=240;c=1.2e18..1.3e22").with("fit_data", data.clone()).with("fit_drop", "5").with("fit_boot", "200");
         let link = to_fragment(&inputs, &mut session);
         assert!(link.contains("&fdata=z") && link.len() < 1000, "{link}");
         let (back, messages) = from_fragment(&link, &mut session);
@@ -299,20 +232,19 @@ mod tests {
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             table.push_str(&format!("{},{},{}\n", state >> 40, state >> 20 & 0xfffff, state & 0xffff));
         }
-        let packed: Vec<&str> = all_fields().filter(|f| is_packed(f)).collect();
-        for field in &packed {
-            *inputs.get_mut(field).unwrap() = table.clone();
+        for field in fields::all().filter(|f| f.packed()) {
+            inputs.set(field, table.clone());
         }
         let fragment = to_fragment(&inputs, &mut session);
         assert!(fragment.len() <= MAX_FRAGMENT_CHARS, "{} chars", fragment.len());
         let (back, _) = from_fragment(&fragment, &mut session);
-        assert_eq!(back.fit_data, table, "the first table fits and round-trips");
+        assert_eq!(back.text("fit_data"), table, "the first table fits and round-trips");
     }
 
     #[test]
     fn large_data_stays_out_of_the_link_but_the_fit_goes_in() {
         let data: String = (0..3000).map(|i| format!("{},{},{}\n", 1e8 + i as f64 * 7919.0, 2e9 + i as f64 * 104729.0, 3.0 - i as f64 * 1e-4)).collect();
-        let inputs = Inputs { law: "fit".into(), fit: "kaplan;N_c=6.4e13;D_c=1.8e13;alpha_N=0.076;alpha_D=0.103;runs=9;c=1e18..1e20".into(), fit_data: data, ..Inputs::default() };
+        let inputs = Inputs::default().with("law", "fit").with("fit", "kaplan;N_c=6.4e13;D_c=1.8e13;alpha_N=0.076;alpha_D=0.103;runs=9;c=1e18..1e20").with("fit_data", data);
         let link = to_fragment(&inputs, &mut Session::new());
         assert!(!link.contains("fdata") && link.contains("law=fit&fit=kaplan"), "{link}");
     }
@@ -330,7 +262,7 @@ mod tests {
         ] {
             let (inputs, messages) = from_fragment(link, &mut Session::new());
             assert!(messages.iter().any(|m| m.contains(want)), "{link}: {messages:?}");
-            assert_eq!(inputs.law, "epoch", "{link}");
+            assert_eq!(inputs.text("law"), "epoch", "{link}");
         }
     }
 
@@ -341,7 +273,7 @@ mod tests {
 
     #[test]
     fn a_link_reads_like_the_inputs() {
-        let inputs = Inputs { compute: "2000 PF-days".into(), law: "hoffmann".into(), ..Inputs::default() };
+        let inputs = Inputs::default().with("compute", "2000 PF-days").with("law", "hoffmann");
         assert_eq!(to_fragment(&inputs, &mut Session::new()), "v=1&c=2000+PF-days&law=hoffmann");
     }
 
@@ -371,15 +303,15 @@ mod tests {
         let long = format!("#v=1&c={}", "9".repeat(20_000));
         assert!(from_fragment(&long, &mut session).1[0].contains("too long"));
         // A stray paste stays out of the link, and everything else is kept.
-        let pasted = Inputs { compute: "9".repeat(10_000), law: "kaplan".into(), ..Inputs::default() };
+        let pasted = Inputs::default().with("compute", "9".repeat(10_000)).with("law", "kaplan");
         assert_eq!(to_fragment(&pasted, &mut session), "v=1&law=kaplan");
     }
 
     #[test]
     fn valid_settings_survive_beside_bad_ones() {
         let (inputs, messages) = from_fragment("#v=1&c=abc&law=kaplan", &mut Session::new());
-        assert_eq!(inputs.law, "kaplan");
-        assert_eq!(inputs.compute, Inputs::default().compute);
+        assert_eq!(inputs.text("law"), "kaplan");
+        assert_eq!(inputs.text("compute"), Inputs::default().text("compute"));
         assert_eq!(messages.len(), 1);
     }
 
@@ -387,11 +319,11 @@ mod tests {
     fn names_are_canonicalised_and_dependent_fields_survive() {
         let mut session = Session::new();
         let (inputs, messages) = from_fragment("#v=1&gpu=H100&law=Kaplan", &mut session);
-        assert_eq!((inputs.gpu.as_str(), inputs.law.as_str()), ("h100", "kaplan"));
+        assert_eq!((inputs.text("gpu"), inputs.text("law")), ("h100", "kaplan"));
         assert!(messages.is_empty());
         // The GPU falls back first; the duration is then valid with the default GPU.
         let (inputs, messages) = from_fragment("#v=1&c=30+days&gpu=zzz", &mut session);
-        assert_eq!(inputs.compute, "30 days");
+        assert_eq!(inputs.text("compute"), "30 days");
         assert_eq!(messages.len(), 1, "{messages:?}");
         assert!(from_fragment("#v=1&c=%+A", &mut session).1[0].contains("bad %-escape"));
     }
@@ -400,8 +332,8 @@ mod tests {
     fn unanswerable_questions_are_not_link_errors() {
         // A 2B model can never reach this budget's loss: the page says so, but the link is fine.
         let (inputs, messages) = from_fragment("#v=1&c=1e23&size=2B&loss=1.0", &mut Session::new());
-        assert_eq!(inputs.model_size, "2B");
-        assert_eq!(inputs.target_loss, "1.0");
+        assert_eq!(inputs.text("model_size"), "2B");
+        assert_eq!(inputs.text("target_loss"), "1.0");
         assert!(messages.is_empty(), "{messages:?}");
     }
 
@@ -432,16 +364,13 @@ mod tests {
         let modes = prop::sample::select(vec!["compute", "hardware"]);
         let strategy = (typed(), "[0-9]{1,5}", typed(), "[0-9]\\.[0-9]{1,3}", laws, modes);
         cases(strategy, |(compute, gpus, size, loss, law, mode), session| {
-            let inputs = Inputs {
-                compute, gpus, model_size: size, target_loss: loss, law: law.into(), mode: mode.into(),
-                ..Inputs::default()
-            };
+            let inputs = Inputs::default().with("compute", compute).with("gpus", gpus).with("model_size", size).with("target_loss", loss).with("law", law).with("mode", mode);
             let fragment = to_fragment(&inputs, session);
             // Parse the raw fields back without validation fallback.
             let mut back = Inputs::default();
             for pair in fragment.split('&').skip(1) {
                 let (k, v) = pair.split_once('=').unwrap();
-                *back.get_mut(field_of(k).unwrap()).unwrap() = decode(v).unwrap();
+                back.set(fields::by_url(k).unwrap(), decode(v).unwrap());
             }
             prop_assert_eq!(&back, &inputs);
             // Valid inputs come back unchanged and silently through the validating reader;

@@ -132,23 +132,30 @@ pub fn choices() -> Result<JsValue, JsError> {
     #[derive(serde::Serialize)]
     struct Choice {
         key: &'static str,
-        label: &'static str,
+        label: String,
         detail: String,
     }
     #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
     struct Choices {
         laws: Vec<Choice>,
         gpus: Vec<Choice>,
+        fit_laws: Vec<Choice>,
     }
     to_js(&Choices {
-        laws: Preset::ALL.iter().map(|p| Choice { key: p.key(), label: p.label(), detail: p.citation().into() }).collect(),
+        laws: Preset::ALL.iter().map(|p| Choice { key: p.key(), label: p.label().into(), detail: p.citation().into() }).collect(),
         gpus: GPUS
             .iter()
             .map(|g| Choice {
                 key: g.key,
-                label: g.label,
+                label: g.label.into(),
                 detail: format!("{} TFLOP/s dense BF16 — {}", g.peak_flops / 1e12, g.source),
             })
+            .collect(),
+        fit_laws: crate::page::fitpanel::law_options()
+            .into_iter()
+            .filter_map(|(key, text)| crate::core::laws::run_law(key).map(|l| (l, text)))
+            .map(|(l, text)| Choice { key: l.key(), label: text, detail: l.citation().into() })
             .collect(),
     })
 }
@@ -166,7 +173,7 @@ pub fn draw_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, dark: 
         "allocation" => plot::draw_allocation(&area, &state, &style),
         "contours" => plot::draw_contours(&area, &state, &style),
         "isoflop" => plot::draw_isoflop(&area, &state, &style),
-        tool => with_session(|s| crate::page::tools::draw(tool, &area, &inputs.tools, &state, s, &style)),
+        tool => with_session(|s| crate::page::tools::draw(tool, &area, &inputs, &state, s, &style)),
     };
     drawn.map_err(|e| JsError::new(&e.to_string()))?;
     area.present().map_err(|e| JsError::new(&e.to_string()))

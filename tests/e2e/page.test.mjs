@@ -39,6 +39,25 @@ test('defaults show a full answer, a CSP, and no console errors', async () => {
   await context.close();
 });
 
+test('MFU as a fraction reads as a percent, says so, and gives the same budget', async () => {
+  const { page, context, problems } = await openPage(browser, origin);
+  await page.check('input[name="mode"][value="hardware"]');
+  await settle(page);
+  const percent = await readOutputs(page);
+  assert.equal(await text(page, 'out-mfu_reading'), '');
+  await page.fill('#mfu', '0.4');
+  await settle(page);
+  assert.equal(await text(page, 'out-mfu_reading'), '0.4 → 40 %');
+  assert.equal(await page.locator('#out-mfu_reading').isVisible(), true);
+  assert.deepEqual(await readOutputs(page), percent, 'the same 30-day budget, not 7.8 years');
+  assert.match(page.url(), /mfu=0\.4/);
+  // The Fit panel's law list comes from the laws' registry.
+  const offered = await page.locator('#fit-law option').evaluateAll((os) => os.map((o) => o.value));
+  assert.ok(offered.includes('chinchilla') && offered.includes('farseer') && offered.includes('power-d'), offered.join(','));
+  assertClean(problems);
+  await context.close();
+});
+
 test('typing a budget updates the numbers, the URL and the charts', async () => {
   const { page, context, problems } = await openPage(browser, origin);
   const before = await readOutputs(page);

@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use out::{say, Failure};
 use scalecalc::core::allocate::{self, Allocation};
 use scalecalc::core::convert::{self, ConvertError};
-use scalecalc::core::hardware::{check_gpu_count, check_mfu, check_price, find_gpu, gpu_keys, Cluster, DEFAULT_MFU};
+use scalecalc::core::hardware::{check_gpu_count, check_price, find_gpu, gpu_keys, parse_mfu, Cluster, HardwareError, DEFAULT_MFU};
 use scalecalc::core::plot::{self, ChartState, ChartStyle, Theme};
 use scalecalc::core::presets::Preset;
 use scalecalc::core::units::{parse_number, parse_quantity, Unit, FLOP_PER_PF_DAY};
@@ -146,13 +146,11 @@ fn cluster(args: &HardwareArgs) -> Result<Cluster, String> {
     let mfu = match &args.mfu {
         None => DEFAULT_MFU,
         Some(text) => {
-            // A fraction (0.4) or a percent (40 or 40%).
-            let (body, percent) = match text.trim().strip_suffix('%') {
-                Some(b) => (b, true),
-                None => (text.as_str(), false),
-            };
-            let v = positive(body, "--mfu")?;
-            check_mfu(if percent || v > 1.0 { v / 100.0 } else { v }).map_err(|e| format!("--mfu: \"{text}\" {e}"))?
+            let read = parse_mfu(text).map_err(|e| match e {
+                HardwareError::Number(_) => format!("--mfu: {e}"),
+                _ => format!("--mfu: \"{text}\" {e}"),
+            })?;
+            read.fraction
         }
     };
     let price = args

@@ -35,6 +35,15 @@ pub const FIELDS: &[Field] = &[
     Field::new("cmp_seed", "csd", "1"),
 ];
 
+/// This tool's outputs (element ids `out-KEY`).
+pub const OUTPUTS: &[&str] = &["cmp_cross", "cmp_ci", "cmp_loss", "cmp_verdict", "cmp_sizes", "cmp_range", "cmp_law_a", "cmp_law_b"];
+
+/// This tool's tables (element ids `tbl-KEY`).
+pub const TABLES: &[&str] = &["cmp"];
+
+/// This tool's lists (element ids `list-KEY`).
+pub const LISTS: &[&str] = &["cmp_notes"];
+
 /// This tool's charts.
 pub const CHARTS: &[&str] = &["cmp-frontiers"];
 
@@ -532,6 +541,15 @@ impl super::Tool for Compare {
     fn charts(&self) -> &'static [&'static str] {
         CHARTS
     }
+    fn outputs(&self) -> &'static [&'static str] {
+        OUTPUTS
+    }
+    fn tables(&self) -> &'static [&'static str] {
+        TABLES
+    }
+    fn lists(&self) -> &'static [&'static str] {
+        LISTS
+    }
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
         evaluate(fields, budget, session)
     }
@@ -602,8 +620,8 @@ mod tests {
 
     fn fields(a: &str, b: &str) -> Fields {
         let mut f = super::super::defaults();
-        f.insert("cmp_a".into(), a.into());
-        f.insert("cmp_b".into(), b.into());
+        f.set_by_name("cmp_a", a);
+        f.set_by_name("cmp_b", b);
         f
     }
 
@@ -653,9 +671,9 @@ mod tests {
         let (a, _, _) = crossing_pair();
         let worse = ChinchillaLaw { e: a.e + 0.1, ..a };
         let mut f = fields(&table(&a, 0.003, 3), &table(&worse, 0.003, 4));
-        f.insert("cmp_name_a".into(), "Dense".into());
-        f.insert("cmp_name_b".into(), "MoE".into());
-        f.insert("cmp_boot".into(), "50".into());
+        f.set_by_name("cmp_name_a", "Dense");
+        f.set_by_name("cmp_name_b", "MoE");
+        f.set_by_name("cmp_boot", "50");
         let view = evaluate(&f, &budget(), &mut Session::new());
         assert!(view.errors.is_empty(), "{:?}", view.errors);
         assert_eq!(view.outputs["cmp_cross"], "None in the plotted range");
@@ -684,8 +702,8 @@ mod tests {
         assert!(view.errors["cmp_a"].starts_with("Table A: 1 usable run"), "{:?}", view.errors);
 
         let mut f = fields(&good, &good);
-        f.insert("cmp_boot".into(), "2.5".into());
-        f.insert("cmp_cmax".into(), "10".into());
+        f.set_by_name("cmp_boot", "2.5");
+        f.set_by_name("cmp_cmax", "10");
         let view = evaluate(&f, &b, &mut session);
         assert!(view.errors["cmp_boot"].contains("whole number"));
         assert!(view.errors["cmp_cmax"].contains("must be above the lowest"), "{:?}", view.errors);
@@ -712,7 +730,7 @@ mod tests {
         let mut session = Session::new();
         let (a, b, _) = crossing_pair();
         let mut f = fields(&table(&a, 0.003, 1), &table(&b, 0.003, 2));
-        f.insert("cmp_boot".into(), "30".into());
+        f.set_by_name("cmp_boot", "30");
         for (theme, w) in [(Theme::Light, 800u32), (Theme::Dark, 360)] {
             let mut svg = String::new();
             {

@@ -24,6 +24,15 @@ pub const FIELDS: &[Field] = &[
     Field::data("dl_runs", "dlr"),
 ];
 
+/// This tool's outputs (element ids `out-KEY`).
+pub const OUTPUTS: &[&str] = &["dl_stars", "dl_n", "dl_d", "dl_epochs", "dl_loss", "dl_n0", "dl_d0", "dl_loss0", "dl_penalty", "dl_eff", "dl_fit", "dl_local"];
+
+/// This tool's tables (element ids `tbl-KEY`).
+pub const TABLES: &[&str] = &["dl_compare"];
+
+/// This tool's lists (element ids `list-KEY`).
+pub const LISTS: &[&str] = &["dl_notes"];
+
 /// This tool's charts.
 pub const CHARTS: &[&str] = &["dl-loss", "dl-frontier"];
 
@@ -396,6 +405,15 @@ impl super::Tool for DataLimit {
     fn charts(&self) -> &'static [&'static str] {
         CHARTS
     }
+    fn outputs(&self) -> &'static [&'static str] {
+        OUTPUTS
+    }
+    fn tables(&self) -> &'static [&'static str] {
+        TABLES
+    }
+    fn lists(&self) -> &'static [&'static str] {
+        LISTS
+    }
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
         evaluate(fields, budget, session)
     }
@@ -424,7 +442,7 @@ mod tests {
     use crate::page::tools::fields_with as fields;
 
     fn budget(compute: &str) -> ChartState {
-        let inputs = Inputs { compute: compute.into(), ..Inputs::default() };
+        let inputs = Inputs::default().with("compute", compute);
         chart_state(&inputs)
     }
 

@@ -14,6 +14,12 @@ pub const FIELDS: &[Field] = &[
     Field::new("hp_seq", "hs", "4096"),
 ];
 
+/// This tool's outputs (element ids `out-KEY`).
+pub const OUTPUTS: &[&str] = &["hp_at", "hp_loss", "hp_bcrit", "hp_ds_c", "hp_ds_lr", "hp_ds_batch", "hp_step_lr", "hp_step_batch"];
+
+/// This tool's lists (element ids `list-KEY`).
+pub const LISTS: &[&str] = &["hp_cite", "hp_notes"];
+
 /// What the panel shows.
 pub fn evaluate(fields: &Fields, budget: &ChartState, _session: &mut Session) -> ToolView {
     let mut view = ToolView::default();
@@ -109,6 +115,12 @@ impl super::Tool for Hints {
     fn fields(&self) -> &'static [Field] {
         FIELDS
     }
+    fn outputs(&self) -> &'static [&'static str] {
+        OUTPUTS
+    }
+    fn lists(&self) -> &'static [&'static str] {
+        LISTS
+    }
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
         evaluate(fields, budget, session)
     }
@@ -162,7 +174,7 @@ mod tests {
         }
         let view = evaluate(&fields(&[("hp_seq", "zero")]), &budget, &mut session);
         assert!(view.outputs["hp_step_batch"].ends_with("tokens"));
-        let no_budget = chart_state(&Inputs { compute: "abc".into(), ..Inputs::default() });
+        let no_budget = chart_state(&Inputs::default().with("compute", "abc"));
         let view = evaluate(&fields(&[]), &no_budget, &mut session);
         assert!(view.unanswered.contains_key("hp_n") && view.errors.is_empty());
     }

@@ -20,6 +20,15 @@ pub const FIELDS: &[Field] = &[
     Field::new("inf_loss", "il", ""),
 ];
 
+/// This tool's outputs (element ids `out-KEY`).
+pub const OUTPUTS: &[&str] = &["inf_target", "inf_n", "inf_d", "inf_tpp", "inf_total", "inf_savings", "inf_chin"];
+
+/// This tool's tables (element ids `tbl-KEY`).
+pub const TABLES: &[&str] = &["inf_compare"];
+
+/// This tool's lists (element ids `list-KEY`).
+pub const LISTS: &[&str] = &["inf_notes"];
+
 /// This tool's charts.
 pub const CHARTS: &[&str] = &["inf-flops"];
 
@@ -194,6 +203,15 @@ impl super::Tool for Inference {
     }
     fn charts(&self) -> &'static [&'static str] {
         CHARTS
+    }
+    fn outputs(&self) -> &'static [&'static str] {
+        OUTPUTS
+    }
+    fn tables(&self) -> &'static [&'static str] {
+        TABLES
+    }
+    fn lists(&self) -> &'static [&'static str] {
+        LISTS
     }
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
         evaluate(fields, budget, session)

@@ -21,33 +21,10 @@ use crate::core::plot::ChartState;
 use crate::core::plot::{ChartError, ChartStyle};
 use crate::page::session::Session;
 
-/// A tool's fields as typed, by field name (every registered field is present).
-pub type Fields = BTreeMap<String, String>;
+/// The page's inputs, as the tools read them (every tool field is present).
+pub type Fields = crate::page::fields::Inputs;
 
-/// One input of a tool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Field {
-    /// Field name: the page element's `data-field`, unique across the page (prefix it with the tool's key).
-    pub name: &'static str,
-    /// Key in share links (short, unique across the page, stable once shipped).
-    pub url: &'static str,
-    /// Value when nothing was typed.
-    pub default: &'static str,
-    /// Pasted data: deflated into links when small enough, left out when not.
-    pub packed: bool,
-}
-
-impl Field {
-    /// A plain field.
-    pub const fn new(name: &'static str, url: &'static str, default: &'static str) -> Field {
-        Field { name, url, default, packed: false }
-    }
-
-    /// A field holding pasted data.
-    pub const fn data(name: &'static str, url: &'static str) -> Field {
-        Field { name, url, default: "", packed: true }
-    }
-}
+pub use crate::page::fields::Field;
 
 /// A table a tool shows: header and rows of display text.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -107,6 +84,20 @@ pub trait Tool: Sync {
     fn charts(&self) -> &'static [&'static str] {
         &[]
     }
+    /// Keys of its outputs (element ids `out-KEY`).
+    fn outputs(&self) -> &'static [&'static str];
+    /// Keys of its tables (element ids `tbl-KEY`).
+    fn tables(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Keys of its lists (element ids `list-KEY`).
+    fn lists(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Message slots that are not fields (element ids `err-KEY`), e.g. about the Budget panel's law.
+    fn messages(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// What its panel shows for these fields, given the Budget panel's law and compute.
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView;
     /// Draws chart `kind` (one of [`Tool::charts`]) on a clean area.
@@ -133,21 +124,6 @@ pub trait Tool: Sync {
 /// Every tool field, in page order.
 pub fn all_fields() -> impl Iterator<Item = &'static Field> {
     TOOLS.iter().flat_map(|t| t.fields().iter())
-}
-
-/// The tool field called `name`.
-pub fn field(name: &str) -> Option<&'static Field> {
-    all_fields().find(|f| f.name == name)
-}
-
-/// The tool field whose link key is `url`.
-pub fn field_by_url(url: &str) -> Option<&'static Field> {
-    all_fields().find(|f| f.url == url)
-}
-
-/// Every tool field at its default.
-pub fn defaults() -> Fields {
-    all_fields().map(|f| (f.name.to_string(), f.default.to_string())).collect()
 }
 
 /// The tool that draws chart `kind`.
@@ -179,22 +155,21 @@ pub fn key_of(fields: &Fields, names: &[&str], extra: &str) -> String {
     key
 }
 
-/// The text of field `name` (its default when absent).
+/// The text of field `name`.
 pub fn text<'a>(fields: &'a Fields, name: &str) -> &'a str {
-    match fields.get(name) {
-        Some(v) => v.as_str(),
-        None => field(name).map(|f| f.default).unwrap_or(""),
-    }
+    fields.text(name)
 }
 
-/// Every tool field at its default but the given ones (for tests).
+/// Every field at its default but the given ones (for tests).
 #[cfg(test)]
 pub(crate) fn fields_with(pairs: &[(&str, &str)]) -> Fields {
-    let mut fields = defaults();
-    for (name, value) in pairs {
-        fields.insert(name.to_string(), value.to_string());
-    }
-    fields
+    pairs.iter().fold(Fields::default(), |fields, (name, value)| fields.with(name, *value))
+}
+
+/// Every field at its default (for tests).
+#[cfg(test)]
+pub(crate) fn defaults() -> Fields {
+    Fields::default()
 }
 
 /// Registers the tools: each line adds one to [`TOOLS`] (in page order) and to [`draw`].
@@ -254,7 +229,7 @@ mod tests {
                 assert!(f.name.starts_with(&format!("{}_", tool.key())), "{} is not prefixed {}_", f.name, tool.key());
                 assert!(names.insert(f.name), "field {} twice", f.name);
                 assert!(urls.insert(f.url), "link key {} twice", f.url);
-                assert!(crate::page::budget::FIELDS.iter().all(|g| *g != f.name));
+                assert!(crate::page::budget::FIELDS.iter().all(|g| g.name != f.name));
             }
             for c in tool.charts() {
                 assert!(c.starts_with(&format!("{}-", tool.key())), "chart {c} is not prefixed {}-", tool.key());

@@ -27,6 +27,12 @@ pub const FIELDS: &[Field] = &[
     Field::data("ot_pairs", "otp"),
 ];
 
+/// This tool's outputs (element ids `out-KEY`).
+pub const OUTPUTS: &[&str] = &["ot_ratio", "ot_mstar", "ot_n", "ot_d", "ot_loss", "ot_loss_opt", "ot_loss_over", "ot_compute_over", "ot_map", "ot_err"];
+
+/// This tool's lists (element ids `list-KEY`).
+pub const LISTS: &[&str] = &["ot_notes"];
+
 /// This tool's charts.
 pub const CHARTS: &[&str] = &["ot-overhead", "ot-loss", "ot-error"];
 
@@ -386,6 +392,12 @@ impl super::Tool for Overtrain {
     fn charts(&self) -> &'static [&'static str] {
         CHARTS
     }
+    fn outputs(&self) -> &'static [&'static str] {
+        OUTPUTS
+    }
+    fn lists(&self) -> &'static [&'static str] {
+        LISTS
+    }
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
         evaluate(fields, budget, session)
     }
@@ -414,7 +426,7 @@ mod tests {
     use crate::page::tools::fields_with as fields;
 
     fn budget(compute: &str) -> ChartState {
-        chart_state(&Inputs { compute: compute.into(), ..Inputs::default() })
+        chart_state(&Inputs::default().with("compute", compute))
     }
 
     #[test]

@@ -26,6 +26,12 @@ pub const FIELDS: &[Field] = &[
     Field::new("pc_total", "pt", "70B"),
 ];
 
+/// This tool's outputs (element ids `out-KEY`).
+pub const OUTPUTS: &[&str] = &["pc_gamma", "pc_ne_total", "pc_ne_share", "pc_ne_shape", "pc_total_ne", "pc_total_share", "pc_total_shape", "pc_law", "pc_exp_budget", "pc_exp_kaplan", "pc_exp_large", "pc_exp_small"];
+
+/// This tool's lists (element ids `list-KEY`).
+pub const LISTS: &[&str] = &["pc_notes"];
+
 /// This tool's charts.
 pub const CHARTS: &[&str] = &["pc-exponent"];
 
@@ -224,6 +230,12 @@ impl super::Tool for ParamCount {
     fn charts(&self) -> &'static [&'static str] {
         CHARTS
     }
+    fn outputs(&self) -> &'static [&'static str] {
+        OUTPUTS
+    }
+    fn lists(&self) -> &'static [&'static str] {
+        LISTS
+    }
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
         evaluate(fields, budget, session)
     }
@@ -271,7 +283,7 @@ mod tests {
     #[test]
     fn kaplan_budget_law_falls_back_to_epoch_and_bad_input_is_reported() {
         let mut session = Session::new();
-        let budget = chart_state(&Inputs { law: "kaplan".into(), ..Inputs::default() });
+        let budget = chart_state(&Inputs::default().with("law", "kaplan"));
         let view = evaluate(&fields(&[]), &budget, &mut session);
         assert!(view.outputs["pc_law"].starts_with("Epoch"));
         assert!(view.lists["pc_notes"].iter().any(|n| n.contains("not a Chinchilla form")));

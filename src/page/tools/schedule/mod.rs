@@ -29,7 +29,7 @@ pub const FIG2_SPECS: &str = "cosine: cosine:steps=20000,peak=2e-4,warmup=500,mi
 
 /// This tool's inputs.
 pub const FIELDS: &[Field] = &[
-    Field { name: "sched_data", url: "sd", default: FIG2_DATA, packed: true },
+    Field { name: "sched_data", url: "sd", default: FIG2_DATA, kind: crate::page::fields::Kind::Data },
     Field::new("sched_step", "sst", ""),
     Field::new("sched_loss", "slo", ""),
     Field::new("sched_curve", "scu", ""),
@@ -39,6 +39,15 @@ pub const FIELDS: &[Field] = &[
     Field::new("sched_warmup", "swc", "peak"),
     Field::new("sched_predict", "spr", "wsd:steps=20000,peak=2e-4,warmup=500,decay=0.2,shape=1-sqrt,min=0"),
 ];
+
+/// This tool's outputs (element ids `out-KEY`).
+pub const OUTPUTS: &[&str] = &["sched_convention", "sched_lambda_used", "sched_tissue", "sched_tissue_r2", "sched_mpl", "sched_mpl_r2", "sched_predict_areas", "sched_pred_tissue", "sched_pred_mpl", "sched_wsd_best", "sched_wsd_base"];
+
+/// This tool's tables (element ids `tbl-KEY`).
+pub const TABLES: &[&str] = &["sched_curves", "sched_scan"];
+
+/// This tool's lists (element ids `list-KEY`).
+pub const LISTS: &[&str] = &["sched_notes"];
 
 /// This tool's charts.
 pub const CHARTS: &[&str] = &["sched-loss", "sched-lr", "sched-scan"];
@@ -376,6 +385,15 @@ impl super::Tool for Schedule {
     fn charts(&self) -> &'static [&'static str] {
         CHARTS
     }
+    fn outputs(&self) -> &'static [&'static str] {
+        OUTPUTS
+    }
+    fn tables(&self) -> &'static [&'static str] {
+        TABLES
+    }
+    fn lists(&self) -> &'static [&'static str] {
+        LISTS
+    }
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
         evaluate(fields, budget, session)
     }
@@ -437,7 +455,7 @@ mod tests {
             ("sched_warmup", "sideways", "unknown warmup"),
         ] {
             let mut f = fields();
-            f.insert(field.to_string(), value.to_string());
+            f.set_by_name(field, value);
             let v = evaluate(&f, &budget, &mut Session::new());
             let e = v.errors.get(if field == "sched_specs" && needle.contains("longer") { "sched_specs" } else { field }).cloned().unwrap_or_default();
             assert!(e.contains(needle), "{field}={value}: {:?}", v.errors);

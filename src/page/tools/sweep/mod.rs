@@ -40,6 +40,15 @@ pub const FIELDS: &[Field] = &[
     Field::new("sw_seed", "swe", "1"),
 ];
 
+/// This tool's outputs (element ids `out-KEY`).
+pub const OUTPUTS: &[&str] = &["sw_law", "sw_plan", "sw_target", "sw_n_ci", "sw_n_fit", "sw_l_ci", "sw_l_fit", "sw_a_ci", "sw_failed"];
+
+/// This tool's tables (element ids `tbl-KEY`).
+pub const TABLES: &[&str] = &["sw_changes"];
+
+/// This tool's lists (element ids `list-KEY`).
+pub const LISTS: &[&str] = &["sw_notes"];
+
 /// This tool's charts.
 pub const CHARTS: &[&str] = &["sw-plan", "sw-dist"];
 
@@ -421,6 +430,19 @@ impl super::Tool for Sweep {
     }
     fn charts(&self) -> &'static [&'static str] {
         CHARTS
+    }
+    fn outputs(&self) -> &'static [&'static str] {
+        OUTPUTS
+    }
+    /// "sw_law" says why the Budget panel's law cannot be simulated.
+    fn messages(&self) -> &'static [&'static str] {
+        &["sw_law"]
+    }
+    fn tables(&self) -> &'static [&'static str] {
+        TABLES
+    }
+    fn lists(&self) -> &'static [&'static str] {
+        LISTS
     }
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
         evaluate(fields, budget, session)

@@ -169,7 +169,7 @@ fn a_target_typed_in_pf_days_and_extra_runs_are_used() {
 
 #[test]
 fn a_law_not_of_chinchilla_form_is_explained() {
-    let inputs = crate::page::budget::Inputs { law: "kaplan".into(), ..Default::default() };
+    let inputs = crate::page::budget::Inputs::default().with("law", "kaplan");
     let view = evaluate(&crate::page::tools::defaults(), &crate::page::budget::chart_state(&inputs), &mut Session::new());
     assert!(view.unanswered["sw_law"].contains("Chinchilla form"), "{view:?}");
     assert!(view.outputs.is_empty());
