@@ -3,10 +3,13 @@
 //! 1 and 2, warnings) and the fitted law as links carry it. Built on the laws' registry and the
 //! fitting machinery.
 
+pub mod compare;
 pub mod plan;
 pub mod report;
 pub mod request;
+pub mod schedules;
 pub mod spec;
+pub mod sweep;
 pub mod warnings;
 
 use crate::core::allocate;

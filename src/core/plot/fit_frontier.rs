@@ -4,10 +4,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::fit_loss::{
-    band_color, band_label, draw_budget_line, draw_point_label, draw_wrapped_message, line_span, log_range, min_max, place_legend,
-    quantile_band, sample_laws, blend, tone, usable, Obstacles,
-};
+use super::colour::{band_color, blend, tone};
+use super::elements::{band_label, draw_budget_line, draw_point_label, draw_wrapped_message, quantile_band, sample_laws};
+use super::layout::{line_span, log_range, min_max, place_legend, usable, Obstacles};
 use super::frame::{builder, decade_labels, draw_mesh, is_narrow, Axis};
 use super::legend::Mark;
 use super::{log_space, ChartError, ChartStyle, Theme};
@@ -118,7 +117,7 @@ where
 
     // Approach 3: the fitted law with its band.
     if !band.is_empty() {
-        super::fit_loss::draw_band(&mut chart, &band, (y_lo, y_hi), style)?;
+        super::elements::draw_band(&mut chart, &band, (y_lo, y_hi), style)?;
     }
     if !law_line.is_empty() {
         let line = clip(&law_line);

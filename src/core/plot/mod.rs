@@ -2,11 +2,14 @@
 //! canvas in the page. Each chart takes the page's [`ChartState`] and a [`ChartStyle`].
 
 mod allocation;
+pub(crate) mod colour;
 mod contours;
+pub(crate) mod elements;
 mod fit_frontier;
 mod fit_loss;
 pub(crate) mod frame;
 mod isoflop;
+pub(crate) mod layout;
 pub(crate) mod legend;
 pub(crate) mod marks;
 mod residuals;

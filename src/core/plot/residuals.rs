@@ -4,7 +4,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::fit_loss::{draw_wrapped_message, log_range, min_max, place_legend, run_color, usable, Obstacles};
+use super::colour::run_color;
+use super::elements::draw_wrapped_message;
+use super::layout::{log_range, min_max, place_legend, usable, Obstacles};
 use super::frame::{builder, decade_labels, draw_mesh, is_narrow, Axis};
 use super::legend::Mark;
 use super::{ChartError, ChartStyle};

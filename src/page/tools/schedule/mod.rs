@@ -5,7 +5,7 @@
 //! warmup-stable-decay schedule for the lowest final loss. The defaults are the paper's own
 //! Fig. 2 example (its 40 real validation losses), fitted on every load.
 
-mod charts;
+mod chart;
 
 use std::rc::Rc;
 
@@ -15,10 +15,9 @@ use plotters::prelude::*;
 use crate::page::session::Session;
 use super::{key_of, text, Field, Fields, Table, ToolView};
 use crate::core::plot::ChartState;
-use crate::core::laws::multipower::{self, MultiPowerFit};
-use crate::core::laws::tissue::{self, TissueFit};
+use crate::core::analysis::schedules::{self, best, scan_base, Fits, Prediction};
 use crate::core::plot::{ChartError, ChartStyle};
-use crate::core::schedule::{self, areas, Curve, CurveOptions, Input, Kind, Shape, Spec, Warmup};
+use crate::core::schedule::{self, areas, Curve, CurveOptions, Input, Spec, Warmup};
 use crate::core::units::{format_sci, format_sig, parse_number};
 
 /// The paper's Fig. 2 losses (Tissue et al. 2024, 594M model; verbatim from the authors' script).
@@ -54,9 +53,6 @@ pub const CHARTS: &[&str] = &["sched-loss", "sched-lr", "sched-scan"];
 
 /// What an output shows while its result is computed in the background.
 const BUSY: &str = "fitting…";
-
-/// WSD decay fractions scanned.
-pub const FRACTIONS: [f64; 10] = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5];
 
 /// The parsed settings (or the message for each bad field).
 #[derive(Debug, Clone)]
@@ -114,13 +110,6 @@ struct Parsed {
     notes: Vec<String>,
 }
 
-/// Both laws fitted to the curves (slow: computed in the page's worker).
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-struct Fits {
-    tissue: Result<TissueFit, String>,
-    mpl: Result<MultiPowerFit, String>,
-}
-
 /// Everything the panel and its charts show.
 #[derive(Debug)]
 struct Analysis {
@@ -170,40 +159,9 @@ fn analysis(fields: &Fields, session: &mut Session, s: &Settings) -> Result<Anal
         let (curves, notes) = schedule::read_curves(text(fields, "sched_data"), &opts).map_err(|e| (field_of(e.input), e.message))?;
         Ok(Rc::new(Parsed { curves, notes }))
     })?;
-    let fits = session.heavy("sched_fits", key, || Fits {
-        tissue: tissue::fit(&parsed.curves, lambda, DELTA),
-        mpl: multipower::fit(&parsed.curves, DELTA),
-    });
+    let fits = session.heavy("sched_fits", key, || Fits::fit(&parsed.curves, lambda, DELTA));
     Ok(Analysis { parsed, lambda, fits })
 }
-
-/// The WSD schedule whose decay fraction is scanned: the predict schedule when it is WSD, else a
-/// WSD (1−sqrt decay) with its steps, peak, warmup and min.
-fn scan_base(predict: &Spec) -> Spec {
-    match predict.kind {
-        Kind::Wsd { .. } => predict.clone(),
-        _ => Spec { kind: Kind::Wsd { decay: 0.2, shape: Shape::OneMinusSqrt }, ..predict.clone() },
-    }
-}
-
-/// Final loss of a schedule by each law (None where that law has no fit).
-fn final_losses(fits: &Fits, lambda: f64, spec: &Spec, convention: Warmup) -> (Option<f64>, Option<f64>) {
-    let rates = spec.rates(convention);
-    let t = fits.tissue.as_ref().ok().and_then(|f| f.params.curve(&rates, lambda).last().copied()).filter(|v| v.is_finite());
-    let m = fits
-        .mpl
-        .as_ref()
-        .ok()
-        .and_then(|f| f.params.predict(&rates, spec.warmup, &[spec.steps], true).first().copied())
-        .filter(|v| v.is_finite());
-    (t, m)
-}
-
-/// (fraction, Tissue final loss, Multi-Power final loss) over [`FRACTIONS`].
-type Scan = Vec<(f64, Option<f64>, Option<f64>)>;
-
-/// The final losses (Tissue, Multi-Power) of the schedule to predict, and its decay scan.
-type Prediction = ((Option<f64>, Option<f64>), Scan);
 
 /// The schedule to predict by both laws: its final losses and the decay-fraction scan (eleven
 /// schedules of up to a million steps each: computed in the background, once per input change).
@@ -212,18 +170,7 @@ fn prediction(fields: &Fields, session: &mut Session, a: &Analysis, predict: &Sp
     let fits = a.fits.as_ref()?;
     let lambda = a.lambda;
     let key = key_of(fields, &FIT_FIELDS, &format!("{lambda}\u{1f}{}", predict.to_text()));
-    session.heavy("sched_predict", key, || {
-        let base = scan_base(predict);
-        let scan = FRACTIONS.iter().map(|&f| {
-            let (t, m) = final_losses(fits, lambda, &base.with_decay(f), convention);
-            (f, t, m)
-        }).collect();
-        (final_losses(fits, lambda, predict, convention), scan)
-    })
-}
-
-fn best(scan: &[(f64, Option<f64>, Option<f64>)], pick: impl Fn(&(f64, Option<f64>, Option<f64>)) -> Option<f64>) -> Option<(f64, f64)> {
-    scan.iter().filter_map(|r| pick(r).map(|l| (r.0, l))).min_by(|a, b| a.1.total_cmp(&b.1))
+    session.heavy("sched_predict", key, || schedules::predict(fits, lambda, predict, convention))
 }
 
 fn loss_text(v: Option<f64>) -> String {
@@ -358,12 +305,12 @@ where
             let fits = a.fits.as_deref();
             let tissue = fits.and_then(|f| f.tissue.as_ref().ok());
             let mpl = fits.and_then(|f| f.mpl.as_ref().ok());
-            charts::loss(area, &a.parsed.curves, tissue, mpl, a.lambda, s.predict.as_ref(), s.convention, style)
+            chart::loss(area, &a.parsed.curves, tissue, mpl, a.lambda, s.predict.as_ref(), s.convention, style)
         }
-        "sched-lr" => charts::rates(area, &a.parsed.curves, s.predict.as_ref(), s.convention, style),
+        "sched-lr" => chart::rates(area, &a.parsed.curves, s.predict.as_ref(), s.convention, style),
         "sched-scan" => match &s.predict {
             Some(p) => match prediction(fields, session, &a, p, s.convention) {
-                Some(predicted) => charts::scan(area, &predicted.1, style),
+                Some(predicted) => chart::scan(area, &predicted.1, style),
                 None => crate::core::plot::draw_message(area, style, "Fitting both laws and scanning decay fractions…"),
             },
             None => crate::core::plot::draw_message(area, style, "Fix the schedule to predict."),
@@ -440,7 +387,7 @@ mod tests {
             assert!(!v.outputs[k].contains('—') && !v.outputs[k].is_empty(), "{k} = {}", v.outputs[k]);
         }
         assert!(v.tables["sched_scan"].rows.iter().all(|r| !r.iter().any(|c| c.contains('—'))), "{:?}", v.tables["sched_scan"]);
-        assert_eq!(v.tables["sched_scan"].rows.len(), FRACTIONS.len());
+        assert_eq!(v.tables["sched_scan"].rows.len(), schedules::FRACTIONS.len());
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! plan narrow it most.
 
 pub mod chart;
-pub mod plan;
-pub mod simulate;
+
+pub use crate::core::analysis::sweep::{plan, simulate};
 
 use std::rc::Rc;
 

@@ -3,6 +3,10 @@
 //! which they cross with a bootstrap interval — or a statement that they do not cross in the
 //! plotted range and which one is lower there.
 
+
+mod chart;
+pub use chart::draw;
+
 use std::rc::Rc;
 
 use plotters::coord::Shift;
@@ -13,14 +17,11 @@ use crate::page::background::FromPaste;
 use crate::page::session::Session;
 use super::{key_of, text, Field, Fields, Table, ToolView};
 use crate::core::plot::ChartState;
-use crate::core::fit::bootstrap::{interval, resamples as run_resamples, Interval};
-use crate::core::fit::multistart::Multistart;
-use crate::core::analysis::request::{prepare, FitError, FitRequest};
-use crate::core::laws::{chinchilla::CHINCHILLA, ChinchillaLaw, LossLaw, RunLaw, RunsModel};
+use crate::core::analysis::compare::{compare, fit_dataset, frontier, Comparison, DatasetFit, MAX_RESAMPLES};
+use crate::core::laws::{ChinchillaLaw, LossLaw};
 use crate::core::plot::frame::{builder, draw_mesh, is_narrow, Axis};
 use crate::core::plot::legend::{draw_legend, Corner, Mark};
 use crate::core::plot::{draw_message, log_space, mix, ChartError, ChartStyle};
-use crate::core::runs;
 use crate::core::units::{format_count, format_sci, format_sig};
 
 /// This tool's inputs.
@@ -46,153 +47,6 @@ pub const LISTS: &[&str] = &["cmp_notes"];
 
 /// This tool's charts.
 pub const CHARTS: &[&str] = &["cmp-frontiers"];
-
-/// The starting grid of each fit: 3⁵ = 243 starts (the full 4 500-start grid of the Fit panel
-/// would take seconds per dataset in the page; this one takes well under a second).
-pub const GRID: &str = "a=0|10|20, b=0|10|20, e=-1|0|1, alpha=0.25|0.5|1, beta=0.25|0.5|1";
-
-/// Most runs per table (the bootstrap refits every resample).
-pub const MAX_RUNS: usize = 2000;
-
-/// Most bootstrap resamples per dataset.
-pub const MAX_RESAMPLES: usize = 1000;
-
-/// Points of the log-spaced grid on which crossings are looked for before bisection.
-const SCAN: usize = 400;
-
-/// Huber δ of the fits (LAWS.md).
-const DELTA: f64 = 1e-3;
-
-/// One dataset fitted.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct DatasetFit {
-    /// The fitted law.
-    pub law: ChinchillaLaw,
-    /// The bootstrap's laws (failed resamples left out).
-    pub samples: Vec<ChinchillaLaw>,
-    /// Resamples asked for.
-    pub resamples: usize,
-    /// (C, loss) of every run.
-    pub runs: Vec<(f64, f64)>,
-    /// RMSE of ln L over the runs.
-    pub rmse_log: f64,
-}
-
-/// Fits the Chinchilla form to one pasted table and bootstraps it; errors name the table.
-///
-/// # Errors
-/// The table is unreadable, has bad rows, too few or too many runs, or no fit converged.
-pub fn fit_dataset(data: &str, label: &str, resamples: usize, seed: u64) -> Result<DatasetFit, String> {
-    let req = FitRequest {
-        data: data.to_string(),
-        compare: false,
-        grid: GRID.into(),
-        bootstrap: 0,
-        holdout: Some(0),
-        ..FitRequest::default()
-    };
-    let prep = prepare(&req).map_err(|e| match e {
-        FitError::BadRows { rows, count, .. } => {
-            let word = if count == 1 { "row is" } else { "rows are" };
-            format!("Table {label}: {count} {word} not usable:\n{}", runs::summarize_bad_rows(&rows, count, 3))
-        }
-        other => format!("Table {label}: {other}"),
-    })?;
-    if prep.runs.len() > MAX_RUNS {
-        return Err(format!("Table {label} has {} runs; this tool fits at most {MAX_RUNS} per table", prep.runs.len()));
-    }
-    let points = prep.points();
-    let model = RunsModel::new(&CHINCHILLA, &points);
-    let best = Multistart::new(&model, DELTA, prep.grid.clone())
-        .finish()
-        .ok_or_else(|| format!("Table {label}: no start of the fit gave a finite loss"))?
-        .best;
-    let law = chinchilla(&best.theta).ok_or_else(|| format!("Table {label}: the fit gave no usable law"))?;
-    let samples =
-        run_resamples(&model, &best.theta, DELTA, seed, 0, resamples).into_iter().flatten().filter_map(|t| chinchilla(&t)).collect();
-    let rmse_log = crate::core::analysis::report::rmse(points.iter().map(|p| law.loss(p.ln_n.exp(), p.ln_d.exp()).ln() - p.ln_loss));
-    Ok(DatasetFit { law, samples, resamples, runs: prep.runs.iter().map(|r| (r.c, r.loss)).collect(), rmse_log })
-}
-
-fn chinchilla(theta: &[f64]) -> Option<ChinchillaLaw> {
-    let params = CHINCHILLA.params(theta);
-    if !params.iter().all(|v| v.is_finite()) {
-        return None;
-    }
-    CHINCHILLA.chinchilla(&params).filter(|l| l.alpha > 0.0 && l.beta > 0.0)
-}
-
-/// The compute-optimal loss L*(C) = E + A/N*^α + B/D*^β with N*, D* in closed form.
-pub fn frontier(law: &ChinchillaLaw, c: f64) -> f64 {
-    law.closed_form_optimum(c).map_or(f64::NAN, |(n, d)| law.loss(n, d))
-}
-
-/// Every compute in [lo, hi] at which L*_a(C) = L*_b(C): sign changes of the difference on a
-/// log grid of [`SCAN`] points, each refined by bisection in ln C.
-pub fn crossings(a: &ChinchillaLaw, b: &ChinchillaLaw, lo: f64, hi: f64) -> Vec<f64> {
-    let diff = |ln_c: f64| frontier(a, ln_c.exp()) - frontier(b, ln_c.exp());
-    let (l0, l1) = (lo.ln(), hi.ln());
-    if !(l0.is_finite() && l1.is_finite() && l1 > l0) {
-        return Vec::new();
-    }
-    let xs: Vec<f64> = (0..SCAN).map(|i| l0 + (l1 - l0) * i as f64 / (SCAN - 1) as f64).collect();
-    let ys: Vec<f64> = xs.iter().map(|&x| diff(x)).collect();
-    let mut out = Vec::new();
-    for i in 1..SCAN {
-        let (Some(&x0), Some(&x1), Some(&y0), Some(&y1)) = (xs.get(i - 1), xs.get(i), ys.get(i - 1), ys.get(i)) else {
-            continue;
-        };
-        // A root in (x0, x1]: y0 ≠ 0 and y1 is 0 or of the other sign (a zero on a grid point
-        // is counted once, by the interval it ends; identical laws have no crossing).
-        if !(y0.is_finite() && y1.is_finite()) || y0 == 0.0 || (y1 != 0.0 && (y0 > 0.0) == (y1 > 0.0)) {
-            continue;
-        }
-        let root = crate::core::solve::bisect(x0, x1, |x| {
-            let y = diff(x);
-            y == 0.0 || (y > 0.0) != (y0 > 0.0)
-        });
-        out.push(root.exp());
-    }
-    out
-}
-
-/// The answer for two fitted datasets over a compute range.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Comparison {
-    /// Plotted range of compute, FLOP.
-    pub range: (f64, f64),
-    /// Crossings of the fitted frontiers in the range.
-    pub crossings: Vec<f64>,
-    /// 95 % bootstrap interval of the (first) crossing, over resamples that cross in range.
-    pub interval: Option<Interval>,
-    /// Paired resamples that cross in the range, and resamples compared.
-    pub crossing_resamples: (usize, usize),
-    /// L*_A − L*_B at the low and high ends of the range.
-    pub gap: (f64, f64),
-}
-
-/// Compares two fits over [lo, hi]: crossings of the fitted frontiers, and for the first one a
-/// percentile interval over paired bootstrap resamples (the crossing of each pair nearest to the
-/// fitted one; pairs that do not cross in the range are counted, not included).
-pub fn compare(a: &DatasetFit, b: &DatasetFit, lo: f64, hi: f64) -> Comparison {
-    let found = crossings(&a.law, &b.law, lo, hi);
-    let pairs = a.samples.len().min(b.samples.len());
-    let mut crossing_resamples = (0, pairs);
-    let interval = found.first().and_then(|&c| {
-        let ln_c = c.ln();
-        let mut values = Vec::new();
-        for (sa, sb) in a.samples.iter().zip(&b.samples) {
-            let nearest = crossings(sa, sb, lo, hi).into_iter().map(f64::ln).min_by(|x, y| (x - ln_c).abs().total_cmp(&(y - ln_c).abs()));
-            if let Some(v) = nearest {
-                values.push(v);
-            }
-        }
-        crossing_resamples.0 = values.len();
-        interval(values).map(|iv| Interval { lo: iv.lo.exp(), hi: iv.hi.exp() })
-    });
-    let gap = (frontier(&a.law, lo) - frontier(&b.law, lo), frontier(&a.law, hi) - frontier(&b.law, hi));
-    Comparison { range: (lo, hi), crossings: found, interval, crossing_resamples, gap }
-}
 
 /// What the panel needs, computed once per input change.
 #[derive(Debug, Clone)]
@@ -436,98 +290,6 @@ pub fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session) -> 
     view
 }
 
-/// Draws one of [`CHARTS`]: both frontiers L*(C), both datasets' runs, and the crossing with its
-/// bootstrap interval shaded.
-///
-/// # Errors
-/// When the backend fails.
-pub fn draw<DB: DrawingBackend>(
-    _kind: &str,
-    area: &DrawingArea<DB, Shift>,
-    fields: &Fields,
-    budget: &ChartState,
-    session: &mut Session,
-    style: &ChartStyle,
-) -> Result<(), ChartError>
-where
-    DB::ErrorType: 'static,
-{
-    let mut scratch = ToolView::default();
-    let Some(st) = state(fields, budget, session, &mut scratch) else {
-        return draw_message(area, style, "Paste two run tables to compare their frontiers");
-    };
-    let (a, b, (lo, hi), cmp) = match (&*st.a, &*st.b, &st.range, &st.cmp) {
-        (Ok(a), Ok(b), Ok(r), Some(cmp)) => (a, b, *r, cmp),
-        _ if st.busy => return draw_message(area, style, "Fitting the tables…"),
-        _ => return draw_message(area, style, "Both tables need a fit to draw the frontiers"),
-    };
-    let line = |law: &ChinchillaLaw| -> Vec<(f64, f64)> {
-        log_space(lo, hi, 200).map(|c| (c, frontier(law, c))).filter(|p| p.1.is_finite()).collect()
-    };
-    let (la, lb) = (line(&a.law), line(&b.law));
-    let in_range = |r: &&(f64, f64)| r.0 >= lo && r.0 <= hi && r.1.is_finite() && r.1 > 0.0;
-    let ra: Vec<(f64, f64)> = a.runs.iter().filter(in_range).copied().collect();
-    let rb: Vec<(f64, f64)> = b.runs.iter().filter(in_range).copied().collect();
-    // The loss axis covers the frontiers and the lower part of the runs (runs far above the
-    // frontier — tiny models on huge budgets — would flatten everything else).
-    let front = la.iter().chain(&lb).map(|p| p.1);
-    let (f_lo, f_hi) = front.fold((f64::INFINITY, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
-    let run_hi = ra.iter().chain(&rb).map(|p| p.1).fold(0.0f64, f64::max);
-    if !(f_lo.is_finite() && f_hi > 0.0) {
-        return draw_message(area, style, "The fitted frontiers have no finite values in this range");
-    }
-    let top = run_hi.min(f_hi * 1.6).max(f_hi);
-    let pad = (top - f_lo).max(1e-3) * 0.06;
-    let (y_lo, y_hi) = ((f_lo - pad).max(0.0), top + pad);
-
-    let narrow = is_narrow(area, style);
-    let caption = if narrow { "Frontiers L*(C)" } else { "Compute-optimal loss L*(C) of both fits" };
-    let mut chart = builder(area, style, caption, narrow).build_cartesian_2d((lo..hi).log_scale(), y_lo..y_hi)?;
-    let decades = (hi / lo).log10().ceil() as usize + 1;
-    draw_mesh(
-        &mut chart,
-        style,
-        Axis { desc: "Training compute C (FLOP)".into(), labels: decades.min(if narrow { 4 } else { 8 }), format: &|v| format_sci(*v, 2) },
-        Axis { desc: "Loss".into(), labels: if narrow { 5 } else { 7 }, format: &|v| format_sig(*v, 3) },
-    )?;
-
-    let (ca, cb) = (style.series_color(0), style.series_color(1));
-    let bg = style.background();
-    let shade = mix(style.foreground(), bg, 0.88);
-    if let (Some(&c), Some(iv)) = (cmp.crossings.first(), cmp.interval) {
-        if c >= lo && c <= hi {
-            chart.draw_series(std::iter::once(Rectangle::new([(iv.lo.max(lo), y_lo), (iv.hi.min(hi), y_hi)], shade.filled())))?;
-        }
-    }
-    let clip = |p: &&(f64, f64)| p.1 >= y_lo && p.1 <= y_hi;
-    let dot = style.px(2.5);
-    chart.draw_series(ra.iter().filter(clip).map(|&p| Circle::new(p, dot, mix(ca, bg, 0.45).filled())))?;
-    chart.draw_series(rb.iter().filter(clip).map(|&p| TriangleMarker::new(p, dot + 1, mix(cb, bg, 0.45).filled())))?;
-    let width = style.px(2.0).max(1) as u32;
-    chart.draw_series(LineSeries::new(la.iter().filter(clip).copied(), ca.stroke_width(width)))?;
-    chart.draw_series(DashedLineSeries::new(lb.iter().filter(clip).copied(), style.px(7.0), style.px(4.0), cb.stroke_width(width)))?;
-    for &c in &cmp.crossings {
-        let y = frontier(&a.law, c);
-        if y >= y_lo && y <= y_hi {
-            chart.draw_series(std::iter::once(Circle::new((c, y), style.px(5.0), style.foreground().stroke_width(width))))?;
-            // The label on the side of the crossing away from the nearer end of the range.
-            let right = c > (lo * hi).sqrt();
-            let (anchor, dx) = if right { (HPos::Right, -style.px(8.0)) } else { (HPos::Left, style.px(8.0)) };
-            let label = Text::new(format!("cross {}", format_sci(c, 2)), (dx, -style.px(6.0)), style.anchored(11.0, anchor, VPos::Bottom));
-            chart.draw_series(std::iter::once(EmptyElement::at((c, y)) + label))?;
-        }
-    }
-
-    // Legend, upper right (the frontiers fall from the upper left).
-    let mut entries =
-        vec![(format!("{} frontier", st.names.0), Mark::Line(ca, 2.0)), (format!("{} frontier", st.names.1), Mark::Dashed(cb, 2.0))];
-    if cmp.interval.is_some() {
-        let label = if narrow { "95 % interval" } else { "95 % interval of the crossing" };
-        entries.push((label.to_string(), Mark::Line(shade, 10.0)));
-    }
-    draw_legend(&chart.plotting_area().strip_coord_spec(), &entries, Corner::UpperRight, style)
-}
-
 /// The tool as the page registers it.
 pub struct Compare;
 
@@ -629,18 +391,6 @@ mod tests {
         crate::page::budget::chart_state(&crate::page::budget::Inputs::default())
     }
 
-    #[test]
-    fn crossings_of_the_true_laws_match_the_closed_form() {
-        let (a, b, c) = crossing_pair();
-        let found = crossings(&a, &b, 1e15, 1e26);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert!((found[0] / c - 1.0).abs() < 1e-9, "{} vs {c}", found[0]);
-        assert!((frontier(&a, c) - frontier(&b, c)).abs() < 1e-9);
-        assert!(frontier(&a, c / 10.0) > frontier(&b, c / 10.0), "B is lower below the crossing");
-        assert!(crossings(&a, &b, c * 2.0, 1e26).is_empty());
-        assert!(crossings(&a, &a, 1e15, 1e26).is_empty(), "identical laws do not cross");
-        assert!(crossings(&a, &b, 1e20, 1e10).is_empty());
-    }
 
     #[test]
     fn finds_a_known_crossing_and_its_interval_covers_it() {
@@ -712,18 +462,6 @@ mod tests {
         assert!(defaults.errors.is_empty() && defaults.outputs.is_empty());
     }
 
-    #[test]
-    fn reaches_close_to_the_epoch_optimum_with_the_small_grid() {
-        let text = crate::test_support::epoch_csv();
-        // Drop nothing here: the point is only that 243 starts find the basin the 4 500 find.
-        let t0 = std::time::Instant::now();
-        let f = fit_dataset(text, "A", 0, 1).unwrap();
-        eprintln!("Epoch with {} starts: {:.3}s, {:?}", 243, t0.elapsed().as_secs_f64(), f.law);
-        let points = prepare(&FitRequest { data: text.into(), holdout: Some(0), ..FitRequest::default() }).unwrap().points();
-        let full = Multistart::new(&RunsModel::new(&CHINCHILLA, &points), DELTA, CHINCHILLA.default_grid()).finish().unwrap();
-        let l = chinchilla(&full.best.theta).unwrap();
-        assert!((f.law.e - l.e).abs() < 1e-3 && (f.law.alpha - l.alpha).abs() < 1e-3, "{:?} vs {l:?}", f.law);
-    }
 
     #[test]
     fn chart_draws_in_both_themes_and_sizes() {
