@@ -1,12 +1,13 @@
 // The page's thin layer: DOM events in, wasm calls, DOM updates out. No math here.
 import init, * as sc from './pkg/scalecalc.js';
-import { setupFit, refreshColumns, startFit } from './fit.js';
+import { setupFit, refreshColumns, startFit, fitJobDone } from './fit.js';
 import { fillList, fillTable } from './dom.js';
-import { setupBackground, requestSlowWork } from './background.js';
+import { createPool } from './worker-bridge.js';
 
 const $ = (id) => document.getElementById(id);
 let inputs = null;
 let chartFrame = 0;
+const pool = createPool();
 
 function showFatal(message) {
   const box = $('fatal');
@@ -46,11 +47,13 @@ function readFields() {
 
 function render(view) {
   for (const dd of document.querySelectorAll('[id^="out-"]')) {
-    const shown = view.outputs[dd.id.slice(4)] ?? '';
-    dd.textContent = shown;
-    // "fitting…", "simulating 200 sweeps…": a result on its way from the background worker.
-    dd.classList.toggle('busy', shown.endsWith('…'));
+    const key = dd.id.slice(4);
+    dd.textContent = view.outputs[key] ?? '';
+    // "fitting…", "simulating 200 sweeps…": a result on its way from the workers.
+    dd.classList.toggle('busy', view.pending.includes(key));
   }
+  // Tests wait for this: "busy" while a tool's slow result is being computed.
+  document.body.dataset.slow = view.working ? 'busy' : 'idle';
   for (const p of document.querySelectorAll('[id^="err-"]')) {
     const field = p.id.slice(4);
     const error = view.errors[field] ?? '';
@@ -89,7 +92,7 @@ function update(event, tools) {
     showFatal(e.message ?? e);
     return;
   }
-  requestSlowWork(inputs, view.pending);
+  pump();
   const fragment = sc.toFragment(inputs);
   if (location.hash.slice(1) !== fragment) {
     // Browsers may throttle replaceState; the link then catches up on the next keystroke.
@@ -97,6 +100,36 @@ function update(event, tools) {
   }
   $('link-text').value = linkFor(fragment);
   scheduleCharts(tools);
+}
+
+/// Gives the workers every job Rust has waiting, as long as one is free.
+function pump() {
+  while (pool.hasIdle()) {
+    let job;
+    try {
+      job = sc.nextJob();
+    } catch (e) {
+      showFatal(e.message ?? e);
+      return;
+    }
+    if (!job) return;
+    pool.run(job).then((result) => received(job, result), (e) => showFatal(`Internal error in a worker: ${e.message ?? e}`));
+  }
+}
+
+/// A worker's result: Rust merges it; the Fit panel follows its fit, a tool that has its result
+/// is shown again (and only its charts redrawn).
+function received(job, result) {
+  let accepted;
+  try {
+    accepted = sc.acceptJob(job.id, result);
+  } catch (e) {
+    showFatal(e.message ?? e);
+    return;
+  }
+  if (accepted.owner === 'fit') fitJobDone(accepted.finished);
+  else if (accepted.owner && accepted.finished) update(null, [accepted.owner]);
+  pump();
 }
 
 function linkFor(fragment) {
@@ -189,7 +222,8 @@ function populate(select, items) {
 
 async function main() {
   await init();
-  setupBackground(sc, { changed: (tools) => update(null, tools), failed: showFatal });
+  sc.deferSlowWork();
+  pool.warm();
   const choices = sc.choices();
   populate($('law'), choices.laws);
   populate($('gpu'), choices.gpus);
@@ -197,6 +231,8 @@ async function main() {
   $('app').hidden = false;
   setupFit(sc, {
     inputs: () => inputs,
+    pump,
+    workers: pool.size,
     setData: (text) => { $('fit-data').value = text; update(); },
     fitted: () => { update(); },
     useFit: (spec) => {

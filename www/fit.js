@@ -1,36 +1,13 @@
-// The Fit panel's thin layer: plans a fit in wasm, hands its shares to a pool of Web Workers,
-// hands the results back to wasm to merge, and shows the report. No math here.
+// The Fit panel's thin layer: starts a fit in wasm (Rust plans it as jobs, which the page's
+// worker pool carries), follows its progress, and shows the report. No math here.
 
 import { fillList, fillTable } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
-const STARTS_PER_JOB = 75;
-const RESAMPLES_PER_JOB = 50;
 
 let sc = null;
 let hooks = null;
-let run = null; // the fit in progress
-let workers = [];
-
-function workerCount() {
-  return Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 8));
-}
-
-function stopWorkers() {
-  for (const w of workers) w.terminate();
-  workers = [];
-}
-
-function startWorkers() {
-  if (workers.length) return;
-  for (let i = 0; i < workerCount(); i++) {
-    const w = new Worker(new URL('fit-worker.js', import.meta.url), { type: 'module' });
-    w.onmessage = (e) => onResult(w, e.data);
-    w.onerror = (e) => fail(`a fitting worker failed: ${e.message ?? 'unknown error'}`);
-    w.busy = false;
-    workers.push(w);
-  }
-}
+let run = null; // timings of the fit in progress
 
 function setBusy(busy) {
   $('fit-run').disabled = busy;
@@ -39,7 +16,7 @@ function setBusy(busy) {
 }
 
 function fail(message) {
-  stopWorkers();
+  sc.cancelFit();
   run = null;
   setBusy(false);
   $('fit-status').textContent = '';
@@ -58,85 +35,34 @@ function showFieldErrors(errors) {
 export function startFit() {
   cancelFit(false);
   $('fit-error').textContent = '';
-  const plan = sc.planFit(hooks.inputs());
-  if (Object.keys(plan.fieldErrors).length) {
-    showFieldErrors(plan.fieldErrors);
+  const started = sc.startFit(hooks.inputs());
+  if (Object.keys(started.fieldErrors).length) {
+    showFieldErrors(started.fieldErrors);
     $('fit-error').textContent = 'Fix the options marked in red, then press Fit again.';
     return;
   }
-  if (plan.error) {
-    $('fit-error').textContent = plan.error;
+  if (started.error) {
+    $('fit-error').textContent = started.error;
     $('fit-report').dataset.state = 'error';
     return;
   }
-  const { request, tasks } = plan;
-  const jobs = [];
-  tasks.forEach((task, index) => {
-    for (let from = 0; from < task.starts; from += STARTS_PER_JOB) {
-      jobs.push({ kind: 'share', index, task, from, to: Math.min(from + STARTS_PER_JOB, task.starts) });
-    }
-  });
-  const units = tasks.reduce((sum, t) => sum + t.starts, 0) + 2 * plan.bootstrap;
-  run = {
-    request, tasks, jobs, units, done: 0, nextId: 0, pending: new Map(),
-    slices: tasks.map(() => []), remaining: tasks.map((t) => Math.ceil(t.starts / STARTS_PER_JOB)),
-    fits: tasks.map(() => undefined), samples: new Array(plan.bootstrap), bootLeft: plan.bootstrap,
-    started: performance.now(), fitMs: null, bootMs: null,
-  };
+  const models = started.progress.models;
+  run = { started: performance.now(), fitMs: null, bootMs: null };
   $('fit-report').dataset.state = 'running';
   setBusy(true);
   $('fit-progress').value = 0;
-  $('fit-status').textContent = `Fitting ${tasks.length} model${tasks.length === 1 ? '' : 's'} on ${workerCount()} worker${workerCount() === 1 ? '' : 's'}…`;
-  startWorkers();
-  dispatch();
+  $('fit-status').textContent = `Fitting ${models} model${models === 1 ? '' : 's'} on ${hooks.workers} worker${hooks.workers === 1 ? '' : 's'}…`;
+  hooks.pump();
 }
 
 /** Stops the fit in progress; the last finished report stays. */
 export function cancelFit(say = true) {
   if (!run) return;
-  stopWorkers();
+  sc.cancelFit();
   run = null;
   setBusy(false);
   $('fit-report').dataset.state = $('fit-body').hidden ? 'empty' : 'done';
   if (say) $('fit-status').textContent = 'Cancelled; the previous results (if any) are unchanged.';
-}
-
-function dispatch() {
-  for (const w of workers) {
-    if (w.busy || !run || run.jobs.length === 0) continue;
-    const job = run.jobs.shift();
-    const id = run.nextId++;
-    run.pending.set(id, job);
-    w.busy = true;
-    const message = { id, kind: job.kind, request: run.request, from: job.from, to: job.to };
-    if (job.kind === 'share') message.task = job.task;
-    else message.theta = job.theta;
-    w.postMessage(message);
-  }
-}
-
-function onResult(worker, message) {
-  worker.busy = false;
-  if (message.type === 'panic') return fail(`Internal error in a fitting worker: ${message.message}`);
-  if (!run) return;
-  const job = run.pending.get(message.id);
-  run.pending.delete(message.id);
-  if (!job) return;
-  if (message.error) return fail(message.error);
-  if (job.kind === 'share') {
-    run.slices[job.index].push(message.result);
-    run.done += job.to - job.from;
-    if (--run.remaining[job.index] === 0) finishTask(job.index);
-  } else {
-    message.result.forEach((theta, k) => { run.samples[job.from + k] = theta; });
-    run.done += 2 * (job.to - job.from);
-    run.bootLeft -= job.to - job.from;
-    if (run.bootLeft === 0) run.bootMs = performance.now() - run.bootStarted;
-  }
-  if (!run) return;
-  showProgress();
-  if (run.fits.every((f) => f !== undefined) && run.bootLeft === 0) return finish();
-  dispatch();
 }
 
 // Repainting the bar costs the main thread (and so the workers sharing its cores) far more than
@@ -144,46 +70,41 @@ function onResult(worker, message) {
 const PROGRESS_EVERY_MS = 120;
 let progressShownAt = 0;
 
-function showProgress() {
+/** A job of the fit came back (`finished`: it was the last). */
+export function fitJobDone(finished) {
+  if (!run) return;
+  const progress = sc.fitProgress();
   const now = performance.now();
-  if (now - progressShownAt < PROGRESS_EVERY_MS) return;
-  progressShownAt = now;
-  $('fit-progress').value = run.done / Math.max(run.units, 1);
-}
-
-function finishTask(index) {
-  const fit = sc.finishTask(run.request, run.tasks[index], run.slices[index]);
-  run.fits[index] = fit;
-  if (index !== 0) return;
-  run.fitMs = performance.now() - run.started;
-  if (!fit) return fail('No start of the fit gave a finite objective: check that every loss, N and D is positive and sensible.');
-  const boot = [];
-  for (let from = 0; from < run.samples.length; from += RESAMPLES_PER_JOB) {
-    boot.push({ kind: 'boot', theta: fit.theta, from, to: Math.min(from + RESAMPLES_PER_JOB, run.samples.length) });
+  if (progress?.fitted && run.fitMs === null) {
+    run.fitMs = now - run.started;
+    run.bootStarted = now;
   }
-  // The bootstrap goes ahead of the comparison laws: it is what the intervals need.
-  run.jobs.unshift(...boot);
-  run.bootStarted = performance.now();
+  if (progress?.bootstrapped && run.bootMs === null && run.fitMs !== null) run.bootMs = now - run.bootStarted;
+  if (finished) return finish();
+  if (progress && now - progressShownAt >= PROGRESS_EVERY_MS) {
+    progressShownAt = now;
+    $('fit-progress').value = progress.done / Math.max(progress.total, 1);
+  }
 }
 
 function finish() {
-  const { request, fits, samples, fitMs, bootMs, started } = run;
+  const { fitMs, bootMs, started } = run;
   run = null;
   setBusy(false);
-  // The workers stay: their compiled, warmed-up wasm makes the next fit faster.
   let view;
   try {
-    view = sc.buildFitReport(request, fits.filter((f) => f), samples.map((s) => s ?? null));
+    view = sc.finishFit();
   } catch (e) {
     return fail(e.message ?? String(e));
   }
+  if (!view || view.error) return fail(view?.error ?? 'The fit ended without a report.');
   const seconds = (performance.now() - started) / 1000;
   $('fit-status').textContent = `Done in ${seconds.toFixed(seconds < 10 ? 2 : 1)} s.`;
   render(view);
   const report = $('fit-report');
   Object.assign(report.dataset, {
-    state: 'done', fitMs: Math.round(fitMs), bootMs: bootMs === null ? '' : Math.round(bootMs),
-    objective: view.objective, workers: workerCount(),
+    state: 'done', fitMs: Math.round(fitMs ?? 0), bootMs: bootMs === null ? '' : Math.round(bootMs),
+    objective: view.objective, workers: hooks.workers,
   });
   // The Budget panel and link update in a task of their own, after the report is on screen.
   setTimeout(() => hooks.fitted(view), 0);
@@ -244,7 +165,8 @@ async function readFile(file) {
   hooks.setData(text);
 }
 
-/** Wires the panel to the page. `hooks`: inputs(), setData(text), fitted(view), useFit(spec). */
+/** Wires the panel to the page. `hooks`: inputs(), pump(), workers, setData(text),
+ * fitted(view), useFit(spec). */
 export function setupFit(module, pageHooks) {
   sc = module;
   hooks = pageHooks;
@@ -254,8 +176,6 @@ export function setupFit(module, pageHooks) {
     hooks.useFit($('fit-use').dataset.spec);
     $('fit-use-status').textContent = 'The Budget panel now uses this fit.';
   });
-  // Start the workers now, so their wasm is compiled before the first fit.
-  startWorkers();
   $('fit-file').addEventListener('change', (e) => { if (e.target.files[0]) readFile(e.target.files[0]); });
   const box = $('fit-data');
   box.addEventListener('dragover', (e) => { e.preventDefault(); box.classList.add('dragging'); });

@@ -87,6 +87,8 @@ pub struct View {
     pub tables: BTreeMap<String, crate::page::tools::Table>,
     /// The tools' lists by key (element id `list-KEY`).
     pub lists: BTreeMap<String, Vec<String>>,
+    /// Output keys whose results are being computed in the background (the page marks them busy).
+    pub pending: std::collections::BTreeSet<String>,
 }
 
 impl View {
@@ -246,6 +248,7 @@ pub fn evaluate(inputs: &Inputs, session: &mut Session) -> View {
     }
     view.tables = tools.tables;
     view.lists = tools.lists;
+    view.pending = tools.pending;
     crate::page::fitpanel::add_budget_intervals(inputs, &mut view, session);
     view
 }

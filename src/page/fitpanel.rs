@@ -12,7 +12,9 @@ use crate::core::fit::bootstrap::Interval;
 use crate::core::analysis::spec::FitSpec;
 use crate::core::fit::grid::Grid;
 use crate::core::analysis::report::FitReport;
-use crate::core::analysis::request::{law_from_key, ColumnNames, FitRequest, MAX_BOOTSTRAP};
+use crate::core::analysis::plan::{self, Task};
+use crate::core::analysis::request::{law_from_key, prepare, ColumnNames, FitError, FitRequest, Prepared, MAX_BOOTSTRAP};
+use crate::core::analysis::run::FitRun;
 use crate::core::units::{format_count, format_sci, format_sig};
 
 /// The pasted or dropped runs.
@@ -345,6 +347,118 @@ pub fn add_budget_intervals(inputs: &Inputs, view: &mut View, session: &mut Sess
         }
     };
     budget_interval_texts(view, &iv);
+}
+
+/// The Fit panel's fit under way on the page.
+pub(crate) struct PanelRun {
+    /// Numbers it among the session's runs.
+    pub serial: u64,
+    /// Its jobs.
+    pub run: FitRun,
+    req: FitRequest,
+    prep: Prepared,
+    tasks: Vec<Task>,
+}
+
+/// Why the Fit panel's fit did not start.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StartError {
+    /// Options that do not read, by field.
+    Fields(BTreeMap<String, String>),
+    /// The data: what and where.
+    Data(FitError),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Fields(_) => f.write_str("Fix the options marked in red, then press Fit again."),
+            StartError::Data(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// How far the Fit panel's fit has come.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct FitProgress {
+    /// Work done and in all (a start counts one, a resample two).
+    pub done: usize,
+    /// Work in all.
+    pub total: usize,
+    /// Laws fitted (models, with their held-out variants).
+    pub models: usize,
+    /// Whether the main law's multistart has ended (its bootstrap runs next).
+    pub fitted: bool,
+    /// Whether the bootstrap has ended too.
+    pub bootstrapped: bool,
+    /// Whether everything has ended.
+    pub finished: bool,
+}
+
+impl Session {
+    /// Starts the Fit panel's fit of these inputs: on the page its jobs go to the workers
+    /// ([`Session::next_job`]); natively it runs here and ends before this returns.
+    ///
+    /// # Errors
+    /// Options that do not read, or data that cannot be fitted.
+    pub fn start_fit(&mut self, inputs: &Inputs) -> Result<FitProgress, StartError> {
+        self.fit_run = None;
+        let req = fit_request(inputs, crate::page::budget::chart_state(inputs).compute).map_err(StartError::Fields)?;
+        let prep = prepare(&req).map_err(StartError::Data)?;
+        let tasks = plan::plan(&prep, &req);
+        let run = FitRun::new(plan::fit_plan(&prep, &req, &tasks));
+        self.serial += 1;
+        self.fit_run = Some(PanelRun { serial: self.serial, run, req, prep, tasks });
+        if !self.deferred {
+            if let Some(panel) = self.fit_run.take() {
+                let PanelRun { run, req, prep, tasks, .. } = panel;
+                let outcome = run.run_inline(&mut |_| {});
+                let report = plan::report(&req, &prep, &tasks, outcome).map_err(StartError::Data)?;
+                let spec = report_view(&report).fit_spec;
+                self.set_fit(report, spec);
+            }
+        }
+        Ok(self.fit_progress().unwrap_or(FitProgress { done: 1, total: 1, models: 0, fitted: true, bootstrapped: true, finished: true }))
+    }
+
+    /// Stops the Fit panel's fit; the last finished one stays. Results of its jobs still in
+    /// workers are ignored when they come back.
+    pub fn cancel_fit(&mut self) {
+        self.fit_run = None;
+    }
+
+    /// How far the Fit panel's fit has come, while one is under way.
+    pub fn fit_progress(&self) -> Option<FitProgress> {
+        let panel = self.fit_run.as_ref()?;
+        let (done, total) = panel.run.progress();
+        Some(FitProgress {
+            done,
+            total,
+            models: panel.tasks.len(),
+            fitted: panel.run.task_done(0),
+            bootstrapped: panel.run.task_done(0) && panel.run.boot_done(),
+            finished: panel.run.is_done(),
+        })
+    }
+
+    /// When the Fit panel's fit has ended: its report becomes the current fit, and this is what
+    /// the panel shows (or why there is no fit). `None` while it runs.
+    pub fn finish_fit(&mut self) -> Option<Result<FitView, FitError>> {
+        if !self.fit_run.as_ref()?.run.is_done() {
+            return None;
+        }
+        let PanelRun { run, req, prep, tasks, .. } = self.fit_run.take()?;
+        Some(plan::report(&req, &prep, &tasks, run.outcome()).map(|report| {
+            let view = report_view(&report);
+            self.set_fit(report, view.fit_spec.clone());
+            view
+        }))
+    }
+
+    /// What the Fit panel shows for the current fit.
+    pub fn fit_view(&self) -> Option<FitView> {
+        self.fit.as_ref().map(|f| report_view(&f.report))
+    }
 }
 
 #[cfg(test)]

@@ -1,14 +1,15 @@
 //! The page's state beyond its inputs, made explicit: what has been computed (remembered per
-//! slot, so a keystroke recomputes only what it changed), slow results on their way from a
-//! worker, and the Fit panel's last fit. [`crate::page::budget::evaluate`] takes the inputs and
-//! a `&mut Session`; the page keeps one session for its life, the CLI and tests make their own.
+//! slot, so a keystroke recomputes only what it changed), slow results being computed by
+//! workers ([`crate::page::jobs`]), and the Fit panel's fit, running or done.
+//! [`crate::page::budget::evaluate`] takes the inputs and a `&mut Session`; the page keeps one
+//! session for its life, each worker its own, the CLI and tests make theirs.
 
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::core::analysis::report::FitReport;
-use crate::core::analysis::request::{FitRequest, Prepared};
+use crate::core::analysis::run::ModelCache;
 
 /// Remembered results: (area, name) → (key, value).
 type Memo = BTreeMap<(&'static str, &'static str), (String, Rc<dyn Any>)>;
@@ -28,13 +29,21 @@ pub struct CurrentFit {
 #[derive(Default)]
 pub struct Session {
     memo: Memo,
-    pub(crate) background: super::background::State,
+    /// Whether slow results are deferred to workers (the page) or computed where asked.
+    pub(crate) deferred: bool,
+    /// The tools' slow results under way.
+    pub(crate) runs: Vec<super::jobs::ToolRun>,
+    /// Numbers the runs, so that a job's result finds its run (or none, if it was replaced).
+    pub(crate) serial: u64,
+    /// Where each job handed out goes back to.
+    pub(crate) routes: super::jobs::Routes,
+    /// The Fit panel's fit under way.
+    pub(crate) fit_run: Option<super::fitpanel::PanelRun>,
     /// The Fit panel's last finished fit.
     pub fit: Option<CurrentFit>,
     fits_finished: u64,
-    /// The last request a worker prepared: every share of one fit carries the same request,
-    /// and reading its table again for each would cost more than a short share's fitting.
-    prepared: Option<(FitRequest, Rc<Prepared>)>,
+    /// A worker's last model: every share of one fit carries the same problem.
+    pub(crate) models: ModelCache,
 }
 
 impl Session {
@@ -44,7 +53,7 @@ impl Session {
     }
 
     /// The result of `compute` for `key`, remembered per `slot` (one entry each): a tool's
-    /// panel and its charts ask for the same fit on every keystroke, and only the first asks
+    /// panel and its charts ask for the same result on every keystroke, and only the first asks
     /// computes it.
     pub fn memo<T: Clone + 'static>(&mut self, slot: &'static str, key: String, compute: impl FnOnce() -> T) -> T {
         self.memo_in(slot, "", key, compute)
@@ -70,34 +79,9 @@ impl Session {
         self.memo.insert(slot, (key, Rc::new(value)));
     }
 
-    /// Forgets every remembered result (tests: a fresh page; a worker between unrelated jobs).
-    pub fn forget_memo(&mut self) {
-        self.memo.clear();
-    }
-
     /// Keeps a finished fit as the Fit panel's current one.
     pub fn set_fit(&mut self, report: FitReport, spec: Option<String>) {
         self.fits_finished += 1;
         self.fit = Some(CurrentFit { report, spec, serial: self.fits_finished });
-    }
-
-    /// Forgets the current fit.
-    pub fn clear_fit(&mut self) {
-        self.fit = None;
-    }
-
-    /// `prepare(req)`, reusing the last result when the request is the same.
-    ///
-    /// # Errors
-    /// What [`crate::core::analysis::request::prepare`] rejects.
-    pub fn prepared(&mut self, req: &FitRequest) -> Result<Rc<Prepared>, crate::core::analysis::request::FitError> {
-        if let Some((r, prep)) = &self.prepared {
-            if r == req {
-                return Ok(prep.clone());
-            }
-        }
-        let prep = Rc::new(crate::core::analysis::request::prepare(req)?);
-        self.prepared = Some((req.clone(), prep.clone()));
-        Ok(prep)
     }
 }

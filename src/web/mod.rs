@@ -14,6 +14,7 @@ use crate::core::plot::{self, ChartStyle, Theme};
 use crate::core::presets::Preset;
 use crate::page::budget::{self, Inputs};
 use crate::page::session::Session;
+
 use crate::page::share;
 
 thread_local! {
@@ -55,56 +56,50 @@ pub fn default_inputs() -> Result<JsValue, JsError> {
     to_js(&Inputs::default())
 }
 
-/// Everything the page shows for these inputs: `{outputs, errors, notes, …, pending}`, where
-/// `pending` lists the slow results deferred to the worker (see [`defer_slow_work`]).
+/// Everything the page shows for these inputs: the view (`{outputs, errors, notes, …,
+/// pending}`, `pending` naming the outputs still being computed) and `working`, whether any
+/// tool's slow result is under way (see [`next_job`]).
 #[wasm_bindgen]
 pub fn evaluate(inputs: JsValue) -> Result<JsValue, JsError> {
     #[derive(serde::Serialize)]
     struct Evaluated {
         #[serde(flatten)]
         view: budget::View,
-        pending: Vec<String>,
+        working: bool,
     }
     let inputs: Inputs = from_js(inputs)?;
-    let (view, pending) = with_session(|s| (budget::evaluate(&inputs, s), s.take_pending()));
-    to_js(&Evaluated { view, pending })
+    let (view, working) = with_session(|s| (budget::evaluate(&inputs, s), s.tool_work_pending()));
+    to_js(&Evaluated { view, working })
 }
 
-/// Called once by the page: from now on this module defers slow results (fits, simulations)
-/// instead of computing them on the page's thread; [`compute_slow_work`] computes them in a
-/// worker and [`hand_in`] brings them back.
+/// Called once by the page: from now on slow results (fits, simulations) become jobs for the
+/// page's workers instead of being computed on its thread.
 #[wasm_bindgen(js_name = deferSlowWork)]
 pub fn defer_slow_work() {
     with_session(|s| s.set_deferred(true));
 }
 
-/// In a worker: evaluates `inputs` as the page does, computing everything, and calls
-/// `report(result)` with each result whose id is in `wanted`, as soon as it is known.
-#[wasm_bindgen(js_name = computeSlowWork)]
-pub fn compute_slow_work(inputs: JsValue, wanted: Vec<String>, report: js_sys::Function) -> Result<(), JsError> {
-    let inputs: Inputs = from_js(inputs)?;
-    with_session(|s| {
-        s.compute_for(
-            wanted,
-            move |result| {
-                if let Ok(value) = to_js(&result) {
-                    let _ = report.call1(&JsValue::NULL, &value);
-                }
-            },
-            |s| {
-                budget::evaluate(&inputs, s);
-            },
-        )
-    });
-    Ok(())
+/// The next job for a worker, `{id, method, args}`, or `undefined` when none is waiting.
+#[wasm_bindgen(js_name = nextJob)]
+pub fn next_job() -> Result<JsValue, JsError> {
+    match with_session(Session::next_job) {
+        Some(job) => to_js(&job),
+        None => Ok(JsValue::UNDEFINED),
+    }
 }
 
-/// Results from the worker's [`compute_slow_work`]; the next `evaluate` uses them.
-#[wasm_bindgen(js_name = handIn)]
-pub fn hand_in(results: JsValue) -> Result<(), JsError> {
-    let results = from_js(results)?;
-    with_session(|s| s.hand_in(results));
-    Ok(())
+/// A worker's result for job `id`: `{owner, finished}` — whose job it was (a tool's key, "fit",
+/// or null for a run since replaced) and whether its run has ended.
+#[wasm_bindgen(js_name = acceptJob)]
+pub fn accept_job(id: f64, result: &str) -> Result<JsValue, JsError> {
+    let accepted = with_session(|s| s.accept(id as u64, result)).map_err(|e| JsError::new(&e))?;
+    to_js(&accepted)
+}
+
+/// In a worker: runs one job and returns its result (JSON text).
+#[wasm_bindgen(js_name = runJob)]
+pub fn run_job(method: &str, args: &str) -> Result<String, JsError> {
+    with_session(|s| s.run_job(method, args)).map_err(|e| JsError::new(&e))
 }
 
 /// The share fragment (without `#`) for these inputs.

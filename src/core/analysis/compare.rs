@@ -2,10 +2,10 @@
 //! Chinchilla form and bootstrapped, their compute-optimal frontiers L*(C), the compute at which
 //! they cross, and a bootstrap interval on the crossing.
 
-use crate::core::analysis::request::{prepare, FitError, FitRequest};
-use crate::core::fit::bootstrap::{self, interval, Interval};
-use crate::core::fit::multistart::Multistart;
-use crate::core::laws::{chinchilla::CHINCHILLA, ChinchillaLaw, LossLaw, RunLaw, RunsModel};
+use crate::core::analysis::request::{prepare, FitError, FitRequest, Prepared};
+use crate::core::analysis::run::{BootSpec, FitOutcome, FitPlan, FitRun, Problem, TaskSpec};
+use crate::core::fit::bootstrap::{interval, Interval};
+use crate::core::laws::{chinchilla::CHINCHILLA, ChinchillaLaw, LawRef, LossLaw, RunLaw};
 use crate::core::runs;
 
 /// The starting grid of each fit: 3⁵ = 243 starts (the full 4 500-start grid of the Fit panel
@@ -39,19 +39,19 @@ pub struct DatasetFit {
     pub rmse_log: f64,
 }
 
-/// Fits the Chinchilla form to one pasted table and bootstraps it; errors name the table.
+/// Fits the Chinchilla form to one pasted table and bootstraps it (here, in this thread);
+/// errors name the table.
 ///
 /// # Errors
 /// The table is unreadable, has bad rows, too few or too many runs, or no fit converged.
 pub fn fit_dataset(data: &str, label: &str, resamples: usize, seed: u64) -> Result<DatasetFit, String> {
-    let req = FitRequest {
-        data: data.to_string(),
-        compare: false,
-        grid: GRID.into(),
-        bootstrap: 0,
-        holdout: Some(0),
-        ..FitRequest::default()
-    };
+    let outcome = FitRun::new(dataset_plan(data, label, resamples, seed)?).run_inline(&mut |_| {});
+    dataset_fit(data, label, resamples, outcome)
+}
+
+/// The runs of one table, read and checked; errors name the table.
+fn dataset_runs(data: &str, label: &str) -> Result<Prepared, String> {
+    let req = FitRequest { data: data.to_string(), compare: false, grid: GRID.into(), bootstrap: 0, holdout: Some(0), ..FitRequest::default() };
     let prep = prepare(&req).map_err(|e| match e {
         FitError::BadRows { rows, count, .. } => {
             let word = if count == 1 { "row is" } else { "rows are" };
@@ -62,16 +62,31 @@ pub fn fit_dataset(data: &str, label: &str, resamples: usize, seed: u64) -> Resu
     if prep.runs.len() > MAX_RUNS {
         return Err(format!("Table {label} has {} runs; this tool fits at most {MAX_RUNS} per table", prep.runs.len()));
     }
-    let points = prep.points();
-    let model = RunsModel::new(&CHINCHILLA, &points);
-    let best = Multistart::new(&model, DELTA, prep.grid.clone())
-        .finish()
-        .ok_or_else(|| format!("Table {label}: no start of the fit gave a finite loss"))?
-        .best;
+    Ok(prep)
+}
+
+/// One table's fit as jobs: the Chinchilla form from the [`GRID`], then `resamples` bootstrap
+/// resamples.
+///
+/// # Errors
+/// See [`fit_dataset`].
+pub fn dataset_plan(data: &str, label: &str, resamples: usize, seed: u64) -> Result<FitPlan, String> {
+    let prep = dataset_runs(data, label)?;
+    let task = TaskSpec { problem: Problem::Runs { law: LawRef(&CHINCHILLA), points: prep.points() }, grid: prep.grid, delta: DELTA };
+    Ok(FitPlan { tasks: vec![task], boot: Some(BootSpec { task: 0, resamples, seed }) })
+}
+
+/// One table's fit from the outcome of [`dataset_plan`]'s jobs.
+///
+/// # Errors
+/// See [`fit_dataset`].
+pub fn dataset_fit(data: &str, label: &str, resamples: usize, outcome: FitOutcome) -> Result<DatasetFit, String> {
+    let prep = dataset_runs(data, label)?;
+    let best = outcome.tasks.into_iter().next().flatten().ok_or_else(|| format!("Table {label}: no start of the fit gave a finite loss"))?.best;
     let law = chinchilla(&best.theta).ok_or_else(|| format!("Table {label}: the fit gave no usable law"))?;
-    let samples =
-        bootstrap::resamples(&model, &best.theta, DELTA, seed, 0, resamples).into_iter().flatten().filter_map(|t| chinchilla(&t)).collect();
-    let rmse_log = crate::core::analysis::report::rmse(points.iter().map(|p| law.loss(p.ln_n.exp(), p.ln_d.exp()).ln() - p.ln_loss));
+    let samples = outcome.samples.into_iter().flatten().filter_map(|t| chinchilla(&t)).collect();
+    let points = prep.points();
+    let rmse_log = crate::core::fit::model::rmse(points.iter().map(|p| law.loss(p.ln_n.exp(), p.ln_d.exp()).ln() - p.ln_loss));
     Ok(DatasetFit { law, samples, resamples, runs: prep.runs.iter().map(|r| (r.c, r.loss)).collect(), rmse_log })
 }
 
@@ -203,7 +218,7 @@ mod tests {
         let f = fit_dataset(text, "A", 0, 1).unwrap();
         eprintln!("Epoch with {} starts: {:.3}s, {:?}", 243, t0.elapsed().as_secs_f64(), f.law);
         let points = prepare(&FitRequest { data: text.into(), holdout: Some(0), ..FitRequest::default() }).unwrap().points();
-        let full = Multistart::new(&RunsModel::new(&CHINCHILLA, &points), DELTA, CHINCHILLA.default_grid()).finish().unwrap();
+        let full = crate::core::fit::multistart::Multistart::new(&crate::core::laws::RunsModel::new(&CHINCHILLA, &points), DELTA, CHINCHILLA.default_grid()).finish().unwrap();
         let l = chinchilla(&full.best.theta).unwrap();
         assert!((f.law.e - l.e).abs() < 1e-3 && (f.law.alpha - l.alpha).abs() < 1e-3, "{:?} vs {l:?}", f.law);
     }

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod plan;
 pub mod report;
 pub mod request;
+pub mod run;
 pub mod schedules;
 pub mod spec;
 pub mod sweep;

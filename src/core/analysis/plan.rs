@@ -1,14 +1,14 @@
 //! A fit request as a list of tasks (one multistart per law and data variant, then the
-//! bootstrap), each splittable into shares so several Web Workers can run it; and the whole
-//! pipeline run in-process for the CLI.
+//! bootstrap of the main law), planned as jobs for workers ([`fit_plan`]), and the report of
+//! the finished run; [`run_all`] runs the same jobs in this thread for the CLI.
 
 use super::report::{self, FitReport};
 use super::request::{prepare, FitError, FitRequest, Prepared};
-use crate::core::fit::bootstrap;
+use super::run::{BootSpec, FitOutcome, FitPlan, FitRun, Problem, TaskSpec};
 use crate::core::fit::grid::Grid;
-use crate::core::fit::multistart::{Multistart, Optimum, Slice};
+use crate::core::fit::multistart::Optimum;
 use crate::core::fit::points::Point;
-use crate::core::laws::{LawRef, RunsModel};
+use crate::core::laws::LawRef;
 
 /// Which runs a task fits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -79,40 +79,38 @@ pub fn points_for(prep: &Prepared, variant: Variant) -> Vec<Point> {
     }
 }
 
-/// Runs starts `from..to` of a task.
-pub fn run_share(prep: &Prepared, req: &FitRequest, task: &Task, from: usize, to: usize) -> Slice {
-    let points = points_for(prep, task.variant);
-    let model = RunsModel::new(task.law.0, &points);
-    let mut fit = Multistart::new(&model, req.delta, grid_for(prep, task.law)).with_range(from, to);
-    fit.run(usize::MAX);
-    fit.slice()
+/// The jobs of a request's tasks: each task's multistart, then the bootstrap of the first (the
+/// main law on every run).
+pub fn fit_plan(prep: &Prepared, req: &FitRequest, tasks: &[Task]) -> FitPlan {
+    let specs = tasks
+        .iter()
+        .map(|t| TaskSpec {
+            problem: Problem::Runs { law: t.law, points: points_for(prep, t.variant) },
+            grid: grid_for(prep, t.law),
+            delta: req.delta,
+        })
+        .collect();
+    let boot = (req.bootstrap > 0).then_some(BootSpec { task: 0, resamples: req.bootstrap, seed: req.seed });
+    FitPlan { tasks: specs, boot }
 }
 
-/// Merges a task's shares and polishes the best optimum; `None` if no start gave a finite fit.
-pub fn finish_task(prep: &Prepared, req: &FitRequest, task: &Task, shares: Vec<Slice>) -> Option<TaskFit> {
-    let points = points_for(prep, task.variant);
-    let model = RunsModel::new(task.law.0, &points);
-    let grid = grid_for(prep, task.law);
-    let end = grid.len();
-    let mut fit = Multistart::new(&model, req.delta, grid).with_range(end, end);
-    for s in shares {
-        fit.absorb(s);
+/// The report of a finished run of [`fit_plan`].
+///
+/// # Errors
+/// When no start of the main law gave a usable optimum.
+pub fn report(req: &FitRequest, prep: &Prepared, tasks: &[Task], outcome: FitOutcome) -> Result<FitReport, FitError> {
+    let fits: Vec<TaskFit> = tasks
+        .iter()
+        .zip(outcome.tasks)
+        .filter_map(|(task, result)| {
+            let r = result?;
+            Some(TaskFit { task: *task, theta: r.best.theta, value: r.best.value, optima: r.optima, failed: r.failed, evaluations: r.evaluations })
+        })
+        .collect();
+    if fits.first().is_none_or(|f| f.task.law != prep.law || f.task.variant != Variant::Full) {
+        return Err(no_fit(prep));
     }
-    let done = fit.finish()?;
-    Some(TaskFit {
-        task: *task,
-        theta: done.best.theta,
-        value: done.best.value,
-        optima: done.optima,
-        failed: done.failed,
-        evaluations: done.evaluations,
-    })
-}
-
-/// Bootstrap resamples `from..to` of the main law, warm-started at its full-data optimum.
-pub fn run_bootstrap_share(prep: &Prepared, req: &FitRequest, best: &[f64], from: usize, to: usize) -> Vec<Option<Vec<f64>>> {
-    let points = prep.points();
-    bootstrap::resamples(&RunsModel::new(prep.law.0, &points), best, req.delta, req.seed, from, to)
+    Ok(report::build(req, prep, &fits, &outcome.samples))
 }
 
 /// The whole pipeline in this thread (the CLI, the tests): every task, the bootstrap, the report.
@@ -121,35 +119,10 @@ pub fn run_bootstrap_share(prep: &Prepared, req: &FitRequest, best: &[f64], from
 /// # Errors
 /// Whatever [`prepare`] rejects, or no finite fit from any start of the main law.
 pub fn run_all(req: &FitRequest, progress: &mut dyn FnMut(f64)) -> Result<FitReport, FitError> {
-    const SHARE: usize = 250;
     let prep = prepare(req)?;
     let tasks = plan(&prep, req);
-    let total = tasks.iter().map(|t| t.starts).sum::<usize>() + req.bootstrap * 2;
-    let mut done = 0;
-    let mut fits = Vec::new();
-    for task in &tasks {
-        let mut shares = Vec::new();
-        let mut from = 0;
-        while from < task.starts {
-            let to = (from + SHARE).min(task.starts);
-            shares.push(run_share(&prep, req, task, from, to));
-            done += to - from;
-            progress(done as f64 / total.max(1) as f64);
-            from = to;
-        }
-        fits.push(finish_task(&prep, req, task, shares));
-    }
-    let main = fits.first().cloned().flatten().ok_or_else(|| no_fit(&prep))?;
-    let mut samples = Vec::new();
-    let mut from = 0;
-    while from < req.bootstrap {
-        let to = (from + SHARE).min(req.bootstrap);
-        samples.extend(run_bootstrap_share(&prep, req, &main.theta, from, to));
-        done += 2 * (to - from);
-        progress(done as f64 / total.max(1) as f64);
-        from = to;
-    }
-    Ok(report::build(req, &prep, &fits.into_iter().flatten().collect::<Vec<_>>(), &samples))
+    let outcome = FitRun::new(fit_plan(&prep, req, &tasks)).run_inline(progress);
+    report(req, &prep, &tasks, outcome)
 }
 
 /// The error when no start of the main law gave a finite objective.

@@ -314,6 +314,11 @@ pub trait TableLaw: Sync {
     fn help(&self) -> &'static str;
     /// The key of the planning tool that fits it on the page.
     fn tool(&self) -> &'static str;
+    /// Its model from the rows it wrote with `serde_json` (what a worker fits), when the law is
+    /// fitted by jobs on the page; `None` for a model it cannot read.
+    fn model(&self, _rows: &serde_json::Value) -> Option<Box<dyn Model>> {
+        None
+    }
     /// Fits a pasted table and returns what the command line prints as JSON.
     ///
     /// # Errors

@@ -19,6 +19,7 @@ use crate::core::allocate::{self, AllocError, Allocation};
 use super::TableLaw;
 use crate::core::fit::grid::Grid;
 use crate::core::fit::model::{self, Model};
+use crate::core::fit::lbfgs::Outcome;
 use crate::core::fit::{bootstrap, multistart};
 use crate::core::runs::{self, Rule};
 use crate::core::units::{format_count, format_sig};
@@ -209,7 +210,7 @@ pub fn capped_optimum(law: &DataConstrainedLaw, compute: f64, unique: f64) -> Re
 }
 
 /// One run with repeated data.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RepeatRun {
     /// Parameters.
     pub n: f64,
@@ -222,7 +223,7 @@ pub struct RepeatRun {
 }
 
 /// The R* fit as a [`Model`]: θ = (ln R_D*, ln R_N*), the base law fixed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RStarModel {
     /// The runs.
     pub runs: Vec<RepeatRun>,
@@ -319,26 +320,32 @@ pub fn fit_rstar(runs: &[RepeatRun], base: ChinchillaLaw, delta: f64, resamples:
     let fit = multistart::fit(&model, &grid(), delta)
         .ok_or_else(|| "no starting point gave a finite fit of R_D*, R_N* (are the losses and token counts right?)".to_string())?
         .best;
-    let (r2, rmse_ln) = model::goodness(&model, &fit.theta);
-    let (t0, t1) = (fit.theta.first().copied().unwrap_or(f64::NAN), fit.theta.get(1).copied().unwrap_or(f64::NAN));
-    let intervals = (resamples > 0)
+    let samples = bootstrap::resamples(&model, &fit.theta, delta, seed, 0, resamples);
+    Ok(rstar_fit(&model, &fit, &samples))
+}
+
+/// The fit read off an optimum of `model`, with 95 % intervals from bootstrap samples (none
+/// when there are none).
+pub fn rstar_fit(model: &RStarModel, best: &Outcome, samples: &[Option<Vec<f64>>]) -> RStarFit {
+    let (r2, rmse_ln) = model::goodness(model, &best.theta);
+    let (t0, t1) = (best.theta.first().copied().unwrap_or(f64::NAN), best.theta.get(1).copied().unwrap_or(f64::NAN));
+    let intervals = (!samples.is_empty())
         .then(|| {
-            let samples = bootstrap::resamples(&model, &fit.theta, delta, seed, 0, resamples);
-            let rd = bootstrap::intervals_of(&samples, |t| t.first().map_or(f64::NAN, |v| v.exp()))?;
-            let rn = bootstrap::intervals_of(&samples, |t| t.get(1).map_or(f64::NAN, |v| v.exp()))?;
+            let rd = bootstrap::intervals_of(samples, |t| t.first().map_or(f64::NAN, |v| v.exp()))?;
+            let rn = bootstrap::intervals_of(samples, |t| t.get(1).map_or(f64::NAN, |v| v.exp()))?;
             Some([(rd.lo, rd.hi), (rn.lo, rn.hi)])
         })
         .flatten();
-    Ok(RStarFit {
+    RStarFit {
         rd_star: t0.exp(),
         rn_star: t1.exp(),
-        objective: fit.value,
-        points: runs.len(),
+        objective: best.value,
+        points: model.runs.len(),
         r2,
         rmse_ln,
-        converged: fit.converged(),
+        converged: best.converged(),
         intervals,
-    })
+    }
 }
 
 /// A local fit of R_D*, R_N* from one start (R* values, not logs). On the paper's 182 runs the
@@ -536,6 +543,9 @@ impl TableLaw for Muennighoff {
     }
     fn fit_table(&self, text: &str, args: &super::LawFitArgs) -> Result<serde_json::Value, String> {
         fit_cli(text, args)
+    }
+    fn model(&self, rows: &serde_json::Value) -> Option<Box<dyn Model>> {
+        serde_json::from_value::<RStarModel>(rows.clone()).ok().map(|m| Box::new(m) as Box<dyn Model>)
     }
     #[cfg(test)]
     fn gradient_error(&self) -> f64 {

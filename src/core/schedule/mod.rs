@@ -37,6 +37,14 @@ pub enum Warmup {
 }
 
 impl Warmup {
+    /// The word [`Warmup::parse`] reads back.
+    pub fn key(self) -> &'static str {
+        match self {
+            Warmup::Peak => "peak",
+            Warmup::Ramp => "ramp",
+        }
+    }
+
     /// Parses `peak` (also `paper`, `official`) or `ramp` (also `linear`).
     ///
     /// # Errors

@@ -48,12 +48,19 @@ pub struct ToolView {
     pub tables: BTreeMap<String, Table>,
     /// List key (element id `list-KEY`) → items (notes, warnings, citations).
     pub lists: BTreeMap<String, Vec<String>>,
+    /// Output keys whose results are being computed in the background.
+    pub pending: std::collections::BTreeSet<String>,
 }
 
 impl ToolView {
     /// Sets an output.
     pub fn out(&mut self, key: &str, text: impl Into<String>) {
         self.outputs.insert(key.to_string(), text.into());
+    }
+    /// An output whose result is being computed in the background, with what it shows meanwhile.
+    pub fn busy(&mut self, key: &str, text: impl Into<String>) {
+        self.out(key, text);
+        self.pending.insert(key.to_string());
     }
     /// Records the first error of a field.
     pub fn err(&mut self, field: &str, message: impl Into<String>) {
@@ -100,6 +107,11 @@ pub trait Tool: Sync {
     }
     /// What its panel shows for these fields, given the Budget panel's law and compute.
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView;
+    /// Runs one of its slow computations in a worker (see [`crate::page::jobs`]): `None` when
+    /// `method` is not one of its own.
+    fn run_job(&self, _method: &str, _args: &str) -> Option<Result<String, String>> {
+        None
+    }
     /// Draws chart `kind` (one of [`Tool::charts`]) on a clean area.
     ///
     /// # Errors
@@ -141,8 +153,17 @@ pub fn evaluate_all(fields: &Fields, budget: &ChartState, session: &mut Session)
         all.unanswered.extend(view.unanswered);
         all.tables.extend(view.tables);
         all.lists.extend(view.lists);
+        all.pending.extend(view.pending);
     }
     all
+}
+
+/// Runs a tool's slow computation in a worker (see [`Tool::run_job`]).
+///
+/// # Errors
+/// A method no tool has, or arguments that do not read.
+pub fn run_job(method: &str, args: &str) -> Result<String, String> {
+    TOOLS.iter().find_map(|t| t.run_job(method, args)).unwrap_or_else(|| Err(format!("no tool runs \"{method}\"")))
 }
 
 /// A memo key from the named fields' text (and anything else the result depends on).

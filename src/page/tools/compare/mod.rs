@@ -13,11 +13,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use crate::page::background::FromPaste;
+use crate::page::jobs::{serve, FromPaste};
 use crate::page::session::Session;
 use super::{key_of, text, Field, Fields, Table, ToolView};
 use crate::core::plot::ChartState;
-use crate::core::analysis::compare::{compare, fit_dataset, frontier, Comparison, DatasetFit, MAX_RESAMPLES};
+use crate::core::analysis::compare::{self, compare, frontier, Comparison, DatasetFit, MAX_RESAMPLES};
 use crate::core::laws::{ChinchillaLaw, LossLaw};
 use crate::core::plot::frame::{builder, draw_mesh, is_narrow, Axis};
 use crate::core::plot::legend::{draw_legend, Corner, Mark};
@@ -83,7 +83,11 @@ fn fit_of(session: &mut Session, fields: &Fields, field: &'static str, label: &'
     let data = text(fields, field);
     let extra = format!("{label}\u{1f}{resamples}\u{1f}{seed}");
     let slot = if label == "A" { "cmp_fit_a" } else { "cmp_fit_b" };
-    session.heavy_pasted(slot, data, key_of(fields, &[field], &extra), || fit_dataset(data, label, resamples, seed))
+    if data.trim().is_empty() {
+        return FromPaste::Empty;
+    }
+    let plan = || compare::dataset_plan(data, label, resamples, seed).map_err(Err);
+    session.fit("cmp", slot, key_of(fields, &[field], &extra), plan, |out| compare::dataset_fit(data, label, resamples, out)).into()
 }
 
 /// Reads a compute bound; empty means automatic.
@@ -110,7 +114,7 @@ fn state(fields: &Fields, budget: &ChartState, session: &mut Session, view: &mut
         FromPaste::Done(done) => done,
         FromPaste::Busy => {
             busy = true;
-            view.out(out, "fitting…");
+            view.busy(out, "fitting…");
             Rc::new(Err(String::new()))
         }
         FromPaste::Empty => {
@@ -148,10 +152,11 @@ fn state(fields: &Fields, budget: &ChartState, session: &mut Session, view: &mut
     let cmp = match (&*a, &*b, &range) {
         (Ok(fa), Ok(fb), Ok((lo, hi))) => {
             let key = key_of(fields, &["cmp_a", "cmp_b"], &format!("{resamples}\u{1f}{seed}\u{1f}{lo:e}\u{1f}{hi:e}"));
-            let cmp = session.heavy("cmp_compare", key, || compare(fa, fb, *lo, *hi));
+            let args = (fa, fb, *lo, *hi);
+            let cmp = session.job("cmp", "cmp_compare", key, "cmp.compare", &args, |(a, b, lo, hi)| compare(a, b, *lo, *hi)).done();
             if cmp.is_none() {
                 busy = true;
-                view.out("cmp_cross", "comparing…");
+                view.busy("cmp_cross", "comparing…");
             }
             cmp
         }
@@ -315,6 +320,9 @@ impl super::Tool for Compare {
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
         evaluate(fields, budget, session)
     }
+    fn run_job(&self, method: &str, args: &str) -> Option<Result<String, String>> {
+        (method == "cmp.compare").then(|| serve(args, |(a, b, lo, hi): &(DatasetFit, DatasetFit, f64, f64)| compare(a, b, *lo, *hi)))
+    }
     fn draw<DB: DrawingBackend>(
         &self,
         kind: &str,
@@ -396,9 +404,9 @@ mod tests {
     fn finds_a_known_crossing_and_its_interval_covers_it() {
         let (a, b, c_true) = crossing_pair();
         let t0 = std::time::Instant::now();
-        let fa = fit_dataset(&table(&a, 0.003, 1), "A", 200, 7).unwrap();
+        let fa = compare::fit_dataset(&table(&a, 0.003, 1), "A", 200, 7).unwrap();
         eprintln!("45 runs, 243 starts + 200 resamples: {:.3}s", t0.elapsed().as_secs_f64());
-        let fb = fit_dataset(&table(&b, 0.003, 2), "B", 200, 7).unwrap();
+        let fb = compare::fit_dataset(&table(&b, 0.003, 2), "B", 200, 7).unwrap();
         assert!(fa.samples.len() >= 190 && fb.samples.len() >= 190);
         let cmp = compare(&fa, &fb, 1e17, 1e24);
         assert_eq!(cmp.crossings.len(), 1, "{:?}", cmp.crossings);

@@ -9,7 +9,9 @@ pub use chart::draw;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::page::background::FromPaste;
+use crate::page::jobs::FromPaste;
+use crate::core::analysis::run::{BootSpec, FitOutcome, FitPlan, Problem, TaskSpec};
+use crate::core::fit::grid::Grid;
 use crate::page::session::Session;
 use super::{key_of, text, Field, Fields, Table, ToolView};
 use crate::core::plot::ChartState;
@@ -48,23 +50,52 @@ const SEED: u64 = 42;
 /// The pasted runs' fit (the best and the one polished from the published R*), or why there is none.
 type RunsFit = Result<(RStarFit, RStarFit), String>;
 
-type FitOutcome = FromPaste<RunsFit>;
+type RunsOutcome = FromPaste<RunsFit>;
 
-fn fit_runs(fields: &Fields, session: &mut Session) -> FitOutcome {
+fn fit_runs(fields: &Fields, session: &mut Session) -> RunsOutcome {
     let pasted = text(fields, "dl_runs");
-    session.heavy_pasted("dl_fit", pasted, key_of(fields, &["dl_runs"], ""), || -> RunsFit {
+    if pasted.trim().is_empty() {
+        return FromPaste::Empty;
+    }
+    let runs = || -> Result<mu::RStarModel, String> {
         let read = mu::read_runs(pasted, &RepeatColumns::default())?;
         if read.bad_count > 0 {
             return Err(crate::core::runs::summarize_bad_rows(&read.bad, read.bad_count, 3));
         }
-        let fit = mu::fit_rstar(&read.runs, mu::base(), 1e-3, RESAMPLES, SEED)?;
-        let local = mu::fit_rstar_from(&read.runs, mu::base(), 1e-3, [mu::R_D_STAR, mu::R_N_STAR])?;
-        Ok((fit, local))
+        if read.runs.len() < mu::MIN_RUNS {
+            return Err(format!("fitting R_D* and R_N* needs at least {} runs (got {})", mu::MIN_RUNS, read.runs.len()));
+        }
+        Ok(mu::RStarModel::new(read.runs, mu::base()))
+    };
+    let plan = || runs().map_err(Err).and_then(|model| rstar_plan(&model).map_err(|e| Err(e.to_string())));
+    let finish = |outcome: FitOutcome| runs().and_then(|model| rstar_fits(&model, outcome));
+    session.fit("dl", "dl_fit", key_of(fields, &["dl_runs"], ""), plan, finish).into()
+}
+
+/// The R* fit as jobs: a multistart over the grid (with its bootstrap), and a local fit from the
+/// published R* (which basin of the flat valley they sit in).
+fn rstar_plan(model: &mu::RStarModel) -> Result<FitPlan, serde_json::Error> {
+    let problem = Problem::Table { law: "muennighoff".into(), model: serde_json::to_value(model)? };
+    let local = Grid { axes: vec![vec![mu::R_D_STAR.ln()], vec![mu::R_N_STAR.ln()]] };
+    Ok(FitPlan {
+        tasks: vec![TaskSpec { problem: problem.clone(), grid: mu::grid(), delta: DELTA }, TaskSpec { problem, grid: local, delta: DELTA }],
+        boot: Some(BootSpec { task: 0, resamples: RESAMPLES, seed: SEED }),
     })
 }
 
+/// Both fits read off the jobs' outcome.
+fn rstar_fits(model: &mu::RStarModel, outcome: FitOutcome) -> RunsFit {
+    let mut tasks = outcome.tasks.into_iter();
+    let best = tasks.next().flatten().ok_or("no starting point gave a finite fit of R_D*, R_N* (are the losses and token counts right?)")?;
+    let local = tasks.next().flatten().ok_or("the local fit of R_D*, R_N* did not give finite values")?;
+    Ok((mu::rstar_fit(model, &best.best, &outcome.samples), mu::rstar_fit(model, &local.best, &[])))
+}
+
+/// Huber δ of the R* fits (LAWS.md).
+const DELTA: f64 = 1e-3;
+
 /// The law the panel uses, with a label, after reading `dl_law` and the runs.
-fn chosen_law(fields: &Fields, fit: &FitOutcome, view: &mut ToolView) -> (DataConstrainedLaw, String) {
+fn chosen_law(fields: &Fields, fit: &RunsOutcome, view: &mut ToolView) -> (DataConstrainedLaw, String) {
     let published = (DataConstrainedLaw::published(), "published R* (Muennighoff et al. 2023)".to_string());
     match text(fields, "dl_law").trim() {
         "published" | "" => published,
@@ -113,8 +144,8 @@ pub fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session) -> 
     let done = match &fit {
         FromPaste::Done(done) => Some(&**done),
         FromPaste::Busy => {
-            view.out("dl_fit", "fitting…");
-            view.out("dl_local", "fitting…");
+            view.busy("dl_fit", "fitting…");
+            view.busy("dl_local", "fitting…");
             None
         }
         FromPaste::Empty => {

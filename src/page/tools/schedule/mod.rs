@@ -12,6 +12,7 @@ use std::rc::Rc;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::page::jobs::serve;
 use crate::page::session::Session;
 use super::{key_of, text, Field, Fields, Table, ToolView};
 use crate::core::plot::ChartState;
@@ -142,25 +143,82 @@ fn analysis(fields: &Fields, session: &mut Session, s: &Settings) -> Result<Anal
     };
     let convention = s.convention;
     let key = key_of(fields, &FIT_FIELDS, &lambda.to_string());
-    let parsed = session.memo("sched", key.clone(), move || {
-        if text(fields, "sched_data").trim().is_empty() {
+    let args = FitArgs::of(fields, lambda);
+    let parsed = session.memo("sched", key.clone(), || {
+        if args.data.trim().is_empty() {
             return Err(("sched_data", "paste loss curves: columns step, loss and (for several curves) curve".to_string()));
         }
+        let (curves, notes) = args.read(specs, convention).map_err(|e| (field_of(e.input), e.message))?;
+        Ok(Rc::new(Parsed { curves, notes }))
+    })?;
+    let fits = session.job("sched", "sched_fits", key, "sched.fits", &args, FitArgs::fit).done();
+    Ok(Analysis { parsed, lambda, fits })
+}
+
+/// What the fits depend on: the fields' text and λ, so that a worker reads the curves as the
+/// page does.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct FitArgs {
+    data: String,
+    step: String,
+    loss: String,
+    lr: String,
+    curve: String,
+    specs: String,
+    warmup: String,
+    lambda: f64,
+}
+
+impl FitArgs {
+    fn of(fields: &Fields, lambda: f64) -> FitArgs {
+        let t = |name: &str| text(fields, name).to_string();
+        FitArgs {
+            data: t("sched_data"),
+            step: t("sched_step"),
+            loss: t("sched_loss"),
+            lr: t("sched_lr"),
+            curve: t("sched_curve"),
+            specs: t("sched_specs"),
+            warmup: t("sched_warmup"),
+            lambda,
+        }
+    }
+
+    fn read(&self, specs: Vec<(String, Spec)>, convention: Warmup) -> Result<(Vec<Curve>, Vec<String>), schedule::CurveError> {
         let opts = CurveOptions {
-            step: text(fields, "sched_step").to_string(),
-            loss: text(fields, "sched_loss").to_string(),
-            lr: text(fields, "sched_lr").to_string(),
-            curve: text(fields, "sched_curve").to_string(),
+            step: self.step.clone(),
+            loss: self.loss.clone(),
+            lr: self.lr.clone(),
+            curve: self.curve.clone(),
             specs,
             convention,
             warmup: 0,
             skip_bad_rows: false,
         };
-        let (curves, notes) = schedule::read_curves(text(fields, "sched_data"), &opts).map_err(|e| (field_of(e.input), e.message))?;
-        Ok(Rc::new(Parsed { curves, notes }))
-    })?;
-    let fits = session.heavy("sched_fits", key, || Fits::fit(&parsed.curves, lambda, DELTA));
-    Ok(Analysis { parsed, lambda, fits })
+        schedule::read_curves(&self.data, &opts)
+    }
+
+    /// Both laws fitted to the curves (in a worker on the page).
+    fn fit(&self) -> Fits {
+        let specs = schedule::parse_named(&self.specs).map_err(|e| e.0);
+        let convention = Warmup::parse(&self.warmup);
+        let curves = match (specs, convention) {
+            (Ok(specs), Ok(convention)) => self.read(specs, convention).map(|(c, _)| c).map_err(|e| e.message),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        };
+        match curves {
+            Ok(curves) => Fits::fit(&curves, self.lambda, DELTA),
+            Err(e) => Fits { tissue: Err(e.clone()), mpl: Err(e) },
+        }
+    }
+}
+
+/// The prediction of a schedule (written as text) from the fits: on the page, in a worker.
+fn predict_from(fits: &Fits, lambda: f64, spec: &str, warmup: &str) -> Prediction {
+    match (Spec::parse(spec), Warmup::parse(warmup)) {
+        (Ok(spec), Ok(convention)) => schedules::predict(fits, lambda, &spec, convention),
+        _ => ((None, None), Vec::new()),
+    }
 }
 
 /// The schedule to predict by both laws: its final losses and the decay-fraction scan (eleven
@@ -170,7 +228,8 @@ fn prediction(fields: &Fields, session: &mut Session, a: &Analysis, predict: &Sp
     let fits = a.fits.as_ref()?;
     let lambda = a.lambda;
     let key = key_of(fields, &FIT_FIELDS, &format!("{lambda}\u{1f}{}", predict.to_text()));
-    session.heavy("sched_predict", key, || schedules::predict(fits, lambda, predict, convention))
+    let args = (&**fits, lambda, predict.to_text(), convention.key().to_string());
+    session.job("sched", "sched_predict", key, "sched.predict", &args, |(fits, lambda, spec, warmup)| predict_from(fits, *lambda, spec, warmup)).done()
 }
 
 fn loss_text(v: Option<f64>) -> String {
@@ -202,8 +261,8 @@ pub fn evaluate(fields: &Fields, _budget: &ChartState, session: &mut Session) ->
         view.note("sched_notes", n.clone());
     }
     let Some(fits) = &a.fits else {
-        view.out("sched_tissue", BUSY);
-        view.out("sched_mpl", BUSY);
+        view.busy("sched_tissue", BUSY);
+        view.busy("sched_mpl", BUSY);
         return view;
     };
     match &fits.tissue {
@@ -256,7 +315,7 @@ pub fn evaluate(fields: &Fields, _budget: &ChartState, session: &mut Session) ->
             format!("S₁ = {}, S₂ = {} at step {}", format_sig(ar.s1.last().copied().unwrap_or(f64::NAN), 4), format_sig(ar.s2.last().copied().unwrap_or(f64::NAN), 4), predict.steps),
         );
         let Some(predicted) = prediction(fields, session, &a, predict, s.convention) else {
-            view.out("sched_wsd_best", BUSY);
+            view.busy("sched_wsd_best", BUSY);
             return view;
         };
         let ((t, m), sc) = (predicted.0, &predicted.1);
@@ -343,6 +402,13 @@ impl super::Tool for Schedule {
     }
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
         evaluate(fields, budget, session)
+    }
+    fn run_job(&self, method: &str, args: &str) -> Option<Result<String, String>> {
+        match method {
+            "sched.fits" => Some(serve(args, FitArgs::fit)),
+            "sched.predict" => Some(serve(args, |(fits, lambda, spec, warmup): &(Fits, f64, String, String)| predict_from(fits, *lambda, spec, warmup))),
+            _ => None,
+        }
     }
     fn draw<DB: DrawingBackend>(
         &self,

@@ -12,6 +12,7 @@ use std::rc::Rc;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::page::jobs::serve;
 use crate::page::session::Session;
 use super::{key_of, text, Field, Fields, Table, ToolView};
 use crate::core::plot::ChartState;
@@ -178,10 +179,13 @@ pub struct Simulated {
 /// runs.
 pub fn simulations(fields: &Fields, session: &mut Session, inputs: &Inputs) -> Option<Rc<Simulated>> {
     let key = key_of(fields, &SIM_FIELDS, &format!("{:?}", inputs.law));
-    session.heavy("sw-sim", key, || {
-        let thetas = simulate(&inputs.runs, &inputs.law, inputs.sigma, inputs.seed, inputs.replicates);
-        Simulated { runs: inputs.runs.clone(), thetas }
-    })
+    let args = (&inputs.runs, &inputs.law, inputs.sigma, inputs.seed, inputs.replicates);
+    session.job("sw", "sw-sim", key, "sw.simulate", &args, |(runs, law, sigma, seed, replicates)| simulated(runs, law, *sigma, *seed, *replicates)).done()
+}
+
+/// Every replicate of a plan simulated and refitted: on the page, in a worker.
+fn simulated(runs: &[Run], law: &ChinchillaLaw, sigma: f64, seed: u64, replicates: usize) -> Simulated {
+    Simulated { runs: runs.to_vec(), thetas: simulate(runs, law, sigma, seed, replicates) }
 }
 
 /// "62B – 95B".
@@ -242,7 +246,7 @@ pub fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session) -> 
     );
     view.table("sw_changes", changes_table(&inputs));
     let Some(sims) = simulations(fields, session, &inputs) else {
-        view.out("sw_n_ci", format!("simulating {} sweeps…", inputs.replicates));
+        view.busy("sw_n_ci", format!("simulating {} sweeps…", inputs.replicates));
         return view;
     };
     let Some(s) = summarize(&sims.thetas, &law, inputs.target) else {
@@ -446,6 +450,10 @@ impl super::Tool for Sweep {
     }
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
         evaluate(fields, budget, session)
+    }
+    fn run_job(&self, method: &str, args: &str) -> Option<Result<String, String>> {
+        let simulate = |(runs, law, sigma, seed, replicates): &(Vec<Run>, ChinchillaLaw, f64, u64, usize)| simulated(runs, law, *sigma, *seed, *replicates);
+        (method == "sw.simulate").then(|| serve(args, simulate))
     }
     fn draw<DB: DrawingBackend>(
         &self,

@@ -1,0 +1,529 @@
+//! A fit planned as jobs that workers run: the multistart of each task cut into shares of
+//! starts, then the bootstrap of one task cut into shares of resamples (planned as soon as that
+//! task ends, ahead of the rest). The page hands jobs to its workers and their results back to
+//! [`FitRun::accept`]; natively [`FitRun::run_inline`] runs the same jobs in this thread, so the
+//! two give the same numbers.
+//!
+//! A job travels as a method name and JSON arguments; [`run_job`] is what a worker calls.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+
+use crate::core::fit::bootstrap;
+use crate::core::fit::grid::Grid;
+use crate::core::fit::model::Model;
+use crate::core::fit::multistart::{Multistart, MultistartResult, Slice};
+use crate::core::fit::points::Point;
+use crate::core::laws::{self, LawRef, RunsModel};
+
+/// Grid starts per job: long enough that messages cost little, short enough for smooth progress.
+pub const STARTS_PER_JOB: usize = 75;
+/// Bootstrap resamples per job.
+pub const RESAMPLES_PER_JOB: usize = 50;
+
+/// What a task fits: enough for a worker to build the model again.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Problem {
+    /// A law of N and D on runs.
+    Runs {
+        /// The law.
+        law: LawRef,
+        /// The runs.
+        points: Vec<Point>,
+    },
+    /// A law with a table of its own: its key and its model's rows as that law writes them.
+    Table {
+        /// The law's key.
+        law: String,
+        /// The model, as the law serialises it.
+        model: serde_json::Value,
+    },
+}
+
+impl Problem {
+    /// The model to fit.
+    ///
+    /// # Errors
+    /// An unknown law, or a model the law cannot read.
+    pub fn model(&self) -> Result<Box<dyn Model>, JobError> {
+        match self {
+            Problem::Runs { law, points } => Ok(Box::new(RunsModel::new(law.0, points))),
+            Problem::Table { law, model } => {
+                let table = laws::table_law(law).ok_or_else(|| JobError::Problem(format!("unknown law \"{law}\"")))?;
+                table.model(model).ok_or_else(|| JobError::Problem(format!("the {law} law cannot read this model")))
+            }
+        }
+    }
+}
+
+/// One multistart to run: a problem, its grid and Huber δ.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskSpec {
+    /// What is fitted.
+    pub problem: Problem,
+    /// Its starting points.
+    pub grid: Grid,
+    /// Huber δ.
+    pub delta: f64,
+}
+
+/// The bootstrap of one task: resamples warm-started at that task's optimum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BootSpec {
+    /// The task it resamples.
+    pub task: usize,
+    /// Resamples.
+    pub resamples: usize,
+    /// Seed.
+    pub seed: u64,
+}
+
+/// A whole fit: its tasks and, optionally, a bootstrap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitPlan {
+    /// The multistarts, in order of priority.
+    pub tasks: Vec<TaskSpec>,
+    /// The bootstrap, planned when its task ends.
+    pub boot: Option<BootSpec>,
+}
+
+/// Why a job could not run or its result could not be used.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobError {
+    /// The method is not a fitting job's.
+    UnknownMethod(String),
+    /// The arguments or the result do not read (a message from the JSON reader).
+    Json(String),
+    /// The problem cannot be built.
+    Problem(String),
+}
+
+impl fmt::Display for JobError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JobError::UnknownMethod(m) => write!(f, "unknown job \"{m}\""),
+            JobError::Json(m) => write!(f, "a job's data did not read: {m}"),
+            JobError::Problem(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl std::error::Error for JobError {}
+
+impl From<serde_json::Error> for JobError {
+    fn from(e: serde_json::Error) -> Self {
+        JobError::Json(e.to_string())
+    }
+}
+
+/// One job as it travels to a worker.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Job {
+    /// Its id, unique within its run.
+    pub id: u64,
+    /// What to run: `fit.starts` or `fit.resamples`.
+    pub method: &'static str,
+    /// The arguments, as JSON.
+    pub args: String,
+}
+
+/// The arguments of a share of starts.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StartsArgs {
+    problem: Problem,
+    grid: Grid,
+    delta: f64,
+    from: usize,
+    to: usize,
+}
+
+/// The arguments of a share of resamples.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ResamplesArgs {
+    problem: Problem,
+    theta: Vec<f64>,
+    delta: f64,
+    seed: u64,
+    from: usize,
+    to: usize,
+}
+
+/// A worker's last problem and its model: every share of one fit carries the same problem, and
+/// building the model again for each would cost more than a short share's fitting.
+#[derive(Default)]
+pub struct ModelCache {
+    last: Option<(Problem, Box<dyn Model>)>,
+}
+
+impl ModelCache {
+    fn model(&mut self, problem: Problem) -> Result<&dyn Model, JobError> {
+        let fresh = !matches!(&self.last, Some((p, _)) if *p == problem);
+        if fresh {
+            let model = problem.model()?;
+            self.last = Some((problem, model));
+        }
+        match &self.last {
+            Some((_, model)) => Ok(model.as_ref()),
+            None => Err(JobError::Problem("no model".into())),
+        }
+    }
+}
+
+/// Runs one job (in a worker, or in this thread): its result as JSON.
+///
+/// # Errors
+/// An unknown method, arguments that do not read, a problem that cannot be built.
+pub fn run_job(method: &str, args: &str, cache: &mut ModelCache) -> Result<String, JobError> {
+    match method {
+        "fit.starts" => {
+            let a: StartsArgs = serde_json::from_str(args)?;
+            let model = cache.model(a.problem)?;
+            let mut fit = Multistart::new(model, a.delta, a.grid).with_range(a.from, a.to);
+            fit.run(usize::MAX);
+            Ok(serde_json::to_string(&fit.slice())?)
+        }
+        "fit.resamples" => {
+            let a: ResamplesArgs = serde_json::from_str(args)?;
+            let model = cache.model(a.problem)?;
+            Ok(serde_json::to_string(&bootstrap::resamples(model, &a.theta, a.delta, a.seed, a.from, a.to))?)
+        }
+        other => Err(JobError::UnknownMethod(other.to_string())),
+    }
+}
+
+/// What one job is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Work {
+    Starts { task: usize, from: usize, to: usize },
+    Resamples { from: usize, to: usize },
+}
+
+struct TaskRun {
+    spec: TaskSpec,
+    /// The problem as JSON, written once for all its jobs.
+    problem_json: String,
+    slices: Vec<Slice>,
+    shares_left: usize,
+    /// The merged and polished result, once every share is in (`Some(None)`: no start gave a
+    /// usable optimum).
+    result: Option<Option<MultistartResult>>,
+}
+
+/// A fit in progress: jobs to hand out, results to merge.
+pub struct FitRun {
+    tasks: Vec<TaskRun>,
+    boot: Option<BootSpec>,
+    samples: Vec<Option<Vec<f64>>>,
+    boot_left: usize,
+    queue: VecDeque<Work>,
+    in_flight: BTreeMap<u64, Work>,
+    next_id: u64,
+    done: usize,
+    total: usize,
+}
+
+/// What a finished fit found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitOutcome {
+    /// Each task's merged and polished multistart (`None`: no usable optimum).
+    pub tasks: Vec<Option<MultistartResult>>,
+    /// The bootstrap's θ (`None` for a failed resample); empty without a bootstrap.
+    pub samples: Vec<Option<Vec<f64>>>,
+}
+
+impl FitRun {
+    /// Plans the jobs of a fit: every task's shares of starts now, the bootstrap when its task ends.
+    pub fn new(plan: FitPlan) -> FitRun {
+        let mut queue = VecDeque::new();
+        let mut tasks = Vec::new();
+        let mut total = 0;
+        for (index, spec) in plan.tasks.into_iter().enumerate() {
+            let starts = spec.grid.len();
+            total += starts;
+            let mut shares = 0;
+            let mut from = 0;
+            while from < starts {
+                let to = (from + STARTS_PER_JOB).min(starts);
+                queue.push_back(Work::Starts { task: index, from, to });
+                shares += 1;
+                from = to;
+            }
+            let problem_json = serde_json::to_string(&spec.problem).unwrap_or_default();
+            tasks.push(TaskRun { spec, problem_json, slices: Vec::new(), shares_left: shares, result: None });
+        }
+        let boot = plan.boot.filter(|b| b.task < tasks.len() && b.resamples > 0);
+        if let Some(b) = &boot {
+            total += 2 * b.resamples;
+        }
+        let mut run = FitRun {
+            samples: vec![None; boot.map_or(0, |b| b.resamples)],
+            boot_left: boot.map_or(0, |b| b.resamples),
+            boot,
+            tasks,
+            queue,
+            in_flight: BTreeMap::new(),
+            next_id: 0,
+            done: 0,
+            total,
+        };
+        // A task without starts is finished at once.
+        for index in 0..run.tasks.len() {
+            if run.tasks[index].shares_left == 0 {
+                run.finish_task(index);
+            }
+        }
+        run
+    }
+
+    /// The next job to hand to a worker, if any is waiting.
+    pub fn next_job(&mut self) -> Option<Job> {
+        let work = self.queue.pop_front()?;
+        let id = self.next_id;
+        self.next_id += 1;
+        self.in_flight.insert(id, work);
+        let job = match work {
+            Work::Starts { task, from, to } => {
+                let t = &self.tasks[task];
+                Job {
+                    id,
+                    method: "fit.starts",
+                    args: format!(
+                        "{{\"problem\":{},\"grid\":{},\"delta\":{},\"from\":{from},\"to\":{to}}}",
+                        t.problem_json,
+                        serde_json::to_string(&t.spec.grid).unwrap_or_default(),
+                        json_number(t.spec.delta)
+                    ),
+                }
+            }
+            Work::Resamples { from, to } => {
+                let (boot, theta) = match (self.boot, self.boot_theta()) {
+                    (Some(b), Some(theta)) => (b, theta),
+                    _ => return None,
+                };
+                let t = &self.tasks[boot.task];
+                Job {
+                    id,
+                    method: "fit.resamples",
+                    args: format!(
+                        "{{\"problem\":{},\"theta\":{},\"delta\":{},\"seed\":{},\"from\":{from},\"to\":{to}}}",
+                        t.problem_json,
+                        serde_json::to_string(&theta).unwrap_or_default(),
+                        json_number(t.spec.delta),
+                        boot.seed
+                    ),
+                }
+            }
+        };
+        Some(job)
+    }
+
+    fn boot_theta(&self) -> Option<Vec<f64>> {
+        let b = self.boot?;
+        self.tasks.get(b.task)?.result.as_ref()?.as_ref().map(|r| r.best.theta.clone())
+    }
+
+    /// Takes a worker's result for job `id`. Results for jobs this run did not hand out (a run
+    /// that was replaced) are ignored.
+    ///
+    /// # Errors
+    /// A result that does not read.
+    pub fn accept(&mut self, id: u64, result: &str) -> Result<(), JobError> {
+        let Some(&work) = self.in_flight.get(&id) else { return Ok(()) };
+        match work {
+            Work::Starts { task, from, to } => {
+                let slice: Slice = serde_json::from_str(result)?;
+                self.in_flight.remove(&id);
+                let t = &mut self.tasks[task];
+                t.slices.push(slice);
+                t.shares_left -= 1;
+                self.done += to - from;
+                if t.shares_left == 0 {
+                    self.finish_task(task);
+                }
+            }
+            Work::Resamples { from, to } => {
+                let thetas: Vec<Option<Vec<f64>>> = serde_json::from_str(result)?;
+                self.in_flight.remove(&id);
+                for (slot, theta) in self.samples.iter_mut().skip(from).take(to - from).zip(thetas) {
+                    *slot = theta;
+                }
+                self.boot_left -= to - from;
+                self.done += 2 * (to - from);
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts job `id` as done without a result: a share of starts that found nothing, or
+    /// resamples that all failed.
+    pub fn fail(&mut self, id: u64) {
+        match self.in_flight.get(&id).copied() {
+            Some(Work::Starts { .. }) => {
+                let empty = Slice { optima: Vec::new(), evaluations: 0, failed: 0, starts: 0 };
+                let _ = self.accept(id, &serde_json::to_string(&empty).unwrap_or_default());
+            }
+            Some(Work::Resamples { from, to }) => {
+                let none: Vec<Option<Vec<f64>>> = vec![None; to - from];
+                let _ = self.accept(id, &serde_json::to_string(&none).unwrap_or_default());
+            }
+            None => {}
+        }
+    }
+
+    /// Merges a task's shares and polishes its best optimum (here: the model is built once
+    /// more); when it is the bootstrap's task, plans the resamples ahead of everything else.
+    fn finish_task(&mut self, index: usize) {
+        let t = &mut self.tasks[index];
+        let result = t.spec.problem.model().ok().and_then(|model| {
+            let end = t.spec.grid.len();
+            let mut fit = Multistart::new(model.as_ref(), t.spec.delta, t.spec.grid.clone()).with_range(end, end);
+            for s in std::mem::take(&mut t.slices) {
+                fit.absorb(s);
+            }
+            fit.finish()
+        });
+        let usable = result.is_some();
+        t.result = Some(result);
+        if let Some(b) = self.boot.filter(|b| b.task == index) {
+            if usable {
+                let shares: Vec<Work> = (0..b.resamples)
+                    .step_by(RESAMPLES_PER_JOB)
+                    .map(|from| Work::Resamples { from, to: (from + RESAMPLES_PER_JOB).min(b.resamples) })
+                    .collect();
+                for work in shares.into_iter().rev() {
+                    self.queue.push_front(work);
+                }
+            } else {
+                self.done += 2 * self.boot_left;
+                self.boot_left = 0;
+            }
+        }
+    }
+
+    /// Work done and in all, in units of one start (a resample counts two).
+    pub fn progress(&self) -> (usize, usize) {
+        (self.done, self.total)
+    }
+
+    /// Whether task `index` has ended.
+    pub fn task_done(&self, index: usize) -> bool {
+        self.tasks.get(index).is_some_and(|t| t.result.is_some())
+    }
+
+    /// Whether the bootstrap (if any) has every resample in.
+    pub fn boot_done(&self) -> bool {
+        self.boot.is_none_or(|b| self.task_done(b.task)) && self.boot_left == 0
+    }
+
+    /// Whether every job's result is in.
+    pub fn is_done(&self) -> bool {
+        self.queue.is_empty() && self.in_flight.is_empty() && self.tasks.iter().all(|t| t.result.is_some()) && self.boot_left == 0
+    }
+
+    /// What the fit found (call once [`FitRun::is_done`]).
+    pub fn outcome(self) -> FitOutcome {
+        FitOutcome { tasks: self.tasks.into_iter().map(|t| t.result.flatten()).collect(), samples: self.samples }
+    }
+
+    /// Every job in this thread, in the order a page hands them out; `progress` sees the
+    /// fraction done after each.
+    pub fn run_inline(mut self, progress: &mut dyn FnMut(f64)) -> FitOutcome {
+        let mut cache = ModelCache::default();
+        while let Some(job) = self.next_job() {
+            // A job that fails here would fail in a worker too: it counts as finding nothing.
+            match run_job(job.method, &job.args, &mut cache).map(|r| self.accept(job.id, &r)) {
+                Ok(Ok(())) => {}
+                _ => self.fail(job.id),
+            }
+            let (done, total) = self.progress();
+            progress(done as f64 / total.max(1) as f64);
+        }
+        self.outcome()
+    }
+}
+
+/// A float as JSON (JSON has no NaN or infinity; those become null, which reads back as an error).
+fn json_number(x: f64) -> String {
+    serde_json::to_string(&x).unwrap_or_else(|_| "null".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::laws::chinchilla::CHINCHILLA;
+    use crate::core::laws::RunLaw;
+
+    fn plan(resamples: usize) -> FitPlan {
+        let points = crate::core::fit::multistart::tests::epoch_points();
+        let grid = Grid::parse("a=0:20:10, b=0:20:10, e=-1:1:1, alpha=0:1:0.5, beta=0:1:0.5", CHINCHILLA.theta_names(), CHINCHILLA.default_grid()).unwrap();
+        let task = TaskSpec { problem: Problem::Runs { law: LawRef(&CHINCHILLA), points }, grid, delta: 1e-3 };
+        FitPlan { tasks: vec![task.clone(), task], boot: Some(BootSpec { task: 0, resamples, seed: 9 }) }
+    }
+
+    /// Jobs handed out in any order, through JSON, give what one multistart and one bootstrap give.
+    #[test]
+    fn jobs_in_any_order_give_the_whole_fit() {
+        let p = plan(120);
+        let whole = {
+            let TaskSpec { problem, grid, delta } = p.tasks[0].clone();
+            let model = problem.model().unwrap();
+            let fit = Multistart::new(model.as_ref(), delta, grid).finish().unwrap();
+            let samples = bootstrap::resamples(model.as_ref(), &fit.best.theta, delta, 9, 0, 120);
+            (fit, samples)
+        };
+        let mut run = FitRun::new(p);
+        let mut cache = ModelCache::default();
+        let mut held = Vec::new();
+        let mut turn = 0;
+        loop {
+            // Hand out two jobs, answer the later one first.
+            while held.len() < 2 {
+                match run.next_job() {
+                    Some(job) => held.push(job),
+                    None => break,
+                }
+            }
+            let Some(job) = held.pop() else { break };
+            turn += 1;
+            let result = run_job(job.method, &job.args, &mut cache).unwrap();
+            run.accept(job.id, &result).unwrap();
+            // A result twice, or for a job never handed out, changes nothing.
+            run.accept(job.id, &result).unwrap();
+            run.accept(10_000, &result).unwrap();
+        }
+        assert!(turn > 6 && run.is_done());
+        assert_eq!(run.progress(), (2 * 243 + 240, 2 * 243 + 240));
+        let out = run.outcome();
+        let first = out.tasks[0].as_ref().unwrap();
+        assert!((first.best.value - whole.0.best.value).abs() <= 1e-15 * whole.0.best.value);
+        assert_eq!(first.evaluations, whole.0.evaluations);
+        assert_eq!(out.samples, whole.1, "resamples are the same numbers, bit for bit");
+        assert!(out.tasks[1].is_some());
+    }
+
+    #[test]
+    fn inline_runs_report_progress_to_the_end() {
+        let mut seen = Vec::new();
+        let out = FitRun::new(plan(60)).run_inline(&mut |p| seen.push(p));
+        assert!(seen.windows(2).all(|w| w[0] <= w[1]) && (seen.last().copied().unwrap() - 1.0).abs() < 1e-12);
+        assert_eq!(out.samples.len(), 60);
+        assert!(out.samples.iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn bad_jobs_are_errors_not_panics() {
+        let mut cache = ModelCache::default();
+        assert!(matches!(run_job("fit.dance", "{}", &mut cache), Err(JobError::UnknownMethod(_))));
+        assert!(matches!(run_job("fit.starts", "not json", &mut cache), Err(JobError::Json(_))));
+        let table = r#"{"problem":{"kind":"table","law":"nope","model":{}},"grid":{"axes":[[1.0]]},"delta":0.001,"from":0,"to":1}"#;
+        assert!(matches!(run_job("fit.starts", table, &mut cache), Err(JobError::Problem(_))));
+        let mut run = FitRun::new(plan(10));
+        let job = run.next_job().unwrap();
+        assert!(run.accept(job.id, "[1, 2").is_err());
+        // The job is still owed; counting it as failed lets the run end.
+        run.fail(job.id);
+        let out = run.run_inline(&mut |_| {});
+        assert_eq!(out.samples.len(), 10);
+    }
+}
