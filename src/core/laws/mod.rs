@@ -9,17 +9,10 @@
 //! [`Model`]. The planning laws (over-training, inference, hyperparameters, parameter counts)
 //! live here too, as plain functions.
 
-pub mod chinchilla;
-pub mod farseer;
 pub mod gadre;
 pub mod hyper;
-pub mod kaplan;
-pub mod muennighoff;
-pub mod multipower;
 pub mod pearce_song;
-pub mod power;
 pub mod sardana;
-pub mod tissue;
 
 use std::fmt;
 use std::sync::Arc;
@@ -33,21 +26,35 @@ use crate::core::fit::lbfgs::MAX_DIM;
 use crate::core::fit::model::{huber, Model};
 use crate::core::fit::points::{Dataset, Point};
 
-/// Every law of N and D a user can fit, in the order the page lists them. One line per law.
-pub static RUN_LAWS: &[&dyn RunLaw] = &[
-    &chinchilla::CHINCHILLA,
-    &kaplan::KAPLAN,
-    &farseer::FARSEER,
-    &power::C_E,
-    &power::C,
-    &power::N_E,
-    &power::N,
-    &power::D_E,
-    &power::D,
-];
+/// Declares each law's module and lists its registered instances, in order.
+macro_rules! registry {
+    ($(#[$doc:meta])* $name:ident: $trait:ident { $($module:ident => [$($law:ident),+ $(,)?]),* $(,)? }) => {
+        $(pub mod $module;)*
+        $(#[$doc])*
+        pub static $name: &[&dyn $trait] = &[$($(&$module::$law),+),*];
+    };
+}
 
-/// Every law fitted to a table of its own. One line per law.
-pub static TABLE_LAWS: &[&dyn TableLaw] = &[&tissue::TISSUE, &multipower::MULTI_POWER, &muennighoff::MUENNIGHOFF];
+registry! {
+    /// Every law of N and D a user can fit, in the order the page lists them. One line per law
+    /// file: its module and the instances it registers.
+    RUN_LAWS: RunLaw {
+        chinchilla => [CHINCHILLA],
+        kaplan => [KAPLAN],
+        farseer => [FARSEER],
+        power => [C_E, C, N_E, N, D_E, D],
+        chinchilla_no_e => [CHINCHILLA_NO_E],
+    }
+}
+
+registry! {
+    /// Every law fitted to a table of its own. One line per law file.
+    TABLE_LAWS: TableLaw {
+        tissue => [TISSUE],
+        multipower => [MULTI_POWER],
+        muennighoff => [MUENNIGHOFF],
+    }
+}
 
 /// The law of N and D called `key` (as the command line and links write it; case and spaces
 /// around it do not matter).

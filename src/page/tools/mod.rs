@@ -3,14 +3,6 @@
 //! implementing [`Tool`], registered by one line in the `tools!` list at the end of this file;
 //! the page, the share link and the URL validation handle every tool the same way.
 
-pub mod compare;
-pub mod datalimit;
-pub mod hints;
-pub mod inference;
-pub mod overtrain;
-pub mod paramcount;
-pub mod schedule;
-pub mod sweep;
 
 use std::collections::BTreeMap;
 
@@ -193,11 +185,14 @@ pub(crate) fn defaults() -> Fields {
     Fields::default()
 }
 
-/// Registers the tools: each line adds one to [`TOOLS`] (in page order) and to [`draw`].
+/// Registers the tools: each line declares a tool's module and adds its tool to [`TOOLS`] (in
+/// page order) and to [`draw`].
 macro_rules! tools {
-    ($($tool:expr),* $(,)?) => {
+    ($($module:ident => $tool:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
         /// Every tool, in page order.
-        pub const TOOLS: &[&dyn Tool] = &[$(&$tool),*];
+        pub const TOOLS: &[&dyn Tool] = &[$(&$module::$tool),*];
 
         /// Draws chart `kind` of whichever tool owns it, on a clean area.
         ///
@@ -217,8 +212,8 @@ macro_rules! tools {
             // Every chart starts from a clean canvas, so a message never piles up on an earlier drawing.
             area.fill(&style.background())?;
             $(
-                if Tool::charts(&$tool).contains(&kind) {
-                    return $tool.draw(kind, area, fields, budget, session, style);
+                if Tool::charts(&$module::$tool).contains(&kind) {
+                    return $module::$tool.draw(kind, area, fields, budget, session, style);
                 }
             )*
             Err(ChartError(format!("unknown chart \"{kind}\"")))
@@ -227,14 +222,14 @@ macro_rules! tools {
 }
 
 tools! {
-    schedule::Schedule,
-    datalimit::DataLimit,
-    overtrain::Overtrain,
-    inference::Inference,
-    hints::Hints,
-    paramcount::ParamCount,
-    compare::Compare,
-    sweep::Sweep,
+    schedule => Schedule,
+    datalimit => DataLimit,
+    overtrain => Overtrain,
+    inference => Inference,
+    hints => Hints,
+    paramcount => ParamCount,
+    compare => Compare,
+    sweep => Sweep,
 }
 
 #[cfg(test)]
