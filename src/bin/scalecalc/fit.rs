@@ -175,7 +175,7 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
     if let Some(law) = scalecalc::core::laws::table_law(&args.law) {
         let data = std::fs::read(&args.file).map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
         let data = String::from_utf8(data).map_err(|_| format!("{} is not UTF-8 text", args.file.display()))?;
-        let out = law.fit_table(&data, &law_fit_args(args)?)?;
+        let out = law.fit_table(&data, &law_fit_args(args)?).map_err(|e| e.to_string())?;
         if args.json {
             return json(&out);
         }

@@ -22,7 +22,8 @@ pub struct Fits {
 impl Fits {
     /// Both laws fitted to the curves (Huber δ on ln L; λ for Tissue's S₂).
     pub fn fit(curves: &[Curve], lambda: f64, delta: f64) -> Fits {
-        Fits { tissue: tissue::fit(curves, lambda, delta), mpl: multipower::fit(curves, delta) }
+        // The page shows why a law has no fit; its message is what travels between workers.
+        Fits { tissue: tissue::fit(curves, lambda, delta).map_err(|e| e.to_string()), mpl: multipower::fit(curves, delta).map_err(|e| e.to_string()) }
     }
 }
 

@@ -14,17 +14,92 @@ pub struct Grid {
     pub axes: Vec<Vec<f64>>,
 }
 
-/// Why a grid specification was not accepted.
+/// Why a grid specification was not accepted, naming the entry.
 #[derive(Debug, Clone, PartialEq)]
-pub struct GridError(pub String);
+pub enum GridError {
+    /// An entry is not `name=values`.
+    NotNameValue {
+        /// The entry.
+        entry: String,
+        /// The law's parameter names.
+        names: String,
+    },
+    /// A name that is not one of the law's parameters.
+    UnknownName {
+        /// The name.
+        name: String,
+        /// The law's parameter names.
+        names: String,
+    },
+    /// An entry's values do not read.
+    Axis {
+        /// The entry.
+        entry: String,
+        /// What is wrong with its values.
+        problem: AxisError,
+    },
+    /// More starting points than [`MAX_STARTS`] (`None`: more than a `usize` counts).
+    TooManyStarts(Option<usize>),
+}
 
-impl fmt::Display for GridError {
+/// What is wrong with one parameter's values.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AxisError {
+    /// A value is not a finite number.
+    NotANumber(String),
+    /// A range with other than three parts.
+    NotARange,
+    /// A range that ends before it starts.
+    Reversed {
+        /// Its start.
+        start: f64,
+        /// Its end.
+        stop: f64,
+    },
+    /// A step that is not positive.
+    Step,
+    /// More than [`MAX_STARTS`] values.
+    TooManyValues,
+    /// No values at all.
+    Empty,
+}
+
+impl fmt::Display for AxisError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            AxisError::NotANumber(t) => write!(f, "\"{t}\" is not a number"),
+            AxisError::NotARange => f.write_str("a range is start:stop:step"),
+            AxisError::Reversed { start, stop } => write!(f, "the range ends ({stop}) before it starts ({start})"),
+            AxisError::Step => f.write_str("the step must be greater than 0"),
+            AxisError::TooManyValues => write!(f, "more than {MAX_STARTS} values"),
+            AxisError::Empty => f.write_str("no values"),
+        }
     }
 }
 
-impl std::error::Error for GridError {}
+impl fmt::Display for GridError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GridError::NotNameValue { entry, names } => write!(f, "grid entry \"{entry}\" needs the form name=start:stop:step (names: {names})"),
+            GridError::UnknownName { name, names } => write!(f, "grid: unknown parameter \"{name}\"; this law's parameters are {names}"),
+            GridError::Axis { entry, problem } => write!(f, "grid entry \"{entry}\": {problem}"),
+            GridError::TooManyStarts(n) => {
+                write!(f, "grid has {} starting points; at most {MAX_STARTS}", n.map_or("too many".to_string(), |s| s.to_string()))
+            }
+        }
+    }
+}
+
+impl std::error::Error for AxisError {}
+
+impl std::error::Error for GridError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            GridError::Axis { problem, .. } => Some(problem),
+            _ => None,
+        }
+    }
+}
 
 /// start, start + step, … up to stop (inclusive, to a small tolerance).
 pub fn range(start: f64, stop: f64, step: f64) -> Vec<f64> {
@@ -82,19 +157,13 @@ impl Grid {
         let mut grid = default;
         for entry in text.split([',', ';', '\n']).map(str::trim).filter(|e| !e.is_empty()) {
             let Some((name, values)) = entry.split_once('=') else {
-                return Err(GridError(format!(
-                    "grid entry \"{entry}\" needs the form name=start:stop:step (names: {})",
-                    names.join(", ")
-                )));
+                return Err(GridError::NotNameValue { entry: entry.to_string(), names: names.join(", ") });
             };
             let name = name.trim().to_ascii_lowercase();
             let Some(slot) = names.iter().position(|n| *n == name) else {
-                return Err(GridError(format!(
-                    "grid: unknown parameter \"{name}\"; this law's parameters are {}",
-                    names.join(", ")
-                )));
+                return Err(GridError::UnknownName { name, names: names.join(", ") });
             };
-            let axis = parse_axis(values.trim()).map_err(|why| GridError(format!("grid entry \"{entry}\": {why}")))?;
+            let axis = parse_axis(values.trim()).map_err(|problem| GridError::Axis { entry: entry.to_string(), problem })?;
             if let Some(a) = grid.axes.get_mut(slot) {
                 *a = axis;
             }
@@ -102,43 +171,36 @@ impl Grid {
         let starts = grid.axes.iter().try_fold(1usize, |acc, a| acc.checked_mul(a.len()));
         match starts {
             Some(s) if s <= MAX_STARTS => Ok(grid),
-            _ => Err(GridError(format!(
-                "grid has {} starting points; at most {MAX_STARTS}",
-                starts.map_or("too many".to_string(), |s| s.to_string())
-            ))),
+            _ => Err(GridError::TooManyStarts(starts)),
         }
     }
 }
 
-fn number(text: &str) -> Result<f64, String> {
-    text.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
-        .ok_or_else(|| format!("\"{}\" is not a number", text.trim()))
+fn number(text: &str) -> Result<f64, AxisError> {
+    text.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| AxisError::NotANumber(text.trim().to_string()))
 }
 
-fn parse_axis(text: &str) -> Result<Vec<f64>, String> {
+fn parse_axis(text: &str) -> Result<Vec<f64>, AxisError> {
     if text.contains(':') {
         let parts: Vec<&str> = text.split(':').collect();
         let [start, stop, step] = parts.as_slice() else {
-            return Err("a range is start:stop:step".into());
+            return Err(AxisError::NotARange);
         };
         let (start, stop, step) = (number(start)?, number(stop)?, number(step)?);
         if stop < start {
-            return Err(format!("the range ends ({stop}) before it starts ({start})"));
+            return Err(AxisError::Reversed { start, stop });
         }
         if !(step > 0.0) {
-            return Err("the step must be greater than 0".into());
+            return Err(AxisError::Step);
         }
         if (stop - start) / step > MAX_STARTS as f64 {
-            return Err(format!("more than {MAX_STARTS} values"));
+            return Err(AxisError::TooManyValues);
         }
         Ok(range(start, stop, step))
     } else {
-        let values = text.split('|').map(number).collect::<Result<Vec<f64>, String>>()?;
+        let values = text.split('|').map(number).collect::<Result<Vec<f64>, AxisError>>()?;
         if values.is_empty() {
-            return Err("no values".into());
+            return Err(AxisError::Empty);
         }
         Ok(values)
     }

@@ -160,15 +160,15 @@ pub struct ErrorFit {
 ///
 /// # Errors
 /// Too few pairs, or no start giving a finite fit.
-pub fn fit_error_map(pairs: &[(f64, f64)]) -> Result<ErrorFit, String> {
+pub fn fit_error_map(pairs: &[(f64, f64)]) -> Result<ErrorFit, super::LawError> {
     if pairs.len() < MIN_PAIRS {
-        return Err(format!("fitting ε, k, γ needs at least {MIN_PAIRS} (loss, error) pairs (got {})", pairs.len()));
+        return Err(super::LawError::TooFew { fitting: "ε, k, γ", needed: MIN_PAIRS, rows: "(loss, error) pairs", got: pairs.len() });
     }
     let model = ErrorPairs { loss: pairs.iter().map(|p| p.0).collect(), error: pairs.iter().map(|p| p.1).collect() };
     let grid = Grid { axes: vec![vec![0.5, 0.8, 1.0], vec![-1.0, 0.0, 1.0, 2.0, 3.0], vec![-2.0, -1.0, 0.0, 1.0]] };
-    let fit = multistart::fit(&model, &grid, ERROR_DELTA).ok_or_else(|| "no starting point gave a finite fit of ε, k, γ".to_string())?.best;
+    let fit = multistart::fit(&model, &grid, ERROR_DELTA).ok_or(super::LawError::NoFit("no starting point gave a finite fit of ε, k, γ"))?.best;
     let [eps, ln_k, ln_g] = fit.theta[..] else {
-        return Err("the fit returned the wrong number of parameters".into());
+        return Err(super::LawError::NoFit("the fit returned the wrong number of parameters"));
     };
     let map = ErrorMap { eps, k: ln_k.exp(), gamma: ln_g.exp() };
     let predicted = pairs.iter().map(|p| (p.1, map.error(p.0)));
@@ -192,15 +192,14 @@ pub struct ReadPairs {
 ///
 /// # Errors
 /// An unreadable table or missing columns.
-pub fn read_pairs(text: &str) -> Result<ReadPairs, String> {
+pub fn read_pairs(text: &str) -> Result<ReadPairs, super::LawError> {
     let cleaned: String = text.replace('%', "");
-    let table = runs::parse_table(&cleaned).map_err(|e| e.to_string())?;
-    let loss = runs::pick_column(&table.headers, "", &["loss", "val loss", "L", "validation loss"])
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no loss column (call it \"loss\"; the columns are: {})", crate::core::runs::list_names(&table.headers)))?;
-    let err = runs::pick_column(&table.headers, "", &["error", "err", "top-1 error", "downstream error", "top1 error"])
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no error column (call it \"error\"; the columns are: {})", crate::core::runs::list_names(&table.headers)))?;
+    let table = runs::parse_table(&cleaned)?;
+    let missing = |what, name_it| super::LawError::NoColumn { what, name_it, headers: crate::core::runs::list_names(&table.headers) };
+    let loss = runs::pick_column(&table.headers, "", &["loss", "val loss", "L", "validation loss"])?
+        .ok_or_else(|| missing("the loss", "the header \"loss\""))?;
+    let err = runs::pick_column(&table.headers, "", &["error", "err", "top-1 error", "downstream error", "top1 error"])?
+        .ok_or_else(|| missing("the error", "the header \"error\""))?;
     let read = runs::read_numeric(&table, &[(loss, Rule::Positive), (err, Rule::NonNegative)], None);
     let mut pairs: Vec<(f64, f64)> = read.rows.iter().filter_map(|r| match r.values[..] { [l, e] => Some((l, e)), _ => None }).collect();
     if pairs.iter().any(|p| p.1 > 1.0) {
@@ -300,7 +299,7 @@ mod tests {
         assert!((b.pairs[0].1 - 0.6).abs() < 1e-12 && (b.pairs[1].1 - 0.5).abs() < 1e-12);
         let c = read_pairs("loss,error\n3,abc\n").unwrap();
         assert_eq!(c.bad_count, 1);
-        assert!(read_pairs("x,y\n1,2").unwrap_err().contains("no loss column"));
-        assert!(fit_error_map(&[(3.0, 0.5)]).unwrap_err().contains("at least"));
+        assert!(read_pairs("x,y\n1,2").unwrap_err().to_string().contains("no column for the loss"));
+        assert!(fit_error_map(&[(3.0, 0.5)]).unwrap_err().to_string().contains("at least"));
     }
 }

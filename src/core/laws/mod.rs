@@ -288,6 +288,92 @@ impl Model for RunsModel<'_> {
     }
 }
 
+/// Why a law could not be fitted to a table, or a table read for it: what and where.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LawError {
+    /// The table does not read as a whole.
+    Table(crate::core::runs::TableError),
+    /// A column the law needs is not there.
+    NoColumn {
+        /// What the column holds.
+        what: &'static str,
+        /// How to name it.
+        name_it: &'static str,
+        /// The columns there are.
+        headers: String,
+    },
+    /// Loss curves that do not read (which input, and what is wrong).
+    Curves(crate::core::schedule::CurveError),
+    /// An option that does not read (λ).
+    Schedule {
+        /// The option.
+        flag: &'static str,
+        /// What is wrong.
+        error: crate::core::schedule::ScheduleError,
+    },
+    /// Bad rows the user has not chosen to skip (`--skip-bad-rows`).
+    BadRows {
+        /// The first bad rows.
+        rows: Vec<crate::core::runs::RowError>,
+        /// How many rows are bad.
+        count: usize,
+    },
+    /// Too few rows for the parameters.
+    TooFew {
+        /// What is fitted ("R_D* and R_N*").
+        fitting: &'static str,
+        /// Rows needed.
+        needed: usize,
+        /// What a row is ("runs").
+        rows: &'static str,
+        /// Rows given.
+        got: usize,
+    },
+    /// Huber δ that is not positive.
+    Delta,
+    /// A start that is not positive.
+    Start,
+    /// No start gave a usable fit; why, in the law's words.
+    NoFit(&'static str),
+}
+
+impl fmt::Display for LawError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LawError::Table(e) => write!(f, "{e}"),
+            LawError::NoColumn { what, name_it, headers } => write!(f, "no column for {what} (name it with {name_it}; the columns are: {headers})"),
+            LawError::Curves(e) => write!(f, "{e}"),
+            LawError::Schedule { flag, error } => write!(f, "{flag}: {error}"),
+            LawError::BadRows { rows, count } => write!(
+                f,
+                "{count} bad row{} (use --skip-bad-rows to fit the others):\n{}",
+                if *count == 1 { "" } else { "s" },
+                crate::core::runs::summarize_bad_rows(rows, *count, 5)
+            ),
+            LawError::TooFew { fitting, needed, rows, got } => write!(f, "fitting {fitting} needs at least {needed} {rows} (got {got})"),
+            LawError::Delta => f.write_str("--delta must be greater than 0"),
+            LawError::Start => f.write_str("a start for R* must be positive"),
+            LawError::NoFit(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for LawError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LawError::Table(e) => Some(e),
+            LawError::Schedule { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl From<crate::core::runs::TableError> for LawError {
+    fn from(e: crate::core::runs::TableError) -> Self {
+        LawError::Table(e)
+    }
+}
+
 /// Options of `scalecalc fit --law KEY` for the laws with tables of their own.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LawFitArgs {
@@ -330,7 +416,7 @@ pub trait TableLaw: Sync {
     ///
     /// # Errors
     /// What is wrong with the table or the options, and where.
-    fn fit_table(&self, text: &str, args: &LawFitArgs) -> Result<serde_json::Value, String>;
+    fn fit_table(&self, text: &str, args: &LawFitArgs) -> Result<serde_json::Value, LawError>;
     /// The largest relative error of the analytic gradient against central differences on a
     /// sample problem, for the registry's property tests.
     #[cfg(test)]

@@ -16,7 +16,7 @@
 
 use super::{ChinchillaLaw, LawFitArgs, LossLaw};
 use crate::core::allocate::{self, AllocError, Allocation};
-use super::TableLaw;
+use super::{LawError, TableLaw};
 use crate::core::fit::grid::Grid;
 use crate::core::fit::model::{self, Model};
 use crate::core::fit::lbfgs::Outcome;
@@ -309,16 +309,13 @@ pub fn grid() -> Grid {
 ///
 /// # Errors
 /// Too few runs, or no start giving a finite fit.
-pub fn fit_rstar(runs: &[RepeatRun], base: ChinchillaLaw, delta: f64, resamples: usize, seed: u64) -> Result<RStarFit, String> {
+pub fn fit_rstar(runs: &[RepeatRun], base: ChinchillaLaw, delta: f64, resamples: usize, seed: u64) -> Result<RStarFit, LawError> {
     if runs.len() < MIN_RUNS {
-        return Err(format!(
-            "fitting R_D* and R_N* needs at least {MIN_RUNS} runs (got {})",
-            runs.len()
-        ));
+        return Err(too_few(runs.len()));
     }
     let model = RStarModel::new(runs.to_vec(), base);
     let fit = multistart::fit(&model, &grid(), delta)
-        .ok_or_else(|| "no starting point gave a finite fit of R_D*, R_N* (are the losses and token counts right?)".to_string())?
+        .ok_or(LawError::NoFit("no starting point gave a finite fit of R_D*, R_N* (are the losses and token counts right?)"))?
         .best;
     let samples = bootstrap::resamples(&model, &fit.theta, delta, seed, 0, resamples);
     Ok(rstar_fit(&model, &fit, &samples))
@@ -348,6 +345,10 @@ pub fn rstar_fit(model: &RStarModel, best: &Outcome, samples: &[Option<Vec<f64>>
     }
 }
 
+fn too_few(got: usize) -> LawError {
+    LawError::TooFew { fitting: "R_D* and R_N*", needed: MIN_RUNS, rows: "runs", got }
+}
+
 /// A local fit of R_D*, R_N* from one start (R* values, not logs). On the paper's 182 runs the
 /// objective has several basins along a flat valley: the published R* are the minimum of one
 /// (polishing from them moves them by about 0.1 %, float32 noise of the notebook), while the
@@ -357,22 +358,22 @@ pub fn rstar_fit(model: &RStarModel, best: &Outcome, samples: &[Option<Vec<f64>>
 ///
 /// # Errors
 /// Too few runs, a start that is not positive, or a fit that is not finite.
-pub fn fit_rstar_from(runs: &[RepeatRun], base: ChinchillaLaw, delta: f64, start: [f64; 2]) -> Result<RStarFit, String> {
+pub fn fit_rstar_from(runs: &[RepeatRun], base: ChinchillaLaw, delta: f64, start: [f64; 2]) -> Result<RStarFit, LawError> {
     if runs.len() < MIN_RUNS {
-        return Err(format!("fitting R_D* and R_N* needs at least {MIN_RUNS} runs (got {})", runs.len()));
+        return Err(too_few(runs.len()));
     }
     if !start.iter().all(|v| v.is_finite() && *v > 0.0) {
-        return Err("a start for R* must be positive".into());
+        return Err(LawError::Start);
     }
     let model = RStarModel::new(runs.to_vec(), base);
     let first = model::minimize(&model, &[start[0].ln(), start[1].ln()], delta, None, &crate::core::fit::lbfgs::Settings::default());
     let out = model::minimize(&model, &first.theta, delta, None, &crate::core::fit::lbfgs::Settings::polish());
     let out = if out.value <= first.value { out } else { first };
     let (Some(&t0), Some(&t1)) = (out.theta.first(), out.theta.get(1)) else {
-        return Err("the fit returned no parameters".into());
+        return Err(LawError::NoFit("the fit returned no parameters"));
     };
     if !(out.value.is_finite() && t0.is_finite() && t1.is_finite()) {
-        return Err("the local fit of R_D*, R_N* did not give finite values".into());
+        return Err(LawError::NoFit("the local fit of R_D*, R_N* did not give finite values"));
     }
     let (r2, rmse_ln) = model::goodness(&model, &out.theta);
     Ok(RStarFit {
@@ -421,17 +422,11 @@ pub struct ReadRuns {
 ///
 /// # Errors
 /// An unreadable table or a column that cannot be found.
-pub fn read_runs(text: &str, cols: &RepeatColumns) -> Result<ReadRuns, String> {
-    let table = runs::parse_table(text).map_err(|e| e.to_string())?;
-    let pick = |typed: &str, aliases: &[&str], what: &str, option: &str| -> Result<usize, String> {
-        runs::pick_column(&table.headers, typed, aliases)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| {
-                format!(
-                    "no column for {what} (name it with {option}; the columns are: {})",
-                    crate::core::runs::list_names(&table.headers)
-                )
-            })
+pub fn read_runs(text: &str, cols: &RepeatColumns) -> Result<ReadRuns, LawError> {
+    let table = runs::parse_table(text)?;
+    let pick = |typed: &str, aliases: &[&str], what: &'static str, name_it: &'static str| -> Result<usize, LawError> {
+        runs::pick_column(&table.headers, typed, aliases)?
+            .ok_or_else(|| LawError::NoColumn { what, name_it, headers: crate::core::runs::list_names(&table.headers) })
     };
     let n = pick(&cols.n, N_ALIASES, "parameters N", "the N column")?;
     let d = pick(&cols.d, D_ALIASES, "total tokens D", "the D column")?;
@@ -468,17 +463,12 @@ pub fn read_runs(text: &str, cols: &RepeatColumns) -> Result<ReadRuns, String> {
 ///
 /// # Errors
 /// A message saying what is wrong with the table or the options.
-pub fn fit_cli(text: &str, args: &LawFitArgs) -> Result<serde_json::Value, String> {
+pub fn fit_cli(text: &str, args: &LawFitArgs) -> Result<serde_json::Value, LawError> {
     let col = |k: &str| args.columns.get(k).cloned().unwrap_or_default();
     let cols = RepeatColumns { n: col("n"), d: col("d"), u: col("u"), loss: col("loss") };
     let read = read_runs(text, &cols)?;
     if read.bad_count > 0 && !args.skip_bad_rows {
-        return Err(format!(
-            "{} bad row{} (use --skip-bad-rows to fit the others):\n{}",
-            read.bad_count,
-            if read.bad_count == 1 { "" } else { "s" },
-            runs::summarize_bad_rows(&read.bad, read.bad_count, 5)
-        ));
+        return Err(LawError::BadRows { rows: read.bad, count: read.bad_count });
     }
     let delta = if args.delta.is_finite() && args.delta > 0.0 { args.delta } else { 1e-3 };
     let fit = fit_rstar(&read.runs, base(), delta, args.bootstrap.min(10_000), args.seed)?;
@@ -541,7 +531,7 @@ impl TableLaw for Muennighoff {
     fn tool(&self) -> &'static str {
         "dl"
     }
-    fn fit_table(&self, text: &str, args: &super::LawFitArgs) -> Result<serde_json::Value, String> {
+    fn fit_table(&self, text: &str, args: &super::LawFitArgs) -> Result<serde_json::Value, LawError> {
         fit_cli(text, args)
     }
     fn model(&self, rows: &serde_json::Value) -> Option<Box<dyn Model>> {
@@ -714,9 +704,9 @@ pub(crate) mod tests {
         assert_eq!(read.bad_count, 2);
         assert!(read.bad.iter().any(|m| m.to_string().contains("exceed total tokens")), "{:?}", read.bad);
         assert!(read.bad.iter().any(|m| m.to_string().contains("\"U\"")), "{:?}", read.bad);
-        assert!(read_runs("a,b\n1,2", &cols).unwrap_err().contains("no column"));
-        assert!(fit_rstar(&read.runs, base(), 1e-3, 0, 1).unwrap_err().contains("at least 3"));
+        assert!(read_runs("a,b\n1,2", &cols).unwrap_err().to_string().contains("no column"));
+        assert!(fit_rstar(&read.runs, base(), 1e-3, 0, 1).unwrap_err().to_string().contains("at least 3"));
         let args = LawFitArgs::default();
-        assert!(fit_cli("N,D,U,loss\n1e9,1e10,-2,3\n", &args).unwrap_err().contains("greater than 0"));
+        assert!(fit_cli("N,D,U,loss\n1e9,1e10,-2,3\n", &args).unwrap_err().to_string().contains("greater than 0"));
     }
 }

@@ -10,7 +10,7 @@
 //! curve the prediction differs from the step-by-step sum by far less than the noise of a loss
 //! curve (tested).
 
-use super::{LawFitArgs, TableLaw};
+use super::{LawError, LawFitArgs, TableLaw};
 use crate::core::fit::grid::Grid;
 use crate::core::fit::model::{self, Model};
 use crate::core::fit::multistart;
@@ -226,7 +226,7 @@ pub fn start_grid(l0: f64, a: f64, alpha: f64) -> Grid {
 ///
 /// # Errors
 /// No finite fit from any start.
-pub fn fit(curves: &[Curve], delta: f64) -> Result<MultiPowerFit, String> {
+pub fn fit(curves: &[Curve], delta: f64) -> Result<MultiPowerFit, LawError> {
     let total: usize = curves.iter().map(|c| c.points.len()).sum();
     let thinned: Vec<Curve>;
     let curves = if total > MAX_POINTS {
@@ -247,12 +247,12 @@ pub fn fit(curves: &[Curve], delta: f64) -> Result<MultiPowerFit, String> {
     let (l0, a, alpha) = tissue.map_or((2.0, 0.5, 0.5), |t| (t.params.l0, t.params.a, t.params.alpha));
     let model = MultiPowerModel::new(curves);
     let best = multistart::fit(&model, &start_grid(l0, a, alpha), delta)
-        .ok_or("the Multi-Power Law could not be fitted from any start")?
+        .ok_or(LawError::NoFit("the Multi-Power Law could not be fitted from any start"))?
         .best;
     let (r2, rmse_ln) = model::goodness(&model, &best.theta);
     let params = MultiPowerParams::from_theta(&best.theta);
     if !params.theta().iter().all(|v| v.is_finite()) {
-        return Err("the Multi-Power fit did not converge to finite parameters".into());
+        return Err(LawError::NoFit("the Multi-Power fit did not converge to finite parameters"));
     }
     Ok(MultiPowerFit { params, objective: best.value, r2, rmse_ln, points: model.rows() })
 }
@@ -261,9 +261,9 @@ pub fn fit(curves: &[Curve], delta: f64) -> Result<MultiPowerFit, String> {
 ///
 /// # Errors
 /// A message saying what is wrong with the table or the options.
-pub fn fit_cli(text: &str, args: &LawFitArgs) -> Result<serde_json::Value, String> {
-    let delta = if args.delta.is_finite() && args.delta > 0.0 { args.delta } else { return Err("--delta must be greater than 0".into()) };
-    let (curves, notes) = schedule::read_curves(text, &super::tissue::cli_options(args)).map_err(|e| e.message)?;
+pub fn fit_cli(text: &str, args: &LawFitArgs) -> Result<serde_json::Value, LawError> {
+    let delta = if args.delta.is_finite() && args.delta > 0.0 { args.delta } else { return Err(LawError::Delta) };
+    let (curves, notes) = schedule::read_curves(text, &super::tissue::cli_options(args)).map_err(LawError::Curves)?;
     let f = fit(&curves, delta)?;
     Ok(serde_json::json!({
         "law": "multipower",
@@ -301,7 +301,7 @@ impl TableLaw for MultiPower {
     fn tool(&self) -> &'static str {
         "sched"
     }
-    fn fit_table(&self, text: &str, args: &LawFitArgs) -> Result<serde_json::Value, String> {
+    fn fit_table(&self, text: &str, args: &LawFitArgs) -> Result<serde_json::Value, LawError> {
         fit_cli(text, args)
     }
     #[cfg(test)]

@@ -3,7 +3,7 @@
 //! or more loss curves as the paper does (Huber δ = 10⁻³ on log loss summed over every point,
 //! L-BFGS from a grid of starts).
 
-use super::{LawFitArgs, TableLaw};
+use super::{LawError, LawFitArgs, TableLaw};
 use crate::core::fit::grid::Grid;
 use crate::core::fit::model::{self, Model};
 use crate::core::fit::multistart;
@@ -120,15 +120,15 @@ pub fn start_grid() -> Grid {
 ///
 /// # Errors
 /// No finite fit from any start.
-pub fn fit(curves: &[Curve], lambda: f64, delta: f64) -> Result<TissueFit, String> {
+pub fn fit(curves: &[Curve], lambda: f64, delta: f64) -> Result<TissueFit, LawError> {
     let model = TissueModel::new(curves, lambda);
     let best = multistart::fit(&model, &start_grid(), delta)
-        .ok_or("the Tissue law could not be fitted from any start (is the loss falling?)")?
+        .ok_or(LawError::NoFit("the Tissue law could not be fitted from any start (is the loss falling?)"))?
         .best;
     let (r2, rmse_ln) = model::goodness(&model, &best.theta);
     let params = TissueParams::from_theta(&best.theta);
     if ![params.l0, params.a, params.alpha, params.c].iter().all(|v| v.is_finite()) {
-        return Err("the Tissue fit did not converge to finite parameters".into());
+        return Err(LawError::NoFit("the Tissue fit did not converge to finite parameters"));
     }
     Ok(TissueFit { params, objective: best.value, r2, rmse_ln, points: model.rows(), lambda })
 }
@@ -152,10 +152,10 @@ pub(crate) fn cli_options(args: &LawFitArgs) -> CurveOptions {
 ///
 /// # Errors
 /// A message saying what is wrong with the table or the options.
-pub fn fit_cli(text: &str, args: &LawFitArgs) -> Result<serde_json::Value, String> {
-    let lambda = schedule::check_lambda(args.lambda.unwrap_or(schedule::DEFAULT_LAMBDA)).map_err(|e| format!("--lambda: {e}"))?;
-    let delta = if args.delta.is_finite() && args.delta > 0.0 { args.delta } else { return Err("--delta must be greater than 0".into()) };
-    let (curves, notes) = schedule::read_curves(text, &cli_options(args)).map_err(|e| e.message)?;
+pub fn fit_cli(text: &str, args: &LawFitArgs) -> Result<serde_json::Value, LawError> {
+    let lambda = schedule::check_lambda(args.lambda.unwrap_or(schedule::DEFAULT_LAMBDA)).map_err(|error| LawError::Schedule { flag: "--lambda", error })?;
+    let delta = if args.delta.is_finite() && args.delta > 0.0 { args.delta } else { return Err(LawError::Delta) };
+    let (curves, notes) = schedule::read_curves(text, &cli_options(args)).map_err(LawError::Curves)?;
     let f = fit(&curves, lambda, delta)?;
     Ok(serde_json::json!({
         "law": "tissue",
@@ -195,7 +195,7 @@ impl TableLaw for Tissue {
     fn tool(&self) -> &'static str {
         "sched"
     }
-    fn fit_table(&self, text: &str, args: &LawFitArgs) -> Result<serde_json::Value, String> {
+    fn fit_table(&self, text: &str, args: &LawFitArgs) -> Result<serde_json::Value, LawError> {
         fit_cli(text, args)
     }
     #[cfg(test)]
@@ -271,7 +271,7 @@ pub(crate) mod tests {
         let v = fit_cli(crate::test_support::fig2_csv(), &args).unwrap();
         assert!((v["params"]["L0"].as_f64().unwrap() - 2.6278).abs() < 3e-3);
         args.warmup = None;
-        let e = fit_cli(crate::test_support::fig2_csv(), &args).unwrap_err();
+        let e = fit_cli(crate::test_support::fig2_csv(), &args).unwrap_err().to_string();
         assert!(e.contains("warmup"), "{e}");
     }
 }

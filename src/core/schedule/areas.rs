@@ -49,7 +49,7 @@ pub fn s2_closed_form(rates: &[f64], lambda: f64, s: usize) -> f64 {
 /// A message when it is not.
 pub fn check_lambda(lambda: f64) -> Result<f64, ScheduleError> {
     if !(lambda.is_finite() && (0.0..1.0).contains(&lambda)) {
-        return fail(format!("λ must be at least 0 and below 1 (the paper uses 0.999); got {}", format_sig(lambda, 4)));
+        return Err(ScheduleError::Range(Range::Lambda(lambda)));
     }
     Ok(lambda)
 }

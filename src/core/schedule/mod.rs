@@ -49,11 +49,11 @@ impl Warmup {
     ///
     /// # Errors
     /// Any other word.
-    pub fn parse(text: &str) -> Result<Warmup, String> {
+    pub fn parse(text: &str) -> Result<Warmup, ScheduleError> {
         match text.trim().to_ascii_lowercase().as_str() {
             "" | "peak" | "paper" | "official" | "max" => Ok(Warmup::Peak),
             "ramp" | "linear" | "actual" => Ok(Warmup::Ramp),
-            other => Err(format!("unknown warmup convention \"{}\": use peak (the paper's) or ramp", truncate(other))),
+            other => Err(ScheduleError::UnknownWarmup(other.to_string())),
         }
     }
 
@@ -81,13 +81,13 @@ pub enum Shape {
 }
 
 impl Shape {
-    fn parse(text: &str) -> Result<Shape, String> {
+    fn parse(text: &str) -> Result<Shape, ScheduleError> {
         match text.trim().to_ascii_lowercase().as_str() {
             "linear" | "lin" => Ok(Shape::Linear),
             "exp" | "exponential" => Ok(Shape::Exponential),
             "cos" | "cosine" => Ok(Shape::Cosine),
             "1-sqrt" | "sqrt" | "1−sqrt" | "one-minus-sqrt" => Ok(Shape::OneMinusSqrt),
-            other => Err(format!("unknown decay shape \"{}\": use linear, exp, cosine or 1-sqrt", truncate(other))),
+            other => Err(ScheduleError::UnknownShape(other.to_string())),
         }
     }
 
@@ -151,38 +151,235 @@ pub struct Spec {
     pub min: f64,
 }
 
-/// Why a schedule spec or column was not accepted.
+/// Why a schedule spec, an lr column or λ was not accepted: what and where.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ScheduleError(pub String);
+pub enum ScheduleError {
+    /// Nothing written.
+    Empty,
+    /// A part that is not `key=value`.
+    NotKeyValue(String),
+    /// A key given twice.
+    Twice(String),
+    /// A kind of schedule this page does not know.
+    UnknownKind(String),
+    /// A key the kind does not take.
+    UnknownKey {
+        /// The kind as written.
+        kind: String,
+        /// The key.
+        key: String,
+        /// The keys it takes.
+        allowed: &'static [&'static str],
+    },
+    /// A required key is missing.
+    Missing {
+        /// The key.
+        key: &'static str,
+        /// What it is.
+        what: &'static str,
+    },
+    /// A value that does not read.
+    Value {
+        /// The key.
+        key: String,
+        /// The value as written.
+        value: String,
+        /// Why.
+        problem: ValueProblem,
+    },
+    /// A value outside what it may be.
+    Range(Range),
+    /// An unknown warmup convention.
+    UnknownWarmup(String),
+    /// An unknown decay shape.
+    UnknownShape(String),
+    /// A pasted lr column that cannot be a schedule.
+    Column(ColumnProblem),
+    /// More schedules than one page fits.
+    TooManySchedules,
+    /// A problem on one line of a list of named schedules.
+    Line {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong on it.
+        error: Box<ScheduleError>,
+    },
+    /// A schedule name given twice in a list.
+    DuplicateName {
+        /// 1-based line number.
+        line: usize,
+        /// The name.
+        name: String,
+    },
+}
 
-impl fmt::Display for ScheduleError {
+/// Why a value does not read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueProblem {
+    /// Not a number (the number parser's reason).
+    Number(crate::core::units::ParseError),
+    /// Infinite or NaN.
+    NotFinite,
+    /// A count that is not a whole number ≥ 0.
+    NotWhole,
+    /// A count beyond [`MAX_STEPS`].
+    TooManySteps,
+}
+
+/// A value outside what it may be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Range {
+    /// steps = 0.
+    NoSteps,
+    /// peak ≤ 0.
+    PeakNotPositive,
+    /// warmup ≥ steps.
+    WarmupTooLong {
+        /// warmup.
+        warmup: usize,
+        /// steps.
+        steps: usize,
+    },
+    /// min < 0.
+    MinNegative,
+    /// min > peak.
+    MinAbovePeak,
+    /// decay outside (0, 1].
+    Decay,
+    /// An exponential decay with min = 0.
+    ExponentialToZero,
+    /// Not 1 to 20 milestones.
+    MilestoneCount,
+    /// Milestones not increasing within (0, 1).
+    MilestoneOrder,
+    /// Both factor= and factors=.
+    FactorAndFactors,
+    /// factors= and at= of different lengths.
+    FactorCount {
+        /// Factors given.
+        factors: usize,
+        /// Milestones given.
+        milestones: usize,
+    },
+    /// A negative or infinite factor.
+    Factor,
+    /// λ outside [0, 1).
+    Lambda(f64),
+}
+
+/// Why a pasted lr column cannot be a schedule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ColumnProblem {
+    /// No values.
+    Empty,
+    /// More than [`MAX_STEPS`] values.
+    TooMany(usize),
+    /// It does not start at step 0 or 1.
+    FirstStep(usize),
+    /// A value at this step is not finite.
+    NotFinite(usize),
+    /// A negative value at this step.
+    Negative {
+        /// The step.
+        step: usize,
+        /// The value.
+        value: f64,
+    },
+}
+
+impl fmt::Display for Range {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            Range::NoSteps => f.write_str("steps must be at least 1"),
+            Range::PeakNotPositive => f.write_str("peak learning rate must be greater than 0"),
+            Range::WarmupTooLong { warmup, steps } => write!(f, "warmup ({warmup}) must be shorter than steps ({steps})"),
+            Range::MinNegative => f.write_str("min learning rate must not be negative"),
+            Range::MinAbovePeak => f.write_str("min learning rate is above the peak"),
+            Range::Decay => f.write_str("decay is the fraction of the steps spent decaying: between 0 (excluded) and 1"),
+            Range::ExponentialToZero => f.write_str("an exponential decay needs min > 0 (it never reaches 0)"),
+            Range::MilestoneCount => f.write_str("at= takes 1 to 20 milestones, e.g. at=0.8/0.9"),
+            Range::MilestoneOrder => f.write_str("milestones at= must increase, each a fraction of the steps between 0 and 1"),
+            Range::FactorAndFactors => f.write_str("give factor= or factors=, not both"),
+            Range::FactorCount { factors, milestones } => write!(f, "factors= has {factors} values but at= has {milestones} milestones"),
+            Range::Factor => f.write_str("multi-step factors must be finite and not negative"),
+            Range::Lambda(l) => write!(f, "λ must be at least 0 and below 1 (the paper uses 0.999); got {}", format_sig(*l, 4)),
+        }
     }
 }
 
-impl std::error::Error for ScheduleError {}
+impl fmt::Display for ColumnProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ColumnProblem::Empty => f.write_str("the learning-rate column is empty"),
+            ColumnProblem::TooMany(n) => write!(f, "{n} learning rates: at most {MAX_STEPS} steps are accepted"),
+            ColumnProblem::FirstStep(s) => write!(f, "the learning rates start at step {s}: they must start at step 0 or 1"),
+            ColumnProblem::NotFinite(s) => write!(f, "learning rate at step {s} is not a finite number"),
+            ColumnProblem::Negative { step, value } => write!(f, "learning rate at step {step} is negative ({})", format_sig(*value, 4)),
+        }
+    }
+}
 
+impl fmt::Display for ScheduleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScheduleError::Empty => f.write_str("empty schedule: write e.g. cosine:steps=20000,peak=2e-4,warmup=500"),
+            ScheduleError::NotKeyValue(part) => write!(f, "\"{}\" is not key=value", truncate(part)),
+            ScheduleError::Twice(k) => write!(f, "{k} is given twice"),
+            ScheduleError::UnknownKind(k) => {
+                write!(f, "unknown schedule \"{}\": use constant, cosine, wsd or multistep (e.g. cosine:steps=20000,peak=2e-4)", truncate(k))
+            }
+            ScheduleError::UnknownKey { kind, key, allowed } => write!(f, "{kind} has no \"{}\" (it takes {})", truncate(key), allowed.join(", ")),
+            ScheduleError::Missing { key, what } => write!(f, "{key}=… is missing ({what})"),
+            ScheduleError::Value { key, value, problem } => match problem {
+                ValueProblem::Number(e) => write!(f, "{key}={}: {e}", truncate(value)),
+                ValueProblem::NotFinite => write!(f, "{key}={} is not a finite number", truncate(value)),
+                ValueProblem::NotWhole => write!(f, "{key}={} must be a whole number ≥ 0", truncate(value)),
+                ValueProblem::TooManySteps => write!(f, "{key}={} is more than the {MAX_STEPS} steps a schedule may have", truncate(value)),
+            },
+            ScheduleError::Range(r) => write!(f, "{r}"),
+            ScheduleError::UnknownWarmup(w) => write!(f, "unknown warmup convention \"{}\": use peak (the paper's) or ramp", truncate(w)),
+            ScheduleError::UnknownShape(s) => write!(f, "unknown decay shape \"{}\": use linear, exp, cosine or 1-sqrt", truncate(s)),
+            ScheduleError::Column(c) => write!(f, "{c}"),
+            ScheduleError::TooManySchedules => f.write_str("at most 50 schedules"),
+            ScheduleError::Line { line, error } => write!(f, "line {line}: {error}"),
+            ScheduleError::DuplicateName { line, name } => write!(f, "line {line}: a schedule for \"{}\" is given twice", truncate(name)),
+        }
+    }
+}
 
-fn fail<T>(message: impl Into<String>) -> Result<T, ScheduleError> {
-    Err(ScheduleError(message.into()))
+impl std::error::Error for ScheduleError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ScheduleError::Line { error, .. } => Some(error.as_ref()),
+            ScheduleError::Value { problem: ValueProblem::Number(e), .. } => Some(e),
+            _ => None,
+        }
+    }
+}
+
+fn range_err<T>(r: Range) -> Result<T, ScheduleError> {
+    Err(ScheduleError::Range(r))
+}
+
+fn value_err<T>(key: &str, value: &str, problem: ValueProblem) -> Result<T, ScheduleError> {
+    Err(ScheduleError::Value { key: key.to_string(), value: value.to_string(), problem })
 }
 
 fn number(key: &str, value: &str) -> Result<f64, ScheduleError> {
     match parse_number(value) {
         Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => fail(format!("{key}={} is not a finite number", truncate(value))),
-        Err(e) => fail(format!("{key}={}: {e}", truncate(value))),
+        Ok(_) => value_err(key, value, ValueProblem::NotFinite),
+        Err(e) => value_err(key, value, ValueProblem::Number(e)),
     }
 }
 
 fn count(key: &str, value: &str) -> Result<usize, ScheduleError> {
     let v = number(key, value)?;
     if v < 0.0 || v.fract() != 0.0 {
-        return fail(format!("{key}={} must be a whole number ≥ 0", truncate(value)));
+        return value_err(key, value, ValueProblem::NotWhole);
     }
     if v > MAX_STEPS as f64 {
-        return fail(format!("{key}={} is more than the {} steps a schedule may have", truncate(value), MAX_STEPS));
+        return value_err(key, value, ValueProblem::TooManySteps);
     }
     Ok(v as usize)
 }
@@ -204,7 +401,7 @@ impl Spec {
     pub fn parse(text: &str) -> Result<Spec, ScheduleError> {
         let text = text.trim();
         if text.is_empty() {
-            return fail("empty schedule: write e.g. cosine:steps=20000,peak=2e-4,warmup=500");
+            return Err(ScheduleError::Empty);
         }
         let (kind_word, rest) = match text.split_once(':') {
             Some((k, r)) => (k.trim().to_ascii_lowercase(), r),
@@ -213,11 +410,11 @@ impl Spec {
         let mut keys: Vec<(String, String)> = Vec::new();
         for part in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let Some((k, v)) = part.split_once('=') else {
-                return fail(format!("\"{}\" is not key=value", truncate(part)));
+                return Err(ScheduleError::NotKeyValue(part.to_string()));
             };
             let k = k.trim().to_ascii_lowercase();
             if keys.iter().any(|(seen, _)| *seen == k) {
-                return fail(format!("{k} is given twice"));
+                return Err(ScheduleError::Twice(k));
             }
             keys.push((k, v.trim().to_string()));
         }
@@ -228,39 +425,36 @@ impl Spec {
             "wsd" => &["steps", "peak", "warmup", "min", "decay", "shape"],
             "multistep" | "step" | "steps" => &["steps", "peak", "warmup", "at", "factor", "factors"],
             other => {
-                return fail(format!(
-                    "unknown schedule \"{}\": use constant, cosine, wsd or multistep (e.g. cosine:steps=20000,peak=2e-4)",
-                    truncate(other)
-                ))
+                return Err(ScheduleError::UnknownKind(other.to_string()))
             }
         };
         if let Some((k, _)) = keys.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
-            return fail(format!("{kind_word} has no \"{}\" (it takes {})", truncate(k), allowed.join(", ")));
+            return Err(ScheduleError::UnknownKey { kind: kind_word.clone(), key: k.clone(), allowed });
         }
         let Some(steps) = get("steps") else {
-            return fail("steps=… is missing (the last training step)");
+            return Err(ScheduleError::Missing { key: "steps", what: "the last training step" });
         };
         let steps = count("steps", steps)?;
         if steps == 0 {
-            return fail("steps must be at least 1");
+            return range_err(Range::NoSteps);
         }
         let Some(peak) = get("peak") else {
-            return fail("peak=… is missing (the peak learning rate)");
+            return Err(ScheduleError::Missing { key: "peak", what: "the peak learning rate" });
         };
         let peak = number("peak", peak)?;
         if !(peak > 0.0) {
-            return fail("peak learning rate must be greater than 0");
+            return range_err(Range::PeakNotPositive);
         }
         let warmup = get("warmup").map(|w| count("warmup", w)).transpose()?.unwrap_or(0);
         if warmup >= steps {
-            return fail(format!("warmup ({warmup}) must be shorter than steps ({steps})"));
+            return range_err(Range::WarmupTooLong { warmup, steps });
         }
         let min = get("min").map(|m| number("min", m)).transpose()?.unwrap_or(0.0);
         if min < 0.0 {
-            return fail("min learning rate must not be negative");
+            return range_err(Range::MinNegative);
         }
         if min > peak {
-            return fail("min learning rate is above the peak");
+            return range_err(Range::MinAbovePeak);
         }
         let kind = match kind_word.as_str() {
             "constant" | "const" => Kind::Constant,
@@ -268,28 +462,28 @@ impl Spec {
             "wsd" => {
                 let decay = get("decay").map(|d| number("decay", d)).transpose()?.unwrap_or(0.2);
                 if !(decay > 0.0 && decay <= 1.0) {
-                    return fail("decay is the fraction of the steps spent decaying: between 0 (excluded) and 1");
+                    return range_err(Range::Decay);
                 }
-                let shape = get("shape").map(Shape::parse).transpose().map_err(ScheduleError)?.unwrap_or(Shape::OneMinusSqrt);
+                let shape = get("shape").map(Shape::parse).transpose()?.unwrap_or(Shape::OneMinusSqrt);
                 if shape == Shape::Exponential && !(min > 0.0) {
-                    return fail("an exponential decay needs min > 0 (it never reaches 0)");
+                    return range_err(Range::ExponentialToZero);
                 }
                 Kind::Wsd { decay, shape }
             }
             _ => {
                 let at = get("at").map(|a| list("at", a)).transpose()?.unwrap_or_else(|| vec![0.8, 0.9]);
                 if at.is_empty() || at.len() > 20 {
-                    return fail("at= takes 1 to 20 milestones, e.g. at=0.8/0.9");
+                    return range_err(Range::MilestoneCount);
                 }
                 if at.iter().any(|a| !(*a > 0.0 && *a < 1.0)) || at.windows(2).any(|w| w[1] <= w[0]) {
-                    return fail("milestones at= must increase, each a fraction of the steps between 0 and 1");
+                    return range_err(Range::MilestoneOrder);
                 }
                 let factors = match (get("factor"), get("factors")) {
-                    (Some(_), Some(_)) => return fail("give factor= or factors=, not both"),
+                    (Some(_), Some(_)) => return range_err(Range::FactorAndFactors),
                     (_, Some(f)) => {
                         let f = list("factors", f)?;
                         if f.len() != at.len() {
-                            return fail(format!("factors= has {} values but at= has {} milestones", f.len(), at.len()));
+                            return range_err(Range::FactorCount { factors: f.len(), milestones: at.len() });
                         }
                         f
                     }
@@ -299,7 +493,7 @@ impl Spec {
                     }
                 };
                 if factors.iter().any(|f| !(*f >= 0.0 && f.is_finite())) {
-                    return fail("multi-step factors must be finite and not negative");
+                    return range_err(Range::Factor);
                 }
                 Kind::MultiStep { at, factors }
             }
@@ -383,20 +577,20 @@ impl Spec {
 /// No values, too many, or a negative / non-finite one (named by its position).
 pub fn from_column(values: &[f64], first_step: usize) -> Result<Vec<f64>, ScheduleError> {
     if values.is_empty() {
-        return fail("the learning-rate column is empty");
+        return Err(ScheduleError::Column(ColumnProblem::Empty));
     }
     if values.len() > MAX_STEPS {
-        return fail(format!("{} learning rates: at most {MAX_STEPS} steps are accepted", values.len()));
+        return Err(ScheduleError::Column(ColumnProblem::TooMany(values.len())));
     }
     if first_step > 1 {
-        return fail(format!("the learning rates start at step {first_step}: they must start at step 0 or 1"));
+        return Err(ScheduleError::Column(ColumnProblem::FirstStep(first_step)));
     }
     for (i, v) in values.iter().enumerate() {
         if !v.is_finite() {
-            return fail(format!("learning rate at step {} is not a finite number", i + first_step));
+            return Err(ScheduleError::Column(ColumnProblem::NotFinite(i + first_step)));
         }
         if *v < 0.0 {
-            return fail(format!("learning rate at step {} is negative ({})", i + first_step, format_sig(*v, 4)));
+            return Err(ScheduleError::Column(ColumnProblem::Negative { step: i + first_step, value: *v }));
         }
     }
     let mut out = Vec::with_capacity(values.len() + 1);
@@ -420,7 +614,7 @@ pub fn parse_named(text: &str) -> Result<Vec<(String, Spec)>, ScheduleError> {
             continue;
         }
         if out.len() >= 50 {
-            return fail("at most 50 schedules");
+            return Err(ScheduleError::TooManySchedules);
         }
         let labelled = line.split_once(':').and_then(|(name, rest)| {
             let rest = rest.trim();
@@ -430,16 +624,16 @@ pub fn parse_named(text: &str) -> Result<Vec<(String, Spec)>, ScheduleError> {
             Some((name, rest)) if !rest.is_empty() && rest.split(':').next().is_some_and(|k| !k.contains('=')) => {
                 match Spec::parse(&rest) {
                     Ok(s) => (name, s),
-                    Err(e) => return fail(format!("line {}: {e}", n + 1)),
+                    Err(e) => return Err(ScheduleError::Line { line: n + 1, error: Box::new(e) }),
                 }
             }
             _ => match Spec::parse(line) {
                 Ok(s) => (String::new(), s),
-                Err(e) => return fail(format!("line {}: {e}", n + 1)),
+                Err(e) => return Err(ScheduleError::Line { line: n + 1, error: Box::new(e) }),
             },
         };
         if out.iter().any(|(other, _)| *other == name) {
-            return fail(format!("line {}: a schedule for \"{}\" is given twice", n + 1, truncate(&name)));
+            return Err(ScheduleError::DuplicateName { line: n + 1, name });
         }
         out.push((name, spec));
     }
@@ -551,11 +745,11 @@ mod tests {
             ("cosine:steps=100,peak=1,warmup=100", "shorter"),
             ("cosine:steps=100,peak=1,steps=3", "twice"),
         ] {
-            let e = Spec::parse(text).unwrap_err().0;
+            let e = Spec::parse(text).unwrap_err().to_string();
             assert!(e.contains(needle), "{text}: {e}");
         }
-        assert!(from_column(&[1.0, -1.0], 0).unwrap_err().0.contains("step 1 is negative"));
-        assert!(from_column(&[1.0, f64::NAN], 1).unwrap_err().0.contains("step 2"));
+        assert!(from_column(&[1.0, -1.0], 0).unwrap_err().to_string().contains("step 1 is negative"));
+        assert!(from_column(&[1.0, f64::NAN], 1).unwrap_err().to_string().contains("step 2"));
         assert!(check_lambda(1.0).is_err() && check_lambda(f64::NAN).is_err());
     }
 
@@ -566,7 +760,7 @@ mod tests {
         assert_eq!(v[0].0, "cosine");
         let lone = parse_named("wsd:steps=100,peak=1").unwrap();
         assert_eq!(lone[0].0, "");
-        assert!(parse_named("a: cosine:steps=0,peak=1").unwrap_err().0.starts_with("line 1"));
+        assert!(parse_named("a: cosine:steps=0,peak=1").unwrap_err().to_string().starts_with("line 1"));
     }
 
     proptest::proptest! {

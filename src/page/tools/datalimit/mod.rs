@@ -58,7 +58,7 @@ fn fit_runs(fields: &Fields, session: &mut Session) -> RunsOutcome {
         return FromPaste::Empty;
     }
     let runs = || -> Result<mu::RStarModel, String> {
-        let read = mu::read_runs(pasted, &RepeatColumns::default())?;
+        let read = mu::read_runs(pasted, &RepeatColumns::default()).map_err(|e| e.to_string())?;
         if read.bad_count > 0 {
             return Err(crate::core::runs::summarize_bad_rows(&read.bad, read.bad_count, 3));
         }

@@ -88,11 +88,11 @@ fn fit_pairs(fields: &Fields, session: &mut Session) -> PairsOutcome {
         return None;
     }
     Some(session.memo("ot_fit", key_of(fields, &["ot_pairs"], ""), || {
-        let read = gadre::read_pairs(pasted)?;
+        let read = gadre::read_pairs(pasted).map_err(|e| e.to_string())?;
         if read.bad_count > 0 {
             return Err(crate::core::runs::summarize_bad_rows(&read.bad, read.bad_count, 3));
         }
-        let fit = gadre::fit_error_map(&read.pairs)?;
+        let fit = gadre::fit_error_map(&read.pairs).map_err(|e| e.to_string())?;
         Ok((fit, read.pairs))
     }))
 }

@@ -71,7 +71,7 @@ fn settings(fields: &Fields) -> Settings {
         Ok(v) => match schedule::check_lambda(v) {
             Ok(v) => Some(v),
             Err(e) => {
-                errors.push(("sched_lambda", e.0));
+                errors.push(("sched_lambda", e.to_string()));
                 None
             }
         },
@@ -83,21 +83,21 @@ fn settings(fields: &Fields) -> Settings {
     let convention = match Warmup::parse(text(fields, "sched_warmup")) {
         Ok(w) => w,
         Err(e) => {
-            errors.push(("sched_warmup", e));
+            errors.push(("sched_warmup", e.to_string()));
             Warmup::Peak
         }
     };
     let specs = match schedule::parse_named(text(fields, "sched_specs")) {
         Ok(s) => Some(s),
         Err(e) => {
-            errors.push(("sched_specs", e.0));
+            errors.push(("sched_specs", e.to_string()));
             None
         }
     };
     let predict = match Spec::parse(text(fields, "sched_predict")) {
         Ok(s) => Some(s),
         Err(e) => {
-            errors.push(("sched_predict", e.0));
+            errors.push(("sched_predict", e.to_string()));
             None
         }
     };
@@ -200,8 +200,8 @@ impl FitArgs {
 
     /// Both laws fitted to the curves (in a worker on the page).
     fn fit(&self) -> Fits {
-        let specs = schedule::parse_named(&self.specs).map_err(|e| e.0);
-        let convention = Warmup::parse(&self.warmup);
+        let specs = schedule::parse_named(&self.specs).map_err(|e| e.to_string());
+        let convention = Warmup::parse(&self.warmup).map_err(|e| e.to_string());
         let curves = match (specs, convention) {
             (Ok(specs), Ok(convention)) => self.read(specs, convention).map(|(c, _)| c).map_err(|e| e.message),
             (Err(e), _) | (_, Err(e)) => Err(e),
