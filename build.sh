@@ -55,7 +55,7 @@ setup_chromium() {
 build_wasm() {
   log "building the wasm module (release, LTO)"
   # `cargo rustc --crate-type cdylib` is what makes LTO apply to a cdylib+rlib crate.
-  cargo rustc --lib --release --target "$WASM_TARGET" --no-default-features --crate-type cdylib
+  cargo rustc -p scalecalc --lib --release --target "$WASM_TARGET" --no-default-features --crate-type cdylib
   rm -rf www/pkg
   wasm-bindgen "target/$WASM_TARGET/release/scalecalc.wasm" --out-dir www/pkg --target web --no-typescript
   node_modules/.bin/wasm-opt -Oz www/pkg/scalecalc_bg.wasm -o www/pkg/scalecalc_bg.wasm
@@ -80,7 +80,7 @@ run_tests() {
   cargo test --release
   log "wasm tests in headless Chromium (wasm-bindgen-test)"
   CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
-    cargo test --target "$WASM_TARGET" --no-default-features --test web
+    cargo test -p scalecalc --target "$WASM_TARGET" --no-default-features --test web
   log "end-to-end tests in headless Chromium (Playwright)"
   node --test --test-concurrency=1 tests/e2e/
 }
