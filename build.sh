@@ -53,11 +53,11 @@ setup_chromium() {
 }
 
 build_wasm() {
-  log "building the wasm module (release, LTO)"
+  log "building the wasm module (profile wasm: size-optimised, the fitting kernel at opt-level 3; LTO)"
   # `cargo rustc --crate-type cdylib` is what makes LTO apply to a cdylib+rlib crate.
-  cargo rustc -p scalecalc --lib --release --target "$WASM_TARGET" --no-default-features --crate-type cdylib
+  cargo rustc -p scalecalc --lib --profile wasm --target "$WASM_TARGET" --no-default-features --crate-type cdylib
   rm -rf www/pkg
-  wasm-bindgen "target/$WASM_TARGET/release/scalecalc.wasm" --out-dir www/pkg --target web --no-typescript
+  wasm-bindgen "${CARGO_TARGET_DIR:-target}/$WASM_TARGET/wasm/scalecalc.wasm" --out-dir www/pkg --target web --no-typescript
   node_modules/.bin/wasm-opt -Oz www/pkg/scalecalc_bg.wasm -o www/pkg/scalecalc_bg.wasm
   local wasm=www/pkg/scalecalc_bg.wasm js=www/pkg/scalecalc.js
   printf 'size: wasm %s B (%s B gzipped), glue js %s B (%s B gzipped), page js+css+html %s B\n' \
