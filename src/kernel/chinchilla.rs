@@ -18,7 +18,7 @@ fn larger(x: f64, y: f64) -> f64 {
 }
 
 /// The Chinchilla objective written for speed: it is the inner loop of a 4 500-start fit.
-/// Branch-free over [`LANES`] runs at a time, with the vectorisable exp/ln of `fastmath`.
+/// Branch-free over `LANES` (4) runs at a time, with the vectorisable exp/ln of `fastmath`.
 /// When every exponent a − α·ln N, b − β·ln D and e lies within ±700 (known from the data's
 /// range before the loop), e^t₁ + e^t₂ + e^e is summed directly; otherwise each run shifts by
 /// its largest exponent first (one more exp per run, never overflows).
@@ -29,7 +29,7 @@ fn larger(x: f64, y: f64) -> f64 {
 /// the objective and writes its gradient with respect to θ into `grad` (at most five entries).
 ///
 /// On wasm32 with simd128 the runs go through explicit SIMD (two lanes per register, see
-/// [`crate::fastmath::x2`]); elsewhere through the portable code, which the compiler
+/// `fastmath::x2`); elsewhere through the portable code, which the compiler
 /// vectorises. Both give the same bits ([`objective_portable`] is the portable code anywhere).
 #[allow(clippy::too_many_arguments)]
 pub fn objective(

@@ -1,7 +1,7 @@
 //! Branch-free exp and ln to full double precision, written so the compiler can vectorise the
 //! fitting kernel (the std versions are opaque calls, and on wasm32 they are software routines).
 //! Accuracy is checked against std in the tests: a few ulp over the ranges the kernel uses.
-//! On wasm32 with simd128, [`x2`] has the same functions on two lanes at once.
+//! On wasm32 with simd128, `x2` has the same functions on two lanes at once.
 
 const LOG2E: f64 = std::f64::consts::LOG2_E;
 const LN2_HI: f64 = 0.693_147_180_369_123_8;
