@@ -53,16 +53,41 @@ setup_chromium() {
 }
 
 build_wasm() {
-  log "building the wasm module (release, LTO)"
+  log "building the wasm module (profile wasm: size-optimised, the fitting kernel at opt-level 3; LTO)"
   # `cargo rustc --crate-type cdylib` is what makes LTO apply to a cdylib+rlib crate.
-  cargo rustc --lib --release --target "$WASM_TARGET" --no-default-features --crate-type cdylib
+  cargo rustc -p scalecalc --lib --profile wasm --target "$WASM_TARGET" --no-default-features --crate-type cdylib
   rm -rf www/pkg
-  wasm-bindgen "target/$WASM_TARGET/release/scalecalc.wasm" --out-dir www/pkg --target web --no-typescript
+  wasm-bindgen "${CARGO_TARGET_DIR:-target}/$WASM_TARGET/wasm/scalecalc.wasm" --out-dir www/pkg --target web --no-typescript
   node_modules/.bin/wasm-opt -Oz www/pkg/scalecalc_bg.wasm -o www/pkg/scalecalc_bg.wasm
-  local wasm=www/pkg/scalecalc_bg.wasm js=www/pkg/scalecalc.js
-  printf 'size: wasm %s B (%s B gzipped), glue js %s B (%s B gzipped), page js+css+html %s B\n' \
-    "$(wc -c <"$wasm")" "$(gzip -9c "$wasm" | wc -c)" "$(wc -c <"$js")" "$(gzip -9c "$js" | wc -c)" \
-    "$(cat www/app.js www/style.css www/index.html | wc -c)" >&2
+  report_sizes
+}
+
+# Every file the page ships, raw and gzip -9, and the total against the budget (printed only).
+BUDGET_GZ=300000
+report_sizes() {
+  local f raw gz total_raw=0 total_gz=0
+  local files=()
+  shopt -s nullglob
+  files=(www/pkg/*.wasm www/pkg/*.js www/*.js www/*.css www/*.html www/*.webmanifest)
+  shopt -u nullglob
+  {
+    printf 'shipped file sizes (bytes):\n'
+    printf '  %-28s %9s %9s\n' file raw gzip-9
+    for f in "${files[@]}"; do
+      raw=$(wc -c <"$f")
+      gz=$(gzip -9c "$f" | wc -c)
+      total_raw=$((total_raw + raw))
+      total_gz=$((total_gz + gz))
+      printf '  %-28s %9d %9d\n' "$f" "$raw" "$gz"
+    done
+    printf '  %-28s %9d %9d\n' total "$total_raw" "$total_gz"
+    if [ "$total_gz" -le "$BUDGET_GZ" ]; then
+      printf '  budget %d B gzipped: within it, %d B to spare\n' "$BUDGET_GZ" $((BUDGET_GZ - total_gz))
+    else
+      printf '  budget %d B gzipped: OVER by %d B (%d %%)\n' "$BUDGET_GZ" $((total_gz - BUDGET_GZ)) \
+        $(((total_gz - BUDGET_GZ) * 100 / BUDGET_GZ))
+    fi
+  } >&2
 }
 
 build_native() {
@@ -80,7 +105,7 @@ run_tests() {
   cargo test --release
   log "wasm tests in headless Chromium (wasm-bindgen-test)"
   CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
-    cargo test --target "$WASM_TARGET" --no-default-features --test web
+    cargo test -p scalecalc --target "$WASM_TARGET" --no-default-features --test web
   log "end-to-end tests in headless Chromium (Playwright)"
   node --test --test-concurrency=1 tests/e2e/
 }

@@ -1,6 +1,7 @@
 //! The structure we keep, checked on the source: `src/core/` is pure (it names neither the page
-//! nor the browser), its top-level modules import one another without cycles, and only
-//! `src/web/` keeps thread-local state. Each check is a function that returns the problems it
+//! nor the browser), its top-level modules import one another without cycles, only
+//! `src/web/` keeps thread-local state, and the kernel crate (`src/kernel/`) stands alone under
+//! the main crate's lints. Each check is a function that returns the problems it
 //! finds, run on the real tree and on a made-up bad one (so that it is known to fail).
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -141,6 +142,44 @@ fn only_the_web_boundary_keeps_thread_local_state() {
     assert_eq!(offenders, Vec::<String>::new());
 }
 
+/// The lints of the main crate that the kernel crate must declare too.
+const KERNEL_LINTS: [&str; 2] =
+    ["#![deny(missing_docs)]", "#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]"];
+
+/// What is wrong with the kernel crate: a dependency on the main crate (in its manifest or its
+/// code) or a missing lint.
+fn kernel_problems(manifest: &str, files: &[(String, String)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let dependencies = manifest.split("[dependencies]").nth(1).unwrap_or("");
+    if dependencies.lines().any(|l| l.trim_start().starts_with("scalecalc ") || l.trim_start().starts_with("scalecalc=")) {
+        problems.push("Cargo.toml depends on scalecalc".to_string());
+    }
+    for (name, text) in files {
+        if code(text).contains("scalecalc::") {
+            problems.push(format!("{name} uses scalecalc::"));
+        }
+    }
+    let lib = files.iter().find(|(n, _)| n == "lib.rs").map_or("", |(_, t)| t.as_str());
+    for lint in KERNEL_LINTS {
+        if !lib.contains(lint) {
+            problems.push(format!("lib.rs lacks {lint}"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn the_kernel_crate_stands_alone_under_the_same_lints() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/kernel");
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("name = \"scalecalc-kernel\""));
+    let main_lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
+    for lint in KERNEL_LINTS {
+        assert!(main_lib.contains(lint), "the main crate no longer declares {lint}: update KERNEL_LINTS");
+    }
+    assert_eq!(kernel_problems(&manifest, &read_tree(&dir)), Vec::<String>::new());
+}
+
 /// The checks find what they look for.
 #[test]
 fn the_checks_can_fail() {
@@ -152,4 +191,14 @@ fn the_checks_can_fail() {
     assert_eq!(impure_names(&bad), vec!["laws/x.rs uses crate::page".to_string()]);
     let found = cycles(&bad);
     assert!(found.iter().any(|c| c.contains("fit → laws → fit") || c.contains("laws → fit → laws")), "{found:?}");
+    let bad_kernel = vec![("lib.rs".to_string(), "#![deny(missing_docs)]\nuse scalecalc::core::fit;".to_string())];
+    let manifest = "[package]\nname = \"scalecalc-kernel\"\n[dependencies]\nscalecalc = { path = \"../..\" }\n";
+    assert_eq!(
+        kernel_problems(manifest, &bad_kernel),
+        vec![
+            "Cargo.toml depends on scalecalc".to_string(),
+            "lib.rs uses scalecalc::".to_string(),
+            format!("lib.rs lacks {}", KERNEL_LINTS[1]),
+        ]
+    );
 }

@@ -73,3 +73,46 @@ fn every_chart_draws_on_a_canvas_in_both_themes() {
     }
     assert!(web::draw_chart("pie", canvas, web::default_inputs().unwrap(), false, 1.0).is_err());
 }
+
+/// The fitting kernel's explicit SIMD path (what the page runs) gives the same bits as its
+/// portable code, for every length (the padded tail included), with and without bootstrap
+/// weights, on grid starts and on parameters that need the shifted exponentials.
+#[wasm_bindgen_test]
+fn the_simd_kernel_equals_the_portable_one_bit_for_bit() {
+    use scalecalc_kernel::chinchilla::{objective, objective_portable};
+    let rows = 41;
+    let ln_n: Vec<f64> = (0..rows).map(|i| 16.0 + 9.0 * ((i * 7) % rows) as f64 / rows as f64).collect();
+    let ln_d: Vec<f64> = (0..rows).map(|i| 20.0 + 8.0 * ((i * 11) % rows) as f64 / rows as f64).collect();
+    let ln_loss: Vec<f64> = ln_n
+        .iter()
+        .zip(&ln_d)
+        .enumerate()
+        .map(|(i, (n, d))| (1.8 + 480.0 * (-0.34 * n).exp() + 2100.0 * (-0.37 * d).exp()).ln() + 0.01 * ((i % 5) as f64 - 2.0))
+        .collect();
+    let range = |v: &[f64]| v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    let (n_range, d_range) = (range(&ln_n), range(&ln_d));
+    let mut thetas = vec![[800.0, 0.0, 0.0, 0.0, 0.0], [-800.0, -800.0, -800.0, 2.0, 2.0], [25.0, 25.0, 1.0, -40.0, 0.0], [6.2, 7.7, 0.6, 0.35, 0.37]];
+    for a in [0.0, 10.0, 25.0] {
+        for e in [-1.0, 0.5] {
+            for alpha in [0.0, 0.5, 2.0] {
+                thetas.push([a, 25.0 - a, e, alpha, 2.0 - alpha]);
+            }
+        }
+    }
+    let weights: Vec<f64> = (0..rows).map(|i| (i % 3) as f64).collect();
+    let ones = vec![1.0; rows];
+    for len in [0, 1, 3, 4, 5, 39, 40, 41] {
+        for w in [&ones, &weights] {
+            for theta in &thetas {
+                for delta in [1e-3, 0.1] {
+                    let (mut g_simd, mut g_portable) = ([0.0; 5], [0.0; 5]);
+                    let cols = (&ln_n[..len], &ln_d[..len], &ln_loss[..len]);
+                    let f_simd = objective(*theta, cols.0, cols.1, cols.2, n_range, d_range, &w[..len], delta, &mut g_simd);
+                    let f_portable = objective_portable(*theta, cols.0, cols.1, cols.2, n_range, d_range, &w[..len], delta, &mut g_portable);
+                    assert_eq!(f_simd.to_bits(), f_portable.to_bits(), "{len} {theta:?} {delta}: {f_simd} {f_portable}");
+                    assert_eq!(g_simd.map(f64::to_bits), g_portable.map(f64::to_bits), "{len} {theta:?} {delta}: {g_simd:?} {g_portable:?}");
+                }
+            }
+        }
+    }
+}

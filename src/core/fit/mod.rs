@@ -4,8 +4,9 @@
 //! ([`points`]); and the law-free approaches of Hoffmann et al.: IsoFLOP profiles and envelopes.
 
 pub mod bootstrap;
+/// Branch-free exp and ln: the `scalecalc-kernel` crate's, re-exported.
+pub use scalecalc_kernel::fastmath;
 pub mod envelope;
-pub mod fastmath;
 pub mod grid;
 pub mod isoflop;
 pub mod lbfgs;

@@ -65,7 +65,7 @@ pub fn objective<M: Model + ?Sized>(model: &M, theta: &[f64], delta: f64, weight
 
 /// Minimises the robust objective from one start.
 pub fn minimize<M: Model + ?Sized>(model: &M, start: &[f64], delta: f64, weights: Option<&[f64]>, settings: &Settings) -> lbfgs::Outcome {
-    lbfgs::minimize(|theta, grad| model.objective(theta, delta, weights, grad), start, settings)
+    lbfgs::minimize(&mut |theta, grad| model.objective(theta, delta, weights, grad), start, settings)
 }
 
 /// R² = 1 − Σ(y − ŷ)²/Σ(y − ȳ)² of (observed, predicted) pairs; `None` when the observations

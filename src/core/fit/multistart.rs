@@ -201,13 +201,13 @@ pub fn fit<M: Model + ?Sized>(model: &M, grid: &Grid, delta: f64) -> Option<Mult
 
 /// One local minimisation of the model's objective from `start`.
 pub fn minimize<M: Model + ?Sized>(model: &M, delta: f64, start: &[f64], settings: &Settings, optimizer: Optimizer) -> Outcome {
-    let objective = |theta: &[f64], grad: &mut [f64]| model.objective(theta, delta, None, grad);
+    let mut objective = |theta: &[f64], grad: &mut [f64]| model.objective(theta, delta, None, grad);
     match optimizer {
-        Optimizer::Own => lbfgs::minimize(objective, start, settings),
+        Optimizer::Own => lbfgs::minimize(&mut objective, start, settings),
         #[cfg(not(target_arch = "wasm32"))]
         Optimizer::Argmin => lbfgs::argmin_lbfgs(objective, start, settings),
         #[cfg(target_arch = "wasm32")]
-        Optimizer::Argmin => lbfgs::minimize(objective, start, settings),
+        Optimizer::Argmin => lbfgs::minimize(&mut objective, start, settings),
     }
 }
 

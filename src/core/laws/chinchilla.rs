@@ -1,6 +1,7 @@
 //! The Chinchilla form L = E + A/N^α + B/D^β (Hoffmann et al. 2022, eq. 2; Rosenfeld et al.
-//! 2020): the law, its closed-form compute-optimal allocation, and its fit, with the
-//! vectorised kernel that makes a 4 500-start fit take a second.
+//! 2020): the law, its closed-form compute-optimal allocation, and its fit, whose objective is
+//! the vectorised kernel (in the `scalecalc-kernel` crate) that makes a 4 500-start fit take a
+//! second.
 
 use std::sync::Arc;
 
@@ -150,100 +151,11 @@ impl RunLaw for Chinchilla {
     }
 }
 
-/// Runs the kernel processes together (the compiler maps them onto SIMD registers).
-const LANES: usize = 4;
-
-#[inline(always)]
-fn larger(x: f64, y: f64) -> f64 {
-    if x > y {
-        x
-    } else {
-        y
-    }
-}
-
-/// The Chinchilla objective written for speed: it is the inner loop of a 4 500-start fit.
-/// Branch-free over [`LANES`] runs at a time, with the vectorisable exp/ln of `fastmath`.
-/// When every exponent a − α·ln N, b − β·ln D and e lies within ±700 (known from the data's
-/// range before the loop), e^t₁ + e^t₂ + e^e is summed directly; otherwise each run shifts by
-/// its largest exponent first (one more exp per run, never overflows).
+/// The Chinchilla objective, Σᵢ wᵢ·Huber_δ(ln L̂ᵢ − ln Lᵢ) with its gradient: the vectorised
+/// kernel of the `scalecalc-kernel` crate (`src/kernel/chinchilla.rs`), which the wasm build
+/// compiles at opt-level 3 while the rest is built for size.
 fn objective(theta: [f64; 5], data: &Dataset, weights: &[f64], delta: f64, grad: &mut [f64]) -> f64 {
-    let [a, b, e, alpha, beta] = theta;
-    let extreme = |c: f64, slope: f64, (lo, hi): (f64, f64)| {
-        let (x, y) = (c - slope * lo, c - slope * hi);
-        !(x.abs() <= 700.0 && y.abs() <= 700.0)
-    };
-    let shift = extreme(a, alpha, data.ln_n_range) || extreme(b, beta, data.ln_d_range) || !(e.abs() <= 700.0);
-    let acc = if shift { kernel::<true>(theta, data, weights, delta) } else { kernel::<false>(theta, data, weights, delta) };
-    let [f, sums @ ..] = acc.map(|lanes| lanes.iter().sum::<f64>());
-    for (g, s) in grad.iter_mut().zip(sums) {
-        *g = s;
-    }
-    f
-}
-
-/// The sums of the objective and its five gradient terms, lane by lane.
-type Sums = [[f64; LANES]; 6];
-
-#[inline(always)]
-fn kernel<const SHIFT: bool>(theta: [f64; 5], data: &Dataset, weights: &[f64], delta: f64) -> Sums {
-    let n = data.len().min(weights.len());
-    let whole = n / LANES * LANES;
-    let mut acc = [[0.0f64; LANES]; 6];
-    let rows = data.ln_n[..whole]
-        .chunks_exact(LANES)
-        .zip(data.ln_d[..whole].chunks_exact(LANES))
-        .zip(data.ln_loss[..whole].chunks_exact(LANES).zip(weights[..whole].chunks_exact(LANES)));
-    for ((ln_n, ln_d), (y, w)) in rows {
-        lanes::<SHIFT>(&mut acc, theta, delta, ln_n, ln_d, y, w);
-    }
-    if whole < n {
-        // The last few runs, with weight-0 padding (which adds exactly nothing).
-        let mut tail = [[0.0f64; LANES]; 4];
-        for (k, i) in (whole..n).enumerate() {
-            tail[0][k] = data.ln_n[i];
-            tail[1][k] = data.ln_d[i];
-            tail[2][k] = data.ln_loss[i];
-            tail[3][k] = weights[i];
-        }
-        let [ln_n, ln_d, y, w] = &tail;
-        lanes::<SHIFT>(&mut acc, theta, delta, ln_n, ln_d, y, w);
-    }
-    acc
-}
-
-#[inline(always)]
-fn lanes<const SHIFT: bool>(acc: &mut Sums, [a, b, e, alpha, beta]: [f64; 5], delta: f64, n: &[f64], d: &[f64], y: &[f64], w: &[f64]) {
-    use crate::core::fit::fastmath::{exp, exp_in_range, ln};
-    let big_e = exp(e);
-    for l in 0..LANES {
-        let (t1, t2) = (a - alpha * n[l], b - beta * d[l]);
-        let (m, u, v, z) = if SHIFT {
-            let m = larger(larger(t1, t2), e);
-            (m, exp(t1 - m), exp(t2 - m), exp(e - m))
-        } else {
-            (0.0, exp_in_range(t1), exp_in_range(t2), big_e)
-        };
-        let s = u + v + z;
-        let inv = 1.0 / s;
-        let r = m + ln(s) - y[l];
-        let ar = r.abs();
-        let h = if ar <= delta { 0.5 * r * r } else { delta * (ar - 0.5 * delta) };
-        let clipped = if r > delta {
-            delta
-        } else if r < -delta {
-            -delta
-        } else {
-            r
-        };
-        let dr = w[l] * clipped * inv;
-        acc[0][l] += w[l] * h;
-        acc[1][l] += dr * u;
-        acc[2][l] += dr * v;
-        acc[3][l] += dr * z;
-        acc[4][l] -= dr * u * n[l];
-        acc[5][l] -= dr * v * d[l];
-    }
+    scalecalc_kernel::chinchilla::objective(theta, &data.ln_n, &data.ln_d, &data.ln_loss, data.ln_n_range, data.ln_d_range, weights, delta, grad)
 }
 
 #[cfg(test)]
