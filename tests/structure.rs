@@ -181,8 +181,39 @@ fn the_kernel_crate_stands_alone_under_the_same_lints() {
 }
 
 /// The checks find what they look for.
+/// Public functions in core whose error is a bare `String` (signatures joined across lines).
+fn string_errors(files: &[(String, String)]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (name, text) in files {
+        let body = code(text);
+        for (at, _) in body.match_indices("pub fn ") {
+            let rest = body.get(at..).unwrap_or("");
+            let signature: String = rest.split('{').next().unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
+            let Some(ret) = signature.split("->").nth(1) else { continue };
+            if ret.contains("Result<") && ret.trim_end().trim_end_matches(|c: char| c == '>' || c == ' ').ends_with(", String") {
+                let fn_name = rest.get(7..).unwrap_or("").split(['(', '<']).next().unwrap_or("");
+                found.push(format!("{name}: {fn_name}"));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn core_errors_are_typed_not_strings() {
+    let core = read_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/core"));
+    assert!(core.len() > 20);
+    let found = string_errors(&core);
+    assert!(found.is_empty(), "public functions in core with a String error (give them an error enum): {found:?}");
+}
+
 #[test]
 fn the_checks_can_fail() {
+    let strings = vec![(
+        "x.rs".to_string(),
+        "pub fn a(t: &str) -> Result<f64, ParseError> { x }\npub fn b(\n    t: &str,\n) -> Result<Vec<f64>,\n String> { y }\npub fn c() -> Option<String> { z }".to_string(),
+    )];
+    assert_eq!(string_errors(&strings), vec!["x.rs: b".to_string()]);
     let bad = vec![
         ("laws/x.rs".to_string(), "use crate::core::fit::model;\nuse crate::page::session::Session;".to_string()),
         ("fit/model.rs".to_string(), "use crate::core::laws::x;".to_string()),

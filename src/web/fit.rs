@@ -91,7 +91,7 @@ pub fn draw_fit_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, da
     let area = backend.into_drawing_area();
     with_session(|s| {
         let Some(current) = s.fit.as_ref() else {
-            area.fill(&style.background()).map_err(|e| plot::ChartError(e.to_string()))?;
+            area.fill(&style.background()).map_err(|e| plot::ChartError::Drawing(e.to_string()))?;
             return plot::draw_message(&area, &style, "Fit your runs to see this chart.");
         };
         let report = &current.report;

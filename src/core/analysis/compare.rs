@@ -24,6 +24,52 @@ const SCAN: usize = 400;
 /// Huber δ of the fits (LAWS.md).
 const DELTA: f64 = 1e-3;
 
+/// Why one table could not be fitted; every variant names the table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CompareError {
+    /// The table could not be read or checked (unreadable, missing columns, too few runs …).
+    Table {
+        /// The table's label ("A" or "B").
+        label: String,
+        /// What is wrong.
+        error: FitError,
+    },
+    /// More runs than [`MAX_RUNS`].
+    TooManyRuns {
+        /// The table's label.
+        label: String,
+        /// Runs in the table.
+        runs: usize,
+    },
+    /// No start of the fit gave a finite loss.
+    NoFiniteStart {
+        /// The table's label.
+        label: String,
+    },
+    /// The best fit has non-finite parameters or non-positive exponents.
+    NoUsableLaw {
+        /// The table's label.
+        label: String,
+    },
+}
+
+impl std::fmt::Display for CompareError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Table { label, error: FitError::BadRows { rows, count, .. } } => {
+                let word = if *count == 1 { "row is" } else { "rows are" };
+                write!(f, "Table {label}: {count} {word} not usable:\n{}", runs::summarize_bad_rows(rows, *count, 3))
+            }
+            Self::Table { label, error } => write!(f, "Table {label}: {error}"),
+            Self::TooManyRuns { label, runs } => write!(f, "Table {label} has {runs} runs; this tool fits at most {MAX_RUNS} per table"),
+            Self::NoFiniteStart { label } => write!(f, "Table {label}: no start of the fit gave a finite loss"),
+            Self::NoUsableLaw { label } => write!(f, "Table {label}: the fit gave no usable law"),
+        }
+    }
+}
+
+impl std::error::Error for CompareError {}
+
 /// One dataset fitted.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DatasetFit {
@@ -44,23 +90,17 @@ pub struct DatasetFit {
 ///
 /// # Errors
 /// The table is unreadable, has bad rows, too few or too many runs, or no fit converged.
-pub fn fit_dataset(data: &str, label: &str, resamples: usize, seed: u64) -> Result<DatasetFit, String> {
+pub fn fit_dataset(data: &str, label: &str, resamples: usize, seed: u64) -> Result<DatasetFit, CompareError> {
     let outcome = FitRun::new(dataset_plan(data, label, resamples, seed)?).run_inline(&mut |_| {});
     dataset_fit(data, label, resamples, outcome)
 }
 
 /// The runs of one table, read and checked; errors name the table.
-fn dataset_runs(data: &str, label: &str) -> Result<Prepared, String> {
+fn dataset_runs(data: &str, label: &str) -> Result<Prepared, CompareError> {
     let req = FitRequest { data: data.to_string(), compare: false, grid: GRID.into(), bootstrap: 0, holdout: Some(0), ..FitRequest::default() };
-    let prep = prepare(&req).map_err(|e| match e {
-        FitError::BadRows { rows, count, .. } => {
-            let word = if count == 1 { "row is" } else { "rows are" };
-            format!("Table {label}: {count} {word} not usable:\n{}", runs::summarize_bad_rows(&rows, count, 3))
-        }
-        other => format!("Table {label}: {other}"),
-    })?;
+    let prep = prepare(&req).map_err(|error| CompareError::Table { label: label.to_string(), error })?;
     if prep.runs.len() > MAX_RUNS {
-        return Err(format!("Table {label} has {} runs; this tool fits at most {MAX_RUNS} per table", prep.runs.len()));
+        return Err(CompareError::TooManyRuns { label: label.to_string(), runs: prep.runs.len() });
     }
     Ok(prep)
 }
@@ -70,7 +110,7 @@ fn dataset_runs(data: &str, label: &str) -> Result<Prepared, String> {
 ///
 /// # Errors
 /// See [`fit_dataset`].
-pub fn dataset_plan(data: &str, label: &str, resamples: usize, seed: u64) -> Result<FitPlan, String> {
+pub fn dataset_plan(data: &str, label: &str, resamples: usize, seed: u64) -> Result<FitPlan, CompareError> {
     let prep = dataset_runs(data, label)?;
     let task = TaskSpec { problem: Problem::Runs { law: LawRef(&CHINCHILLA), points: prep.points() }, grid: prep.grid, delta: DELTA };
     Ok(FitPlan { tasks: vec![task], boot: Some(BootSpec { task: 0, resamples, seed }) })
@@ -80,10 +120,10 @@ pub fn dataset_plan(data: &str, label: &str, resamples: usize, seed: u64) -> Res
 ///
 /// # Errors
 /// See [`fit_dataset`].
-pub fn dataset_fit(data: &str, label: &str, resamples: usize, outcome: FitOutcome) -> Result<DatasetFit, String> {
+pub fn dataset_fit(data: &str, label: &str, resamples: usize, outcome: FitOutcome) -> Result<DatasetFit, CompareError> {
     let prep = dataset_runs(data, label)?;
-    let best = outcome.tasks.into_iter().next().flatten().ok_or_else(|| format!("Table {label}: no start of the fit gave a finite loss"))?.best;
-    let law = chinchilla(&best.theta).ok_or_else(|| format!("Table {label}: the fit gave no usable law"))?;
+    let best = outcome.tasks.into_iter().next().flatten().ok_or_else(|| CompareError::NoFiniteStart { label: label.to_string() })?.best;
+    let law = chinchilla(&best.theta).ok_or_else(|| CompareError::NoUsableLaw { label: label.to_string() })?;
     let samples = outcome.samples.into_iter().flatten().filter_map(|t| chinchilla(&t)).collect();
     let points = prep.points();
     let rmse_log = crate::core::fit::model::rmse(points.iter().map(|p| law.loss(p.ln_n.exp(), p.ln_d.exp()).ln() - p.ln_loss));

@@ -31,7 +31,7 @@ where
     area.fill(&style.background())?;
     let law = state.law.law();
     let compute = state.compute.unwrap_or(FALLBACK_COMPUTE);
-    let best = optimum(law, compute).map_err(|e| ChartError(e.to_string()))?;
+    let best = optimum(law, compute).map_err(|e| ChartError::NoOptimum(e.to_string()))?;
     let (x_lo, x_hi) = decades(best.n / 300.0, best.n * 300.0);
     let (y_lo, y_hi) = decades(best.d / 300.0, best.d * 300.0);
 

@@ -38,13 +38,24 @@ pub struct ChartState {
     pub model_size: Option<f64>,
 }
 
-/// A chart could not be drawn; carries the backend's message.
+/// A chart could not be drawn.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ChartError(pub String);
+pub enum ChartError {
+    /// The drawing backend failed; its message.
+    Drawing(String),
+    /// No chart of this name.
+    Unknown(String),
+    /// The law has no compute-optimal point at the budget (what the solver said).
+    NoOptimum(String),
+}
 
 impl fmt::Display for ChartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "chart error: {}", self.0)
+        match self {
+            Self::Drawing(m) => write!(f, "chart error: {m}"),
+            Self::Unknown(kind) => write!(f, "chart error: unknown chart \"{kind}\""),
+            Self::NoOptimum(m) => write!(f, "chart error: {m}"),
+        }
     }
 }
 
@@ -52,7 +63,7 @@ impl std::error::Error for ChartError {}
 
 impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for ChartError {
     fn from(e: DrawingAreaErrorKind<E>) -> Self {
-        ChartError(e.to_string())
+        ChartError::Drawing(e.to_string())
     }
 }
 

@@ -159,7 +159,7 @@ fn normalize(name: &str) -> String {
                     out.push(' ');
                 }
                 space = false;
-                out.extend(c.to_lowercase());
+                out.push(c.to_ascii_lowercase());
             }
         }
     }
@@ -228,8 +228,7 @@ pub fn find_column(headers: &[String], name: &str) -> Result<usize, TableError> 
     if let Some(i) = headers.iter().position(|h| *h == wanted) {
         return Ok(i);
     }
-    let lower = wanted.to_lowercase();
-    if let Some(i) = headers.iter().position(|h| h.to_lowercase() == lower) {
+    if let Some(i) = headers.iter().position(|h| h.eq_ignore_ascii_case(&wanted)) {
         return Ok(i);
     }
     let key = squash(&normalize(&wanted));

@@ -275,7 +275,7 @@ fn json_objects(items: Vec<Json>) -> Result<Table, TableError> {
                     } else {
                         key.clone()
                     };
-                    if !lowercase_seen.insert(name.to_lowercase()) {
+                    if !lowercase_seen.insert(name.to_ascii_lowercase()) {
                         return Err(TableError::DuplicateHeader { name });
                     }
                     headers.push(name);

@@ -77,7 +77,7 @@ pub(super) fn finish_headers(mut headers: Vec<String>, line: usize) -> Result<Ve
     }
     let mut seen = HashSet::with_capacity(headers.len());
     for h in &headers {
-        if !seen.insert(h.to_lowercase()) {
+        if !seen.insert(h.to_ascii_lowercase()) {
             return Err(TableError::DuplicateHeader { name: h.clone() });
         }
     }

@@ -72,30 +72,63 @@ impl ToolView {
     }
 }
 
-/// A planning tool: its fields, what its panel shows and its charts. Register it with one line
-/// in the `tools!` list below.
-pub trait Tool: Sync {
+/// What a tool declares: its key and the names of everything it reads and shows, each checked
+/// against `index.html` (see [`crate::page::ids`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ToolSpec {
     /// Short key, also the prefix of its field names, outputs and charts.
-    fn key(&self) -> &'static str;
+    pub key: &'static str,
     /// Its inputs.
-    fn fields(&self) -> &'static [Field];
+    pub fields: &'static [Field],
     /// Its chart kinds (canvas `data-chart` values), drawn by [`Tool::draw`].
-    fn charts(&self) -> &'static [&'static str] {
-        &[]
-    }
+    pub charts: &'static [&'static str],
     /// Keys of its outputs (element ids `out-KEY`).
-    fn outputs(&self) -> &'static [&'static str];
-    /// Keys of its tables (element ids `tbl-KEY`).
-    fn tables(&self) -> &'static [&'static str] {
-        &[]
-    }
-    /// Keys of its lists (element ids `list-KEY`).
-    fn lists(&self) -> &'static [&'static str] {
-        &[]
-    }
+    pub outputs: &'static [&'static str],
     /// Message slots that are not fields (element ids `err-KEY`), e.g. about the Budget panel's law.
+    pub messages: &'static [&'static str],
+    /// Keys of its tables (element ids `tbl-KEY`).
+    pub tables: &'static [&'static str],
+    /// Keys of its lists (element ids `list-KEY`).
+    pub lists: &'static [&'static str],
+}
+
+impl ToolSpec {
+    /// Nothing declared: the base for `..ToolSpec::EMPTY`.
+    pub const EMPTY: ToolSpec = ToolSpec { key: "", fields: &[], charts: &[], outputs: &[], messages: &[], tables: &[], lists: &[] };
+}
+
+/// A planning tool: what it declares, what its panel shows and its charts. Register it with one
+/// line in the `tools!` list below.
+pub trait Tool: Sync {
+    /// What it declares.
+    fn spec(&self) -> &'static ToolSpec;
+    /// Short key, also the prefix of its field names, outputs and charts.
+    fn key(&self) -> &'static str {
+        self.spec().key
+    }
+    /// Its inputs.
+    fn fields(&self) -> &'static [Field] {
+        self.spec().fields
+    }
+    /// Its chart kinds.
+    fn charts(&self) -> &'static [&'static str] {
+        self.spec().charts
+    }
+    /// Keys of its outputs.
+    fn outputs(&self) -> &'static [&'static str] {
+        self.spec().outputs
+    }
+    /// Keys of its tables.
+    fn tables(&self) -> &'static [&'static str] {
+        self.spec().tables
+    }
+    /// Keys of its lists.
+    fn lists(&self) -> &'static [&'static str] {
+        self.spec().lists
+    }
+    /// Message slots that are not fields.
     fn messages(&self) -> &'static [&'static str] {
-        &[]
+        self.spec().messages
     }
     /// What its panel shows for these fields, given the Budget panel's law and compute.
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView;
@@ -121,7 +154,7 @@ pub trait Tool: Sync {
         DB::ErrorType: 'static,
         Self: Sized,
     {
-        Err(ChartError(format!("unknown chart \"{kind}\"")))
+        Err(ChartError::Unknown(kind.to_string()))
     }
 }
 
@@ -216,7 +249,7 @@ macro_rules! tools {
                     return $module::$tool.draw(kind, area, fields, budget, session, style);
                 }
             )*
-            Err(ChartError(format!("unknown chart \"{kind}\"")))
+            Err(ChartError::Unknown(kind.to_string()))
         }
     };
 }

@@ -53,25 +53,82 @@ impl Plan {
     }
 }
 
+/// What is wrong with the budgets field or the extra-runs table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanError {
+    /// A budget that is not a number.
+    Budget(crate::core::units::ParseError),
+    /// A budget outside 1e6–1e30 FLOP.
+    BudgetRange(f64),
+    /// More than [`MAX_BUDGETS`] budgets.
+    TooManyBudgets(usize),
+    /// The same budget twice.
+    Duplicate,
+    /// The runs table could not be read.
+    Table(crate::core::runs::TableError),
+    /// The runs table lacks N, or both C and D; its headers.
+    Columns(Vec<String>),
+    /// Rows that are not usable (each with its row and column).
+    BadRows {
+        /// The first few problems.
+        rows: Vec<crate::core::runs::RowError>,
+        /// How many rows are bad.
+        count: usize,
+    },
+    /// A run outside the ranges the simulation takes.
+    RunRange {
+        /// Its compute in FLOP.
+        c: f64,
+        /// Its parameters.
+        n: f64,
+    },
+}
+
+impl std::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Budget(e) => write!(f, "budget {e}"),
+            Self::BudgetRange(v) => write!(f, "budget {} must be between 1e6 and 1e30 FLOP", format_sig(*v, 4)),
+            Self::TooManyBudgets(n) => write!(f, "{n} budgets; at most {MAX_BUDGETS}"),
+            Self::Duplicate => f.write_str("a budget is listed twice"),
+            Self::Table(e) => write!(f, "{e}"),
+            Self::Columns(headers) => write!(
+                f,
+                "the runs table needs a column N and a column C (FLOP) or D (tokens); its headers are {}",
+                crate::core::runs::list_names(headers)
+            ),
+            Self::BadRows { rows, count } => f.write_str(&summarize_bad_rows(rows, *count, 3)),
+            Self::RunRange { c, n } => write!(
+                f,
+                "run C = {}, N = {} is out of range (C between 1e6 and 1e30 FLOP, N and D = C/(6N) at least 1)",
+                format_sci(*c, 3),
+                format_count(*n, 3)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}
+
 /// Reads the budgets field: numbers separated by commas, spaces or semicolons.
 ///
 /// # Errors
 /// A part that is not a positive number, duplicates, too many budgets.
-pub fn parse_budgets(text: &str) -> Result<Vec<f64>, String> {
+pub fn parse_budgets(text: &str) -> Result<Vec<f64>, PlanError> {
     let mut budgets = Vec::new();
     for part in text.split([',', ';', '\n', '\t']).flat_map(|p| p.split_whitespace()).filter(|p| !p.is_empty()) {
-        let v = parse_number(part).map_err(|e| format!("budget {e}"))?;
+        let v = parse_number(part).map_err(PlanError::Budget)?;
         if !(1e6..=1e30).contains(&v) {
-            return Err(format!("budget {} must be between 1e6 and 1e30 FLOP", format_sig(v, 4)));
+            return Err(PlanError::BudgetRange(v));
         }
         budgets.push(v);
     }
     if budgets.len() > MAX_BUDGETS {
-        return Err(format!("{} budgets; at most {MAX_BUDGETS}", budgets.len()));
+        return Err(PlanError::TooManyBudgets(budgets.len()));
     }
     budgets.sort_by(f64::total_cmp);
     if budgets.windows(2).any(|w| matches!(w, [a, b] if (b / a - 1.0).abs() < 1e-9)) {
-        return Err("a budget is listed twice".into());
+        return Err(PlanError::Duplicate);
     }
     Ok(budgets)
 }
@@ -80,24 +137,21 @@ pub fn parse_budgets(text: &str) -> Result<Vec<f64>, String> {
 ///
 /// # Errors
 /// The table's own error, a missing column, or bad rows (each with its row and column).
-pub fn parse_extra(text: &str) -> Result<Vec<Run>, String> {
+pub fn parse_extra(text: &str) -> Result<Vec<Run>, PlanError> {
     if text.trim().is_empty() {
         return Ok(Vec::new());
     }
-    let table = parse_table(text).map_err(|e| e.to_string())?;
-    let col = |aliases: &[&str]| pick_column(&table.headers, "", aliases).map_err(|e| e.to_string());
+    let table = parse_table(text).map_err(PlanError::Table)?;
+    let col = |aliases: &[&str]| pick_column(&table.headers, "", aliases).map_err(PlanError::Table);
     let n = col(&["N", "params", "parameters", "model size", "model_size", "n_params"])?;
     let c = col(&["C", "compute", "FLOPs", "flop", "training flop"])?;
     let d = col(&["D", "tokens", "data", "training tokens"])?;
     let (Some(n), Some(x), uses_c) = (n, c.or(d), c.is_some()) else {
-        return Err(format!(
-            "the runs table needs a column N and a column C (FLOP) or D (tokens); its headers are {}",
-            crate::core::runs::list_names(&table.headers)
-        ));
+        return Err(PlanError::Columns(table.headers.clone()));
     };
     let rows = read_numeric(&table, &[(n, Rule::Positive), (x, Rule::Positive)], None);
     if rows.bad_row_count > 0 {
-        return Err(summarize_bad_rows(&rows.bad_rows, rows.bad_row_count, 3));
+        return Err(PlanError::BadRows { rows: rows.bad_rows, count: rows.bad_row_count });
     }
     let runs: Vec<Run> = rows
         .rows
@@ -108,11 +162,7 @@ pub fn parse_extra(text: &str) -> Result<Vec<Run>, String> {
         })
         .collect();
     if let Some(r) = runs.iter().find(|r| !(r.c >= 1e6 && r.c <= 1e30 && r.n >= 1.0 && r.d() >= 1.0)) {
-        return Err(format!(
-            "run C = {}, N = {} is out of range (C between 1e6 and 1e30 FLOP, N and D = C/(6N) at least 1)",
-            format_sci(r.c, 3),
-            format_count(r.n, 3)
-        ));
+        return Err(PlanError::RunRange { c: r.c, n: r.n });
     }
     Ok(runs)
 }
@@ -190,11 +240,11 @@ mod tests {
     #[test]
     fn budgets_parse_and_complain() {
         assert_eq!(parse_budgets("1e18, 3e18 1e19;3e19").unwrap(), vec![1e18, 3e18, 1e19, 3e19]);
-        assert!(parse_budgets("1e18, abc").unwrap_err().contains("budget"), "{:?}", parse_budgets("1e18, abc"));
-        assert!(parse_budgets("1e18, -5").unwrap_err().contains("between"));
-        assert!(parse_budgets("1e18, 1e18").unwrap_err().contains("twice"));
+        assert!(parse_budgets("1e18, abc").unwrap_err().to_string().contains("budget"), "{:?}", parse_budgets("1e18, abc"));
+        assert!(parse_budgets("1e18, -5").unwrap_err().to_string().contains("between"));
+        assert!(parse_budgets("1e18, 1e18").unwrap_err().to_string().contains("twice"));
         let many = (0..13).map(|i| format!("1e{}", 10 + i)).collect::<Vec<_>>().join(",");
-        assert!(parse_budgets(&many).unwrap_err().contains("at most"));
+        assert!(parse_budgets(&many).unwrap_err().to_string().contains("at most"));
     }
 
     #[test]
@@ -203,9 +253,9 @@ mod tests {
         assert_eq!(runs, vec![Run { c: 1e20, n: 1e9 }, Run { c: 3e20, n: 2e9 }]);
         let runs = parse_extra("N,D\n1B,20B").unwrap();
         assert!((runs[0].c - 1.2e20).abs() < 1e6);
-        let err = parse_extra("C,N\n1e20,abc").unwrap_err();
+        let err = parse_extra("C,N\n1e20,abc").unwrap_err().to_string();
         assert!(err.contains("row 2") && err.contains("\"N\""), "{err}");
-        assert!(parse_extra("x,y\n1,2").unwrap_err().contains("needs a column N"));
+        assert!(parse_extra("x,y\n1,2").unwrap_err().to_string().contains("needs a column N"));
     }
 
     #[test]

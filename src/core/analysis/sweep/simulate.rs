@@ -192,12 +192,52 @@ pub fn summarize(thetas: &[Option<[f64; 5]>], truth: &ChinchillaLaw, target: f64
     })
 }
 
+/// What a planned set of runs lacks to identify the law's five parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unidentifiable {
+    /// Fewer than six distinct (C, N) pairs.
+    TooFewRuns {
+        /// Distinct runs planned.
+        distinct: usize,
+    },
+    /// Every run has the same model size.
+    OneSize,
+    /// Every run sees the same number of tokens.
+    OneTokenCount,
+    /// The Jacobian of ln L̂ over θ is rank-deficient.
+    RankDeficient {
+        /// Whether all runs share one budget.
+        one_budget: bool,
+    },
+}
+
+impl std::fmt::Display for Unidentifiable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Self::TooFewRuns { distinct } => write!(
+                f,
+                "{distinct} distinct run{} cannot pin down the 5 parameters of L = E + A/N^α + B/D^β: plan at least 6 different (C, N) pairs, better 3 or more budgets × 3 or more sizes",
+                if distinct == 1 { "" } else { "s" }
+            ),
+            Self::OneSize => f.write_str("every run has the same model size, so A/N^α cannot be told apart from E: vary N within or across budgets"),
+            Self::OneTokenCount => f.write_str("every run sees the same number of tokens, so B/D^β cannot be told apart from E: vary D"),
+            Self::RankDeficient { one_budget } => write!(
+                f,
+                "the planned runs cannot tell the law's 5 parameters apart{}: add runs at other budgets and sizes",
+                if one_budget { " (all runs share one budget)" } else { "" }
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Unidentifiable {}
+
 /// Whether the runs can tell the five parameters apart: the Jacobian of ln L̂ over θ at the
 /// truth must have full rank (checked by Gram–Schmidt on its normalised columns).
 ///
 /// # Errors
 /// A message saying what the plan lacks.
-pub fn identifiable(runs: &[Run], truth: &ChinchillaLaw) -> Result<(), String> {
+pub fn identifiable(runs: &[Run], truth: &ChinchillaLaw) -> Result<(), Unidentifiable> {
     let mut distinct: Vec<Run> = Vec::new();
     for r in runs {
         if !distinct.contains(r) {
@@ -207,17 +247,13 @@ pub fn identifiable(runs: &[Run], truth: &ChinchillaLaw) -> Result<(), String> {
     let sizes = count_distinct(distinct.iter().map(|r| r.n));
     let budgets = count_distinct(distinct.iter().map(|r| r.c));
     if distinct.len() < 6 {
-        return Err(format!(
-            "{} distinct run{} cannot pin down the 5 parameters of L = E + A/N^α + B/D^β: plan at least 6 different (C, N) pairs, better 3 or more budgets × 3 or more sizes",
-            distinct.len(),
-            if distinct.len() == 1 { "" } else { "s" }
-        ));
+        return Err(Unidentifiable::TooFewRuns { distinct: distinct.len() });
     }
     if sizes < 2 {
-        return Err("every run has the same model size, so A/N^α cannot be told apart from E: vary N within or across budgets".into());
+        return Err(Unidentifiable::OneSize);
     }
     if count_distinct(distinct.iter().map(|r| r.d())) < 2 {
-        return Err("every run sees the same number of tokens, so B/D^β cannot be told apart from E: vary D".into());
+        return Err(Unidentifiable::OneTokenCount);
     }
     let theta = theta_of(truth);
     let mut grad = [0.0; 5];
@@ -234,8 +270,7 @@ pub fn identifiable(runs: &[Run], truth: &ChinchillaLaw) -> Result<(), String> {
         })
         .collect();
     if !full_rank(columns) {
-        let hint = if budgets < 2 { " (all runs share one budget)" } else { "" };
-        return Err(format!("the planned runs cannot tell the law's 5 parameters apart{hint}: add runs at other budgets and sizes"));
+        return Err(Unidentifiable::RankDeficient { one_budget: budgets < 2 });
     }
     Ok(())
 }

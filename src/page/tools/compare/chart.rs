@@ -22,8 +22,8 @@ where
     let Some(st) = state(fields, budget, session, &mut scratch) else {
         return draw_message(area, style, "Paste two run tables to compare their frontiers");
     };
-    let (a, b, (lo, hi), cmp) = match (&*st.a, &*st.b, &st.range, &st.cmp) {
-        (Ok(a), Ok(b), Ok(r), Some(cmp)) => (a, b, *r, cmp),
+    let (a, b, (lo, hi), cmp) = match (fitted(&st.a), fitted(&st.b), &st.range, &st.cmp) {
+        (Some(a), Some(b), Ok(r), Some(cmp)) => (a, b, *r, cmp),
         _ if st.busy => return draw_message(area, style, "Fitting the tables…"),
         _ => return draw_message(area, style, "Both tables need a fit to draw the frontiers"),
     };

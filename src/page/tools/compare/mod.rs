@@ -17,7 +17,7 @@ use crate::page::jobs::{serve, FromPaste};
 use crate::page::session::Session;
 use super::{key_of, text, Field, Fields, Table, ToolView};
 use crate::core::plot::ChartState;
-use crate::core::analysis::compare::{self, compare, frontier, Comparison, DatasetFit, MAX_RESAMPLES};
+use crate::core::analysis::compare::{self, compare, frontier, CompareError, Comparison, DatasetFit, MAX_RESAMPLES};
 use crate::core::laws::{ChinchillaLaw, LossLaw};
 use crate::core::plot::frame::{builder, draw_mesh, is_narrow, Axis};
 use crate::core::plot::legend::{draw_legend, Corner, Mark};
@@ -51,8 +51,10 @@ pub const CHARTS: &[&str] = &["cmp-frontiers"];
 /// What the panel needs, computed once per input change.
 #[derive(Debug, Clone)]
 struct State {
-    a: Rc<Result<DatasetFit, String>>,
-    b: Rc<Result<DatasetFit, String>>,
+    /// Table A's fit; `None` while it is empty or being fitted.
+    a: Option<Rc<Result<DatasetFit, CompareError>>>,
+    /// Table B's fit, likewise.
+    b: Option<Rc<Result<DatasetFit, CompareError>>>,
     names: (String, String),
     range: Result<(f64, f64), (String, String)>,
     /// The comparison, when both fits and the range are good.
@@ -79,7 +81,7 @@ fn name_of(fields: &Fields, field: &str, fallback: &str) -> String {
 }
 
 /// One table's fit (in the background on the page).
-fn fit_of(session: &mut Session, fields: &Fields, field: &'static str, label: &'static str, resamples: usize, seed: u64) -> FromPaste<Result<DatasetFit, String>> {
+fn fit_of(session: &mut Session, fields: &Fields, field: &'static str, label: &'static str, resamples: usize, seed: u64) -> FromPaste<Result<DatasetFit, CompareError>> {
     let data = text(fields, field);
     let extra = format!("{label}\u{1f}{resamples}\u{1f}{seed}");
     let slot = if label == "A" { "cmp_fit_a" } else { "cmp_fit_b" };
@@ -88,6 +90,11 @@ fn fit_of(session: &mut Session, fields: &Fields, field: &'static str, label: &'
     }
     let plan = || compare::dataset_plan(data, label, resamples, seed).map_err(Err);
     session.fit("cmp", slot, key_of(fields, &[field], &extra), plan, |out| compare::dataset_fit(data, label, resamples, out)).into()
+}
+
+/// A table's fit when it has one.
+fn fitted(fit: &Option<Rc<Result<DatasetFit, CompareError>>>) -> Option<&DatasetFit> {
+    fit.as_deref().and_then(|r| r.as_ref().ok())
 }
 
 /// Reads a compute bound; empty means automatic.
@@ -111,15 +118,15 @@ fn state(fields: &Fields, budget: &ChartState, session: &mut Session, view: &mut
     let mut busy = false;
     // A table without a fit (empty, or being fitted) is an error without a message.
     let mut known = |fit, field: &str, out: &str, empty: &str, view: &mut ToolView| match fit {
-        FromPaste::Done(done) => done,
+        FromPaste::Done(done) => Some(done),
         FromPaste::Busy => {
             busy = true;
             view.busy(out, "fitting…");
-            Rc::new(Err(String::new()))
+            None
         }
         FromPaste::Empty => {
             view.unanswered(field, empty);
-            Rc::new(Err(String::new()))
+            None
         }
     };
     let a = known(fit_a, "cmp_a", "cmp_law_a", "Table A is empty: paste its runs to compare.", view);
@@ -127,7 +134,7 @@ fn state(fields: &Fields, budget: &ChartState, session: &mut Session, view: &mut
     let names = (name_of(fields, "cmp_name_a", "A"), name_of(fields, "cmp_name_b", "B"));
     let lo = bound(fields, "cmp_cmin", "The lowest compute");
     let hi = bound(fields, "cmp_cmax", "The highest compute");
-    let computes = a.iter().chain(b.iter()).flat_map(|f| f.runs.iter().map(|r| r.0));
+    let computes = fitted(&a).into_iter().chain(fitted(&b)).flat_map(|f| f.runs.iter().map(|r| r.0));
     let (c_min, c_max) = computes.fold((f64::INFINITY, 0.0f64), |(lo, hi), c| (lo.min(c), hi.max(c)));
     let range = match (lo, hi) {
         (Err(e), _) => Err(("cmp_cmin".to_string(), e)),
@@ -149,8 +156,8 @@ fn state(fields: &Fields, budget: &ChartState, session: &mut Session, view: &mut
             }
         }
     };
-    let cmp = match (&*a, &*b, &range) {
-        (Ok(fa), Ok(fb), Ok((lo, hi))) => {
+    let cmp = match (fitted(&a), fitted(&b), &range) {
+        (Some(fa), Some(fb), Ok((lo, hi))) => {
             let key = key_of(fields, &["cmp_a", "cmp_b"], &format!("{resamples}\u{1f}{seed}\u{1f}{lo:e}\u{1f}{hi:e}"));
             let args = (fa, fb, *lo, *hi);
             let cmp = session.job("cmp", "cmp_compare", key, "cmp.compare", &args, |(a, b, lo, hi)| compare(a, b, *lo, *hi)).done();
@@ -187,13 +194,13 @@ pub fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session) -> 
     };
     let (na, nb) = (&st.names.0, &st.names.1);
     for (field, fit, out) in [("cmp_a", &st.a, "cmp_law_a"), ("cmp_b", &st.b, "cmp_law_b")] {
-        match &**fit {
-            Ok(f) => view.out(out, law_text(f)),
-            Err(e) if !e.is_empty() => view.err(field, e.clone()),
-            Err(_) => {}
+        match fit.as_deref() {
+            Some(Ok(f)) => view.out(out, law_text(f)),
+            Some(Err(e)) => view.err(field, e.to_string()),
+            None => {}
         }
     }
-    let (Ok(a), Ok(b)) = (&*st.a, &*st.b) else {
+    let (Some(a), Some(b)) = (fitted(&st.a), fitted(&st.b)) else {
         return view;
     };
     let (lo, hi) = match st.range {
@@ -295,27 +302,23 @@ pub fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session) -> 
     view
 }
 
+/// What the tool declares (see [`super::ToolSpec`]).
+const SPEC: super::ToolSpec = super::ToolSpec {
+    key: "cmp",
+    fields: FIELDS,
+    charts: CHARTS,
+    outputs: OUTPUTS,
+    tables: TABLES,
+    lists: LISTS,
+    ..super::ToolSpec::EMPTY
+};
+
 /// The tool as the page registers it.
 pub struct Compare;
 
 impl super::Tool for Compare {
-    fn key(&self) -> &'static str {
-        "cmp"
-    }
-    fn fields(&self) -> &'static [Field] {
-        FIELDS
-    }
-    fn charts(&self) -> &'static [&'static str] {
-        CHARTS
-    }
-    fn outputs(&self) -> &'static [&'static str] {
-        OUTPUTS
-    }
-    fn tables(&self) -> &'static [&'static str] {
-        TABLES
-    }
-    fn lists(&self) -> &'static [&'static str] {
-        LISTS
+    fn spec(&self) -> &'static super::ToolSpec {
+        &SPEC
     }
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
         evaluate(fields, budget, session)

@@ -285,27 +285,23 @@ pub fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session) -> 
 // Charts
 // ---------------------------------------------------------------------------------------------
 
+/// What the tool declares (see [`super::ToolSpec`]).
+const SPEC: super::ToolSpec = super::ToolSpec {
+    key: "dl",
+    fields: FIELDS,
+    charts: CHARTS,
+    outputs: OUTPUTS,
+    tables: TABLES,
+    lists: LISTS,
+    ..super::ToolSpec::EMPTY
+};
+
 /// The tool as the page registers it.
 pub struct DataLimit;
 
 impl super::Tool for DataLimit {
-    fn key(&self) -> &'static str {
-        "dl"
-    }
-    fn fields(&self) -> &'static [Field] {
-        FIELDS
-    }
-    fn charts(&self) -> &'static [&'static str] {
-        CHARTS
-    }
-    fn outputs(&self) -> &'static [&'static str] {
-        OUTPUTS
-    }
-    fn tables(&self) -> &'static [&'static str] {
-        TABLES
-    }
-    fn lists(&self) -> &'static [&'static str] {
-        LISTS
+    fn spec(&self) -> &'static super::ToolSpec {
+        &SPEC
     }
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
         evaluate(fields, budget, session)

@@ -105,21 +105,21 @@ fn cite(view: &mut ToolView) {
     );
 }
 
+/// What the tool declares (see [`super::ToolSpec`]).
+const SPEC: super::ToolSpec = super::ToolSpec {
+    key: "hp",
+    fields: FIELDS,
+    outputs: OUTPUTS,
+    lists: LISTS,
+    ..super::ToolSpec::EMPTY
+};
+
 /// The tool as the page registers it.
 pub struct Hints;
 
 impl super::Tool for Hints {
-    fn key(&self) -> &'static str {
-        "hp"
-    }
-    fn fields(&self) -> &'static [Field] {
-        FIELDS
-    }
-    fn outputs(&self) -> &'static [&'static str] {
-        OUTPUTS
-    }
-    fn lists(&self) -> &'static [&'static str] {
-        LISTS
+    fn spec(&self) -> &'static super::ToolSpec {
+        &SPEC
     }
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
         evaluate(fields, budget, session)

@@ -213,24 +213,22 @@ fn ratio_range(m_star: f64, m: f64) -> (f64, f64) {
     (lo, hi)
 }
 
+/// What the tool declares (see [`super::ToolSpec`]).
+const SPEC: super::ToolSpec = super::ToolSpec {
+    key: "ot",
+    fields: FIELDS,
+    charts: CHARTS,
+    outputs: OUTPUTS,
+    lists: LISTS,
+    ..super::ToolSpec::EMPTY
+};
+
 /// The tool as the page registers it.
 pub struct Overtrain;
 
 impl super::Tool for Overtrain {
-    fn key(&self) -> &'static str {
-        "ot"
-    }
-    fn fields(&self) -> &'static [Field] {
-        FIELDS
-    }
-    fn charts(&self) -> &'static [&'static str] {
-        CHARTS
-    }
-    fn outputs(&self) -> &'static [&'static str] {
-        OUTPUTS
-    }
-    fn lists(&self) -> &'static [&'static str] {
-        LISTS
+    fn spec(&self) -> &'static super::ToolSpec {
+        &SPEC
     }
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
         evaluate(fields, budget, session)

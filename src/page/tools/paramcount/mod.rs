@@ -145,24 +145,22 @@ pub fn evaluate(fields: &Fields, budget: &ChartState, _session: &mut Session) ->
     view
 }
 
+/// What the tool declares (see [`super::ToolSpec`]).
+const SPEC: super::ToolSpec = super::ToolSpec {
+    key: "pc",
+    fields: FIELDS,
+    charts: CHARTS,
+    outputs: OUTPUTS,
+    lists: LISTS,
+    ..super::ToolSpec::EMPTY
+};
+
 /// The tool as the page registers it.
 pub struct ParamCount;
 
 impl super::Tool for ParamCount {
-    fn key(&self) -> &'static str {
-        "pc"
-    }
-    fn fields(&self) -> &'static [Field] {
-        FIELDS
-    }
-    fn charts(&self) -> &'static [&'static str] {
-        CHARTS
-    }
-    fn outputs(&self) -> &'static [&'static str] {
-        OUTPUTS
-    }
-    fn lists(&self) -> &'static [&'static str] {
-        LISTS
+    fn spec(&self) -> &'static super::ToolSpec {
+        &SPEC
     }
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
         evaluate(fields, budget, session)

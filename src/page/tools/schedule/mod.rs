@@ -374,31 +374,27 @@ where
             },
             None => crate::core::plot::draw_message(area, style, "Fix the schedule to predict."),
         },
-        _ => Err(ChartError(format!("unknown chart \"{kind}\""))),
+        _ => Err(ChartError::Unknown(kind.to_string())),
     }
 }
+
+/// What the tool declares (see [`super::ToolSpec`]).
+const SPEC: super::ToolSpec = super::ToolSpec {
+    key: "sched",
+    fields: FIELDS,
+    charts: CHARTS,
+    outputs: OUTPUTS,
+    tables: TABLES,
+    lists: LISTS,
+    ..super::ToolSpec::EMPTY
+};
 
 /// The tool as the page registers it.
 pub struct Schedule;
 
 impl super::Tool for Schedule {
-    fn key(&self) -> &'static str {
-        "sched"
-    }
-    fn fields(&self) -> &'static [Field] {
-        FIELDS
-    }
-    fn charts(&self) -> &'static [&'static str] {
-        CHARTS
-    }
-    fn outputs(&self) -> &'static [&'static str] {
-        OUTPUTS
-    }
-    fn tables(&self) -> &'static [&'static str] {
-        TABLES
-    }
-    fn lists(&self) -> &'static [&'static str] {
-        LISTS
+    fn spec(&self) -> &'static super::ToolSpec {
+        &SPEC
     }
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
         evaluate(fields, budget, session)

@@ -121,7 +121,7 @@ pub fn read(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option
             ),
         );
     }
-    let budgets = ok(view, "sw_budgets", plan::parse_budgets(text(fields, "sw_budgets")));
+    let budgets = ok(view, "sw_budgets", plan::parse_budgets(text(fields, "sw_budgets")).map_err(|e| e.to_string()));
     let sizes = ok(view, "sw_sizes", crate::page::budget::whole(text(fields, "sw_sizes"), "sizes per budget", 1, MAX_SIZES));
     let span = ok(view,
         "sw_span",
@@ -133,7 +133,7 @@ pub fn read(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option
             }
         }),
     );
-    let extra = ok(view, "sw_runs", plan::parse_extra(text(fields, "sw_runs")));
+    let extra = ok(view, "sw_runs", plan::parse_extra(text(fields, "sw_runs")).map_err(|e| e.to_string()));
     let sigma = ok(view, "sw_sigma", parse_sigma(text(fields, "sw_sigma")));
     let replicates = ok(view,
         "sw_reps",
@@ -159,7 +159,7 @@ pub fn read(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option
         return None;
     }
     if let Err(e) = simulate::identifiable(&runs, &law) {
-        view.err("sw_budgets", e);
+        view.err("sw_budgets", e.to_string());
         return None;
     }
     Some(Inputs { law, plan, runs, sigma, target, target_from_budget, replicates, seed })
@@ -418,35 +418,28 @@ where
     match kind {
         "sw-plan" => chart::draw_plan(area, &inputs, &sims, style),
         "sw-dist" => chart::draw_distribution(area, &inputs, &sims, style),
-        _ => Err(ChartError(format!("unknown chart \"{kind}\""))),
+        _ => Err(ChartError::Unknown(kind.to_string())),
     }
 }
+
+/// What the tool declares (see [`super::ToolSpec`]).
+/// "sw_law" says why the Budget panel's law cannot be simulated.
+const SPEC: super::ToolSpec = super::ToolSpec {
+    key: "sw",
+    fields: FIELDS,
+    charts: CHARTS,
+    outputs: OUTPUTS,
+    messages: &["sw_law"],
+    tables: TABLES,
+    lists: LISTS,
+};
 
 /// The tool as the page registers it.
 pub struct Sweep;
 
 impl super::Tool for Sweep {
-    fn key(&self) -> &'static str {
-        "sw"
-    }
-    fn fields(&self) -> &'static [Field] {
-        FIELDS
-    }
-    fn charts(&self) -> &'static [&'static str] {
-        CHARTS
-    }
-    fn outputs(&self) -> &'static [&'static str] {
-        OUTPUTS
-    }
-    /// "sw_law" says why the Budget panel's law cannot be simulated.
-    fn messages(&self) -> &'static [&'static str] {
-        &["sw_law"]
-    }
-    fn tables(&self) -> &'static [&'static str] {
-        TABLES
-    }
-    fn lists(&self) -> &'static [&'static str] {
-        LISTS
+    fn spec(&self) -> &'static super::ToolSpec {
+        &SPEC
     }
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
         evaluate(fields, budget, session)
