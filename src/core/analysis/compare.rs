@@ -68,7 +68,14 @@ impl std::fmt::Display for CompareError {
     }
 }
 
-impl std::error::Error for CompareError {}
+impl std::error::Error for CompareError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Table { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
 
 /// One dataset fitted.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -148,7 +148,15 @@ impl fmt::Display for FitError {
     }
 }
 
-impl std::error::Error for FitError {}
+impl std::error::Error for FitError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            FitError::Table(e) => Some(e),
+            FitError::Grid(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<TableError> for FitError {
     fn from(e: TableError) -> Self {

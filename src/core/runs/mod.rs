@@ -159,8 +159,11 @@ pub enum TableError {
     },
     /// The delimited text could not be read.
     Csv {
-        /// 1-based line of the problem.
+        /// 1-based line of the problem in the text as pasted (comment lines counted).
         line: usize,
+        /// The csv reader's own position (byte, line and record in the text it read, after
+        /// comment lines were taken out), when it gave one.
+        position: Option<csv::Position>,
         /// What is wrong.
         message: String,
     },
@@ -286,7 +289,7 @@ impl fmt::Display for TableError {
                 write!(f, "invalid JSON on line {line}: {message}")
             }
             TableError::JsonRow { index, message } => write!(f, "JSON row {index}: {message}"),
-            TableError::Csv { line, message } => {
+            TableError::Csv { line, message, .. } => {
                 write!(f, "could not read line {line}: {message}")
             }
             TableError::MissingColumn { role, headers } => write!(

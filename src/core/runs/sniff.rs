@@ -150,6 +150,7 @@ fn parse_delimited(text: &str) -> Result<Table, TableError> {
                 let line = e.position().map_or(1, |p| original(p.line()));
                 return Err(TableError::Csv {
                     line,
+                    position: e.position().cloned(),
                     message: csv_message(&e),
                 });
             }

@@ -108,7 +108,15 @@ impl std::fmt::Display for PlanError {
     }
 }
 
-impl std::error::Error for PlanError {}
+impl std::error::Error for PlanError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Budget(e) => Some(e),
+            Self::Table(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// Reads the budgets field: numbers separated by commas, spaces or semicolons.
 ///
