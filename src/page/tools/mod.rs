@@ -80,7 +80,7 @@ pub struct ToolSpec {
     pub key: &'static str,
     /// Its inputs.
     pub fields: &'static [Field],
-    /// Its chart kinds (canvas `data-chart` values), drawn by [`Tool::draw`].
+    /// Its chart kinds (canvas `data-chart` values), drawn by its module's `draw` (see `tools!`).
     pub charts: &'static [&'static str],
     /// Keys of its outputs (element ids `out-KEY`).
     pub outputs: &'static [&'static str],
@@ -136,25 +136,6 @@ pub trait Tool: Sync {
     /// `method` is not one of its own.
     fn run_job(&self, _method: &str, _args: &str) -> Option<Result<String, String>> {
         None
-    }
-    /// Draws chart `kind` (one of [`Tool::charts`]) on a clean area.
-    ///
-    /// # Errors
-    /// An unknown chart kind, or a backend failure.
-    fn draw<DB: DrawingBackend>(
-        &self,
-        kind: &str,
-        _area: &DrawingArea<DB, Shift>,
-        _fields: &Fields,
-        _budget: &ChartState,
-        _session: &mut Session,
-        _style: &ChartStyle,
-    ) -> Result<(), ChartError>
-    where
-        DB::ErrorType: 'static,
-        Self: Sized,
-    {
-        Err(ChartError::Unknown(kind.to_string()))
     }
 }
 
@@ -219,9 +200,10 @@ pub(crate) fn defaults() -> Fields {
 }
 
 /// Registers the tools: each line declares a tool's module and adds its tool to [`TOOLS`] (in
-/// page order) and to [`draw`].
+/// page order) and, when it names one (`=> Tool + draw`), its module's chart function to
+/// [`draw`] (generic over the backend, so it cannot be a method of the `dyn Tool`).
 macro_rules! tools {
-    ($($module:ident => $tool:ident),* $(,)?) => {
+    ($($module:ident => $tool:ident $(+ $draw:ident)?),* $(,)?) => {
         $(pub mod $module;)*
 
         /// Every tool, in page order.
@@ -244,25 +226,25 @@ macro_rules! tools {
         {
             // Every chart starts from a clean canvas, so a message never piles up on an earlier drawing.
             area.fill(&style.background())?;
-            $(
+            $($(
                 if Tool::charts(&$module::$tool).contains(&kind) {
-                    return $module::$tool.draw(kind, area, fields, budget, session, style);
+                    return $module::$draw(kind, area, fields, budget, session, style);
                 }
-            )*
+            )?)*
             Err(ChartError::Unknown(kind.to_string()))
         }
     };
 }
 
 tools! {
-    schedule => Schedule,
-    datalimit => DataLimit,
-    overtrain => Overtrain,
-    inference => Inference,
+    schedule => Schedule + draw,
+    datalimit => DataLimit + draw,
+    overtrain => Overtrain + draw,
+    inference => Inference + draw,
     hints => Hints,
-    paramcount => ParamCount,
-    compare => Compare,
-    sweep => Sweep,
+    paramcount => ParamCount + draw,
+    compare => Compare + draw,
+    sweep => Sweep + draw,
 }
 
 #[cfg(test)]

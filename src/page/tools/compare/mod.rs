@@ -326,20 +326,6 @@ impl super::Tool for Compare {
     fn run_job(&self, method: &str, args: &str) -> Option<Result<String, String>> {
         (method == "cmp.compare").then(|| serve(args, |(a, b, lo, hi): &(DatasetFit, DatasetFit, f64, f64)| compare(a, b, *lo, *hi)))
     }
-    fn draw<DB: DrawingBackend>(
-        &self,
-        kind: &str,
-        area: &DrawingArea<DB, Shift>,
-        fields: &Fields,
-        budget: &ChartState,
-        session: &mut Session,
-        style: &ChartStyle,
-    ) -> Result<(), ChartError>
-    where
-        DB::ErrorType: 'static,
-    {
-        draw(kind, area, fields, budget, session, style)
-    }
 }
 
 #[cfg(test)]

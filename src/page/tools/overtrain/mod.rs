@@ -233,20 +233,6 @@ impl super::Tool for Overtrain {
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
         evaluate(fields, budget, session)
     }
-    fn draw<DB: DrawingBackend>(
-        &self,
-        kind: &str,
-        area: &DrawingArea<DB, Shift>,
-        fields: &Fields,
-        budget: &ChartState,
-        session: &mut Session,
-        style: &ChartStyle,
-    ) -> Result<(), ChartError>
-    where
-        DB::ErrorType: 'static,
-    {
-        draw(kind, area, fields, budget, session, style)
-    }
 }
 
 #[cfg(test)]

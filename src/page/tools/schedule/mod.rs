@@ -406,20 +406,6 @@ impl super::Tool for Schedule {
             _ => None,
         }
     }
-    fn draw<DB: DrawingBackend>(
-        &self,
-        kind: &str,
-        area: &DrawingArea<DB, Shift>,
-        fields: &Fields,
-        budget: &ChartState,
-        session: &mut Session,
-        style: &ChartStyle,
-    ) -> Result<(), ChartError>
-    where
-        DB::ErrorType: 'static,
-    {
-        draw(kind, area, fields, budget, session, style)
-    }
 }
 
 #[cfg(test)]

@@ -448,20 +448,6 @@ impl super::Tool for Sweep {
         let simulate = |(runs, law, sigma, seed, replicates): &(Vec<Run>, ChinchillaLaw, f64, u64, usize)| simulated(runs, law, *sigma, *seed, *replicates);
         (method == "sw.simulate").then(|| serve(args, simulate))
     }
-    fn draw<DB: DrawingBackend>(
-        &self,
-        kind: &str,
-        area: &DrawingArea<DB, Shift>,
-        fields: &Fields,
-        budget: &ChartState,
-        session: &mut Session,
-        style: &ChartStyle,
-    ) -> Result<(), ChartError>
-    where
-        DB::ErrorType: 'static,
-    {
-        draw(kind, area, fields, budget, session, style)
-    }
 }
 
 #[cfg(test)]
