@@ -220,15 +220,19 @@ pub fn compare(a: &DatasetFit, b: &DatasetFit, lo: f64, hi: f64) -> Comparison {
 
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn k_and_s(l: &ChinchillaLaw) -> (f64, f64) {
+    /// L* = E + K·(C/6)^(−s), s = αβ/(α+β), K = A·G^(−α) + B·G^β.
+    pub(crate) fn k_and_s(l: &ChinchillaLaw) -> (f64, f64) {
         let g = l.frontier_scale();
         (l.a * g.powf(-l.alpha) + l.b * g.powf(l.beta), l.alpha * l.beta / (l.alpha + l.beta))
     }
 
-    fn crossing_pair() -> (ChinchillaLaw, ChinchillaLaw, f64) {
+    /// Two laws with the same frontier exponent s (α, β swapped), A better at large compute
+    /// (lower E) and B at small compute (smaller K), and the compute at which they cross:
+    /// E_A + K_A·x^(−s) = E_B + K_B·x^(−s) at x = ((K_A − K_B)/(E_B − E_A))^(1/s), C = 6x.
+    pub(crate) fn crossing_pair() -> (ChinchillaLaw, ChinchillaLaw, f64) {
         let a = ChinchillaLaw { e: 1.7, a: 400.0, b: 1200.0, alpha: 0.34, beta: 0.36 };
         let (k_a, s) = k_and_s(&a);
         let base = ChinchillaLaw { e: 1.9, a: 400.0, b: 1200.0, alpha: 0.36, beta: 0.34 };

@@ -335,30 +335,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_xoshiro::Xoshiro256PlusPlus;
 
-    /// L* = E + K·(C/6)^(−s), s = αβ/(α+β), K = A·G^(−α) + B·G^β.
-    fn k_and_s(l: &ChinchillaLaw) -> (f64, f64) {
-        let g = l.frontier_scale();
-        (l.a * g.powf(-l.alpha) + l.b * g.powf(l.beta), l.alpha * l.beta / (l.alpha + l.beta))
-    }
-
-    /// Two laws with the same frontier exponent s (α, β swapped), A better at large compute
-    /// (lower E) and B at small compute (smaller K): E_A + K_A·x^(−s) = E_B + K_B·x^(−s) at
-    /// x = ((K_A − K_B)/(E_B − E_A))^(1/s), C = 6x.
-    fn crossing_pair() -> (ChinchillaLaw, ChinchillaLaw, f64) {
-        let a = ChinchillaLaw { e: 1.7, a: 400.0, b: 1200.0, alpha: 0.34, beta: 0.36 };
-        let (k_a, s) = k_and_s(&a);
-        let base = ChinchillaLaw { e: 1.9, a: 400.0, b: 1200.0, alpha: 0.36, beta: 0.34 };
-        let (k_base, s_b) = k_and_s(&base);
-        assert!((s - s_b).abs() < 1e-15);
-        // Scale B's coefficients so that the frontiers cross at about 3e19 FLOP.
-        let want_x: f64 = 3e19 / 6.0;
-        let k_b = k_a - (base.e - a.e) / want_x.powf(-s);
-        let f = k_b / k_base;
-        let b = ChinchillaLaw { a: base.a * f, b: base.b * f, ..base };
-        let (k_b, _) = k_and_s(&b);
-        let c = 6.0 * ((k_a - k_b) / (b.e - a.e)).powf(1.0 / s);
-        (a, b, c)
-    }
+    use crate::core::analysis::compare::tests::crossing_pair;
 
     /// IsoFLOP-style runs: 5 budgets from 1e17 to 1e21, 9 sizes around N* each, loss × e^noise.
     fn table(law: &ChinchillaLaw, noise: f64, seed: u64) -> String {
