@@ -10,6 +10,7 @@ pub mod fit;
 pub mod hardware;
 pub mod laws;
 pub mod loss;
+pub mod order;
 pub mod plot;
 pub mod presets;
 pub mod runs;

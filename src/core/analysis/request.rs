@@ -273,9 +273,9 @@ pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
             )));
         }
         let mut order: Vec<usize> = (0..runs.len()).collect();
-        order.sort_by(|&a, &b| runs[b].loss.total_cmp(&runs[a].loss));
+        crate::core::order::sort_by(&mut order, |&a, &b| runs[b].loss.total_cmp(&runs[a].loss));
         let mut drop: Vec<usize> = order.into_iter().take(req.drop_top).collect();
-        drop.sort_unstable_by(|a, b| b.cmp(a));
+        crate::core::order::sort_by(&mut drop, |a, b| b.cmp(a));
         for i in drop {
             dropped.push(runs.remove(i));
         }
@@ -303,7 +303,7 @@ pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
         )));
     }
     let mut by_compute: Vec<usize> = (0..runs.len()).collect();
-    by_compute.sort_by(|&a, &b| runs[b].c.total_cmp(&runs[a].c));
+    crate::core::order::sort_by(&mut by_compute, |&a, &b| runs[b].c.total_cmp(&runs[a].c));
     let held_out = by_compute.into_iter().take(k).collect();
     Ok(Prepared {
         runs,

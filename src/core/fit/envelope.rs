@@ -163,7 +163,7 @@ fn build_curves(rows: &[&Run], warnings: &mut Vec<String>) -> Vec<Curve> {
             if without_id == 1 { "" } else { "s" }
         ));
     }
-    keyed.sort_by(|a, b| a.0.cmp_total(&b.0).then(a.1.cmp(&b.1)));
+    crate::core::order::sort_by(&mut keyed, |a, b| a.0.cmp_total(&b.0).then(a.1.cmp(&b.1)));
 
     let mut curves = Vec::new();
     let mut single = 0usize;
@@ -184,7 +184,7 @@ fn build_curves(rows: &[&Run], warnings: &mut Vec<String>) -> Vec<Curve> {
         }
         // Sort by C and average the losses of rows at the same C.
         let mut pts: Vec<(f64, f64)> = chunk.iter().map(|k| (k.2.c.ln(), k.2.loss)).collect();
-        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        crate::core::order::sort_by_f64(&mut pts, |p| p.0);
         let mut ln_c: Vec<f64> = Vec::new();
         let mut loss: Vec<f64> = Vec::new();
         let mut count = 0.0;
@@ -221,7 +221,7 @@ fn build_curves(rows: &[&Run], warnings: &mut Vec<String>) -> Vec<Curve> {
             if mixed_n.len() == 1 { "s" } else { "" }
         ));
     }
-    curves.sort_by_key(|c| c.0);
+    crate::core::order::sort_by(&mut curves, |a, b| a.0.cmp(&b.0));
     curves.into_iter().map(|c| c.1).collect()
 }
 

@@ -220,7 +220,7 @@ fn analyse(runs: &[Run], mut idx: Vec<usize>, min_runs: usize) -> BudgetGroup {
     let members: Vec<&Run> = idx.iter().filter_map(|&i| runs.get(i)).collect();
     let count = members.len().max(1) as f64;
     let compute = members.iter().map(|r| r.c.ln() / count).sum::<f64>().exp();
-    idx.sort_by(|&a, &b| {
+    crate::core::order::sort_by(&mut idx, |&a, &b| {
         let na = runs.get(a).map_or(0.0, |r| r.n);
         let nb = runs.get(b).map_or(0.0, |r| r.n);
         na.total_cmp(&nb).then(a.cmp(&b))
@@ -315,7 +315,7 @@ pub fn fit_isoflop(runs: &[Run], opts: &IsoflopOptions) -> Result<IsoflopFit, Is
             plural(skipped)
         ));
     }
-    sorted.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    crate::core::order::sort_by(&mut sorted, |a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     let groups: Vec<BudgetGroup> = group_by_budget(&sorted, tol)
         .into_iter()
         .map(|idx| analyse(runs, idx, opts.min_runs))

@@ -170,7 +170,7 @@ impl<'m, M: Model + ?Sized> Multistart<'m, M> {
         } else {
             self.optima.push(Optimum { theta: out.theta, value: out.value, starts });
         }
-        self.optima.sort_by(|a, b| a.value.total_cmp(&b.value));
+        crate::core::order::sort_by_f64(&mut self.optima, |o| o.value);
         self.optima.truncate(KEPT_OPTIMA);
     }
 

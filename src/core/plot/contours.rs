@@ -52,7 +52,7 @@ where
     let label_gap = style.px(11.0);
     let mut placed_labels: Vec<(i32, i32)> = Vec::new();
     // The budget's own contour first, so its label always wins a place.
-    levels.sort_by_key(|l| (*l - best.loss).abs() >= 1e-12);
+    crate::core::order::sort_by(&mut levels, |a, b| ((*a - best.loss).abs() >= 1e-12).cmp(&((*b - best.loss).abs() >= 1e-12)));
     for &level in &levels {
         let t = if l_max > l_min { (level - l_min) / (l_max - l_min) } else { 0.5 };
         let t = match style.theme {

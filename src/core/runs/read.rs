@@ -91,7 +91,7 @@ pub fn read_runs(table: &Table, map: &ColumnMap) -> Result<Runs, TableError> {
         return Err(TableError::NoDataRows);
     }
     // Cells are checked left to right, so "the first bad cell" is the leftmost.
-    used.sort_unstable_by_key(|&(col, _)| col);
+    crate::core::order::sort_by(&mut used, |a, b| a.0.cmp(&b.0));
     let mut out = Runs {
         runs: Vec::with_capacity(table.rows.len()),
         bad_rows: Vec::new(),

@@ -328,7 +328,7 @@ fn changes_table(inputs: &Inputs) -> Table {
     };
     let mut rows: Vec<(f64, Vec<String>)> =
         plan::changes(&inputs.plan, law).into_iter().map(|c| row(c.label, &c.plan.runs(law), false)).collect();
-    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    crate::core::order::sort_by_f64(&mut rows, |r| r.0);
     let mut all = vec![row("Current plan".into(), &inputs.runs, true).1];
     all.extend(rows.into_iter().map(|r| r.1));
     Table { head: head.iter().map(|h| h.to_string()).collect(), rows: all }
