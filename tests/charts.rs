@@ -52,6 +52,7 @@ fn tick_labels_are_human_readable() {
     let contours = texts(&render("contours", &state, Theme::Light));
     assert!(contours.iter().any(|l| l == "1.977"), "the budget's contour is not labelled: {contours:?}");
     assert!(contours.iter().any(|l| l.starts_with("N = 30B")), "the chosen model is not in the legend");
+    assert!(contours.iter().any(|l| l == "Overfitting bound (Kaplan)"), "Kaplan's bound is not in the legend: {contours:?}");
 }
 
 #[test]

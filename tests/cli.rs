@@ -53,6 +53,11 @@ fn allocates_as_json() {
     assert!((6e10..8e10).contains(&n), "N* = {n:e}");
     let loss = v["loss"].as_f64().unwrap();
     assert!((1.9..2.1).contains(&loss));
+    // Kaplan et al. eq. 4.4 at N*: D ≳ 5×10³·N^0.74 (about 6.6e11 tokens for 72B; D* is above it).
+    let bound = v["overfit_min_tokens"].as_f64().unwrap();
+    assert!((bound / (5e3 * n.powf(0.74)) - 1.0).abs() < 1e-12, "{bound:e}");
+    assert!(bound < d, "{bound:e} vs D* {d:e}");
+    assert!(v["overfit_bound"].as_str().unwrap().contains("eq. 4.4"));
     for law in ["hoffmann", "muennighoff", "kaplan"] {
         let text = stdout(&["allocate", "--compute", "2000 PF-days", "--law", law, "--json"]);
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();

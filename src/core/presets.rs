@@ -22,9 +22,8 @@ pub const EPOCH: ChinchillaLaw =
 // exp(0.6254804), exp(6.255414), exp(7.3049974); α = β = 0.3526596 (datablations README).
 const MUENNIGHOFF: ChinchillaLaw =
     ChinchillaLaw { e: 1.8691, a: 520.8, b: 1487.7, alpha: 0.3526596, beta: 0.3526596 };
-// The joint L(N, D) fit, Kaplan et al. Table 2 — not the single-variable L(N) and L(D) fits
-// (N_c 8.8e13, α_N 0.076; D_c 5.4e13, α_D 0.095), which belong to different laws.
-const KAPLAN: KaplanLaw = KaplanLaw { n_c: 6.4e13, d_c: 1.8e13, alpha_n: 0.076, alpha_d: 0.103 };
+// The joint L(N, D) fit, Kaplan et al. Table 2 (see its source there).
+const KAPLAN: KaplanLaw = crate::core::laws::kaplan::TABLE_2;
 
 impl Preset {
     /// Every preset, in the order the UI lists them.

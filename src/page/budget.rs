@@ -1,6 +1,7 @@
 //! The page's state and what it shows: every field as typed, validated into numbers, turned
 //! into formatted results and per-field messages. Pure, so the whole page logic is native-tested.
 
+use crate::core::laws::overfit;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -58,10 +59,10 @@ pub const FIT: Field = Field::hidden("fit", "fit");
 
 /// The Budget panel's outputs (element ids `out-KEY`).
 pub const OUTPUTS: &[&str] = &[
-    "law_label", "law_formula", "law_citation", "law_caveat", "mfu_reading", "n_star", "d_star", "tpp", "loss_star", "n_star_ci", "d_star_ci",
+    "law_label", "law_formula", "law_citation", "law_caveat", "mfu_reading", "n_star", "d_star", "tpp", "loss_star", "overfit_star", "overfit_note", "n_star_ci", "d_star_ci",
     "loss_star_ci", "compute_flop", "compute_pfdays", "wall", "gpu_hours", "cost", "n_convention", "triple_value", "triple_loss",
-    "triple_tpp", "triple_wall", "triple_vs_opt", "target_compute", "target_pfdays", "target_n", "target_d", "target_wall",
-    "target_cost", "resize_d", "resize_tpp", "resize_c", "resize_overhead", "resize_wall", "conv_flop", "conv_pfday", "conv_gpuh",
+    "triple_tpp", "triple_wall", "triple_vs_opt", "triple_overfit", "target_compute", "target_pfdays", "target_n", "target_d", "target_wall",
+    "target_cost", "resize_d", "resize_tpp", "resize_c", "resize_overhead", "resize_wall", "resize_overfit", "conv_flop", "conv_pfday", "conv_gpuh",
     "conv_wall", "conv_cost",
 ];
 
@@ -192,6 +193,10 @@ pub fn evaluate(inputs: &Inputs, session: &mut Session) -> View {
                     view.out("resize_c", format_flop(r.resized.compute));
                     view.out("resize_tpp", format_sig(r.resized.tokens_per_param(), 3));
                     view.out("resize_overhead", format!("{}%", signed(r.overhead_percent)));
+                    view.out(
+                        "resize_overfit",
+                        format!("a {} model needs {}", format_count(n, 3), overfit::describe_with(n, r.resized.d)),
+                    );
                     if let Some(cl) = cluster.as_ref() {
                         view.out("resize_wall", format_duration(cl.wall_seconds(r.resized.compute)));
                     }
@@ -319,6 +324,8 @@ fn budget_outputs(view: &mut View, law: &dyn LossLaw, compute: f64, cluster: Opt
             view.out("d_star", format_count(a.d, 3));
             view.out("tpp", format_sig(a.tokens_per_param(), 3));
             view.out("loss_star", format_sig(a.loss, 4));
+            view.out("overfit_star", overfit::describe_with(a.n, a.d));
+            view.out("overfit_note", format!("Overfitting bound: {}. {}.", overfit::CITATION, overfit::CAVEAT));
         }
         Err(e) => view.err("compute", e.to_string()),
     }
@@ -374,6 +381,7 @@ fn solve_triple(inputs: &Inputs, law: &dyn LossLaw, cluster: Option<&Cluster>, v
     let loss = law.loss(n, d);
     view.out("triple_loss", format_sig(loss, 4));
     view.out("triple_tpp", format_sig(d / n, 3));
+    view.out("triple_overfit", overfit::describe_with(n, d));
     if let Ok(opt) = allocate::optimum(law, c) {
         let excess = loss - opt.loss;
         let text = if excess < 5e-5 {
@@ -517,6 +525,22 @@ mod tests {
         assert!(below.errors.is_empty());
     }
 
+    #[test]
+    fn the_overfitting_bound_is_shown_for_n_star_a_resized_model_and_a_planned_run() {
+        let mut session = Session::new();
+        // 7B on 20B tokens: eq. 4.4 asks 5e3·(7e9)^0.74 ≈ 9.65e10 tokens.
+        let inputs = Inputs::default().with("model_size", "30B").with("solve", "c").with("given_n", "7B").with("given_d", "20B");
+        let view = evaluate(&inputs, &mut session);
+        assert!(view.errors.is_empty(), "{:?}", view.errors);
+        assert!(view.outputs["triple_overfit"].starts_with("≥ 96.5B tokens"), "{}", view.outputs["triple_overfit"]);
+        assert!(view.outputs["triple_overfit"].contains("overfitting risk"));
+        // 30B: 5e3·(3e10)^0.74 ≈ 2.83e11 tokens; the resized run (same loss as N*) has more.
+        assert!(view.outputs["resize_overfit"].starts_with("a 30B model needs ≥ 283B tokens; D is "), "{}", view.outputs["resize_overfit"]);
+        assert!(view.outputs["overfit_star"].contains("D is"), "{}", view.outputs["overfit_star"]);
+        assert!(view.outputs["overfit_note"].contains("non-embedding"));
+        let plenty = evaluate(&inputs.clone().with("given_d", "2T"), &mut session);
+        assert!(!plenty.outputs["triple_overfit"].contains("risk"), "{}", plenty.outputs["triple_overfit"]);
+    }
 
     /// Farseer fitted to the Epoch runs (5 highest losses dropped) by `scalecalc fit --law farseer`.
     const EPOCH_FARSEER: &str = "farseer;a1=1.098284153;b1=-2.034182536;alpha=-0.1364267948;a2=0.02550154474;b2=0.01952615071;beta=0.7949598526;a3=0.6201694135;b3=0.1702375754;gamma=-0.1407019825;runs=240;c=6.3e17..3.8e21";

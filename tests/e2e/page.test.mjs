@@ -58,6 +58,24 @@ test('MFU as a fraction reads as a percent, says so, and gives the same budget',
   await context.close();
 });
 
+test("Kaplan's overfitting bound: for N*, for a planned run below it, for a resized model, on the contours", async () => {
+  const { page, context, problems } = await openPage(browser, origin);
+  assert.match(await text(page, 'out-overfit_star'), /^≥ [\d.]+[kMBT] tokens; D is [\d.]+× that$/);
+  assert.match(await text(page, 'out-overfit_note'), /eq\. 4\.4.*non-embedding/);
+  // 7B parameters on 20B tokens: eq. 4.4 asks 5e3·(7e9)^0.74 ≈ 96.5B tokens.
+  await page.selectOption('#solve', 'c');
+  await page.fill('#given_n', '7B');
+  await page.fill('#given_d', '20B');
+  await page.fill('#model_size', '30B');
+  await settle(page);
+  assert.equal(await text(page, 'out-triple_overfit'), '≥ 96.5B tokens; D is only 21 % of it: overfitting risk');
+  assert.match(await text(page, 'out-resize_overfit'), /^a 30B model needs ≥ 283B tokens; D is /);
+  await page.locator('#given_n').scrollIntoViewIfNeeded();
+  await screenshot(page, 'overfit-bound');
+  assertClean(problems);
+  await context.close();
+});
+
 test('typing a budget updates the numbers, the URL and the charts', async () => {
   const { page, context, problems } = await openPage(browser, origin);
   const before = await readOutputs(page);

@@ -228,6 +228,8 @@ fn allocate_cmd(
             "n_tokens": best.d,
             "tokens_per_param": best.tokens_per_param(),
             "loss": best.loss,
+            "overfit_min_tokens": scalecalc::core::laws::overfit::min_tokens(best.n),
+            "overfit_bound": scalecalc::core::laws::overfit::CITATION,
         });
         if let Some(c) = cluster {
             object["gpu"] = c.gpu.key.into();
@@ -246,6 +248,7 @@ fn allocate_cmd(
         say!("D* tokens         {}", format_count(best.d, 3));
         say!("tokens/parameter  {}", format_sig(best.tokens_per_param(), 3));
         say!("loss L*           {}", format_sig(best.loss, 4));
+        say!("overfit bound     {} ({})", scalecalc::core::laws::overfit::describe_with(best.n, best.d), scalecalc::core::laws::overfit::CITATION);
         if let Some(c) = cluster {
             say!("GPU-hours         {} ({})", format_count(c.gpu_hours(best.compute), 3), c.gpu.label);
             say!("wall time         {} on {} GPUs", format_duration(c.wall_seconds(best.compute)), c.count);

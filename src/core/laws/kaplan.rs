@@ -20,7 +20,19 @@ pub struct KaplanLaw {
     pub alpha_d: f64,
 }
 
+/// The joint L(N, D) fit of Kaplan et al. 2020, §4.2, Table 2 ("Fits to L(N, D)"):
+/// α_N 0.076, α_D 0.103, N_c 6.4 × 10¹³, D_c 1.8 × 10¹³ — not the single-variable L(N) and L(D)
+/// fits of eqs. 1.1–1.2 (N_c 8.8e13, α_N 0.076; D_c 5.4e13, α_D 0.095), which belong to
+/// different laws.
+pub const TABLE_2: KaplanLaw = KaplanLaw { n_c: 6.4e13, d_c: 1.8e13, alpha_n: 0.076, alpha_d: 0.103 };
+
 impl KaplanLaw {
+    /// The overfitting penalty δL(N, D) = L(N, D)/L(N, ∞) − 1 of Kaplan et al. eq. 4.2, in the
+    /// closed form of eq. 4.3: (1 + (N/N_c)^(α_N/α_D)·D_c/D)^α_D − 1.
+    pub fn overfitting_penalty(&self, n: f64, d: f64) -> f64 {
+        (1.0 + (n / self.n_c).powf(self.alpha_n / self.alpha_d) * self.d_c / d).powf(self.alpha_d) - 1.0
+    }
+
     /// The bracket X = (N_c/N)^(α_N/α_D) + D_c/D, so that L = X^α_D.
     fn bracket(&self, n: f64, d: f64) -> f64 {
         (self.n_c / n).powf(self.alpha_n / self.alpha_d) + self.d_c / d

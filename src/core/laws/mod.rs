@@ -11,6 +11,7 @@
 
 pub mod gadre;
 pub mod hyper;
+pub mod overfit;
 pub mod pearce_song;
 pub mod sardana;
 

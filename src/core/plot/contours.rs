@@ -9,7 +9,7 @@ use super::frame::{builder, decade_labels, draw_mesh, is_narrow, n_axis_desc, Ax
 use super::legend::{draw_legend, Corner, Mark};
 use super::{decades, log_space, ChartError, ChartState, ChartStyle, Theme};
 use crate::core::allocate::optimum;
-use crate::core::laws::LossLaw;
+use crate::core::laws::{overfit, LossLaw};
 use crate::core::units::{format_count, format_sig};
 
 /// Budget used to centre the chart while the user's budget is invalid.
@@ -88,6 +88,16 @@ where
     let frontier_color = style.law_color(&state.law);
     chart.draw_series(LineSeries::new(frontier, frontier_color.stroke_width(style.px(2.5) as u32)))?;
     let mut legend = vec![("Efficient frontier".to_string(), Mark::Line(frontier_color, 2.5))];
+    // Kaplan et al.'s data requirement: below this line a model overfits (eq. 4.4).
+    let bound: Vec<(f64, f64)> = log_space(x_lo, x_hi, 60)
+        .map(|n| (n, overfit::min_tokens(n)))
+        .filter(|(_, d)| (y_lo..=y_hi).contains(d))
+        .collect();
+    if bound.len() >= 2 {
+        let muted = style.muted();
+        chart.draw_series(DashedLineSeries::new(bound, style.px(2.0), style.px(3.0), muted.stroke_width(style.px(1.5) as u32)))?;
+        legend.push(("Overfitting bound (Kaplan)".to_string(), Mark::Dashed(muted, 1.5)));
+    }
     if state.compute.is_some() {
         let iso: Vec<(f64, f64)> = log_space(x_lo, x_hi, 60)
             .map(|n| (n, compute / (6.0 * n)))

@@ -7,6 +7,7 @@ pub mod chart;
 
 pub use crate::core::analysis::sweep::{plan, simulate};
 
+use crate::core::laws::overfit;
 use std::rc::Rc;
 
 use plotters::coord::Shift;
@@ -211,6 +212,7 @@ pub fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session) -> 
         return view;
     };
     let law = inputs.law;
+    overfit_note(&mut view, &inputs.runs);
     view.out(
         "sw_law",
         format!(
@@ -262,6 +264,25 @@ pub fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session) -> 
     fill_summary(&mut view, &s);
     notes(&mut view, &inputs, &s, runs);
     view
+}
+
+/// Which planned runs fall below Kaplan et al.'s overfitting bound (eq. 4.4), if any.
+fn overfit_note(view: &mut ToolView, runs: &[Run]) {
+    let below: Vec<&Run> = runs.iter().filter(|r| r.d() < overfit::min_tokens(r.n)).collect();
+    let Some(worst) = below.iter().min_by(|a, b| overfit::margin(a.n, a.d()).total_cmp(&overfit::margin(b.n, b.d()))) else {
+        return;
+    };
+    view.note(
+        "sw_notes",
+        format!(
+            "{} of the {} planned runs fall below Kaplan's overfitting bound (D ≳ 5×10³·N^0.74, eq. 4.4); the furthest below: {} parameters on {} tokens, where the bound asks {}. In Kaplan's early-stopped runs such models overfit; smaller sizes at those budgets avoid it.",
+            below.len(),
+            runs.len(),
+            format_count(worst.n, 3),
+            format_count(worst.d(), 3),
+            format_count(overfit::min_tokens(worst.n), 3)
+        ),
+    );
 }
 
 fn share(x: f64) -> String {

@@ -242,3 +242,19 @@ fn linearised_widths_agree_with_the_simulation_and_rank_plans_alike() {
     let (zero_n, zero_l) = linearised_widths(&grid(&DEFAULT_BUDGETS, 5), &law, 0.0, target).unwrap();
     assert!(zero_n == 1.0 && zero_l == 0.0);
 }
+
+#[test]
+fn runs_below_kaplans_overfitting_bound_are_named() {
+    let mut session = Session::new();
+    // 10B parameters on 1B tokens: eq. 4.4 asks 5e3·(1e10)^0.74 ≈ 1.26e11 tokens.
+    let view = evaluate(&fields(&[("sw_runs", "N,D\n10B,1B")]), &budget(), &mut session);
+    let notes = view.lists.get("sw_notes").cloned().unwrap_or_default();
+    let note = notes.iter().find(|n| n.contains("overfitting bound")).unwrap_or_else(|| panic!("{notes:?}"));
+    assert!(note.contains("10B parameters on 1B tokens, where the bound asks 126B"), "{note}");
+    // Runs with data to spare say nothing about it.
+    let mut quiet = ToolView::default();
+    overfit_note(&mut quiet, &[Run { c: 6.0 * 1e9 * 1e11, n: 1e9 }, Run { c: 6.0 * 1e10 * 1e12, n: 1e10 }]);
+    assert!(quiet.lists.is_empty(), "{:?}", quiet.lists);
+    overfit_note(&mut quiet, &[Run { c: 6.0 * 1e9 * 1e11, n: 1e9 }, Run { c: 6.0 * 1e10 * 1e10, n: 1e10 }]);
+    assert!(quiet.lists["sw_notes"][0].starts_with("1 of the 2 planned runs"), "{:?}", quiet.lists);
+}
