@@ -181,3 +181,35 @@ fn a_reader_that_closes_early_ends_it_quietly() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).starts_with("error: --compute"), "{}", String::from_utf8_lossy(&bad.stderr));
 }
+
+/// The authors' released 1B model with 40 % sparsity (model card huggingface.co/tjingrant/
+/// sparsellm-1b-40p: 1.14B linear parameters, 13 050 steps, pruning from step 2 500 to 8 875,
+/// 104.4B tokens, average density 0.7651, 0.87B average linear parameters).
+#[test]
+fn sparse_pretraining_as_json_and_its_errors() {
+    let start = format!("{}", 2500.0 / 13050.0);
+    let end = format!("{}", 8875.0 / 13050.0);
+    let text = stdout(&["sparse", "--n", "1.14B", "--sparsity", "40%", "--start", &start, "--end", &end, "--tokens", "104.4B", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!((v["average_density"].as_f64().unwrap() - 0.7651).abs() < 0.0015, "{v}");
+    assert!((v["n_params_average"].as_f64().unwrap() / 0.87e9 - 1.0).abs() < 0.01, "{v}");
+    assert!((v["n_params_final"].as_f64().unwrap() - 0.684e9).abs() < 1.0);
+    let (n_avg, d) = (v["n_params_average"].as_f64().unwrap(), v["n_tokens"].as_f64().unwrap());
+    assert!((v["compute_flops"].as_f64().unwrap() / (6.0 * n_avg * d) - 1.0).abs() < 1e-12);
+    // Epoch's law at (N̄, D): the loss the unification predicts.
+    let epoch = 1.82 + 482.01 / n_avg.powf(0.3478) + 2085.43 / d.powf(0.3658);
+    assert!((v["loss"].as_f64().unwrap() - epoch).abs() < 1e-9);
+    for (args, flag) in [
+        (vec!["--sparsity", "1"], "--sparsity"),
+        (vec!["--sparsity", "0.5", "--start", "0.8", "--end", "0.2"], "--end"),
+        (vec!["--sparsity", "0.5", "--start", "-0.1"], "--start"),
+        (vec!["--sparsity", "0.5", "--ramp", "cubic"], "--ramp"),
+    ] {
+        let mut all = vec!["sparse", "--n", "7B", "--compute", "1e23"];
+        all.extend(args);
+        let out = run(&all);
+        assert_eq!(out.status.code(), Some(2), "{all:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(flag) && !err.contains("panicked"), "{all:?}: {err}");
+    }
+}

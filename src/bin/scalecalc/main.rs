@@ -25,7 +25,7 @@ struct Cli {
 }
 
 /// Hardware options shared by the subcommands.
-#[derive(clap::Args, Clone)]
+#[derive(clap::Args, Clone, Default)]
 struct HardwareArgs {
     /// GPU type: a100, h100, h200, b200, mi300x, mi325x, tpuv5p. Default h100.
     #[arg(long)]
@@ -85,6 +85,38 @@ enum Command {
         #[arg(long, short)]
         output: std::path::PathBuf,
     },
+    /// Sparse pre-training (Jin et al. 2025): prune N parameters to a final sparsity during
+    /// training; the loss follows the average parameter count N̄ (the law's N replaced by N̄).
+    /// `scalecalc sparse --n 7B --sparsity 0.5 --compute 1e23 --json`.
+    Sparse {
+        /// Parameters before pruning: "7B", "1.14e9".
+        #[arg(long, allow_hyphen_values = true)]
+        n: String,
+        /// Final sparsity in [0, 1): the share of the weights removed by the end.
+        #[arg(long, allow_hyphen_values = true)]
+        sparsity: String,
+        /// Where pruning starts, as a fraction of training (the paper's best: 0.25).
+        #[arg(long, default_value = "0.25", allow_hyphen_values = true)]
+        start: String,
+        /// Where pruning ends (the paper's best: 0.75).
+        #[arg(long, default_value = "0.75", allow_hyphen_values = true)]
+        end: String,
+        /// How the kept fraction falls: geometric (the authors' code) or linear.
+        #[arg(long, default_value = "geometric")]
+        ramp: String,
+        /// Training compute; the tokens are then C/(6·N̄).
+        #[arg(long, required_unless_present = "tokens", allow_hyphen_values = true)]
+        compute: Option<String>,
+        /// Instead of a compute: training tokens.
+        #[arg(long, conflicts_with = "compute", allow_hyphen_values = true)]
+        tokens: Option<String>,
+        /// The law whose N is replaced by N̄: hoffmann, epoch, muennighoff or kaplan.
+        #[arg(long, default_value = "epoch")]
+        law: String,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Fit a scaling law to your runs: `scalecalc fit runs.csv --law chinchilla --json`.
     Fit(Box<fit::FitArgs>),
     /// Time the 4 500-start Chinchilla fit and a bootstrap on one core (used by `./build.sh bench`).
@@ -117,6 +149,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             allocate_cmd(compute.as_deref(), target_loss.as_deref(), &law, json, &hardware)
         }
         Command::Chart { kind, compute, law, output } => chart(kind, &compute, &law, &output),
+        Command::Sparse { n, sparsity, start, end, ramp, compute, tokens, law, json } => {
+            sparse_cmd(&SparseArgs { n, sparsity, start, end, ramp, compute, tokens, law, json })
+        }
         Command::Fit(args) => fit::fit(&args),
         Command::BenchFit(args) => fit::bench(&args),
     }
@@ -278,4 +313,78 @@ fn chart(kind: ChartKind, compute: &str, law: &str, output: &std::path::Path) ->
         area.present().map_err(|e| e.to_string())?;
     }
     std::fs::write(output, svg).map_err(|e| Failure::Message(format!("--output: cannot write {}: {e}", output.display())))
+}
+
+struct SparseArgs {
+    n: String,
+    sparsity: String,
+    start: String,
+    end: String,
+    ramp: String,
+    compute: Option<String>,
+    tokens: Option<String>,
+    law: String,
+    json: bool,
+}
+
+fn sparse_cmd(a: &SparseArgs) -> Result<(), Failure> {
+    use scalecalc::core::laws::sparse::{plan, plan_at_compute, Pruning, Ramp};
+    use scalecalc::core::units::{format_count, format_sig};
+    let preset = law_arg(&a.law)?;
+    let law = preset.law();
+    let n = positive(&a.n, "--n")?;
+    let fraction = |text: &str, flag: &str| -> Result<f64, String> {
+        let t = text.trim();
+        let (t, scale) = t.strip_suffix('%').map_or((t, 1.0), |p| (p.trim(), 0.01));
+        parse_number(t).map(|v| v * scale).map_err(|e| format!("{flag}: {e}"))
+    };
+    let ramp = Ramp::parse(&a.ramp).ok_or_else(|| format!("--ramp: unknown ramp \"{}\" (geometric or linear)", a.ramp))?;
+    let pruning = Pruning { sparsity: fraction(&a.sparsity, "--sparsity")?, start: fraction(&a.start, "--start")?, end: fraction(&a.end, "--end")?, ramp };
+    pruning.check().map_err(|e| format!("{}: {e}", match e {
+        scalecalc::core::laws::sparse::PruningError::Sparsity(_) => "--sparsity",
+        scalecalc::core::laws::sparse::PruningError::Bounds("start", _) => "--start",
+        _ => "--end",
+    }))?;
+    let sp = match (&a.compute, &a.tokens) {
+        (Some(c), _) => {
+            let c = allocate::check_budget(to_flop(c, "--compute", &HardwareArgs::default())?).map_err(|e| format!("--compute: {e}"))?;
+            plan_at_compute(n, c, &pruning)
+        }
+        (None, Some(d)) => plan(n, positive(d, "--tokens")?, &pruning),
+        (None, None) => return Err("give --compute or --tokens".into()),
+    };
+    let loss = law.loss(sp.n_avg, sp.d);
+    if !loss.is_finite() {
+        return Err(Failure::Message("the law gives no finite loss for this model and data".into()));
+    }
+    let dense_same_final = law.loss(sp.n_final, sp.compute / (6.0 * sp.n_final));
+    if a.json {
+        let object = serde_json::json!({
+            "law": preset.key(),
+            "citation": "Jin et al. 2025, arXiv:2501.12486: the law's N replaced by the average parameter count over pre-training",
+            "n_params": n,
+            "sparsity": pruning.sparsity,
+            "prune_start": pruning.start,
+            "prune_end": pruning.end,
+            "ramp": pruning.ramp.key(),
+            "average_density": pruning.average_density(),
+            "n_params_average": sp.n_avg,
+            "n_params_final": sp.n_final,
+            "n_tokens": sp.d,
+            "compute_flops": sp.compute,
+            "loss": loss,
+            "loss_dense_same_final_size": dense_same_final,
+            "inference_saving_vs_equal_loss_dense": 1.0 - sp.n_final / sp.n_avg,
+        });
+        say!("{object}");
+    } else {
+        say!("law                    {} with N → N̄ (Jin et al. 2025, arXiv:2501.12486)", preset.label());
+        say!("average density ρ̄      {}", format_sig(pruning.average_density(), 4));
+        say!("average parameters N̄   {}", format_count(sp.n_avg, 3));
+        say!("parameters at the end  {}", format_count(sp.n_final, 3));
+        say!("tokens                 {}", format_count(sp.d, 3));
+        say!("predicted loss         {}", format_sig(loss, 4));
+        say!("dense, same final size {} at the same compute", format_sig(dense_same_final, 4));
+    }
+    Ok(())
 }

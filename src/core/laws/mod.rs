@@ -14,6 +14,7 @@ pub mod hyper;
 pub mod overfit;
 pub mod pearce_song;
 pub mod sardana;
+pub mod sparse;
 
 use std::fmt;
 use std::sync::Arc;

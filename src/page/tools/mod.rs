@@ -245,6 +245,7 @@ tools! {
     paramcount => ParamCount + draw,
     compare => Compare + draw,
     sweep => Sweep + draw,
+    sparse => Sparse + draw,
 }
 
 #[cfg(test)]
