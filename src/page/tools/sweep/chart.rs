@@ -201,12 +201,14 @@ where
         ci_text = Some(format!("95 %: ×{} – ×{}", format_sig(q_lo, 3), format_sig(q_hi, 3)));
     }
     chart.draw_series(LineSeries::new([(1.0, 0.0), (1.0, top)], style.foreground().stroke_width(style.px(2.0).max(1) as u32)))?;
-    // The note in the upper left corner of the plot, the interval in the upper right.
+    // The note in the upper left corner of the plot, the interval in the upper right (on a
+    // narrow chart a row lower, so that the two never touch).
     let note = format!("{} fits, σ = {} %", ratios.len(), format_sig(inputs.sigma * 100.0, 3));
     let (inset, drop) = (style.px(6.0), style.px(4.0));
     boxed(chart.plotting_area(), style, note, (x_lo, top), (inset, drop), HPos::Left)?;
     if let Some(ci) = ci_text {
-        boxed(chart.plotting_area(), style, ci, (x_hi, top), (-inset, drop), HPos::Right)?;
+        let ci_drop = if narrow { drop + style.px(20.0) } else { drop };
+        boxed(chart.plotting_area(), style, ci, (x_hi, top), (-inset, ci_drop), HPos::Right)?;
     }
     Ok(())
 }
