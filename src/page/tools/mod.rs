@@ -199,6 +199,32 @@ pub(crate) fn defaults() -> Fields {
     Fields::default()
 }
 
+/// Declares a tool's type in its module, implementing [`Tool`] with the module's `SPEC` and
+/// `evaluate` (and, with `jobs`, its `run_job`): `super::tool!(Sweep, jobs);`.
+macro_rules! tool {
+    ($tool:ident $(, $jobs:ident)?) => {
+        /// The tool as the page registers it.
+        pub struct $tool;
+
+        impl super::Tool for $tool {
+            fn spec(&self) -> &'static super::ToolSpec {
+                &SPEC
+            }
+            fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
+                evaluate(fields, budget, session)
+            }
+            $(
+                fn run_job(&self, method: &str, args: &str) -> Option<Result<String, String>> {
+                    // `$jobs` only marks that the module has a `run_job`.
+                    let _ = stringify!($jobs);
+                    run_job(method, args)
+                }
+            )?
+        }
+    };
+}
+use tool;
+
 /// Registers the tools: each line declares a tool's module and adds its tool to [`TOOLS`] (in
 /// page order) and, when it names one (`=> Tool + draw`), its module's chart function to
 /// [`draw`] (generic over the backend, so it cannot be a method of the `dyn Tool`).

@@ -313,20 +313,13 @@ const SPEC: super::ToolSpec = super::ToolSpec {
     ..super::ToolSpec::EMPTY
 };
 
-/// The tool as the page registers it.
-pub struct Compare;
-
-impl super::Tool for Compare {
-    fn spec(&self) -> &'static super::ToolSpec {
-        &SPEC
-    }
-    fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
-        evaluate(fields, budget, session)
-    }
-    fn run_job(&self, method: &str, args: &str) -> Option<Result<String, String>> {
-        (method == "cmp.compare").then(|| serve(args, |(a, b, lo, hi): &(DatasetFit, DatasetFit, f64, f64)| compare(a, b, *lo, *hi)))
-    }
+/// Runs one of its slow computations in a worker (see [`crate::page::jobs`]): `None` when
+/// `method` is not one of its own.
+pub(super) fn run_job(method: &str, args: &str) -> Option<Result<String, String>> {
+    (method == "cmp.compare").then(|| serve(args, |(a, b, lo, hi): &(DatasetFit, DatasetFit, f64, f64)| compare(a, b, *lo, *hi)))
 }
+
+super::tool!(Compare, jobs);
 
 #[cfg(test)]
 mod tests {

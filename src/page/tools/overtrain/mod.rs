@@ -223,17 +223,7 @@ const SPEC: super::ToolSpec = super::ToolSpec {
     ..super::ToolSpec::EMPTY
 };
 
-/// The tool as the page registers it.
-pub struct Overtrain;
-
-impl super::Tool for Overtrain {
-    fn spec(&self) -> &'static super::ToolSpec {
-        &SPEC
-    }
-    fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
-        evaluate(fields, budget, session)
-    }
-}
+super::tool!(Overtrain);
 
 #[cfg(test)]
 mod tests {

@@ -155,17 +155,7 @@ const SPEC: super::ToolSpec = super::ToolSpec {
     ..super::ToolSpec::EMPTY
 };
 
-/// The tool as the page registers it.
-pub struct ParamCount;
-
-impl super::Tool for ParamCount {
-    fn spec(&self) -> &'static super::ToolSpec {
-        &SPEC
-    }
-    fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
-        evaluate(fields, budget, session)
-    }
-}
+super::tool!(ParamCount);
 
 #[cfg(test)]
 mod tests {

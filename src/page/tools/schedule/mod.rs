@@ -389,24 +389,17 @@ const SPEC: super::ToolSpec = super::ToolSpec {
     ..super::ToolSpec::EMPTY
 };
 
-/// The tool as the page registers it.
-pub struct Schedule;
-
-impl super::Tool for Schedule {
-    fn spec(&self) -> &'static super::ToolSpec {
-        &SPEC
-    }
-    fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
-        evaluate(fields, budget, session)
-    }
-    fn run_job(&self, method: &str, args: &str) -> Option<Result<String, String>> {
-        match method {
-            "sched.fits" => Some(serve(args, FitArgs::fit)),
-            "sched.predict" => Some(serve(args, |(fits, lambda, spec, warmup): &(Fits, f64, String, String)| predict_from(fits, *lambda, spec, warmup))),
-            _ => None,
-        }
+/// Runs one of its slow computations in a worker (see [`crate::page::jobs`]): `None` when
+/// `method` is not one of its own.
+pub(super) fn run_job(method: &str, args: &str) -> Option<Result<String, String>> {
+    match method {
+        "sched.fits" => Some(serve(args, FitArgs::fit)),
+        "sched.predict" => Some(serve(args, |(fits, lambda, spec, warmup): &(Fits, f64, String, String)| predict_from(fits, *lambda, spec, warmup))),
+        _ => None,
     }
 }
+
+super::tool!(Schedule, jobs);
 
 #[cfg(test)]
 mod tests {

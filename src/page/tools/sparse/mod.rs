@@ -247,17 +247,7 @@ const SPEC: super::ToolSpec = super::ToolSpec {
     ..super::ToolSpec::EMPTY
 };
 
-/// The tool as the page registers it.
-pub struct Sparse;
-
-impl super::Tool for Sparse {
-    fn spec(&self) -> &'static super::ToolSpec {
-        &SPEC
-    }
-    fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
-        evaluate(fields, budget, session)
-    }
-}
+super::tool!(Sparse);
 
 #[cfg(test)]
 mod tests {

@@ -455,21 +455,14 @@ const SPEC: super::ToolSpec = super::ToolSpec {
     lists: LISTS,
 };
 
-/// The tool as the page registers it.
-pub struct Sweep;
-
-impl super::Tool for Sweep {
-    fn spec(&self) -> &'static super::ToolSpec {
-        &SPEC
-    }
-    fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
-        evaluate(fields, budget, session)
-    }
-    fn run_job(&self, method: &str, args: &str) -> Option<Result<String, String>> {
-        let simulate = |(runs, law, sigma, seed, replicates): &(Vec<Run>, ChinchillaLaw, f64, u64, usize)| simulated(runs, law, *sigma, *seed, *replicates);
-        (method == "sw.simulate").then(|| serve(args, simulate))
-    }
+/// Runs one of its slow computations in a worker (see [`crate::page::jobs`]): `None` when
+/// `method` is not one of its own.
+pub(super) fn run_job(method: &str, args: &str) -> Option<Result<String, String>> {
+    let simulate = |(runs, law, sigma, seed, replicates): &(Vec<Run>, ChinchillaLaw, f64, u64, usize)| simulated(runs, law, *sigma, *seed, *replicates);
+    (method == "sw.simulate").then(|| serve(args, simulate))
 }
+
+super::tool!(Sweep, jobs);
 
 #[cfg(test)]
 mod tests;
