@@ -117,11 +117,7 @@ pub struct Mfu {
 /// # Errors
 /// Not a number, not positive, or outside 0.1 %–100 %.
 pub fn parse_mfu(text: &str) -> Result<Mfu, HardwareError> {
-    let text = text.trim();
-    let (body, percent) = match text.strip_suffix('%') {
-        Some(body) => (body.trim(), true),
-        None => (text, false),
-    };
+    let (body, percent) = crate::core::units::split_percent(text);
     let v = crate::core::units::parse_number(body).map_err(HardwareError::Number)?;
     let as_fraction = !percent && v <= 1.0;
     let fraction = check_mfu(if as_fraction { v } else { v / 100.0 })?;

@@ -95,6 +95,25 @@ impl fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 /// Parses a plain number with an optional magnitude suffix: `3e23`, `1,000,000`, `70M`,
+/// Splits a trailing `%` off a share as people type it: `("40", true)` for "40 %", `("0.4",
+/// false)` for "0.4" (both trimmed). The one place that knows how a percent is written.
+pub fn split_percent(text: &str) -> (&str, bool) {
+    let text = text.trim();
+    match text.strip_suffix('%') {
+        Some(body) => (body.trim(), true),
+        None => (text, false),
+    }
+}
+
+/// A share written as a fraction ("0.4") or a percent ("40%", "40 %"), as a fraction.
+///
+/// # Errors
+/// What [`parse_number`] rejects.
+pub fn parse_fraction(text: &str) -> Result<f64, ParseError> {
+    let (body, percent) = split_percent(text);
+    parse_number(body).map(|v| if percent { v / 100.0 } else { v })
+}
+
 /// `1.4B`, `1.4T`, `2k`, `5.76×10^23`, `10^21`. Rejects any unit.
 ///
 /// # Errors
@@ -458,6 +477,15 @@ pub fn truncate(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shares_read_as_fractions_or_percents() {
+        assert_eq!(split_percent(" 40 % "), ("40", true));
+        assert_eq!(split_percent("0.4"), ("0.4", false));
+        assert_eq!(parse_fraction("40%").unwrap(), 0.4);
+        assert_eq!(parse_fraction("0.25").unwrap(), 0.25);
+        assert!(parse_fraction("abc%").is_err());
+    }
     use proptest::prelude::*;
 
     fn close(a: f64, b: f64, rel: f64) -> bool {

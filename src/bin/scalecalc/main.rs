@@ -333,11 +333,7 @@ fn sparse_cmd(a: &SparseArgs) -> Result<(), Failure> {
     let preset = law_arg(&a.law)?;
     let law = preset.law();
     let n = positive(&a.n, "--n")?;
-    let fraction = |text: &str, flag: &str| -> Result<f64, String> {
-        let t = text.trim();
-        let (t, scale) = t.strip_suffix('%').map_or((t, 1.0), |p| (p.trim(), 0.01));
-        parse_number(t).map(|v| v * scale).map_err(|e| format!("{flag}: {e}"))
-    };
+    let fraction = |text: &str, flag: &str| scalecalc::core::units::parse_fraction(text).map_err(|e| format!("{flag}: {e}"));
     let ramp = Ramp::parse(&a.ramp).ok_or_else(|| format!("--ramp: unknown ramp \"{}\" (geometric or linear)", a.ramp))?;
     let pruning = Pruning { sparsity: fraction(&a.sparsity, "--sparsity")?, start: fraction(&a.start, "--start")?, end: fraction(&a.end, "--end")?, ramp };
     pruning.check().map_err(|e| format!("{}: {e}", match e {

@@ -51,12 +51,8 @@ struct Read {
 }
 
 fn fraction(text: &str, what: &str) -> Result<f64, String> {
-    let t = text.trim();
-    let (t, scale) = match t.strip_suffix('%') {
-        Some(p) => (p.trim(), 0.01),
-        None => (t, 1.0),
-    };
-    crate::page::budget::number(t, what, -1e9, 1e9).map(|v| v * scale)
+    let (body, percent) = crate::core::units::split_percent(text);
+    crate::page::budget::number(body, what, -1e9, 1e9).map(|v| if percent { v / 100.0 } else { v })
 }
 
 fn read(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option<Read> {
