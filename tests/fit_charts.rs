@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use scalecalc::core::analysis::report::FitReport;
 use scalecalc::core::analysis::request::FitRequest;
 use scalecalc::core::analysis::plan::run_all;
-use scalecalc::core::plot::{draw_fit_frontier, draw_fit_loss, draw_residuals, ChartStyle, Theme};
+use scalecalc::core::plot::{draw_fit_frontier, draw_fit_loss, draw_fit_profile, draw_residuals, ChartStyle, Theme};
 
 /// The Epoch runs, read when the test runs (a missing file fails with its path).
 fn epoch_csv() -> String {
@@ -18,9 +18,9 @@ fn epoch_csv() -> String {
 }
 const BUDGET: f64 = 5.76e23;
 const SIZES: [(u32, u32); 2] = [(800, 500), (360, 300)];
-const CHARTS: [&str; 3] = ["loss", "frontier", "residuals"];
+const CHARTS: [&str; 4] = ["loss", "frontier", "residuals", "profile"];
 
-/// The Epoch data fitted on a coarse grid (fast), with a bootstrap and held-out runs.
+/// The Epoch data fitted by its profile, with a bootstrap and held-out runs.
 fn epoch() -> &'static FitReport {
     static REPORT: OnceLock<FitReport> = OnceLock::new();
     REPORT.get_or_init(|| {
@@ -28,7 +28,6 @@ fn epoch() -> &'static FitReport {
             &FitRequest {
                 data: epoch_csv(),
                 drop_top: 5,
-                grid: "a=0:20:10, b=0:20:10, e=-1:1:1, alpha=0:1:0.5, beta=0:1:0.5".into(),
                 bootstrap: 100,
                 holdout: Some(10),
                 budget: Some(BUDGET),
@@ -78,6 +77,7 @@ fn render(kind: &str, report: &FitReport, budget: Option<f64>, theme: Theme, siz
         match kind {
             "loss" => draw_fit_loss(&area, report, budget, &style),
             "frontier" => draw_fit_frontier(&area, report, budget, &style),
+            "profile" => draw_fit_profile(&area, report, &style),
             _ => draw_residuals(&area, report, &style),
         }
         .unwrap();
@@ -171,6 +171,14 @@ fn legends_name_what_is_drawn() {
     for prefix in ["IsoFLOP fit: a = 0.", "Fitted law: a = 0.", "N* = "] {
         assert!(has_prefix(&frontier, prefix), "frontier chart lacks {prefix:?}: {:?}", texts(&frontier));
     }
+
+    let profile = render("profile", report, None, Theme::Light, (800, 500));
+    for entry in ["Bootstrap fits (resampled runs)", "Objective profile over (α, β): darker is better"] {
+        assert!(has(&profile, entry), "profile chart lacks {entry:?}: {:?}", texts(&profile));
+    }
+    assert!(has_prefix(&profile, "Optimum α = 0.347, β = 0.367"), "{:?}", texts(&profile));
+    let p = report.profile.as_ref().unwrap();
+    assert!(p.summary.starts_with("The runs pin α to ±0.0") && p.summary.contains("No other basin"), "{}", p.summary);
 
     let residuals = render("residuals", report, None, Theme::Light, (800, 500));
     for entry in ["Runs in the fit", "Held-out runs (fit without them)", "Fitted − observed (%)", "0"] {
@@ -290,6 +298,7 @@ fn charts_scale_for_high_density_screens() {
             match kind {
                 "loss" => draw_fit_loss(&area, report, Some(BUDGET), &style),
                 "frontier" => draw_fit_frontier(&area, report, Some(BUDGET), &style),
+                "profile" => draw_fit_profile(&area, report, &style),
                 _ => draw_residuals(&area, report, &style),
             }
             .unwrap();

@@ -124,6 +124,7 @@ function render(view) {
   table($('fit-budget'), view.budget.length ? [['', 'value', '95% CI'], ...view.budget] : []);
   fillList($('fit-warnings'), view.warnings);
   $('fit-holdout').textContent = view.holdout;
+  $('fit-identification').textContent = view.identification;
   table($('fit-comparison'), view.comparison);
   fillList($('fit-approaches'), view.approaches);
   fillList($('fit-notes'), view.notes);

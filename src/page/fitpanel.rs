@@ -13,7 +13,7 @@ use crate::core::analysis::spec::FitSpec;
 use crate::core::fit::grid::Grid;
 use crate::core::analysis::report::FitReport;
 use crate::core::analysis::plan::{self, Task};
-use crate::core::analysis::request::{law_from_key, prepare, ColumnNames, FitError, FitRequest, Prepared, MAX_BOOTSTRAP};
+use crate::core::analysis::request::{law_from_key, prepare, ColumnNames, FitError, FitRequest, Prepared, Search, MAX_BOOTSTRAP};
 use crate::core::analysis::run::FitRun;
 use crate::core::units::{format_count, format_sci, format_sig};
 
@@ -37,6 +37,9 @@ pub const FIT_SKIP: Field = Field::flag("fit_skip", "fskip");
 pub const FIT_DROP: Field = Field::new("fit_drop", "fdrop", "0");
 /// Huber δ.
 pub const FIT_DELTA: Field = Field::new("fit_delta", "fdelta", "1e-3");
+/// How the optimum is searched for: `auto` (the profile over the exponents where the law has
+/// one), `profile` or `grid` (L-BFGS from every start of the grid).
+pub const FIT_SEARCH: Field = Field::new("fit_search", "fsearch", "auto");
 /// Starting grid (empty: the law's default).
 pub const FIT_GRID: Field = Field::new("fit_grid", "fgrid", "");
 /// Bootstrap resamples.
@@ -49,7 +52,7 @@ pub const FIT_HOLD: Field = Field::new("fit_hold", "fhold", "");
 pub const FIT_TOL: Field = Field::new("fit_tol", "ftol", "0.05");
 
 /// The Fit panel's charts (canvas `data-chart` values).
-pub const CHARTS: &[&str] = &["fit-loss", "fit-frontier", "fit-residuals"];
+pub const CHARTS: &[&str] = &["fit-loss", "fit-frontier", "fit-residuals", "fit-profile"];
 
 /// The laws the Fit panel offers, as (key, text for the selector): every law of N and D in the
 /// registry, in its order.
@@ -69,10 +72,11 @@ pub fn law_options() -> Vec<(&'static str, String)> {
 
 /// The Fit panel's fields, in page order.
 pub const FIELDS: &[Field] =
-    &[FIT_DATA, FIT_LAW, FIT_N, FIT_D, FIT_C, FIT_LOSS, FIT_RUN, FIT_SKIP, FIT_DROP, FIT_DELTA, FIT_GRID, FIT_BOOT, FIT_SEED, FIT_HOLD, FIT_TOL];
+    &[FIT_DATA, FIT_LAW, FIT_N, FIT_D, FIT_C, FIT_LOSS, FIT_RUN, FIT_SKIP, FIT_DROP, FIT_DELTA, FIT_SEARCH, FIT_GRID, FIT_BOOT, FIT_SEED, FIT_HOLD, FIT_TOL];
 
 /// The Fit panel's options, read and checked (everything but the data and column names).
 struct Options {
+    search: Search,
     delta: f64,
     tolerance: f64,
     drop_top: usize,
@@ -99,6 +103,10 @@ fn read_options(inputs: &Inputs) -> Result<Options, BTreeMap<String, String>> {
     } else {
         take_count("fit_hold", inputs.get(&FIT_HOLD), "held-out runs", 100_000).map(Some)
     };
+    let search = Search::parse(inputs.get(&FIT_SEARCH));
+    if search.is_none() {
+        errors.insert("fit_search".into(), format!("\"{}\" is not a search: auto, profile or grid", crate::core::units::truncate(inputs.get(&FIT_SEARCH))));
+    }
     match law_from_key(inputs.get(&FIT_LAW)) {
         None => {
             errors.insert("fit_law".into(), format!("unknown law \"{}\"", crate::core::units::truncate(inputs.get(&FIT_LAW))));
@@ -109,9 +117,9 @@ fn read_options(inputs: &Inputs) -> Result<Options, BTreeMap<String, String>> {
             }
         }
     }
-    match (delta, tolerance, drop_top, bootstrap, seed, holdout) {
-        (Some(delta), Some(tolerance), Some(drop_top), Some(bootstrap), Some(seed), Some(holdout)) if errors.is_empty() => {
-            Ok(Options { delta, tolerance, drop_top, bootstrap, seed: seed as u64, holdout })
+    match (search, delta, tolerance, drop_top, bootstrap, seed, holdout) {
+        (Some(search), Some(delta), Some(tolerance), Some(drop_top), Some(bootstrap), Some(seed), Some(holdout)) if errors.is_empty() => {
+            Ok(Options { search, delta, tolerance, drop_top, bootstrap, seed: seed as u64, holdout })
         }
         _ => Err(errors),
     }
@@ -136,6 +144,7 @@ pub fn fit_request(inputs: &Inputs, budget: Option<f64>) -> Result<FitRequest, B
         law: inputs.get(&FIT_LAW).to_string(),
         compare: true,
         delta: o.delta,
+        search: o.search,
         grid: inputs.get(&FIT_GRID).to_string(),
         drop_top: o.drop_top,
         bootstrap: o.bootstrap,
@@ -182,6 +191,9 @@ pub struct FitView {
     pub budget_title: String,
     /// The held-out validation in one sentence.
     pub holdout: String,
+    /// How tightly the runs pin the exponents and whether the optimum is unique (from the
+    /// profile); empty for a grid search.
+    pub identification: String,
     /// The comparison table's header and rows.
     pub comparison: Vec<Vec<String>>,
     /// Approach 2 and Approach 1 in a few lines.
@@ -300,6 +312,7 @@ pub fn report_view(r: &FitReport) -> FitView {
         }
     }
     v.warnings = r.warnings.clone();
+    v.identification = r.profile.as_ref().map(|p| p.summary.clone()).unwrap_or_default();
     let cols: Vec<String> = r.data.columns.iter().map(|(role, header)| format!("{role} = \"{header}\"")).collect();
     v.notes.push(format!("Columns: {}{}.", cols.join(", "), if r.data.d_derived { "; D = C/(6N)" } else { "" }));
     if !r.data.dropped_lines.is_empty() {
@@ -309,13 +322,22 @@ pub fn report_view(r: &FitReport) -> FitView {
     if r.data.skipped_rows > 0 {
         v.notes.push(format!("Skipped {} bad rows.", r.data.skipped_rows));
     }
-    v.notes.push(format!(
-        "{} grid starts ({} gave no finite objective), {} objective evaluations over all fits; {} distinct optima kept.",
-        r.starts,
-        r.failed_starts,
-        r.evaluations,
-        r.optima.len()
-    ));
+    v.notes.push(match &r.profile {
+        Some(p) => format!(
+            "Searched by the profile over {} ({} grid points, the coefficients solved exactly at each), then L-BFGS from its {} best basins; {} objective evaluations over all fits.",
+            p.names.iter().map(|n| crate::core::analysis::identify::greek(n)).collect::<Vec<_>>().join(" and "),
+            p.values.len(),
+            r.starts,
+            r.evaluations
+        ),
+        None => format!(
+            "{} grid starts ({} gave no finite objective), {} objective evaluations over all fits; {} distinct optima kept.",
+            r.starts,
+            r.failed_starts,
+            r.evaluations,
+            r.optima.len()
+        ),
+    });
     if let Some(b) = &r.bootstrap {
         v.notes.push(format!("Bootstrap: {} resamples over runs, seed {}, each warm-started at the optimum ({} failed).", b.resamples, b.seed, b.failed));
     }

@@ -3,7 +3,7 @@
 //! they cross, and a bootstrap interval on the crossing.
 
 use crate::core::analysis::request::{prepare, FitError, FitRequest, Prepared};
-use crate::core::analysis::run::{BootSpec, FitOutcome, FitPlan, FitRun, Problem, TaskSpec};
+use crate::core::analysis::run::{BootSpec, FitOutcome, FitPlan, FitRun, Problem, TaskSearch, TaskSpec};
 use crate::core::fit::bootstrap::{interval, Interval};
 use crate::core::laws::{chinchilla::CHINCHILLA, ChinchillaLaw, LawRef, LossLaw, RunLaw};
 use crate::core::runs;
@@ -119,7 +119,7 @@ fn dataset_runs(data: &str, label: &str) -> Result<Prepared, CompareError> {
 /// See [`fit_dataset`].
 pub fn dataset_plan(data: &str, label: &str, resamples: usize, seed: u64) -> Result<FitPlan, CompareError> {
     let prep = dataset_runs(data, label)?;
-    let task = TaskSpec { problem: Problem::Runs { law: LawRef(&CHINCHILLA), points: prep.points() }, grid: prep.grid, delta: DELTA };
+    let task = TaskSpec { problem: Problem::Runs { law: LawRef(&CHINCHILLA), points: prep.points() }, search: if prep.profiled(LawRef(&CHINCHILLA)) { TaskSearch::Profile } else { TaskSearch::Grid(prep.grid) }, delta: DELTA };
     Ok(FitPlan { tasks: vec![task], boot: Some(BootSpec { task: 0, resamples, seed }) })
 }
 

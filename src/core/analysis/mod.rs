@@ -4,6 +4,7 @@
 //! fitting machinery.
 
 pub mod compare;
+pub mod identify;
 pub mod plan;
 pub mod report;
 pub mod request;

@@ -4,9 +4,10 @@
 
 use super::report::{self, FitReport};
 use super::request::{prepare, FitError, FitRequest, Prepared};
-use super::run::{BootSpec, FitOutcome, FitPlan, FitRun, Problem, TaskSpec};
+use super::run::{BootSpec, FitOutcome, FitPlan, FitRun, Problem, TaskSearch, TaskSpec};
 use crate::core::fit::grid::Grid;
 use crate::core::fit::multistart::Optimum;
+use crate::core::fit::profile::Surface;
 use crate::core::fit::points::Point;
 use crate::core::laws::LawRef;
 
@@ -27,8 +28,10 @@ pub struct Task {
     pub law: LawRef,
     /// The runs.
     pub variant: Variant,
-    /// Grid starts.
+    /// Grid starts (0 for a profile).
     pub starts: usize,
+    /// Searched by its profile over the exponents rather than from a grid of starts.
+    pub profile: bool,
 }
 
 /// A finished task: the polished best optimum and the distinct optima seen.
@@ -46,6 +49,8 @@ pub struct TaskFit {
     pub failed: usize,
     /// Objective evaluations.
     pub evaluations: usize,
+    /// The profile over the exponents, when the task searched one.
+    pub surface: Option<Surface>,
 }
 
 /// The tasks of a request: the main law on all runs first, then its training-only fit, then the
@@ -53,10 +58,11 @@ pub struct TaskFit {
 pub fn plan(prep: &Prepared, req: &FitRequest) -> Vec<Task> {
     let mut tasks = Vec::new();
     for law in prep.laws(req.compare) {
-        let starts = grid_for(prep, law).len();
-        tasks.push(Task { law, variant: Variant::Full, starts });
+        let profile = prep.profiled(law);
+        let starts = if profile { 0 } else { grid_for(prep, law).len() };
+        tasks.push(Task { law, variant: Variant::Full, starts, profile });
         if !prep.held_out.is_empty() {
-            tasks.push(Task { law, variant: Variant::Training, starts });
+            tasks.push(Task { law, variant: Variant::Training, starts, profile });
         }
     }
     tasks
@@ -86,7 +92,7 @@ pub fn fit_plan(prep: &Prepared, req: &FitRequest, tasks: &[Task]) -> FitPlan {
         .iter()
         .map(|t| TaskSpec {
             problem: Problem::Runs { law: t.law, points: points_for(prep, t.variant) },
-            grid: grid_for(prep, t.law),
+            search: if t.profile { TaskSearch::Profile } else { TaskSearch::Grid(grid_for(prep, t.law)) },
             delta: req.delta,
         })
         .collect();
@@ -99,12 +105,14 @@ pub fn fit_plan(prep: &Prepared, req: &FitRequest, tasks: &[Task]) -> FitPlan {
 /// # Errors
 /// When no start of the main law gave a usable optimum.
 pub fn report(req: &FitRequest, prep: &Prepared, tasks: &[Task], outcome: FitOutcome) -> Result<FitReport, FitError> {
+    let surfaces = outcome.surfaces.into_iter().chain(std::iter::repeat(None));
     let fits: Vec<TaskFit> = tasks
         .iter()
         .zip(outcome.tasks)
-        .filter_map(|(task, result)| {
+        .zip(surfaces)
+        .filter_map(|((task, result), surface)| {
             let r = result?;
-            Some(TaskFit { task: *task, theta: r.best.theta, value: r.best.value, optima: r.optima, failed: r.failed, evaluations: r.evaluations })
+            Some(TaskFit { task: *task, theta: r.best.theta, value: r.best.value, optima: r.optima, failed: r.failed, evaluations: r.evaluations, surface })
         })
         .collect();
     if fits.first().is_none_or(|f| f.task.law != prep.law || f.task.variant != Variant::Full) {

@@ -8,6 +8,7 @@ use super::plan::{TaskFit, Variant};
 use super::request::{FitRequest, Prepared};
 use super::spec::FittedLaw;
 use super::warnings;
+use super::identify::{self, ProfileView};
 use super::{budget_intervals, parameter_intervals, BudgetIntervals};
 use crate::core::allocate;
 use crate::core::fit::bootstrap::Interval;
@@ -51,7 +52,12 @@ pub struct FitReport {
     pub residuals: Vec<Residual>,
     /// The lowest distinct optima of the main law's multistart.
     pub optima: Vec<OptimumRow>,
-    /// Grid starts of the main law.
+    /// How the main law's optimum was searched for: `profile` or `grid`.
+    pub search: &'static str,
+    /// The main law's profile over its exponents (when searched by one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileView>,
+    /// Grid starts of the main law (for a profile: the basins refined).
     pub starts: usize,
     /// Starts that gave no finite objective.
     pub failed_starts: usize,
@@ -376,7 +382,9 @@ pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Opt
                     .collect()
             })
             .unwrap_or_default(),
-        starts: main.map_or(0, |m| m.task.starts),
+        search: if main.is_some_and(|m| m.task.profile) { "profile" } else { "grid" },
+        profile: main.and_then(|m| identify::view(m, &good)),
+        starts: main.map_or(0, |m| if m.task.profile { m.optima.iter().map(|o| o.starts).sum() } else { m.task.starts }),
         failed_starts: main.map_or(0, |m| m.failed),
         evaluations: fits.iter().map(|f| f.evaluations).sum(),
         isoflop,

@@ -24,6 +24,8 @@ pub struct FitRequest {
     pub compare: bool,
     /// Huber δ on log-loss residuals.
     pub delta: f64,
+    /// How the optimum is searched for.
+    pub search: Search,
     /// Starting grid for the main law (empty: the default grid).
     pub grid: String,
     /// Drop the k highest-loss runs before fitting (Epoch drop 5).
@@ -38,6 +40,32 @@ pub struct FitRequest {
     pub iso_tolerance: f64,
     /// The Budget panel's compute, FLOP, for intervals on N*, D*, L*.
     pub budget: Option<f64>,
+}
+
+/// How a law's optimum is searched for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Search {
+    /// The profile over the exponents for laws that have one (every law of the Chinchilla and
+    /// power-law families), unless a grid of starts is given; a grid of starts for the rest.
+    #[default]
+    Auto,
+    /// The profile over the exponents (laws without one use their grid of starts).
+    Profile,
+    /// L-BFGS from every start of the grid (Hoffmann et al.'s 4 500 for Chinchilla).
+    Grid,
+}
+
+impl Search {
+    /// Reads `auto`, `profile` or `grid`.
+    pub fn parse(text: &str) -> Option<Search> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "" | "auto" => Some(Search::Auto),
+            "profile" => Some(Search::Profile),
+            "grid" => Some(Search::Grid),
+            _ => None,
+        }
+    }
 }
 
 /// Column choices by header name.
@@ -82,6 +110,7 @@ impl Default for FitRequest {
             law: "chinchilla".into(),
             compare: true,
             delta: 1e-3,
+            search: Search::Auto,
             grid: String::new(),
             drop_top: 0,
             bootstrap: DEFAULT_BOOTSTRAP,
@@ -185,6 +214,8 @@ pub struct Prepared {
     pub law: LawRef,
     /// The main law's starting grid.
     pub grid: Grid,
+    /// How the optimum is searched for (a grid typed under `Auto` means the grid).
+    pub search: Search,
     /// Indices (into `runs`) of the held-out runs: the k largest compute.
     pub held_out: Vec<usize>,
 }
@@ -203,6 +234,11 @@ impl Prepared {
             .filter(|(i, _)| !self.held_out.contains(i))
             .map(|(_, r)| Point::from_run(r))
             .collect()
+    }
+
+    /// Whether `law` is fitted by its profile (otherwise from its grid of starts).
+    pub fn profiled(&self, law: LawRef) -> bool {
+        self.search != Search::Grid && law.projection().is_some()
     }
 
     /// The laws fitted: the main one first, then (when comparing) the others.
@@ -315,6 +351,7 @@ pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
         d_derived: read.d_derived,
         law,
         grid,
+        search: if req.search == Search::Auto && !req.grid.trim().is_empty() { Search::Grid } else { req.search },
         held_out,
     })
 }

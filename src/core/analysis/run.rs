@@ -14,6 +14,7 @@ use crate::core::fit::grid::Grid;
 use crate::core::fit::model::Model;
 use crate::core::fit::multistart::{Multistart, MultistartResult, Slice};
 use crate::core::fit::points::Point;
+use crate::core::fit::profile::{self, ProfileResult, Surface};
 use crate::core::laws::{self, LawRef, RunsModel};
 
 /// Grid starts per job: long enough that messages cost little, short enough for smooth progress.
@@ -57,16 +58,39 @@ impl Problem {
     }
 }
 
-/// One multistart to run: a problem, its grid and Huber δ.
+/// One fit to run: a problem, how its optimum is searched for and Huber δ.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskSpec {
     /// What is fitted.
     pub problem: Problem,
-    /// Its starting points.
-    pub grid: Grid,
+    /// How.
+    pub search: TaskSearch,
     /// Huber δ.
     pub delta: f64,
 }
+
+/// How a task's optimum is searched for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskSearch {
+    /// L-BFGS from every start of a grid, in shares of [`STARTS_PER_JOB`].
+    Grid(Grid),
+    /// The profile over the law's exponents, then L-BFGS from its basins: one job
+    /// ([`crate::core::fit::profile`]); only for a [`Problem::Runs`] whose law has a projection.
+    Profile,
+}
+
+impl TaskSearch {
+    /// Its grid of starts (empty for a profile).
+    fn grid(&self) -> Grid {
+        match self {
+            TaskSearch::Grid(g) => g.clone(),
+            TaskSearch::Profile => Grid { axes: Vec::new() },
+        }
+    }
+}
+
+/// Progress units of a profile job (a grid start counts one).
+pub const PROFILE_UNITS: usize = 100;
 
 /// The bootstrap of one task: resamples warm-started at that task's optimum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,7 +146,7 @@ impl From<serde_json::Error> for JobError {
 pub struct Job {
     /// Its id, unique within its run.
     pub id: u64,
-    /// What to run: `fit.starts` or `fit.resamples`.
+    /// What to run: `fit.starts`, `fit.profile` or `fit.resamples`.
     pub method: &'static str,
     /// The arguments, as JSON.
     pub args: String,
@@ -136,6 +160,13 @@ struct StartsArgs {
     delta: f64,
     from: usize,
     to: usize,
+}
+
+/// The arguments of a profile search.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ProfileArgs {
+    problem: Problem,
+    delta: f64,
 }
 
 /// The arguments of a share of resamples.
@@ -183,6 +214,18 @@ pub fn run_job(method: &str, args: &str, cache: &mut ModelCache) -> Result<Strin
             fit.run(usize::MAX);
             Ok(serde_json::to_string(&fit.slice())?)
         }
+        "fit.profile" => {
+            let a: ProfileArgs = serde_json::from_str(args)?;
+            let Problem::Runs { law, points } = &a.problem else {
+                return Err(JobError::Problem("only laws of N and D have a profile".into()));
+            };
+            let projection = law.projection().ok_or_else(|| JobError::Problem(format!("the {} law has no profile", law.key())))?;
+            let points = points.clone();
+            let model = cache.model(a.problem)?;
+            let found = profile::search(model, &projection, &points, a.delta)
+                .ok_or_else(|| JobError::Problem("the profile does not fit these runs".into()))?;
+            Ok(serde_json::to_string(&found)?)
+        }
         "fit.resamples" => {
             let a: ResamplesArgs = serde_json::from_str(args)?;
             let model = cache.model(a.problem)?;
@@ -196,6 +239,7 @@ pub fn run_job(method: &str, args: &str, cache: &mut ModelCache) -> Result<Strin
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Work {
     Starts { task: usize, from: usize, to: usize },
+    Profile { task: usize },
     Resamples { from: usize, to: usize },
 }
 
@@ -204,6 +248,7 @@ struct TaskRun {
     /// The problem as JSON, written once for all its jobs.
     problem_json: String,
     slices: Vec<Slice>,
+    surface: Option<Surface>,
     shares_left: usize,
     /// The merged and polished result, once every share is in (`Some(None)`: no start gave a
     /// usable optimum).
@@ -230,6 +275,8 @@ pub struct FitOutcome {
     pub tasks: Vec<Option<MultistartResult>>,
     /// The bootstrap's θ (`None` for a failed resample); empty without a bootstrap.
     pub samples: Vec<Option<Vec<f64>>>,
+    /// Each task's profile, when it was searched by one.
+    pub surfaces: Vec<Option<Surface>>,
 }
 
 impl FitRun {
@@ -239,18 +286,27 @@ impl FitRun {
         let mut tasks = Vec::new();
         let mut total = 0;
         for (index, spec) in plan.tasks.into_iter().enumerate() {
-            let starts = spec.grid.len();
-            total += starts;
             let mut shares = 0;
-            let mut from = 0;
-            while from < starts {
-                let to = (from + STARTS_PER_JOB).min(starts);
-                queue.push_back(Work::Starts { task: index, from, to });
-                shares += 1;
-                from = to;
+            match &spec.search {
+                TaskSearch::Grid(grid) => {
+                    let starts = grid.len();
+                    total += starts;
+                    let mut from = 0;
+                    while from < starts {
+                        let to = (from + STARTS_PER_JOB).min(starts);
+                        queue.push_back(Work::Starts { task: index, from, to });
+                        shares += 1;
+                        from = to;
+                    }
+                }
+                TaskSearch::Profile => {
+                    total += PROFILE_UNITS;
+                    queue.push_back(Work::Profile { task: index });
+                    shares = 1;
+                }
             }
             let problem_json = serde_json::to_string(&spec.problem).unwrap_or_default();
-            tasks.push(TaskRun { spec, problem_json, slices: Vec::new(), shares_left: shares, result: None });
+            tasks.push(TaskRun { spec, problem_json, slices: Vec::new(), surface: None, shares_left: shares, result: None });
         }
         let boot = plan.boot.filter(|b| b.task < tasks.len() && b.resamples > 0);
         if let Some(b) = &boot {
@@ -291,9 +347,17 @@ impl FitRun {
                     args: format!(
                         "{{\"problem\":{},\"grid\":{},\"delta\":{},\"from\":{from},\"to\":{to}}}",
                         t.problem_json,
-                        serde_json::to_string(&t.spec.grid).unwrap_or_default(),
+                        serde_json::to_string(&t.spec.search.grid()).unwrap_or_default(),
                         json_number(t.spec.delta)
                     ),
+                }
+            }
+            Work::Profile { task } => {
+                let t = &self.tasks[task];
+                Job {
+                    id,
+                    method: "fit.profile",
+                    args: format!("{{\"problem\":{},\"delta\":{}}}", t.problem_json, json_number(t.spec.delta)),
                 }
             }
             Work::Resamples { from, to } => {
@@ -342,6 +406,18 @@ impl FitRun {
                     self.finish_task(task);
                 }
             }
+            Work::Profile { task } => {
+                let found: ProfileResult = serde_json::from_str(result)?;
+                self.in_flight.remove(&id);
+                let t = &mut self.tasks[task];
+                t.slices.push(found.slice);
+                t.surface = Some(found.surface);
+                t.shares_left -= 1;
+                self.done += PROFILE_UNITS;
+                if t.shares_left == 0 {
+                    self.finish_task(task);
+                }
+            }
             Work::Resamples { from, to } => {
                 let thetas: Vec<Option<Vec<f64>>> = serde_json::from_str(result)?;
                 self.in_flight.remove(&id);
@@ -363,6 +439,16 @@ impl FitRun {
                 let empty = Slice { optima: Vec::new(), evaluations: 0, failed: 0, starts: 0 };
                 let _ = self.accept(id, &serde_json::to_string(&empty).unwrap_or_default());
             }
+            Some(Work::Profile { task }) => {
+                self.in_flight.remove(&id);
+                self.done += PROFILE_UNITS;
+                if let Some(t) = self.tasks.get_mut(task) {
+                    t.shares_left = t.shares_left.saturating_sub(1);
+                    if t.shares_left == 0 {
+                        self.finish_task(task);
+                    }
+                }
+            }
             Some(Work::Resamples { from, to }) => {
                 let none: Vec<Option<Vec<f64>>> = vec![None; to - from];
                 let _ = self.accept(id, &serde_json::to_string(&none).unwrap_or_default());
@@ -376,9 +462,15 @@ impl FitRun {
     fn finish_task(&mut self, index: usize) {
         let t = &mut self.tasks[index];
         let result = t.spec.problem.model().ok().and_then(|model| {
-            let end = t.spec.grid.len();
-            let mut fit = Multistart::new(model.as_ref(), t.spec.delta, t.spec.grid.clone()).with_range(end, end);
-            for s in std::mem::take(&mut t.slices) {
+            let slices = std::mem::take(&mut t.slices);
+            if t.spec.search == TaskSearch::Profile {
+                let slice = slices.into_iter().next()?;
+                return profile::finish(model.as_ref(), t.spec.delta, slice);
+            }
+            let grid = t.spec.search.grid();
+            let end = grid.len();
+            let mut fit = Multistart::new(model.as_ref(), t.spec.delta, grid).with_range(end, end);
+            for s in slices {
                 fit.absorb(s);
             }
             fit.finish()
@@ -422,8 +514,9 @@ impl FitRun {
     }
 
     /// What the fit found (call once [`FitRun::is_done`]).
-    pub fn outcome(self) -> FitOutcome {
-        FitOutcome { tasks: self.tasks.into_iter().map(|t| t.result.flatten()).collect(), samples: self.samples }
+    pub fn outcome(mut self) -> FitOutcome {
+        let surfaces = self.tasks.iter_mut().map(|t| t.surface.take()).collect();
+        FitOutcome { tasks: self.tasks.into_iter().map(|t| t.result.flatten()).collect(), samples: self.samples, surfaces }
     }
 
     /// Every job in this thread, in the order a page hands them out; `progress` sees the
@@ -457,8 +550,9 @@ mod tests {
     fn plan(resamples: usize) -> FitPlan {
         let points = crate::core::fit::multistart::tests::epoch_points();
         let grid = Grid::parse("a=0:20:10, b=0:20:10, e=-1:1:1, alpha=0:1:0.5, beta=0:1:0.5", CHINCHILLA.theta_names(), CHINCHILLA.default_grid()).unwrap();
-        let task = TaskSpec { problem: Problem::Runs { law: LawRef(&CHINCHILLA), points }, grid, delta: 1e-3 };
-        FitPlan { tasks: vec![task.clone(), task], boot: Some(BootSpec { task: 0, resamples, seed: 9 }) }
+        let task = TaskSpec { problem: Problem::Runs { law: LawRef(&CHINCHILLA), points }, search: TaskSearch::Grid(grid), delta: 1e-3 };
+        let profiled = TaskSpec { search: TaskSearch::Profile, ..task.clone() };
+        FitPlan { tasks: vec![task, profiled], boot: Some(BootSpec { task: 0, resamples, seed: 9 }) }
     }
 
     /// Jobs handed out in any order, through JSON, give what one multistart and one bootstrap give.
@@ -466,9 +560,9 @@ mod tests {
     fn jobs_in_any_order_give_the_whole_fit() {
         let p = plan(120);
         let whole = {
-            let TaskSpec { problem, grid, delta } = p.tasks[0].clone();
+            let TaskSpec { problem, search, delta } = p.tasks[0].clone();
             let model = problem.model().unwrap();
-            let fit = Multistart::new(model.as_ref(), delta, grid).finish().unwrap();
+            let fit = Multistart::new(model.as_ref(), delta, search.grid()).finish().unwrap();
             let samples = bootstrap::resamples(model.as_ref(), &fit.best.theta, delta, 9, 0, 120);
             (fit, samples)
         };
@@ -493,13 +587,20 @@ mod tests {
             run.accept(10_000, &result).unwrap();
         }
         assert!(turn > 6 && run.is_done());
-        assert_eq!(run.progress(), (2 * 243 + 240, 2 * 243 + 240));
+        assert_eq!(run.progress(), (243 + PROFILE_UNITS + 240, 243 + PROFILE_UNITS + 240));
         let out = run.outcome();
         let first = out.tasks[0].as_ref().unwrap();
         assert!((first.best.value - whole.0.best.value).abs() <= 1e-15 * whole.0.best.value);
         assert_eq!(first.evaluations, whole.0.evaluations);
         assert_eq!(out.samples, whole.1, "resamples are the same numbers, bit for bit");
-        assert!(out.tasks[1].is_some());
+        // The profile task through a worker's JSON gives what the profile fit gives here.
+        let points = crate::core::fit::multistart::tests::epoch_points();
+        let model = RunsModel::new(&CHINCHILLA, &points);
+        let (direct, surface) = profile::fit(&model, &CHINCHILLA.projection().unwrap(), &points, 1e-3).unwrap();
+        let second = out.tasks[1].as_ref().unwrap();
+        assert_eq!(second.best.theta, direct.best.theta);
+        assert_eq!(out.surfaces[1].as_ref(), Some(&surface));
+        assert!(out.surfaces[0].is_none());
     }
 
     #[test]

@@ -13,4 +13,5 @@ pub mod lbfgs;
 pub mod model;
 pub mod multistart;
 pub mod points;
+pub mod profile;
 pub mod regression;

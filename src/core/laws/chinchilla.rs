@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use super::{LossLaw, RunLaw};
 use crate::core::fit::grid::{range, Grid};
-use crate::core::fit::points::{Dataset, Point};
+use crate::core::fit::points::{Dataset, Point, Variable};
+use crate::core::fit::profile::{Axis, Projection, Term, EXPONENT_MAX};
 
 /// L(N, D) = E + A/N^α + B/D^β.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -124,6 +125,18 @@ impl RunLaw for Chinchilla {
             &[a, b, e, alpha, beta] => objective([a, b, e, alpha, beta], data, weights, delta, grad),
             _ => f64::NAN,
         }
+    }
+    /// E·1 + A·N^−α + B·D^−β: linear in (E, A, B) once α and β are fixed.
+    fn projection(&self) -> Option<Projection> {
+        Some(Projection {
+            axes: vec![Axis { theta: 3, name: "alpha", lo: 0.0, hi: EXPONENT_MAX }, Axis { theta: 4, name: "beta", lo: 0.0, hi: EXPONENT_MAX }],
+            terms: vec![
+                Term::Power { theta: 0, axis: 0, variable: Variable::N },
+                Term::Power { theta: 1, axis: 1, variable: Variable::D },
+                Term::One { theta: 2 },
+            ],
+            dim: 5,
+        })
     }
     fn law(&self, params: &[f64]) -> Option<Arc<dyn LossLaw + Send + Sync>> {
         let law = self.chinchilla(params)?;

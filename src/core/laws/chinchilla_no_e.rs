@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use super::{ChinchillaLaw, LossLaw, RunLaw};
 use crate::core::fit::grid::{range, Grid};
-use crate::core::fit::points::Point;
+use crate::core::fit::points::{Point, Variable};
+use crate::core::fit::profile::{Axis, Projection, Term, EXPONENT_MAX};
 
 /// L = A/N^α + B/D^β as a fittable law: θ = (ln A, ln B, α, β).
 pub struct ChinchillaNoE;
@@ -56,6 +57,14 @@ impl RunLaw for ChinchillaNoE {
         *galpha = -w[0] * x.ln_n;
         *gbeta = -w[1] * x.ln_d;
         p
+    }
+    /// A·N^−α + B·D^−β: linear in (A, B) once α and β are fixed.
+    fn projection(&self) -> Option<Projection> {
+        Some(Projection {
+            axes: vec![Axis { theta: 2, name: "alpha", lo: 0.0, hi: EXPONENT_MAX }, Axis { theta: 3, name: "beta", lo: 0.0, hi: EXPONENT_MAX }],
+            terms: vec![Term::Power { theta: 0, axis: 0, variable: Variable::N }, Term::Power { theta: 1, axis: 1, variable: Variable::D }],
+            dim: 4,
+        })
     }
     fn law(&self, params: &[f64]) -> Option<Arc<dyn LossLaw + Send + Sync>> {
         Some(Arc::new(self.chinchilla(params)?))

@@ -23,6 +23,7 @@ pub use crate::core::loss::{LossLaw, ParamConvention};
 pub use chinchilla::ChinchillaLaw;
 pub use kaplan::KaplanLaw;
 
+use crate::core::fit::profile::Projection;
 use crate::core::fit::grid::Grid;
 use crate::core::fit::lbfgs::MAX_DIM;
 use crate::core::fit::model::{huber, Model};
@@ -231,6 +232,12 @@ pub trait RunLaw: Sync {
     /// moving together cannot tell apart (the fit then warns).
     fn separable(&self) -> bool {
         false
+    }
+    /// How the law splits into exponents and non-negative coefficients, when its L is a sum of
+    /// powers once the exponents are fixed: it is then fitted by searching the profile over the
+    /// exponents ([`crate::core::fit::profile`]) unless the user asks for a grid of starts.
+    fn projection(&self) -> Option<Projection> {
+        None
     }
     /// A typical θ, for the registry's property tests.
     fn sample_theta(&self) -> Vec<f64>;

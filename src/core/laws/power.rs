@@ -6,6 +6,7 @@
 use super::RunLaw;
 use crate::core::fit::grid::{range, Grid};
 use crate::core::fit::points::{Point, Variable};
+use crate::core::fit::profile::{Axis, Projection, Term, EXPONENT_MAX};
 
 /// L = E + A/X^α (`irreducible`) or L = A/X^α; θ = (ln A, α[, ln E]).
 pub struct PowerLaw {
@@ -89,6 +90,14 @@ impl RunLaw for PowerLaw {
         } else {
             Grid { axes: vec![range(0.0, 10.0, 1.0), range(0.0, 1.0, 0.1)] }
         }
+    }
+    /// A·x^−α (+ E·1): linear in A (and E) once α is fixed.
+    fn projection(&self) -> Option<Projection> {
+        let mut terms = vec![Term::Power { theta: 0, axis: 0, variable: self.variable }];
+        if self.irreducible {
+            terms.push(Term::One { theta: 2 });
+        }
+        Some(Projection { axes: vec![Axis { theta: 1, name: "alpha", lo: 0.0, hi: EXPONENT_MAX }], terms, dim: self.dim() })
     }
     fn predict_ln(&self, theta: &[f64], x: &Point, grad: &mut [f64]) -> f64 {
         let lx = self.variable.ln(x);

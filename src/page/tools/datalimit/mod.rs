@@ -10,7 +10,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::page::jobs::FromPaste;
-use crate::core::analysis::run::{BootSpec, FitOutcome, FitPlan, Problem, TaskSpec};
+use crate::core::analysis::run::{BootSpec, FitOutcome, FitPlan, Problem, TaskSearch, TaskSpec};
 use crate::core::fit::grid::Grid;
 use crate::page::session::Session;
 use super::{key_of, text, Field, Fields, Table, ToolView};
@@ -78,7 +78,7 @@ fn rstar_plan(model: &mu::RStarModel) -> Result<FitPlan, serde_json::Error> {
     let problem = Problem::Table { law: "muennighoff".into(), model: serde_json::to_value(model)? };
     let local = Grid { axes: vec![vec![mu::R_D_STAR.ln()], vec![mu::R_N_STAR.ln()]] };
     Ok(FitPlan {
-        tasks: vec![TaskSpec { problem: problem.clone(), grid: mu::grid(), delta: DELTA }, TaskSpec { problem, grid: local, delta: DELTA }],
+        tasks: vec![TaskSpec { problem: problem.clone(), search: TaskSearch::Grid(mu::grid()), delta: DELTA }, TaskSpec { problem, search: TaskSearch::Grid(local), delta: DELTA }],
         boot: Some(BootSpec { task: 0, resamples: RESAMPLES, seed: SEED }),
     })
 }
