@@ -111,15 +111,16 @@ run_tests() {
 }
 
 # The speed benchmark (informational, never part of `test`): on the Epoch file with the 5 highest
-# losses dropped, the 4 500-start Chinchilla fit and a 1000-resample bootstrap natively (own and
-# argmin L-BFGS, one core), in scipy (the reference script, in target/bench-venv) and in the page's
-# Fit panel in headless Chromium; then a table with the ratios and the goals. Raw results in target/bench/.
+# losses dropped, the profile search, the 4 500-start Chinchilla fit and a 1000-resample bootstrap
+# natively (own and argmin L-BFGS, one core), in scipy (the reference script, in target/bench-venv)
+# and in the page's Fit panel in headless Chromium (profile and grid; click to report with the
+# page's defaults); then a table with the ratios and the goals. Raw results in target/bench/.
 bench() {
   local data=../shared/data/chinchilla_epoch/svg_extracted_data.csv out=target/bench
   local cli="${CARGO_TARGET_DIR:-target}/release/scalecalc" py=target/bench-venv/bin/python
   mkdir -p "$out"
   rm -f "$out/native.jsonl" "$out/scipy.json" "$out/browser.json"
-  log "native: the 4 500-start fit on one core (own and argmin L-BFGS), then 1000 bootstrap resamples"
+  log "native: the profile search and the 4 500-start fit on one core (own and argmin L-BFGS), then 1000 bootstrap resamples"
   "$cli" bench-fit "$data" --drop-top 5 --optimizer both --bootstrap 1000 | tee "$out/native.jsonl"
   if ! { [ -x "$py" ] && "$py" -c 'import numpy, scipy' 2>/dev/null; }; then
     log "creating target/bench-venv with numpy and scipy"
@@ -132,7 +133,7 @@ bench() {
   else
     log "the scipy reference fit failed: no scipy numbers"
   fi
-  log "browser: the page's Fit panel in headless Chromium (each fit twice, the faster kept)"
+  log "browser: the page's Fit panel in headless Chromium (grid, page defaults, profile)"
   node tests/bench/bench.mjs "$data" >"$out/browser.json" || log "the browser bench did not finish: no browser numbers"
   node tests/bench/bench.mjs --table "$out/native.jsonl" "$out/scipy.json" "$out/browser.json"
 }

@@ -102,9 +102,13 @@ function update(event, tools) {
   scheduleCharts(tools);
 }
 
+// While the Fit panel draws its main report, no new job starts: on a 2-core machine a busy worker
+// would halve the main thread's speed.
+let jobsHeld = false;
+
 /// Gives the workers every job Rust has waiting, as long as one is free.
 function pump() {
-  while (pool.hasIdle()) {
+  while (!jobsHeld && pool.hasIdle()) {
     let job;
     try {
       job = sc.nextJob();
@@ -136,17 +140,27 @@ function linkFor(fragment) {
   return `${location.href.split('#')[0]}#${fragment}`;
 }
 
-// One chart per animation frame, so no frame (and no main-thread task) draws them all at once.
+// Charts are drawn a few per animation frame, up to FRAME_BUDGET_MS of drawing, so no frame (and
+// no main-thread task) draws them all at once.
+const FRAME_BUDGET_MS = 12;
 let chartQueue = [];
+let idleWaiters = [];
 
-/// Queues every chart, or (with `tools`, a list of tool keys) only those tools' charts on top
+/// Resolves once no queued chart's kind starts with `prefix` (every chart: '').
+function chartsDrawn(prefix = '') {
+  const pending = () => chartQueue.some((c) => c.dataset.chart.startsWith(prefix));
+  return pending() ? new Promise((resolve) => idleWaiters.push({ pending, resolve })) : Promise.resolve();
+}
+
+/// Queues every chart, or (with `tools`, a list of tool keys) only those tools' charts, ahead
 /// of whatever is already queued.
 function scheduleCharts(tools) {
   const all = [...document.querySelectorAll('canvas[data-chart]')];
   if (Array.isArray(tools)) {
-    const mine = all.filter((c) => tools.some((t) => c.dataset.chart.startsWith(`${t}-`)) && !chartQueue.includes(c));
+    // Those tools' charts go first: they are what just changed.
+    const mine = all.filter((c) => tools.some((t) => c.dataset.chart.startsWith(`${t}-`)));
     if (mine.length === 0) return;
-    chartQueue.push(...mine);
+    chartQueue = [...mine, ...chartQueue.filter((c) => !mine.includes(c))];
   } else {
     chartQueue = all;
   }
@@ -155,9 +169,25 @@ function scheduleCharts(tools) {
   chartFrame = requestAnimationFrame(drawNextChart);
 }
 
+/// Queues the charts whose canvas no longer matches its size on screen.
+function scheduleResized() {
+  const ratio = Math.min(Math.max(window.devicePixelRatio || 1, 1), 4);
+  const resized = [...document.querySelectorAll('canvas[data-chart]')].filter((c) =>
+    c.width !== Math.round(c.clientWidth * ratio) || c.height !== Math.round(c.clientHeight * ratio));
+  if (resized.length === 0) return;
+  chartQueue = [...chartQueue, ...resized.filter((c) => !chartQueue.includes(c))];
+  cancelAnimationFrame(chartFrame);
+  document.body.dataset.charts = 'drawing';
+  chartFrame = requestAnimationFrame(drawNextChart);
+}
+
 function drawNextChart() {
-  const canvas = chartQueue.shift();
-  if (canvas) drawChart(canvas);
+  const start = performance.now();
+  do {
+    const canvas = chartQueue.shift();
+    if (canvas) drawChart(canvas);
+  } while (chartQueue.length && performance.now() - start < FRAME_BUDGET_MS);
+  idleWaiters = idleWaiters.filter((w) => w.pending() || (w.resolve(), false));
   if (chartQueue.length) chartFrame = requestAnimationFrame(drawNextChart);
   else document.body.dataset.charts = 'idle';
 }
@@ -234,7 +264,13 @@ async function main() {
     pump,
     workers: pool.size,
     setData: (text) => { $('fit-data').value = text; update(); },
-    fitted: () => { update(); },
+    // A new fit changes the Fit panel's charts; the Budget panel's only when it uses the fit.
+    fitted: () => {
+      const all = inputs.law === 'fit';
+      update(null, all ? undefined : ['fit']);
+      return chartsDrawn(all ? '' : 'fit-').then(() => { jobsHeld = false; pump(); });
+    },
+    holdJobs: () => { jobsHeld = true; },
     useFit: (spec) => {
       inputs = { ...inputs, law: 'fit', fit: spec };
       ensureFitOption();
@@ -252,7 +288,8 @@ async function main() {
   window.addEventListener('hashchange', () => {
     if (location.hash.slice(1) !== sc.toFragment(inputs)) loadFromLocation();
   });
-  new ResizeObserver(() => scheduleCharts()).observe($('app'));
+  // Only canvases whose size changed are redrawn (a taller report moves charts, it does not resize them).
+  new ResizeObserver(() => scheduleResized()).observe($('app'));
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => scheduleCharts());
 }
 

@@ -5,7 +5,8 @@
 //!
 //! - [`fastmath`]: branch-free, vectorisable exp and ln;
 //! - [`lbfgs`]: the L-BFGS solver every fit uses;
-//! - [`chinchilla`]: the Chinchilla objective, the inner loop of a 4 500-start fit.
+//! - [`chinchilla`]: the Chinchilla objective, the inner loop of a 4 500-start fit;
+//! - [`profile`]: the inner loop of a profile search over exponents.
 //!
 //! It depends on nothing of the main crate (scalecalc re-exports what it needs from here).
 #![deny(missing_docs)]
@@ -18,3 +19,4 @@
 pub mod chinchilla;
 pub mod fastmath;
 pub mod lbfgs;
+pub mod profile;

@@ -204,6 +204,8 @@ pub struct FitView {
     pub notes: Vec<String>,
     /// The fitted law's text for "Use this fit", when the law is usable in the Budget panel.
     pub fit_spec: Option<String>,
+    /// Laws still being fitted for the comparison, in a sentence (empty when none are).
+    pub pending: String,
 }
 
 fn value_text(name: &str, v: f64) -> String {
@@ -380,6 +382,15 @@ pub(crate) struct PanelRun {
     req: FitRequest,
     prep: Prepared,
     tasks: Vec<Task>,
+    /// Whether the main law's report has been shown ahead of the comparison laws.
+    shown_main: bool,
+}
+
+impl PanelRun {
+    /// Whether every task of the main law and its bootstrap have ended.
+    fn main_done(&self) -> bool {
+        self.run.boot_done() && self.tasks.iter().enumerate().all(|(i, t)| t.law != self.prep.law || self.run.task_done(i))
+    }
 }
 
 /// Why the Fit panel's fit did not start.
@@ -413,6 +424,9 @@ pub struct FitProgress {
     pub fitted: bool,
     /// Whether the bootstrap has ended too.
     pub bootstrapped: bool,
+    /// Whether every task of the main law (and its bootstrap) has ended: its report can be
+    /// shown while the comparison laws are still being fitted.
+    pub main_done: bool,
     /// Whether everything has ended.
     pub finished: bool,
 }
@@ -430,7 +444,7 @@ impl Session {
         let tasks = plan::plan(&prep, &req);
         let run = FitRun::new(plan::fit_plan(&prep, &req, &tasks));
         self.serial += 1;
-        self.fit_run = Some(PanelRun { serial: self.serial, run, req, prep, tasks });
+        self.fit_run = Some(PanelRun { serial: self.serial, run, req, prep, tasks, shown_main: false });
         if !self.deferred {
             if let Some(panel) = self.fit_run.take() {
                 let PanelRun { run, req, prep, tasks, .. } = panel;
@@ -440,7 +454,7 @@ impl Session {
                 self.set_fit(report, spec);
             }
         }
-        Ok(self.fit_progress().unwrap_or(FitProgress { done: 1, total: 1, models: 0, fitted: true, bootstrapped: true, finished: true }))
+        Ok(self.fit_progress().unwrap_or(FitProgress { done: 1, total: 1, models: 0, fitted: true, bootstrapped: true, main_done: true, finished: true }))
     }
 
     /// Stops the Fit panel's fit; the last finished one stays. Results of its jobs still in
@@ -459,6 +473,7 @@ impl Session {
             models: panel.tasks.len(),
             fitted: panel.run.task_done(0),
             bootstrapped: panel.run.task_done(0) && panel.run.boot_done(),
+            main_done: panel.main_done(),
             finished: panel.run.is_done(),
         })
     }
@@ -472,6 +487,31 @@ impl Session {
         let PanelRun { run, req, prep, tasks, .. } = self.fit_run.take()?;
         Some(plan::report(&req, &prep, &tasks, run.outcome()).map(|report| {
             let view = report_view(&report);
+            self.set_fit(report, view.fit_spec.clone());
+            view
+        }))
+    }
+
+    /// Once the main law's tasks and bootstrap have ended but comparison laws are still being
+    /// fitted (and only once per run): its report becomes the current fit, and this is what the
+    /// panel shows meanwhile, the laws still fitting named. `None` otherwise.
+    pub fn partial_fit(&mut self) -> Option<Result<FitView, FitError>> {
+        let panel = self.fit_run.as_mut()?;
+        if panel.shown_main || !panel.main_done() || panel.run.is_done() {
+            return None;
+        }
+        panel.shown_main = true;
+        let pending: Vec<&str> = panel
+            .tasks
+            .iter()
+            .enumerate()
+            .filter(|(i, t)| !panel.run.task_done(*i) && t.variant == plan::Variant::Full)
+            .map(|(_, t)| t.law.name())
+            .collect();
+        let result = plan::report(&panel.req, &panel.prep, &panel.tasks, panel.run.snapshot());
+        Some(result.map(|report| {
+            let mut view = report_view(&report);
+            view.pending = format!("Still fitting for the comparison: {}.", pending.join(", "));
             self.set_fit(report, view.fit_spec.clone());
             view
         }))

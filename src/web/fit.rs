@@ -81,6 +81,22 @@ pub fn finish_fit() -> Result<JsValue, JsError> {
     }
 }
 
+/// Once the main law's fit and bootstrap have ended while comparison laws are still being
+/// fitted: what the panel shows meanwhile (`FitView`, with `pending`), or `{error}`; null
+/// otherwise (and after the first call for a run).
+#[wasm_bindgen(js_name = partialFit)]
+pub fn partial_fit() -> Result<JsValue, JsError> {
+    #[derive(serde::Serialize)]
+    struct Failed {
+        error: String,
+    }
+    match with_session(Session::partial_fit) {
+        None => Ok(JsValue::NULL),
+        Some(Ok(view)) => to_js(&view),
+        Some(Err(e)) => to_js(&Failed { error: e.to_string() }),
+    }
+}
+
 /// Draws fit chart `kind` ("fit-loss", "fit-frontier", "fit-residuals", "fit-profile") for the current fit.
 #[wasm_bindgen(js_name = drawFitChart)]
 pub fn draw_fit_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, dark: bool, pixel_ratio: f64) -> Result<(), JsError> {

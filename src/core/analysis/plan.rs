@@ -97,7 +97,9 @@ pub fn fit_plan(prep: &Prepared, req: &FitRequest, tasks: &[Task]) -> FitPlan {
         })
         .collect();
     let boot = (req.bootstrap > 0).then_some(BootSpec { task: 0, resamples: req.bootstrap, seed: req.seed });
-    FitPlan { tasks: specs, boot }
+    // The main law's tasks come first in `tasks`; the comparison laws wait for them.
+    let foreground = tasks.iter().take_while(|t| t.law == prep.law).count();
+    FitPlan { tasks: specs, boot, foreground }
 }
 
 /// The report of a finished run of [`fit_plan`].
@@ -211,3 +213,4 @@ mod tests {
         assert!(report.warnings.iter().any(|w| w.contains("Only 12 runs")), "{:?}", report.warnings);
     }
 }
+

@@ -14,13 +14,13 @@ use crate::core::fit::grid::Grid;
 use crate::core::fit::model::Model;
 use crate::core::fit::multistart::{Multistart, MultistartResult, Slice};
 use crate::core::fit::points::Point;
-use crate::core::fit::profile::{self, ProfileResult, Surface};
+use crate::core::fit::profile::{self, Projection, Share, Surface};
 use crate::core::laws::{self, LawRef, RunsModel};
 
 /// Grid starts per job: long enough that messages cost little, short enough for smooth progress.
 pub const STARTS_PER_JOB: usize = 75;
 /// Bootstrap resamples per job.
-pub const RESAMPLES_PER_JOB: usize = 50;
+pub const RESAMPLES_PER_JOB: usize = 125;
 
 /// What a task fits: enough for a worker to build the model again.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -43,6 +43,18 @@ pub enum Problem {
 }
 
 impl Problem {
+    /// The law's projection and the runs, for a profile search.
+    ///
+    /// # Errors
+    /// A table law, or a law without a projection.
+    pub fn projection(&self) -> Result<(Projection, &[Point]), JobError> {
+        let Problem::Runs { law, points } = self else {
+            return Err(JobError::Problem("only laws of N and D have a profile".into()));
+        };
+        let projection = law.projection().ok_or_else(|| JobError::Problem(format!("the {} law has no profile", law.key())))?;
+        Ok((projection, points))
+    }
+
     /// The model to fit.
     ///
     /// # Errors
@@ -89,8 +101,10 @@ impl TaskSearch {
     }
 }
 
-/// Progress units of a profile job (a grid start counts one).
+/// Progress units of a profile (a grid start counts one).
 pub const PROFILE_UNITS: usize = 100;
+/// Jobs a profile is cut into (by rows of its first axis), so that two workers share it.
+pub const PROFILE_SHARES: usize = 2;
 
 /// The bootstrap of one task: resamples warm-started at that task's optimum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +124,10 @@ pub struct FitPlan {
     pub tasks: Vec<TaskSpec>,
     /// The bootstrap, planned when its task ends.
     pub boot: Option<BootSpec>,
+    /// Tasks from this index on wait until every task before it and the bootstrap have ended
+    /// (the comparison laws wait for the main law, whose report is shown first); the number of
+    /// tasks for no waiting.
+    pub foreground: usize,
 }
 
 /// Why a job could not run or its result could not be used.
@@ -167,6 +185,8 @@ struct StartsArgs {
 struct ProfileArgs {
     problem: Problem,
     delta: f64,
+    from: usize,
+    to: usize,
 }
 
 /// The arguments of a share of resamples.
@@ -216,15 +236,10 @@ pub fn run_job(method: &str, args: &str, cache: &mut ModelCache) -> Result<Strin
         }
         "fit.profile" => {
             let a: ProfileArgs = serde_json::from_str(args)?;
-            let Problem::Runs { law, points } = &a.problem else {
-                return Err(JobError::Problem("only laws of N and D have a profile".into()));
-            };
-            let projection = law.projection().ok_or_else(|| JobError::Problem(format!("the {} law has no profile", law.key())))?;
-            let points = points.clone();
-            let model = cache.model(a.problem)?;
-            let found = profile::search(model, &projection, &points, a.delta)
+            let (projection, points) = a.problem.projection()?;
+            let share = profile::share(&projection, points, a.delta, a.from, a.to)
                 .ok_or_else(|| JobError::Problem("the profile does not fit these runs".into()))?;
-            Ok(serde_json::to_string(&found)?)
+            Ok(serde_json::to_string(&share)?)
         }
         "fit.resamples" => {
             let a: ResamplesArgs = serde_json::from_str(args)?;
@@ -239,7 +254,7 @@ pub fn run_job(method: &str, args: &str, cache: &mut ModelCache) -> Result<Strin
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Work {
     Starts { task: usize, from: usize, to: usize },
-    Profile { task: usize },
+    Profile { task: usize, from: usize, to: usize },
     Resamples { from: usize, to: usize },
 }
 
@@ -248,6 +263,7 @@ struct TaskRun {
     /// The problem as JSON, written once for all its jobs.
     problem_json: String,
     slices: Vec<Slice>,
+    shares: Vec<Share>,
     surface: Option<Surface>,
     shares_left: usize,
     /// The merged and polished result, once every share is in (`Some(None)`: no start gave a
@@ -258,6 +274,7 @@ struct TaskRun {
 /// A fit in progress: jobs to hand out, results to merge.
 pub struct FitRun {
     tasks: Vec<TaskRun>,
+    foreground: usize,
     boot: Option<BootSpec>,
     samples: Vec<Option<Vec<f64>>>,
     boot_left: usize,
@@ -301,18 +318,22 @@ impl FitRun {
                 }
                 TaskSearch::Profile => {
                     total += PROFILE_UNITS;
-                    queue.push_back(Work::Profile { task: index });
-                    shares = 1;
+                    for k in 0..PROFILE_SHARES {
+                        let (from, to) = (k * profile::CELLS / PROFILE_SHARES, (k + 1) * profile::CELLS / PROFILE_SHARES);
+                        queue.push_back(Work::Profile { task: index, from, to });
+                    }
+                    shares = PROFILE_SHARES;
                 }
             }
             let problem_json = serde_json::to_string(&spec.problem).unwrap_or_default();
-            tasks.push(TaskRun { spec, problem_json, slices: Vec::new(), surface: None, shares_left: shares, result: None });
+            tasks.push(TaskRun { spec, problem_json, slices: Vec::new(), shares: Vec::new(), surface: None, shares_left: shares, result: None });
         }
         let boot = plan.boot.filter(|b| b.task < tasks.len() && b.resamples > 0);
         if let Some(b) = &boot {
             total += 2 * b.resamples;
         }
         let mut run = FitRun {
+            foreground: plan.foreground,
             samples: vec![None; boot.map_or(0, |b| b.resamples)],
             boot_left: boot.map_or(0, |b| b.resamples),
             boot,
@@ -334,6 +355,13 @@ impl FitRun {
 
     /// The next job to hand to a worker, if any is waiting.
     pub fn next_job(&mut self) -> Option<Job> {
+        let waiting = match self.queue.front()? {
+            Work::Starts { task, .. } | Work::Profile { task, .. } => *task >= self.foreground,
+            Work::Resamples { .. } => false,
+        };
+        if waiting && !self.foreground_done() {
+            return None;
+        }
         let work = self.queue.pop_front()?;
         let id = self.next_id;
         self.next_id += 1;
@@ -352,12 +380,12 @@ impl FitRun {
                     ),
                 }
             }
-            Work::Profile { task } => {
+            Work::Profile { task, from, to } => {
                 let t = &self.tasks[task];
                 Job {
                     id,
                     method: "fit.profile",
-                    args: format!("{{\"problem\":{},\"delta\":{}}}", t.problem_json, json_number(t.spec.delta)),
+                    args: format!("{{\"problem\":{},\"delta\":{},\"from\":{from},\"to\":{to}}}", t.problem_json, json_number(t.spec.delta)),
                 }
             }
             Work::Resamples { from, to } => {
@@ -406,14 +434,13 @@ impl FitRun {
                     self.finish_task(task);
                 }
             }
-            Work::Profile { task } => {
-                let found: ProfileResult = serde_json::from_str(result)?;
+            Work::Profile { task, .. } => {
+                let share: Share = serde_json::from_str(result)?;
                 self.in_flight.remove(&id);
                 let t = &mut self.tasks[task];
-                t.slices.push(found.slice);
-                t.surface = Some(found.surface);
+                t.shares.push(share);
                 t.shares_left -= 1;
-                self.done += PROFILE_UNITS;
+                self.done += PROFILE_UNITS / PROFILE_SHARES;
                 if t.shares_left == 0 {
                     self.finish_task(task);
                 }
@@ -439,9 +466,9 @@ impl FitRun {
                 let empty = Slice { optima: Vec::new(), evaluations: 0, failed: 0, starts: 0 };
                 let _ = self.accept(id, &serde_json::to_string(&empty).unwrap_or_default());
             }
-            Some(Work::Profile { task }) => {
+            Some(Work::Profile { task, .. }) => {
                 self.in_flight.remove(&id);
-                self.done += PROFILE_UNITS;
+                self.done += PROFILE_UNITS / PROFILE_SHARES;
                 if let Some(t) = self.tasks.get_mut(task) {
                     t.shares_left = t.shares_left.saturating_sub(1);
                     if t.shares_left == 0 {
@@ -464,8 +491,10 @@ impl FitRun {
         let result = t.spec.problem.model().ok().and_then(|model| {
             let slices = std::mem::take(&mut t.slices);
             if t.spec.search == TaskSearch::Profile {
-                let slice = slices.into_iter().next()?;
-                return profile::finish(model.as_ref(), t.spec.delta, slice);
+                let (projection, points) = t.spec.problem.projection().ok()?;
+                let found = profile::refine(model.as_ref(), &projection, points, t.spec.delta, std::mem::take(&mut t.shares))?;
+                t.surface = Some(found.surface);
+                return profile::finish(model.as_ref(), t.spec.delta, found.slice);
             }
             let grid = t.spec.search.grid();
             let end = grid.len();
@@ -508,9 +537,24 @@ impl FitRun {
         self.boot.is_none_or(|b| self.task_done(b.task)) && self.boot_left == 0
     }
 
+    /// Whether the tasks before [`FitPlan::foreground`] and the bootstrap have ended.
+    pub fn foreground_done(&self) -> bool {
+        self.boot_done() && self.tasks.iter().take(self.foreground).all(|t| t.result.is_some())
+    }
+
     /// Whether every job's result is in.
     pub fn is_done(&self) -> bool {
         self.queue.is_empty() && self.in_flight.is_empty() && self.tasks.iter().all(|t| t.result.is_some()) && self.boot_left == 0
+    }
+
+    /// What the finished tasks found so far (unfinished ones are `None`; the samples are
+    /// whole once [`FitRun::boot_done`]): for a report shown before the last task ends.
+    pub fn snapshot(&self) -> FitOutcome {
+        FitOutcome {
+            tasks: self.tasks.iter().map(|t| t.result.clone().flatten()).collect(),
+            samples: self.samples.clone(),
+            surfaces: self.tasks.iter().map(|t| t.surface.clone()).collect(),
+        }
     }
 
     /// What the fit found (call once [`FitRun::is_done`]).
@@ -552,7 +596,7 @@ mod tests {
         let grid = Grid::parse("a=0:20:10, b=0:20:10, e=-1:1:1, alpha=0:1:0.5, beta=0:1:0.5", CHINCHILLA.theta_names(), CHINCHILLA.default_grid()).unwrap();
         let task = TaskSpec { problem: Problem::Runs { law: LawRef(&CHINCHILLA), points }, search: TaskSearch::Grid(grid), delta: 1e-3 };
         let profiled = TaskSpec { search: TaskSearch::Profile, ..task.clone() };
-        FitPlan { tasks: vec![task, profiled], boot: Some(BootSpec { task: 0, resamples, seed: 9 }) }
+        FitPlan { tasks: vec![task, profiled], boot: Some(BootSpec { task: 0, resamples, seed: 9 }), foreground: 2 }
     }
 
     /// Jobs handed out in any order, through JSON, give what one multistart and one bootstrap give.
@@ -601,6 +645,29 @@ mod tests {
         assert_eq!(second.best.theta, direct.best.theta);
         assert_eq!(out.surfaces[1].as_ref(), Some(&surface));
         assert!(out.surfaces[0].is_none());
+    }
+
+    #[test]
+    fn background_tasks_wait_for_the_foreground_and_its_bootstrap() {
+        let mut p = plan(100);
+        p.foreground = 1;
+        let mut run = FitRun::new(p);
+        let mut cache = ModelCache::default();
+        let mut held = Vec::new();
+        // Everything handed out before the foreground ends is task 0's starts or resamples.
+        while let Some(job) = run.next_job() {
+            held.push(job);
+        }
+        assert!(held.iter().all(|j| j.method == "fit.starts"), "{:?}", held.iter().map(|j| j.method).collect::<Vec<_>>());
+        while !run.foreground_done() {
+            let job = held.pop().or_else(|| run.next_job()).unwrap();
+            assert_ne!(job.method, "fit.profile", "the background task was handed out early");
+            let result = run_job(job.method, &job.args, &mut cache).unwrap();
+            run.accept(job.id, &result).unwrap();
+        }
+        assert!(!run.task_done(1));
+        let job = run.next_job().unwrap();
+        assert_eq!(job.method, "fit.profile");
     }
 
     #[test]

@@ -13,11 +13,11 @@
 //! Besiroglu et al. 2024, arXiv:2404.10102, on Chinchilla's own under-converged fit).
 
 use super::lbfgs::Settings;
-use super::model::{huber, Model};
+use super::model::Model;
 use super::grid::Grid;
 use super::multistart::{self, MultistartResult, Optimizer, Optimum, Slice};
 use super::points::{Point, Variable};
-use scalecalc_kernel::fastmath;
+use scalecalc_kernel::profile as kernel;
 
 /// One profiled (nonlinear) parameter: where it sits in θ and the range searched.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -99,7 +99,7 @@ impl Surface {
 
 /// What a profile search found: a slice of optima (as a share of a multistart reports them, to
 /// be polished the same way) and the surface.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProfileResult {
     /// Refined basins, as a multistart share's result.
     pub slice: Slice,
@@ -109,19 +109,39 @@ pub struct ProfileResult {
     pub cells: usize,
 }
 
-/// Searches the profile of `model` (the law `projection` describes, over `points`) and refines
-/// its best basins. `None` when the projection does not fit the points (no term, too many).
-pub fn search<M: Model + ?Sized>(model: &M, projection: &Projection, points: &[Point], delta: f64) -> Option<ProfileResult> {
+/// One share of a profile: grid rows `from..to` of the first axis.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Share {
+    /// First row.
+    pub from: usize,
+    /// Past the last row.
+    pub to: usize,
+    /// The profile on those rows, row-major.
+    pub values: Vec<Option<f64>>,
+    /// The coefficients at each cell, in the order of the projection's terms.
+    pub coefs: Vec<[f64; 3]>,
+    /// Passes over the runs it took.
+    pub passes: usize,
+}
+
+/// The grid of a projection: the values of each profiled parameter.
+fn axes(projection: &Projection) -> Vec<Vec<f64>> {
+    projection.axes.iter().map(|a| (0..CELLS).map(|j| a.lo + (a.hi - a.lo) * j as f64 / (CELLS - 1) as f64).collect()).collect()
+}
+
+/// Whether a projection is one the profile handles (one to three terms, one or two axes).
+fn usable(projection: &Projection, points: &[Point]) -> bool {
     let m = projection.terms.len();
-    if m == 0 || m > 3 || projection.axes.is_empty() || projection.axes.len() > 2 || points.is_empty() {
+    m > 0 && m <= 3 && !projection.axes.is_empty() && projection.axes.len() <= 2 && !points.is_empty()
+}
+
+/// Rows `from..to` of the profile of the law `projection` describes over `points` (a worker's
+/// share); `None` when the projection does not fit the points.
+pub fn share(projection: &Projection, points: &[Point], delta: f64, from: usize, to: usize) -> Option<Share> {
+    if !usable(projection, points) {
         return None;
     }
-    let rows = points.len();
-    let axes: Vec<Vec<f64>> = projection
-        .axes
-        .iter()
-        .map(|a| (0..CELLS).map(|j| a.lo + (a.hi - a.lo) * j as f64 / (CELLS - 1) as f64).collect())
-        .collect();
+    let axes = axes(projection);
     // Each power term's values x^(−φ) for every grid value of its exponent and every run.
     let tables: Vec<Vec<f64>> = projection
         .terms
@@ -136,35 +156,45 @@ pub fn search<M: Model + ?Sized>(model: &M, projection: &Projection, points: &[P
         .collect();
     let observed: Vec<f64> = points.iter().map(|p| p.ln_loss.exp()).collect();
     let ln_observed: Vec<f64> = points.iter().map(|p| p.ln_loss).collect();
-    let floor = 1e-12 * observed.iter().sum::<f64>() / rows as f64;
+    let terms: Vec<kernel::Basis> = projection
+        .terms
+        .iter()
+        .map(|t| match *t {
+            Term::One { .. } => kernel::Basis::One,
+            Term::Power { axis, .. } => kernel::Basis::Power(axis),
+        })
+        .collect();
+    let shape = (CELLS, if axes.len() > 1 { CELLS } else { 1 });
+    let grid = kernel::Grid { terms: &terms, tables: &tables, shape, observed: &observed, ln_observed: &ln_observed, delta };
+    let (from, to) = (from.min(CELLS), to.min(CELLS).max(from.min(CELLS)));
+    let (values, coefs, passes) = kernel::profile(&grid, from, to, IRLS_STEPS);
+    Some(Share { from, to, values, coefs, passes })
+}
 
-    let (n0, n1) = (CELLS, if axes.len() > 1 { CELLS } else { 1 });
-    let mut values = vec![None; n0 * n1];
-    let mut coefs = vec![[0.0; 3]; n0 * n1];
-    let mut basis = vec![0.0; rows * m];
-    let mut passes = 0;
-    for i in 0..n0 {
-        for j in 0..n1 {
-            let index = [i, j];
-            for (k, t) in projection.terms.iter().enumerate() {
-                match *t {
-                    Term::One { .. } => (0..rows).for_each(|r| basis[r * m + k] = 1.0),
-                    Term::Power { axis, .. } => {
-                        let at = index.get(axis).copied().unwrap_or(0) * rows;
-                        for r in 0..rows {
-                            basis[r * m + k] = tables[k].get(at + r).copied().unwrap_or(0.0);
-                        }
-                    }
-                }
-            }
-            let (solution, used) = solve_cell(&basis, m, &observed, &ln_observed, delta);
-            passes += used;
-            if let Some((c, v)) = solution {
-                values[i * n1 + j] = Some(v);
-                coefs[i * n1 + j] = c;
-            }
-        }
+/// Assembles the shares into the surface and refines its best basins by L-BFGS on the true
+/// objective; `None` when the shares do not cover the grid.
+pub fn refine<M: Model + ?Sized>(model: &M, projection: &Projection, points: &[Point], delta: f64, mut shares: Vec<Share>) -> Option<ProfileResult> {
+    if !usable(projection, points) {
+        return None;
     }
+    let axes = axes(projection);
+    let (n0, n1) = (CELLS, if axes.len() > 1 { CELLS } else { 1 });
+    shares.sort_by_key(|s| s.from);
+    let mut values = Vec::with_capacity(n0 * n1);
+    let mut coefs = Vec::with_capacity(n0 * n1);
+    let mut passes = 0;
+    for s in shares {
+        if s.from * n1 != values.len() || s.values.len() != (s.to - s.from) * n1 || s.coefs.len() != s.values.len() {
+            return None;
+        }
+        values.extend(s.values);
+        coefs.extend(s.coefs);
+        passes += s.passes;
+    }
+    if values.len() != n0 * n1 {
+        return None;
+    }
+    let floor = 1e-12 * points.iter().map(|p| p.ln_loss.exp()).sum::<f64>() / points.len() as f64;
     let surface = Surface { names: projection.axes.iter().map(|a| a.name.to_string()).collect(), axes, values };
 
     // The basins: cells no neighbour beats (ties go to the first), best first.
@@ -186,9 +216,9 @@ pub fn search<M: Model + ?Sized>(model: &M, projection: &Projection, points: &[P
     let mut start = vec![0.0; projection.dim];
     for &(cell, _) in &basins {
         let (i, j) = (cell / n1, cell % n1);
-        for (a, &k) in projection.axes.iter().zip(&[i, j]) {
+        for (k, (a, &index)) in projection.axes.iter().zip(&[i, j]).enumerate() {
             if let Some(slot) = start.get_mut(a.theta) {
-                *slot = surface.axes[projection.axes.iter().position(|b| b == a).unwrap_or(0)][k];
+                *slot = surface.axes[k][index];
             }
         }
         for (t, c) in projection.terms.iter().zip(coefs[cell]) {
@@ -208,6 +238,13 @@ pub fn search<M: Model + ?Sized>(model: &M, projection: &Projection, points: &[P
     }
     crate::core::order::sort_by_f64(&mut slice.optima, |o| o.value);
     Some(ProfileResult { slice, surface, cells: n0 * n1 })
+}
+
+/// Searches the whole profile of `model` (the law `projection` describes, over `points`) and
+/// refines its best basins. `None` when the projection does not fit the points.
+pub fn search<M: Model + ?Sized>(model: &M, projection: &Projection, points: &[Point], delta: f64) -> Option<ProfileResult> {
+    let whole = share(projection, points, delta, 0, CELLS)?;
+    refine(model, projection, points, delta, vec![whole])
 }
 
 /// A whole profile fit in this thread: the search, then the polish of its best optimum as a
@@ -249,135 +286,6 @@ fn neighbours(i: usize, j: usize, n0: usize, n1: usize) -> impl Iterator<Item = 
         })
 }
 
-/// The coefficients at one grid cell: non-negative least squares in relative error, then
-/// [`IRLS_STEPS`] Gauss–Newton steps on ln L with Huber weights; the best (coefficients,
-/// objective) seen, and how many passes over the runs it took.
-fn solve_cell(basis: &[f64], m: usize, observed: &[f64], ln_observed: &[f64], delta: f64) -> (Option<([f64; 3], f64)>, usize) {
-    let rows = observed.len();
-    let mut g = [[0.0; 3]; 3];
-    let mut h = [0.0; 3];
-    for r in 0..rows {
-        let f = &basis[r * m..r * m + m];
-        let w = 1.0 / (observed[r] * observed[r]);
-        accumulate(&mut g, &mut h, f, w, observed[r]);
-    }
-    let mut passes = 1;
-    let Some(mut c) = nnls(&g, &h, m) else { return (None, passes) };
-    let mut best: Option<([f64; 3], f64)> = None;
-    for step in 0..=IRLS_STEPS {
-        let last = step == IRLS_STEPS;
-        g = [[0.0; 3]; 3];
-        h = [0.0; 3];
-        let mut total = 0.0;
-        for r in 0..rows {
-            let f = &basis[r * m..r * m + m];
-            let fitted: f64 = f.iter().zip(&c).map(|(f, c)| f * c).sum();
-            if !(fitted > 0.0) {
-                total = f64::INFINITY;
-                break;
-            }
-            let res = fastmath::ln(fitted) - ln_observed[r];
-            total += huber(res, delta);
-            if !last {
-                let u = if res.abs() <= delta { 1.0 } else { delta / res.abs() };
-                accumulate(&mut g, &mut h, f, u / (fitted * fitted), fitted * (1.0 - res));
-            }
-        }
-        passes += 1;
-        if total.is_finite() && best.is_none_or(|(_, b)| total < b) {
-            best = Some((c, total));
-        }
-        if last {
-            break;
-        }
-        match nnls(&g, &h, m) {
-            Some(next) => c = next,
-            None => break,
-        }
-    }
-    (best, passes)
-}
-
-/// Adds one run to the normal equations G c = h of Σ w·(f·c − target)².
-fn accumulate(g: &mut [[f64; 3]; 3], h: &mut [f64; 3], f: &[f64], w: f64, target: f64) {
-    for k in 0..f.len() {
-        let wf = w * f[k];
-        h[k] += wf * target;
-        for l in 0..=k {
-            g[k][l] += wf * f[l];
-        }
-    }
-}
-
-/// Non-negative least squares for up to three coefficients: minimise cᵀGc − 2hᵀc over c ≥ 0
-/// (G symmetric, lower triangle filled). The optimum's support is some subset of the terms and
-/// on it the optimum is the unconstrained solution, so the best feasible subset solution is
-/// exact. `None` when no subset gives positive coefficients.
-pub fn nnls(g: &[[f64; 3]; 3], h: &[f64; 3], m: usize) -> Option<[f64; 3]> {
-    let at = |k: usize, l: usize| if k >= l { g[k][l] } else { g[l][k] };
-    // Scale to unit diagonal so that the pivot test means the same at every exponent.
-    let scale: Vec<f64> = (0..m).map(|k| at(k, k).sqrt()).collect();
-    let usable = |k: usize| scale[k].is_finite() && scale[k] > 0.0;
-    let mut best: Option<(f64, [f64; 3])> = None;
-    for mask in 1usize..(1 << m) {
-        let support: Vec<usize> = (0..m).filter(|k| mask & (1 << k) != 0).collect();
-        if !support.iter().all(|&k| usable(k)) {
-            continue;
-        }
-        let s = support.len();
-        let mut a = [[0.0; 4]; 3];
-        for (p, &k) in support.iter().enumerate() {
-            for (q, &l) in support.iter().enumerate() {
-                a[p][q] = at(k, l) / (scale[k] * scale[l]);
-            }
-            a[p][3] = h[k] / scale[k];
-        }
-        let Some(x) = gauss(&mut a, s) else { continue };
-        if x[..s].iter().any(|v| !(*v > 0.0)) {
-            continue;
-        }
-        let mut c = [0.0; 3];
-        let mut q = 0.0;
-        for (p, &k) in support.iter().enumerate() {
-            c[k] = x[p] / scale[k];
-            q -= h[k] * c[k];
-        }
-        if best.is_none_or(|(b, _)| q < b) {
-            best = Some((q, c));
-        }
-    }
-    best.map(|(_, c)| c)
-}
-
-/// Solves an s×s system (augmented matrix) by Gaussian elimination with partial pivoting;
-/// `None` when it is numerically singular.
-fn gauss(a: &mut [[f64; 4]; 3], s: usize) -> Option<[f64; 3]> {
-    for col in 0..s {
-        let pivot = (col..s).max_by(|&x, &y| a[x][col].abs().total_cmp(&a[y][col].abs()))?;
-        if !(a[pivot][col].abs() > 1e-10) {
-            return None;
-        }
-        a.swap(col, pivot);
-        let top = a[col];
-        for row in a.iter_mut().take(s).skip(col + 1) {
-            let f = row[col] / top[col];
-            for (x, p) in row[col..s].iter_mut().zip(&top[col..s]) {
-                *x -= f * p;
-            }
-            row[3] -= f * top[3];
-        }
-    }
-    let mut x = [0.0; 3];
-    for r in (0..s).rev() {
-        let mut v = a[r][3];
-        for k in r + 1..s {
-            v -= a[r][k] * x[k];
-        }
-        x[r] = v / a[r][r];
-    }
-    x.iter().all(|v| v.is_finite()).then_some(x)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,37 +310,4 @@ mod tests {
         assert!((p[3] - 0.3473).abs() < 1e-3 && (p[4] - 0.3672).abs() < 1e-3, "{p:?}");
     }
 
-    #[test]
-    fn nnls_matches_brute_force() {
-        // Random small problems: the subset solution against a dense search over c ≥ 0.
-        let mut seed = 7u64;
-        let mut next = || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
-        for _ in 0..100 {
-            // G = FᵀF for a random 6×3 F, h = Fᵀy for a random y.
-            let f: Vec<[f64; 3]> = (0..6).map(|_| [next() - 0.3, next() - 0.3, next() - 0.3]).collect();
-            let y: Vec<f64> = (0..6).map(|_| next() * 2.0 - 0.5).collect();
-            let mut g = [[0.0; 3]; 3];
-            let mut h = [0.0; 3];
-            for (row, t) in f.iter().zip(&y) {
-                accumulate(&mut g, &mut h, row, 1.0, *t);
-            }
-            let q = |c: &[f64; 3]| -> f64 { f.iter().zip(&y).map(|(row, t)| (row[0] * c[0] + row[1] * c[1] + row[2] * c[2] - t).powi(2)).sum() };
-            let zero = q(&[0.0; 3]);
-            let exact = nnls(&g, &h, 3).map_or(zero, |c| q(&c).min(zero));
-            let mut brute = zero;
-            let steps = 60;
-            for a in 0..=steps {
-                for b in 0..=steps {
-                    for c in 0..=steps {
-                        let c = [a as f64 * 0.05, b as f64 * 0.05, c as f64 * 0.05];
-                        brute = brute.min(q(&c));
-                    }
-                }
-            }
-            assert!(exact <= brute + 1e-9, "exact {exact} brute {brute}");
-        }
-    }
 }

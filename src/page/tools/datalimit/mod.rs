@@ -80,6 +80,7 @@ fn rstar_plan(model: &mu::RStarModel) -> Result<FitPlan, serde_json::Error> {
     Ok(FitPlan {
         tasks: vec![TaskSpec { problem: problem.clone(), search: TaskSearch::Grid(mu::grid()), delta: DELTA }, TaskSpec { problem, search: TaskSearch::Grid(local), delta: DELTA }],
         boot: Some(BootSpec { task: 0, resamples: RESAMPLES, seed: SEED }),
+        foreground: 2,
     })
 }
 
