@@ -326,10 +326,10 @@ pub fn report_view(r: &FitReport) -> FitView {
     }
     v.notes.push(match &r.profile {
         Some(p) => format!(
-            "Searched by the profile over {} ({} grid points, the coefficients solved exactly at each), then L-BFGS from its {} best basins; {} objective evaluations over all fits.",
+            "Searched by the profile over {} ({} grid points, the coefficients solved exactly at each), then L-BFGS from {}; {} objective evaluations over all fits.",
             p.names.iter().map(|n| crate::core::analysis::identify::greek(n)).collect::<Vec<_>>().join(" and "),
             p.values.len(),
-            r.starts,
+            if r.starts == 1 { "its best basin".to_string() } else { format!("its {} best basins", r.starts) },
             r.evaluations
         ),
         None => format!(

@@ -1,0 +1,104 @@
+// End-to-end: the default (profile) search of the Fit panel — the main report shown before the
+// comparison laws end, the (α, β) heat map and the sentence on identification, the search
+// option in the link, and the grid search reaching the same optimum.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { useBrowser, openPage, screenshot, settle, text } from './harness.mjs';
+
+const EPOCH = readFileSync(new URL('../../../shared/data/chinchilla_epoch/svg_extracted_data.csv', import.meta.url), 'utf8');
+
+let origin, browser;
+useBrowser((b, o) => { browser = b; origin = o; });
+
+async function fit(page, { timeout = 90_000 } = {}) {
+  await page.click('#fit-run');
+  await page.waitForSelector('#fit-report:is([data-state="done"], [data-state="error"])', { timeout });
+  return page.evaluate(() => ({ ...document.getElementById('fit-report').dataset }));
+}
+
+/// The share of strongly coloured pixels in the middle of a chart: most of a heat map, almost
+/// none of a chart that only writes a message.
+async function coloured(page, chart) {
+  return page.evaluate((chart) => {
+    const c = document.querySelector(`canvas[data-chart="${chart}"]`);
+    const { width, height } = c;
+    const data = c.getContext('2d').getImageData(Math.round(width * 0.2), Math.round(height * 0.2), Math.round(width * 0.6), Math.round(height * 0.6)).data;
+    let strong = 0;
+    let all = 0;
+    for (let i = 0; i < data.length; i += 4 * 5) {
+      all += 1;
+      if (Math.abs(data[i] - data[i + 1]) + Math.abs(data[i + 1] - data[i + 2]) > 80) strong += 1;
+    }
+    return strong / all;
+  }, chart);
+}
+
+test('the profile search shows the main report first, a heat map and how well α and β are pinned', async () => {
+  const { page, problems } = await openPage(browser, origin);
+  await page.fill('#fit-data', EPOCH);
+  await page.fill('#fit-drop', '5');
+  await page.fill('#fit-boot', '400');
+  assert.equal(await page.inputValue('#fit-search'), 'auto');
+  // The main report appears while the comparison laws are still being fitted.
+  await page.click('#fit-run');
+  await page.waitForFunction(() => document.getElementById('fit-pending').textContent.length > 0
+    || document.getElementById('fit-report').dataset.state === 'done', null, { timeout: 60_000 });
+  const early = await text(page, 'fit-pending');
+  if (early) {
+    assert.match(early, /^Still fitting for the comparison: .*Kaplan/);
+    assert.match(await text(page, 'fit-title'), /Chinchilla/);
+  }
+  await page.waitForSelector('#fit-report[data-state="done"]', { timeout: 90_000 });
+  assert.equal(await text(page, 'fit-pending'), '', 'the pending note goes when every law is in');
+  const state = await page.evaluate(() => ({ ...document.getElementById('fit-report').dataset }));
+  assert.ok(Number(state.objective) <= 0.00101827402, state.objective);
+  assert.ok(Number(state.mainMs) > 0, JSON.stringify(state));
+  const identification = await text(page, 'fit-identification');
+  assert.match(identification, /^The runs pin α to ±0\.0\d+ and β to ±0\.0\d+ \(half-widths of the 95 % bootstrap intervals\)\. No other basin/);
+  assert.match(await text(page, 'fit-notes'), /Searched by the profile over α and β \(2304 grid points/);
+  await settle(page);
+  const share = await coloured(page, 'fit-profile');
+  assert.ok(share > 0.5, `the heat map covers ${share} of the chart`);
+  const hash = await page.evaluate(() => location.hash);
+  assert.doesNotMatch(hash, /fsearch=/, 'the default search is not written into links');
+  await page.evaluate(() => document.getElementById('chart-fit-profile').scrollIntoView());
+  await screenshot(page, 'fit-profile-wide-light');
+  assert.deepEqual(problems, []);
+});
+
+test('the grid search is one option away, in the link, and reaches the same optimum', async () => {
+  const { page, problems } = await openPage(browser, origin);
+  await page.fill('#fit-data', EPOCH);
+  await page.fill('#fit-drop', '5');
+  await page.fill('#fit-boot', '0');
+  await page.fill('#fit-hold', '0');
+  await page.selectOption('#fit-search', 'grid');
+  const state = await fit(page);
+  assert.equal(state.state, 'done', await text(page, 'fit-error'));
+  assert.ok(Number(state.objective) <= 0.00101827402, state.objective);
+  assert.match(await text(page, 'fit-notes'), /4500 grid starts/);
+  assert.equal(await text(page, 'fit-identification'), '');
+  assert.match(await page.evaluate(() => location.hash), /fsearch=grid/);
+  // The profile chart says why it is empty rather than drawing nothing.
+  await settle(page);
+  const share = await coloured(page, 'fit-profile');
+  assert.ok(share < 0.05, `a message chart, not a heat map: ${share}`);
+  assert.deepEqual(problems, []);
+});
+
+test('on a phone in dark mode the heat map stays readable', async () => {
+  const { page, problems } = await openPage(browser, origin, { viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+  await page.fill('#fit-data', EPOCH);
+  await page.fill('#fit-drop', '5');
+  await page.fill('#fit-boot', '200');
+  assert.equal((await fit(page)).state, 'done', await text(page, 'fit-error'));
+  await settle(page);
+  const share = await coloured(page, 'fit-profile');
+  assert.ok(share > 0.5, `the heat map covers ${share} of the chart`);
+  const box = await page.locator('#chart-fit-profile').boundingBox();
+  assert.ok(box.width <= 390 && box.width > 300, JSON.stringify(box));
+  await page.evaluate(() => document.getElementById('chart-fit-profile').scrollIntoView());
+  await screenshot(page, 'fit-profile-narrow-dark');
+  assert.deepEqual(problems, []);
+});
