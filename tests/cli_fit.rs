@@ -208,3 +208,30 @@ fn bad_input_is_an_error_not_a_panic() {
     std::fs::write(&binary.0, [0xff, 0xfe, 0x00, 0x41, 0x0a]).unwrap();
     fails(&[binary.path()]);
 }
+
+/// Runs given by compute and tokens (the Llama 3 paper's way): N = C/(6D), found by `--c` with
+/// `--d`; the default profile search and the grid agree, and `--search` rejects what it does not know.
+#[test]
+fn compute_and_tokens_give_the_parameters_and_both_searches_agree() {
+    let mut lines = vec!["flops,tokens,loss".to_string()];
+    for n in [1e7, 3e7, 1e8, 3e8] {
+        for d in [2e8, 1e9, 5e9] {
+            let loss: f64 = 1.7 + 400.0 / f64::powf(n, 0.34) + 410.0 / f64::powf(d, 0.28);
+            lines.push(format!("{:e},{d:e},{loss:.9}", 6.0 * n * d));
+        }
+    }
+    let file = TempFile::new("cd.csv", &(lines.join("\n") + "\n"));
+    let profile = fit_json(file.path(), &["--c", "flops", "--d", "tokens", "--loss", "loss"]);
+    assert_eq!(profile["search"], "profile");
+    assert_eq!(profile["data"]["n_derived"], true);
+    assert_eq!(profile["profile"]["names"], serde_json::json!(["alpha", "beta"]));
+    for (name, want) in [("E", 1.7), ("A", 400.0), ("B", 410.0), ("alpha", 0.34), ("beta", 0.28)] {
+        let got = f64_at(&profile, &format!("/params/{name}"));
+        assert!((got - want).abs() <= 1e-3 * want, "{name} = {got}, want {want}");
+    }
+    let grid = fit_json(file.path(), &["--c", "flops", "--d", "tokens", "--loss", "loss", "--search", "grid", "--grid", SMALL_GRID]);
+    assert_eq!(grid["search"], "grid");
+    // Exact data: both reach an objective of (nearly) zero.
+    assert!(f64_at(&profile, "/objective") <= f64_at(&grid, "/objective") + 1e-12, "{} vs {}", profile["objective"], grid["objective"]);
+    assert!(fails(&[file.path(), "--search", "random"]).contains("--search \"random\" is not one of auto, profile, grid"));
+}

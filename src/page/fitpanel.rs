@@ -316,7 +316,13 @@ pub fn report_view(r: &FitReport) -> FitView {
     v.warnings = r.warnings.clone();
     v.identification = r.profile.as_ref().map(|p| p.summary.clone()).unwrap_or_default();
     let cols: Vec<String> = r.data.columns.iter().map(|(role, header)| format!("{role} = \"{header}\"")).collect();
-    v.notes.push(format!("Columns: {}{}.", cols.join(", "), if r.data.d_derived { "; D = C/(6N)" } else { "" }));
+    v.notes.push(format!("Columns: {}{}.", cols.join(", "), if r.data.d_derived {
+        "; D = C/(6N)"
+    } else if r.data.n_derived {
+        "; N = C/(6D)"
+    } else {
+        ""
+    }));
     if !r.data.dropped_lines.is_empty() {
         let lines: Vec<String> = r.data.dropped_lines.iter().map(|l| l.to_string()).collect();
         v.notes.push(format!("Dropped the {} highest-loss runs (rows {}).", lines.len(), lines.join(", ")));

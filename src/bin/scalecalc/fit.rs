@@ -41,9 +41,10 @@ pub struct FitArgs {
     #[arg(long)]
     n: Option<String>,
     /// Column with tokens D.
-    #[arg(long, conflicts_with = "c")]
+    #[arg(long)]
     d: Option<String>,
-    /// Column with compute C (D is then C/(6N)).
+    /// Column with compute C (the third of N, D, C is derived through C = 6ND: with --n,
+    /// D = C/(6N); with --d and no N column, N = C/(6D)).
     #[arg(long)]
     c: Option<String>,
     /// Column with the loss.

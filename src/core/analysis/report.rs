@@ -203,6 +203,8 @@ pub struct DataSummary {
     pub columns: BTreeMap<String, String>,
     /// D was derived as C/(6N).
     pub d_derived: bool,
+    /// N was derived as C/(6D).
+    pub n_derived: bool,
     /// Source lines of the runs dropped as the highest losses.
     pub dropped_lines: Vec<usize>,
     /// Bad rows skipped.
@@ -395,6 +397,7 @@ pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Opt
         data: DataSummary {
             columns,
             d_derived: prep.d_derived,
+            n_derived: prep.n_derived,
             dropped_lines: prep.dropped.iter().map(|r| r.line).collect(),
             skipped_rows: prep.skipped_count,
             compute_range: (min_c, max_c),

@@ -210,6 +210,8 @@ pub struct Prepared {
     pub columns: ColumnMap,
     /// D was derived as C/(6N).
     pub d_derived: bool,
+    /// N was derived as C/(6D).
+    pub n_derived: bool,
     /// The main law.
     pub law: LawRef,
     /// The main law's starting grid.
@@ -349,6 +351,7 @@ pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
         headers: table.headers,
         columns,
         d_derived: read.d_derived,
+        n_derived: read.n_derived,
         law,
         grid,
         search: if req.search == Search::Auto && !req.grid.trim().is_empty() { Search::Grid } else { req.search },

@@ -42,11 +42,14 @@ pub struct Runs {
     pub bad_row_count: usize,
     /// D was computed as C/(6N) (no D column).
     pub d_derived: bool,
+    /// N was computed as C/(6D) (no N column: the table gives compute and tokens, as the
+    /// Llama 3 paper publishes its IsoFLOP runs).
+    pub n_derived: bool,
     /// C was computed as 6ND (no C column).
     pub c_derived: bool,
 }
 
-/// Reads every row with the given map. Needs loss and N columns, and D or C (the missing one is
+/// Reads every row with the given map. Needs a loss column and two of N, D and C (the third is
 /// derived through C = 6ND). Each bad row is reported with its first bad cell and skipped.
 ///
 /// # Errors
@@ -74,8 +77,9 @@ pub fn read_runs(table: &Table, map: &ColumnMap) -> Result<Runs, TableError> {
             used.push((index, role));
         }
     }
+    let n_derived = map.n.is_none() && map.d.is_some() && map.c.is_some();
     for role in [Role::N, Role::Loss] {
-        if map.get(role).is_none() {
+        if map.get(role).is_none() && !(role == Role::N && n_derived) {
             return Err(TableError::MissingColumn {
                 role,
                 headers: table.headers.clone(),
@@ -97,7 +101,8 @@ pub fn read_runs(table: &Table, map: &ColumnMap) -> Result<Runs, TableError> {
         bad_rows: Vec::new(),
         bad_row_count: 0,
         d_derived: map.d.is_none(),
-        c_derived: map.c.is_none(),
+        n_derived,
+        c_derived: map.c.is_none() && !n_derived,
     };
     for row in &table.rows {
         match read_row(row, &table.headers, &used) {
@@ -262,6 +267,21 @@ fn read_row(row: &TableRow, headers: &[String], used: &[(usize, Role)]) -> Resul
         line: row.line,
         column: None,
         message,
+    };
+    let n = match (n, d, c) {
+        (Some(n), _, _) => Some(n),
+        (None, Some(d), Some(c)) => {
+            let n = c / (6.0 * d);
+            if !(n.is_finite() && n > 0.0) {
+                return Err(fail(format!(
+                    "parameters derived as C/(6D) = {} / (6 × {}) are out of range",
+                    units::format_sci(c, 3),
+                    units::format_sci(d, 3)
+                )));
+            }
+            Some(n)
+        }
+        _ => None,
     };
     let (Some(n), Some(loss)) = (n, loss) else {
         return Err(fail("has no N or no loss".to_string()));

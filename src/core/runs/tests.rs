@@ -18,6 +18,22 @@ mod unit {
     }
 
     #[test]
+    fn compute_and_tokens_give_the_parameters() {
+        let runs = runs_of("compute,tokens,loss\n6e18,1e9,3.1\n1.2e21,2e10,2.4\n");
+        assert!(runs.n_derived && !runs.d_derived && !runs.c_derived);
+        assert_eq!(runs.runs[0].n, 6e18 / (6.0 * 1e9));
+        assert_eq!(runs.runs[1].n, 1.2e21 / (6.0 * 2e10));
+        // Tokens alone are not enough: N is missing.
+        let table = parse_table("tokens,loss\n1e9,3.1\n").unwrap();
+        let e = read_runs(&table, &guess_columns(&table.headers)).unwrap_err();
+        assert!(matches!(e, TableError::MissingColumn { role: Role::N, .. }), "{e}");
+        // A derived N out of range is a row error naming both cells.
+        let runs = runs_of("compute,tokens,loss\n1e-320,1e300,3.1\n6e18,1e9,3.1\n");
+        assert_eq!(runs.runs.len(), 1);
+        assert!(runs.bad_rows[0].message.contains("parameters derived as C/(6D)"), "{}", runs.bad_rows[0]);
+    }
+
+    #[test]
     fn epoch_file_reads_245_runs_with_derived_tokens() {
         let table = parse_table(crate::test_support::epoch_csv()).unwrap();
         assert_eq!(table.format, Format::Csv);
