@@ -233,5 +233,14 @@ fn compute_and_tokens_give_the_parameters_and_both_searches_agree() {
     assert_eq!(grid["search"], "grid");
     // Exact data: both reach an objective of (nearly) zero.
     assert!(f64_at(&profile, "/objective") <= f64_at(&grid, "/objective") + 1e-12, "{} vs {}", profile["objective"], grid["objective"]);
+    // Predictions at (N, D): the law's interval inside the interval for one run.
+    let at = fit_json(file.path(), &["--c", "flops", "--d", "tokens", "--loss", "loss", "--bootstrap", "100", "--at", "1B,20B", "--at", "70M,1.4B"]);
+    let first = &at["at"][0];
+    let want = 1.7 + 400.0 / f64::powf(1e9, 0.34) + 410.0 / f64::powf(2e10, 0.28);
+    assert!((f64_at(first, "/loss") - want).abs() < 1e-3 * want, "{first}");
+    assert!(f64_at(first, "/prediction_interval/0") <= f64_at(first, "/ci/0") && f64_at(first, "/ci/1") <= f64_at(first, "/prediction_interval/1"), "{first}");
+    assert_eq!(f64_at(&at["at"][1], "/n"), 7e7);
+    assert!(fails(&[file.path(), "--at", "1B"]).contains("--at: pair 1, \"1B\": write N,D"));
+    assert!(fails(&[file.path(), "--at", "1B,2T", "--at", "x,2"]).contains("--at: pair 2, N: \"x\" is not a number"));
     assert!(fails(&[file.path(), "--search", "random"]).contains("--search \"random\" is not one of auto, profile, grid"));
 }

@@ -150,6 +150,7 @@ function render(view) {
   fillList($('fit-warnings'), view.warnings);
   $('fit-holdout').textContent = view.holdout;
   $('fit-identification').textContent = view.identification;
+  fillTable($('fit-at-table'), view.at[0] ?? [], view.at.slice(1), 2);
   table($('fit-comparison'), view.comparison);
   fillList($('fit-approaches'), view.approaches);
   fillList($('fit-notes'), view.notes);

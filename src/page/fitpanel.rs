@@ -13,7 +13,7 @@ use crate::core::analysis::spec::FitSpec;
 use crate::core::fit::grid::Grid;
 use crate::core::analysis::report::FitReport;
 use crate::core::analysis::plan::{self, Task};
-use crate::core::analysis::request::{law_from_key, prepare, ColumnNames, FitError, FitRequest, Prepared, Search, MAX_BOOTSTRAP};
+use crate::core::analysis::request::{law_from_key, prepare, ColumnNames, FitError, FitRequest, Prepared, Search, MAX_BOOTSTRAP, parse_at};
 use crate::core::analysis::run::FitRun;
 use crate::core::units::{format_count, format_sci, format_sig};
 
@@ -48,6 +48,8 @@ pub const FIT_BOOT: Field = Field::new("fit_boot", "fboot", "1000");
 pub const FIT_SEED: Field = Field::new("fit_seed", "fseed", "42");
 /// Held-out runs (empty: about a tenth).
 pub const FIT_HOLD: Field = Field::new("fit_hold", "fhold", "");
+/// Runs to predict, `N,D` pairs separated by `;` (`70B,1.4T; 7B,2T`).
+pub const FIT_AT: Field = Field::new("fit_at", "fat", "");
 /// IsoFLOP grouping tolerance in log₁₀ C.
 pub const FIT_TOL: Field = Field::new("fit_tol", "ftol", "0.05");
 
@@ -72,10 +74,11 @@ pub fn law_options() -> Vec<(&'static str, String)> {
 
 /// The Fit panel's fields, in page order.
 pub const FIELDS: &[Field] =
-    &[FIT_DATA, FIT_LAW, FIT_N, FIT_D, FIT_C, FIT_LOSS, FIT_RUN, FIT_SKIP, FIT_DROP, FIT_DELTA, FIT_SEARCH, FIT_GRID, FIT_BOOT, FIT_SEED, FIT_HOLD, FIT_TOL];
+    &[FIT_DATA, FIT_LAW, FIT_N, FIT_D, FIT_C, FIT_LOSS, FIT_RUN, FIT_SKIP, FIT_DROP, FIT_DELTA, FIT_SEARCH, FIT_GRID, FIT_BOOT, FIT_SEED, FIT_HOLD, FIT_TOL, FIT_AT];
 
 /// The Fit panel's options, read and checked (everything but the data and column names).
 struct Options {
+    at: Vec<(f64, f64)>,
     search: Search,
     delta: f64,
     tolerance: f64,
@@ -103,6 +106,7 @@ fn read_options(inputs: &Inputs) -> Result<Options, BTreeMap<String, String>> {
     } else {
         take_count("fit_hold", inputs.get(&FIT_HOLD), "held-out runs", 100_000).map(Some)
     };
+    let at = parse_at(inputs.get(&FIT_AT)).map_err(|e| errors.insert("fit_at".into(), e.to_string())).ok();
     let search = Search::parse(inputs.get(&FIT_SEARCH));
     if search.is_none() {
         errors.insert("fit_search".into(), format!("\"{}\" is not a search: auto, profile or grid", crate::core::units::truncate(inputs.get(&FIT_SEARCH))));
@@ -117,9 +121,9 @@ fn read_options(inputs: &Inputs) -> Result<Options, BTreeMap<String, String>> {
             }
         }
     }
-    match (search, delta, tolerance, drop_top, bootstrap, seed, holdout) {
-        (Some(search), Some(delta), Some(tolerance), Some(drop_top), Some(bootstrap), Some(seed), Some(holdout)) if errors.is_empty() => {
-            Ok(Options { search, delta, tolerance, drop_top, bootstrap, seed: seed as u64, holdout })
+    match (at, search, delta, tolerance, drop_top, bootstrap, seed, holdout) {
+        (Some(at), Some(search), Some(delta), Some(tolerance), Some(drop_top), Some(bootstrap), Some(seed), Some(holdout)) if errors.is_empty() => {
+            Ok(Options { at, search, delta, tolerance, drop_top, bootstrap, seed: seed as u64, holdout })
         }
         _ => Err(errors),
     }
@@ -152,6 +156,7 @@ pub fn fit_request(inputs: &Inputs, budget: Option<f64>) -> Result<FitRequest, B
         holdout: o.holdout,
         iso_tolerance: o.tolerance,
         budget,
+        at: o.at,
     })
 }
 
@@ -191,6 +196,9 @@ pub struct FitView {
     pub budget_title: String,
     /// The held-out validation in one sentence.
     pub holdout: String,
+    /// Predictions for the runs asked about: header, then (N, D, loss, confidence interval of
+    /// the law, prediction interval of one run).
+    pub at: Vec<Vec<String>>,
     /// How tightly the runs pin the exponents and whether the optimum is unique (from the
     /// profile); empty for a grid search.
     pub identification: String,
@@ -314,6 +322,13 @@ pub fn report_view(r: &FitReport) -> FitView {
         }
     }
     v.warnings = r.warnings.clone();
+    if !r.at.is_empty() {
+        let iv = |p: Option<[f64; 2]>| p.map_or("–".to_string(), |[lo, hi]| format!("{} – {}", format_sig(lo, 4), format_sig(hi, 4)));
+        v.at.push(["N", "D", "predicted loss", "95% CI of the law", "95% interval for one run"].map(String::from).to_vec());
+        for a in &r.at {
+            v.at.push(vec![format_count(a.n, 3), format_count(a.d, 3), format_sig(a.loss, 5), iv(a.ci), iv(a.prediction_interval)]);
+        }
+    }
     v.identification = r.profile.as_ref().map(|p| p.summary.clone()).unwrap_or_default();
     let cols: Vec<String> = r.data.columns.iter().map(|(role, header)| format!("{role} = \"{header}\"")).collect();
     v.notes.push(format!("Columns: {}{}.", cols.join(", "), if r.data.d_derived {

@@ -40,6 +40,14 @@ test('the profile search shows the main report first, a heat map and how well α
   await page.fill('#fit-drop', '5');
   await page.fill('#fit-boot', '400');
   assert.equal(await page.inputValue('#fit-search'), 'auto');
+  // A bad pair is named at its field, and the other inputs stay.
+  await page.fill('#fit-at', '70B,1.4T; 280B');
+  await settle(page);
+  assert.match(await text(page, 'err-fit_at'), /pair 2, "280B": write N,D/);
+  assert.equal(await page.inputValue('#fit-drop'), '5');
+  await page.fill('#fit-at', '70B,1.4T; 280B,300B');
+  await settle(page);
+  assert.equal(await text(page, 'err-fit_at'), '');
   // The main report appears while the comparison laws are still being fitted.
   await page.click('#fit-run');
   await page.waitForFunction(() => document.getElementById('fit-pending').textContent.length > 0
@@ -57,6 +65,17 @@ test('the profile search shows the main report first, a heat map and how well α
   const identification = await text(page, 'fit-identification');
   assert.match(identification, /^The runs pin α to ±0\.0\d+ and β to ±0\.0\d+ \(half-widths of the 95 % bootstrap intervals\)\. No other basin/);
   assert.match(await text(page, 'fit-notes'), /Searched by the profile over α and β \(2304 grid points/);
+  // Predictions: Chinchilla's 70B on 1.4T below Gopher's 280B on 300B, each with two intervals.
+  const at = await page.evaluate(() => [...document.querySelectorAll('#fit-at-table tr')].map((tr) => [...tr.children].map((c) => c.textContent)));
+  assert.deepEqual(at[0], ['N', 'D', 'predicted loss', '95% CI of the law', '95% interval for one run']);
+  assert.equal(at.length, 3);
+  assert.ok(Number(at[1][2]) < Number(at[2][2]), JSON.stringify(at));
+  for (const row of at.slice(1)) {
+    const [lo, hi] = row[3].split(' – ').map(Number);
+    const [plo, phi] = row[4].split(' – ').map(Number);
+    assert.ok(plo < lo && lo < Number(row[2]) && Number(row[2]) < hi && hi < phi, JSON.stringify(row));
+  }
+  assert.match(await page.evaluate(() => location.hash), /fat=70B/);
   await settle(page);
   const share = await coloured(page, 'fit-profile');
   assert.ok(share > 0.5, `the heat map covers ${share} of the chart`);

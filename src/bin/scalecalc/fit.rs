@@ -10,7 +10,7 @@ use scalecalc::core::fit::isoflop::{fit_isoflop, IsoflopOptions};
 use scalecalc::core::fit::multistart::{Multistart, Optimizer};
 use scalecalc::core::laws::RunsModel;
 use scalecalc::core::analysis::report::{named, FitReport};
-use scalecalc::core::analysis::request::{prepare, ColumnNames, FitRequest, Search};
+use scalecalc::core::analysis::request::{parse_at, prepare, ColumnNames, FitRequest, Search};
 use scalecalc::core::analysis::plan as tasks;
 use scalecalc::core::fit::{bootstrap, profile};
 use scalecalc::core::units::{format_count, format_sci, format_sig, parse_number};
@@ -98,6 +98,10 @@ pub struct FitArgs {
     /// Compute (FLOP) at which to report N*, D*, L* (with intervals when bootstrapping).
     #[arg(long, allow_hyphen_values = true)]
     budget: Option<String>,
+    /// Predict the loss of a run of N parameters and D tokens, with the law's 95 % confidence
+    /// interval and the wider interval for one new run (repeatable): --at 70B,1.4T
+    #[arg(long, value_name = "N,D", allow_hyphen_values = true)]
+    at: Vec<String>,
     /// Also fit the other laws and print the comparison table.
     #[arg(long)]
     compare: bool,
@@ -154,6 +158,7 @@ fn request(args: &FitArgs) -> Result<FitRequest, String> {
         holdout: Some(args.holdout),
         iso_tolerance: number("tolerance", &args.tolerance)?,
         budget: args.budget.as_deref().map(|b| number("budget", b)).transpose()?,
+        at: parse_at(&args.at.join(";")).map_err(|e| format!("--at: {e}"))?,
     })
 }
 
@@ -239,6 +244,20 @@ fn print_report(r: &FitReport) -> Result<(), Failure> {
     }
     if let Some(b) = &r.budget {
         say!("at {} FLOP: N* {}, D* {}, L* {}", format_sci(b.compute, 3), format_count(b.n, 3), format_count(b.d, 3), format_sig(b.loss, 4));
+    }
+    let iv = |p: Option<[f64; 2]>| p.map_or("–".to_string(), |[lo, hi]| format!("{} – {}", format_sig(lo, 4), format_sig(hi, 4)));
+    for a in &r.at {
+        say!(
+            "at N {}, D {}: loss {}; 95% CI of the law {}; 95% interval for one run {}",
+            format_count(a.n, 3),
+            format_count(a.d, 3),
+            format_sig(a.loss, 5),
+            iv(a.ci),
+            iv(a.prediction_interval)
+        );
+    }
+    if let Some(p) = &r.profile {
+        say!("{}", p.summary);
     }
     if let Some(h) = &r.holdout {
         say!("held out {} largest-compute runs: RMSE of log-loss {}, mean |error| {}%", h.k, format_sig(h.rmse_log, 3), format_sig(100.0 * h.mean_abs_rel_error, 3));

@@ -44,6 +44,9 @@ pub struct FitReport {
     /// Validation on the held-out runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub holdout: Option<Holdout>,
+    /// Predicted loss of the runs the request asked about.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub at: Vec<AtPrediction>,
     /// Every fitted law side by side.
     pub comparison: Vec<ComparisonRow>,
     /// What a careful researcher would want to know.
@@ -111,6 +114,56 @@ pub struct BudgetAnswer {
     pub intervals: Option<BudgetIntervals>,
     /// How far beyond the largest run's compute this is (×).
     pub beyond_data: f64,
+}
+
+/// The loss the fitted law predicts for a run one might train.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AtPrediction {
+    /// Parameters.
+    pub n: f64,
+    /// Tokens.
+    pub d: f64,
+    /// Predicted loss.
+    pub loss: f64,
+    /// 95 % confidence interval of the law's prediction (the bootstrap's spread): where the
+    /// law's curve lies.
+    pub ci: Option<[f64; 2]>,
+    /// 95 % prediction interval for one new run: the law's uncertainty plus the scatter of
+    /// single runs around it (the fit's log-loss residuals), so it is wider.
+    pub prediction_interval: Option<[f64; 2]>,
+}
+
+/// Residuals paired with each bootstrap sample for the prediction interval.
+const RESIDUALS_PER_SAMPLE: usize = 24;
+
+/// Predictions at (N, D): the fitted law's loss, the bootstrap's interval of it, and the
+/// interval for a single new run (each resampled law's ln L̂ plus residuals of the fit, drawn
+/// evenly from all of them; without a bootstrap, the law at θ plus every residual).
+pub fn predictions(law: &dyn RunLaw, theta: &[f64], samples: &[Vec<f64>], residuals: &[f64], at: &[(f64, f64)]) -> Vec<AtPrediction> {
+    let point = |n: f64, d: f64| Point { ln_n: n.ln(), ln_d: d.ln(), ln_c: (6.0 * n * d).ln(), ln_loss: 0.0 };
+    let pair = |iv: Option<Interval>| iv.map(|iv| [iv.lo, iv.hi]);
+    at.iter()
+        .map(|&(n, d)| {
+            let x = point(n, d);
+            let loss = predict(law, theta, &x);
+            let laws: Vec<f64> = samples.iter().map(|t| predict(law, t, &x)).filter(|v| v.is_finite()).collect();
+            let ci = pair(crate::core::fit::bootstrap::interval(laws.iter().copied()));
+            let centres: Vec<f64> = if laws.is_empty() { vec![loss] } else { laws };
+            // Without a bootstrap, the one law with every residual.
+            let per = if centres.len() == 1 { residuals.len() } else { RESIDUALS_PER_SAMPLE.min(residuals.len()) };
+            let step = (residuals.len() / per.max(1)).max(1);
+            let mut singles = Vec::with_capacity(centres.len() * per);
+            for (b, centre) in centres.iter().enumerate() {
+                for k in 0..per {
+                    // A different run's residual for each sample: every residual is used evenly.
+                    let r = residuals[(b + k * step) % residuals.len()];
+                    singles.push(centre * r.exp());
+                }
+            }
+            let prediction_interval = pair(crate::core::fit::bootstrap::interval(singles));
+            AtPrediction { n, d, loss, ci, prediction_interval }
+        })
+        .collect()
 }
 
 /// One held-out run and the prediction of the law fitted without it.
@@ -358,8 +411,13 @@ pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Opt
         resamples: samples.len(),
     });
 
+    // ln L − ln L̂ of the runs in the fit, for the scatter of a single new run.
+    let scatter: Vec<f64> = points.iter().map(|x| x.ln_loss - predict(form, &theta, x).ln()).filter(|r| r.is_finite()).collect();
+    let at = predictions(form, &theta, &good, &scatter, &req.at);
+
     FitReport {
         law: law.key().to_string(),
+        at,
         label: law.label(),
         points: points.len(),
         objective: main.map_or(f64::NAN, |m| m.value),
@@ -403,5 +461,31 @@ pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Opt
             compute_range: (min_c, max_c),
         },
         samples: good,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::laws::chinchilla::CHINCHILLA;
+
+    #[test]
+    fn a_new_run_is_less_certain_than_the_law() {
+        let theta = [6.169, 7.670, 0.597, 0.347, 0.367];
+        // Resampled laws that differ a little in ln E; residuals of ±2 %.
+        let samples: Vec<Vec<f64>> = (0..200).map(|i| vec![6.169, 7.670, 0.597 + 0.0001 * (i as f64 - 100.0), 0.347, 0.367]).collect();
+        let residuals: Vec<f64> = (0..100).map(|i| 0.02 * ((i as f64) * 0.7).sin()).collect();
+        let [p] = &predictions(&CHINCHILLA, &theta, &samples, &residuals, &[(70e9, 1.4e12)])[..] else { panic!() };
+        let (ci, pi) = (p.ci.unwrap(), p.prediction_interval.unwrap());
+        assert!(ci[0] < p.loss && p.loss < ci[1], "{p:?}");
+        assert!(pi[0] < ci[0] && ci[1] < pi[1], "the interval for one run contains the law's: {p:?}");
+        // The law's loss at (N, D) is the formula's.
+        let want = 0.597f64.exp() + 6.169f64.exp() / 70e9f64.powf(0.347) + 7.670f64.exp() / 1.4e12f64.powf(0.367);
+        assert!((p.loss - want).abs() < 1e-12 * want);
+        // Without a bootstrap there is no CI, and the run interval comes from the residuals alone.
+        let [q] = &predictions(&CHINCHILLA, &theta, &[], &residuals, &[(70e9, 1.4e12)])[..] else { panic!() };
+        assert!(q.ci.is_none());
+        let qi = q.prediction_interval.unwrap();
+        assert!(qi[0] < q.loss * 0.985 && q.loss * 1.015 < qi[1], "{q:?}");
     }
 }

@@ -40,6 +40,74 @@ pub struct FitRequest {
     pub iso_tolerance: f64,
     /// The Budget panel's compute, FLOP, for intervals on N*, D*, L*.
     pub budget: Option<f64>,
+    /// Runs one might train, (N, D): the report predicts their loss with intervals.
+    pub at: Vec<(f64, f64)>,
+}
+
+/// Most (N, D) pairs a request may ask predictions for.
+pub const MAX_AT: usize = 20;
+
+/// Why a list of (N, D) pairs did not read: which pair and what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AtError {
+    /// A pair that is not two numbers separated by a comma (1-based position).
+    NotAPair {
+        /// Its position.
+        pair: usize,
+        /// Its text.
+        text: String,
+    },
+    /// A number that does not read or is not positive.
+    Number {
+        /// Its position.
+        pair: usize,
+        /// Which: "N" or "D".
+        which: &'static str,
+        /// The parser's message.
+        problem: String,
+    },
+    /// More than [`MAX_AT`] pairs.
+    TooMany(usize),
+}
+
+impl fmt::Display for AtError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AtError::NotAPair { pair, text } => write!(f, "pair {pair}, \"{}\": write N,D (e.g. 70B,1.4T)", crate::core::units::truncate(text)),
+            AtError::Number { pair, which, problem } => write!(f, "pair {pair}, {which}: {problem}"),
+            AtError::TooMany(n) => write!(f, "{n} pairs: at most {MAX_AT}"),
+        }
+    }
+}
+
+impl std::error::Error for AtError {}
+
+/// Reads (N, D) pairs written `N,D` and separated by `;` or new lines (`70B,1.4T; 7B,2T`).
+///
+/// # Errors
+/// The first pair that does not read, or too many pairs.
+pub fn parse_at(text: &str) -> Result<Vec<(f64, f64)>, AtError> {
+    let pairs: Vec<&str> = text.split([';', '\n']).map(str::trim).filter(|p| !p.is_empty()).collect();
+    if pairs.len() > MAX_AT {
+        return Err(AtError::TooMany(pairs.len()));
+    }
+    pairs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let pair = i + 1;
+            let Some((n, d)) = p.split_once(',') else { return Err(AtError::NotAPair { pair, text: p.to_string() }) };
+            let read = |text: &str, which: &'static str| -> Result<f64, AtError> {
+                let v = crate::core::units::parse_number(text.trim()).map_err(|e| AtError::Number { pair, which, problem: e.to_string() })?;
+                if v > 0.0 && v.is_finite() {
+                    Ok(v)
+                } else {
+                    Err(AtError::Number { pair, which, problem: format!("\"{}\" must be greater than 0", text.trim()) })
+                }
+            };
+            Ok((read(n, "N")?, read(d, "D")?))
+        })
+        .collect()
 }
 
 /// How a law's optimum is searched for.
@@ -118,6 +186,7 @@ impl Default for FitRequest {
             holdout: None,
             iso_tolerance: 0.05,
             budget: None,
+            at: Vec::new(),
         }
     }
 }
@@ -362,6 +431,16 @@ pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pairs_to_predict_read_with_suffixes_and_say_which_is_bad() {
+        assert_eq!(parse_at("70B,1.4T; 7e9, 2e12\n1M,20M").unwrap(), vec![(70e9, 1.4e12), (7e9, 2e12), (1e6, 2e7)]);
+        assert_eq!(parse_at("  ").unwrap(), vec![]);
+        assert_eq!(parse_at("70B").unwrap_err().to_string(), "pair 1, \"70B\": write N,D (e.g. 70B,1.4T)");
+        assert_eq!(parse_at("1,2; 70B,abc").unwrap_err().to_string(), "pair 2, D: \"abc\" is not a number");
+        assert!(parse_at("1,-2").unwrap_err().to_string().starts_with("pair 1, D:"));
+        assert_eq!(parse_at(&vec!["1,1"; MAX_AT + 1].join(";")).unwrap_err(), AtError::TooMany(MAX_AT + 1));
+    }
 
 
     #[test]
