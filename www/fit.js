@@ -8,6 +8,7 @@ const $ = (id) => document.getElementById(id);
 let sc = null;
 let hooks = null;
 let run = null; // timings of the fit in progress
+let live = false; // the fit in progress follows a run ticked off: the Budget panel follows it too
 
 function setBusy(busy) {
   $('fit-run').disabled = busy;
@@ -101,6 +102,7 @@ function showMain(now) {
   if (!view || view.error) return;
   hooks.holdJobs();
   render(view);
+  followBudget(view);
   $('fit-status').textContent = `Fitted in ${(run.mainMs / 1000).toFixed(2)} s; fitting the other laws for the comparison…`;
   // data-main-ms: from the click to the main report with its charts and the Budget panel drawn.
   const { started } = run;
@@ -124,6 +126,7 @@ function finish() {
   const seconds = (performance.now() - started) / 1000;
   $('fit-status').textContent = `Done in ${seconds.toFixed(seconds < 10 ? 2 : 1)} s.`;
   render(view);
+  followBudget(view);
   const report = $('fit-report');
   Object.assign(report.dataset, {
     state: 'done', fitMs: Math.round(fitMs ?? 0), bootMs: bootMs === null ? '' : Math.round(bootMs),
@@ -155,9 +158,51 @@ function render(view) {
   fillList($('fit-approaches'), view.approaches);
   fillList($('fit-notes'), view.notes);
   $('fit-pending').textContent = view.pending;
+  renderRuns(view.runs);
   $('fit-use').hidden = !view.fit_spec;
   $('fit-use').dataset.spec = view.fit_spec ?? '';
   $('fit-use-status').textContent = '';
+}
+
+/** After a live refit, the Budget panel follows the new fit when it was using the fit. */
+function followBudget(view) {
+  if (live && hooks.inputs().law === 'fit' && view.fit_spec && hooks.inputs().fit !== view.fit_spec) hooks.useFit(view.fit_spec);
+}
+
+/** The runs table: one row per run, a box to tick it off (a live refit). */
+function renderRuns(runs) {
+  const table = $('fit-runs');
+  const head = document.createElement('tr');
+  head.replaceChildren(...['in fit', 'row', 'N', 'D', 'loss', 'fitted', 'fitted − observed (%)'].map((t) => Object.assign(document.createElement('th'), { textContent: t })));
+  const rows = runs.map((r) => {
+    const tr = document.createElement('tr');
+    const box = Object.assign(document.createElement('input'), { type: 'checkbox', checked: r.included });
+    box.dataset.line = r.line;
+    box.setAttribute('aria-label', `row ${r.line} in the fit`);
+    const tick = document.createElement('td');
+    tick.append(box);
+    const cells = [String(r.line), ...r.cells].map((t, i) => Object.assign(document.createElement('td'), { textContent: t + (i === 0 && r.held_out ? ' (held out)' : '') }));
+    tr.replaceChildren(tick, ...cells);
+    if (!r.included) tr.className = 'excluded';
+    return tr;
+  });
+  const thead = document.createElement('thead');
+  thead.append(head);
+  const tbody = document.createElement('tbody');
+  tbody.append(...rows);
+  table.replaceChildren(thead, tbody);
+  const out = runs.filter((r) => !r.included).length;
+  $('fit-runs-summary').textContent = `Runs in the fit: ${runs.length - out} of ${runs.length}${out ? ` (${out} excluded)` : ''}`;
+}
+
+/** A run ticked on or off: the excluded rows become the field's value and the fit runs again. */
+function runToggled(e) {
+  if (e.target.type !== 'checkbox') return;
+  const off = [...$('fit-runs').querySelectorAll('input[type=checkbox]')].filter((b) => !b.checked).map((b) => b.dataset.line);
+  $('fit-exclude').value = off.join(', ');
+  $('fit-exclude').dispatchEvent(new Event('input', { bubbles: true }));
+  live = true;
+  startFit();
 }
 
 /** Fills the column selectors from the pasted table's headers. */
@@ -198,7 +243,8 @@ async function readFile(file) {
 export function setupFit(module, pageHooks) {
   sc = module;
   hooks = pageHooks;
-  $('fit-run').addEventListener('click', startFit);
+  $('fit-run').addEventListener('click', () => { live = false; startFit(); });
+  $('fit-runs').addEventListener('change', runToggled);
   $('fit-cancel').addEventListener('click', () => cancelFit(true));
   $('fit-use').addEventListener('click', () => {
     hooks.useFit($('fit-use').dataset.spec);

@@ -13,7 +13,7 @@ use crate::core::analysis::spec::FitSpec;
 use crate::core::fit::grid::Grid;
 use crate::core::analysis::report::FitReport;
 use crate::core::analysis::plan::{self, Task};
-use crate::core::analysis::request::{law_from_key, prepare, ColumnNames, FitError, FitRequest, Prepared, Search, MAX_BOOTSTRAP, parse_at};
+use crate::core::analysis::request::{law_from_key, prepare, ColumnNames, FitError, FitRequest, Prepared, Search, MAX_BOOTSTRAP, parse_at, parse_exclude};
 use crate::core::analysis::run::FitRun;
 use crate::core::units::{format_count, format_sci, format_sig};
 
@@ -48,6 +48,8 @@ pub const FIT_BOOT: Field = Field::new("fit_boot", "fboot", "1000");
 pub const FIT_SEED: Field = Field::new("fit_seed", "fseed", "42");
 /// Held-out runs (empty: about a tenth).
 pub const FIT_HOLD: Field = Field::new("fit_hold", "fhold", "");
+/// Runs excluded from the fit, by row number (`3, 17, 40`); ticked off in the runs table.
+pub const FIT_EXCLUDE: Field = Field::new("fit_exclude", "fex", "");
 /// Runs to predict, `N,D` pairs separated by `;` (`70B,1.4T; 7B,2T`).
 pub const FIT_AT: Field = Field::new("fit_at", "fat", "");
 /// IsoFLOP grouping tolerance in log₁₀ C.
@@ -74,10 +76,11 @@ pub fn law_options() -> Vec<(&'static str, String)> {
 
 /// The Fit panel's fields, in page order.
 pub const FIELDS: &[Field] =
-    &[FIT_DATA, FIT_LAW, FIT_N, FIT_D, FIT_C, FIT_LOSS, FIT_RUN, FIT_SKIP, FIT_DROP, FIT_DELTA, FIT_SEARCH, FIT_GRID, FIT_BOOT, FIT_SEED, FIT_HOLD, FIT_TOL, FIT_AT];
+    &[FIT_DATA, FIT_LAW, FIT_N, FIT_D, FIT_C, FIT_LOSS, FIT_RUN, FIT_SKIP, FIT_DROP, FIT_DELTA, FIT_SEARCH, FIT_GRID, FIT_BOOT, FIT_SEED, FIT_HOLD, FIT_TOL, FIT_AT, FIT_EXCLUDE];
 
 /// The Fit panel's options, read and checked (everything but the data and column names).
 struct Options {
+    exclude: Vec<usize>,
     at: Vec<(f64, f64)>,
     search: Search,
     delta: f64,
@@ -106,6 +109,7 @@ fn read_options(inputs: &Inputs) -> Result<Options, BTreeMap<String, String>> {
     } else {
         take_count("fit_hold", inputs.get(&FIT_HOLD), "held-out runs", 100_000).map(Some)
     };
+    let exclude = parse_exclude(inputs.get(&FIT_EXCLUDE)).map_err(|e| errors.insert("fit_exclude".into(), e.to_string())).ok();
     let at = parse_at(inputs.get(&FIT_AT)).map_err(|e| errors.insert("fit_at".into(), e.to_string())).ok();
     let search = Search::parse(inputs.get(&FIT_SEARCH));
     if search.is_none() {
@@ -121,9 +125,9 @@ fn read_options(inputs: &Inputs) -> Result<Options, BTreeMap<String, String>> {
             }
         }
     }
-    match (at, search, delta, tolerance, drop_top, bootstrap, seed, holdout) {
-        (Some(at), Some(search), Some(delta), Some(tolerance), Some(drop_top), Some(bootstrap), Some(seed), Some(holdout)) if errors.is_empty() => {
-            Ok(Options { at, search, delta, tolerance, drop_top, bootstrap, seed: seed as u64, holdout })
+    match (exclude, at, search, delta, tolerance, drop_top, bootstrap, seed, holdout) {
+        (Some(exclude), Some(at), Some(search), Some(delta), Some(tolerance), Some(drop_top), Some(bootstrap), Some(seed), Some(holdout)) if errors.is_empty() => {
+            Ok(Options { exclude, at, search, delta, tolerance, drop_top, bootstrap, seed: seed as u64, holdout })
         }
         _ => Err(errors),
     }
@@ -151,6 +155,7 @@ pub fn fit_request(inputs: &Inputs, budget: Option<f64>) -> Result<FitRequest, B
         search: o.search,
         grid: inputs.get(&FIT_GRID).to_string(),
         drop_top: o.drop_top,
+        exclude: o.exclude,
         bootstrap: o.bootstrap,
         seed: o.seed,
         holdout: o.holdout,
@@ -196,6 +201,8 @@ pub struct FitView {
     pub budget_title: String,
     /// The held-out validation in one sentence.
     pub holdout: String,
+    /// Every run with its fit, by row (ticking one off excludes it and refits).
+    pub runs: Vec<RunRow>,
     /// Predictions for the runs asked about: header, then (N, D, loss, confidence interval of
     /// the law, prediction interval of one run).
     pub at: Vec<Vec<String>>,
@@ -214,6 +221,19 @@ pub struct FitView {
     pub fit_spec: Option<String>,
     /// Laws still being fitted for the comparison, in a sentence (empty when none are).
     pub pending: String,
+}
+
+/// One run in the Fit panel's runs table.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct RunRow {
+    /// Source row.
+    pub line: usize,
+    /// N, D, observed loss, fitted loss, residual in percent, as the table writes them.
+    pub cells: [String; 5],
+    /// Whether it is in the fit (otherwise the user excluded it).
+    pub included: bool,
+    /// Whether it was held out for validation.
+    pub held_out: bool,
 }
 
 fn value_text(name: &str, v: f64) -> String {
@@ -322,6 +342,14 @@ pub fn report_view(r: &FitReport) -> FitView {
         }
     }
     v.warnings = r.warnings.clone();
+    let row = |x: &crate::core::analysis::report::Residual, included: bool| RunRow {
+        line: x.line,
+        cells: [format_count(x.n, 3), format_count(x.d, 3), format_sig(x.loss, 5), format_sig(x.predicted, 5), format_sig(100.0 * (x.predicted / x.loss - 1.0), 3)],
+        included,
+        held_out: x.held_out,
+    };
+    v.runs = r.residuals.iter().map(|x| row(x, true)).chain(r.excluded.iter().map(|x| row(x, false))).collect();
+    crate::core::order::sort_by(&mut v.runs, |a, b| a.line.cmp(&b.line));
     if !r.at.is_empty() {
         let iv = |p: Option<[f64; 2]>| p.map_or("–".to_string(), |[lo, hi]| format!("{} – {}", format_sig(lo, 4), format_sig(hi, 4)));
         v.at.push(["N", "D", "predicted loss", "95% CI of the law", "95% interval for one run"].map(String::from).to_vec());

@@ -121,3 +121,43 @@ test('on a phone in dark mode the heat map stays readable', async () => {
   await screenshot(page, 'fit-profile-narrow-dark');
   assert.deepEqual(problems, []);
 });
+
+test('ticking a run off refits live, the Budget panel follows the fit it uses, and the link keeps it', async () => {
+  const { page, problems } = await openPage(browser, origin);
+  await page.fill('#fit-data', EPOCH);
+  await page.fill('#fit-drop', '5');
+  await page.fill('#fit-boot', '200');
+  assert.equal((await fit(page)).state, 'done', await text(page, 'fit-error'));
+  await page.click('#fit-use');
+  await settle(page);
+  const nStar = await text(page, 'out-n_star');
+  const objective = await page.evaluate(() => document.getElementById('fit-report').dataset.objective);
+  assert.match(await text(page, 'fit-runs-summary'), /^Runs in the fit: 240 of 240$/);
+  // Untick the three runs with the largest compute: a refit starts by itself.
+  await page.click('#fit-runs-summary');
+  const lines = await page.evaluate(() => {
+    const rows = [...document.querySelectorAll('#fit-runs tbody tr')];
+    return rows.slice(-3).map((tr) => tr.querySelector('input').dataset.line);
+  });
+  for (const line of lines) {
+    await page.waitForSelector('#fit-report[data-state="done"]');
+    await page.click(`#fit-runs input[data-line="${line}"]`);
+  }
+  await page.waitForFunction((o) => {
+    const r = document.getElementById('fit-report');
+    return r.dataset.state === 'done' && r.dataset.objective !== o && document.getElementById('fit-runs-summary').textContent.includes('3 excluded');
+  }, objective, { timeout: 60_000 });
+  assert.equal(await page.inputValue('#fit-exclude'), lines.join(', '));
+  assert.match(await text(page, 'fit-runs-summary'), /^Runs in the fit: 237 of 240 \(3 excluded\)$/);
+  assert.match(await text(page, 'fit-title'), /237 runs/);
+  await settle(page);
+  assert.equal(await page.inputValue('#law'), 'fit');
+  assert.notEqual(await text(page, 'out-n_star'), nStar, 'the Budget panel follows the refit');
+  const hash = await page.evaluate(() => location.hash);
+  assert.match(hash, /fex=/);
+  // A bad row number is named at its field.
+  await page.fill('#fit-exclude', '3, x');
+  await settle(page);
+  assert.match(await text(page, 'err-fit_exclude'), /"x" is not a row number/);
+  assert.deepEqual(problems, []);
+});

@@ -10,7 +10,7 @@ use scalecalc::core::fit::isoflop::{fit_isoflop, IsoflopOptions};
 use scalecalc::core::fit::multistart::{Multistart, Optimizer};
 use scalecalc::core::laws::RunsModel;
 use scalecalc::core::analysis::report::{named, FitReport};
-use scalecalc::core::analysis::request::{parse_at, prepare, ColumnNames, FitRequest, Search};
+use scalecalc::core::analysis::request::{parse_at, parse_exclude, prepare, ColumnNames, FitRequest, Search};
 use scalecalc::core::analysis::plan as tasks;
 use scalecalc::core::fit::{bootstrap, profile};
 use scalecalc::core::units::{format_count, format_sci, format_sig, parse_number};
@@ -98,6 +98,10 @@ pub struct FitArgs {
     /// Compute (FLOP) at which to report N*, D*, L* (with intervals when bootstrapping).
     #[arg(long, allow_hyphen_values = true)]
     budget: Option<String>,
+    /// Leave these runs out of the fit, by row number as errors number them (2 is the first
+    /// row below the header): --exclude 3,17,40
+    #[arg(long, default_value = "")]
+    exclude: String,
     /// Predict the loss of a run of N parameters and D tokens, with the law's 95 % confidence
     /// interval and the wider interval for one new run (repeatable): --at 70B,1.4T
     #[arg(long, value_name = "N,D", allow_hyphen_values = true)]
@@ -153,6 +157,7 @@ fn request(args: &FitArgs) -> Result<FitRequest, String> {
         search: Search::parse(&args.search).ok_or_else(|| format!("--search \"{}\" is not one of auto, profile, grid", args.search))?,
         grid: args.grid.clone(),
         drop_top: args.drop_top,
+        exclude: parse_exclude(&args.exclude).map_err(|e| format!("--exclude: {e}"))?,
         bootstrap: args.bootstrap,
         seed: args.seed,
         holdout: Some(args.holdout),

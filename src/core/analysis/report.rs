@@ -53,6 +53,9 @@ pub struct FitReport {
     pub warnings: Vec<String>,
     /// Residuals of the main law on every run.
     pub residuals: Vec<Residual>,
+    /// The runs the user excluded, with what the law predicts for them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub excluded: Vec<Residual>,
     /// The lowest distinct optima of the main law's multistart.
     pub optima: Vec<OptimumRow>,
     /// How the main law's optimum was searched for: `profile` or `grid`.
@@ -360,6 +363,12 @@ pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Opt
         })
         .collect();
 
+    let excluded = prep
+        .excluded
+        .iter()
+        .map(|r| Residual { line: r.line, c: r.c, n: r.n, d: r.d, loss: r.loss, predicted: predict(form, &theta, &Point::from_run(r)), held_out: false })
+        .collect();
+
     let n = points.len() as f64;
     let comparison = fits
         .iter()
@@ -433,6 +442,7 @@ pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Opt
         comparison,
         warnings,
         residuals,
+        excluded,
         optima: main
             .map(|m| {
                 m.optima

@@ -30,6 +30,8 @@ pub struct FitRequest {
     pub grid: String,
     /// Drop the k highest-loss runs before fitting (Epoch drop 5).
     pub drop_top: usize,
+    /// Source lines (as row errors number them) of runs the user excluded.
+    pub exclude: Vec<usize>,
     /// Bootstrap resamples (0 for none).
     pub bootstrap: usize,
     /// Seed of the bootstrap's random numbers.
@@ -43,6 +45,33 @@ pub struct FitRequest {
     /// Runs one might train, (N, D): the report predicts their loss with intervals.
     pub at: Vec<(f64, f64)>,
 }
+
+/// Reads source line numbers of runs to exclude, separated by commas or spaces (`3, 17 40`).
+///
+/// # Errors
+/// The first entry that is not a whole number of at least 2 (line 1 is the header).
+pub fn parse_exclude(text: &str) -> Result<Vec<usize>, ExcludeError> {
+    text.split([',', ' ', ';', '\n', '\t'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| match t.parse::<usize>() {
+            Ok(line) if line >= 2 => Ok(line),
+            _ => Err(ExcludeError(crate::core::units::truncate(t).to_string())),
+        })
+        .collect()
+}
+
+/// An entry of the excluded runs that is not a row number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExcludeError(pub String);
+
+impl fmt::Display for ExcludeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{}\" is not a row number (rows are numbered from 2, below the header)", self.0)
+    }
+}
+
+impl std::error::Error for ExcludeError {}
 
 /// Most (N, D) pairs a request may ask predictions for.
 pub const MAX_AT: usize = 20;
@@ -181,6 +210,7 @@ impl Default for FitRequest {
             search: Search::Auto,
             grid: String::new(),
             drop_top: 0,
+            exclude: Vec::new(),
             bootstrap: DEFAULT_BOOTSTRAP,
             seed: 42,
             holdout: None,
@@ -269,6 +299,8 @@ pub struct Prepared {
     pub runs: Vec<Run>,
     /// Runs dropped as the highest losses.
     pub dropped: Vec<Run>,
+    /// Runs the user excluded (by source line).
+    pub excluded: Vec<Run>,
     /// Bad rows skipped at the user's request.
     pub skipped: Vec<RowError>,
     /// How many rows were skipped.
@@ -369,7 +401,7 @@ pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
     if read.bad_row_count > 0 && !req.skip_bad_rows {
         return Err(FitError::BadRows { rows: read.bad_rows, count: read.bad_row_count, good: read.runs.len() });
     }
-    let mut runs = read.runs;
+    let (mut runs, excluded): (Vec<Run>, Vec<Run>) = read.runs.into_iter().partition(|r| !req.exclude.contains(&r.line));
     let mut dropped = Vec::new();
     if req.drop_top > 0 {
         if req.drop_top >= runs.len() {
@@ -415,6 +447,7 @@ pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
     Ok(Prepared {
         runs,
         dropped,
+        excluded,
         skipped: read.bad_rows,
         skipped_count: read.bad_row_count,
         headers: table.headers,

@@ -100,10 +100,7 @@ impl Preconditioner {
     fn theta(&self, z: &[f64], theta: &mut [f64]) {
         let n = self.best.len();
         for i in (0..n).rev() {
-            let mut v = z[i];
-            for k in i + 1..n {
-                v -= self.r[k * n + i] * (theta[k] - self.best[k]);
-            }
+            let v = z[i] - (i + 1..n).map(|k| self.r[k * n + i] * (theta[k] - self.best[k])).sum::<f64>();
             theta[i] = self.best[i] + v / self.r[i * n + i];
         }
     }
@@ -112,10 +109,7 @@ impl Preconditioner {
     fn gradient(&self, g_theta: &[f64], g_z: &mut [f64]) {
         let n = self.best.len();
         for i in 0..n {
-            let mut v = g_theta[i];
-            for k in 0..i {
-                v -= self.r[i * n + k] * g_z[k];
-            }
+            let v = g_theta[i] - (0..i).map(|k| self.r[i * n + k] * g_z[k]).sum::<f64>();
             g_z[i] = v / self.r[i * n + i];
         }
     }
