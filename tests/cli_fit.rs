@@ -244,3 +244,26 @@ fn compute_and_tokens_give_the_parameters_and_both_searches_agree() {
     assert!(fails(&[file.path(), "--at", "1B,2T", "--at", "x,2"]).contains("--at: pair 2, N: \"x\" is not a number"));
     assert!(fails(&[file.path(), "--search", "random"]).contains("--search \"random\" is not one of auto, profile, grid"));
 }
+
+/// `--rolling`: a fit below each compute cut, the runs beyond predicted, in JSON and in text.
+#[test]
+fn rolling_forward_validation_reports_each_cut() {
+    let v = epoch(&["--rolling"]);
+    let cuts = v["rolling"]["cuts"].as_array().expect("rolling cuts");
+    assert_eq!(cuts.len(), 4);
+    let mut last = 0.0;
+    for cut in cuts {
+        let c = f64_at(cut, "/cut");
+        assert!(c > last, "cuts increase");
+        last = c;
+        let fitted = cut["fitted"].as_u64().unwrap() as usize;
+        let beyond = cut["predictions"].as_array().unwrap();
+        assert_eq!(fitted + beyond.len(), 240);
+        for p in beyond {
+            assert!(f64_at(p, "/reach") > 1.0 && f64_at(p, "/error_pct").abs() < 6.0, "{p}");
+        }
+    }
+    assert!(v["rolling"]["summary"][0].as_str().unwrap().starts_with("Fitted on the 120 runs up to 8.3e19 FLOP"));
+    let plain = epoch(&[]);
+    assert!(plain.get("rolling").is_none(), "only when asked");
+}

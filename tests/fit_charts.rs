@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use scalecalc::core::analysis::report::FitReport;
 use scalecalc::core::analysis::request::FitRequest;
 use scalecalc::core::analysis::plan::run_all;
-use scalecalc::core::plot::{draw_fit_frontier, draw_fit_loss, draw_fit_profile, draw_residuals, ChartStyle, Theme};
+use scalecalc::core::plot::{draw_fit_frontier, draw_fit_loss, draw_fit_profile, draw_fit_rolling, draw_residuals, ChartStyle, Theme};
 
 /// The Epoch runs, read when the test runs (a missing file fails with its path).
 fn epoch_csv() -> String {
@@ -18,7 +18,7 @@ fn epoch_csv() -> String {
 }
 const BUDGET: f64 = 5.76e23;
 const SIZES: [(u32, u32); 2] = [(800, 500), (360, 300)];
-const CHARTS: [&str; 4] = ["loss", "frontier", "residuals", "profile"];
+const CHARTS: [&str; 5] = ["loss", "frontier", "residuals", "profile", "rolling"];
 
 /// The Epoch data fitted by its profile, with a bootstrap and held-out runs.
 fn epoch() -> &'static FitReport {
@@ -29,6 +29,7 @@ fn epoch() -> &'static FitReport {
                 data: epoch_csv(),
                 drop_top: 5,
                 bootstrap: 100,
+                rolling: true,
                 holdout: Some(10),
                 budget: Some(BUDGET),
                 ..Default::default()
@@ -78,6 +79,7 @@ fn render(kind: &str, report: &FitReport, budget: Option<f64>, theme: Theme, siz
             "loss" => draw_fit_loss(&area, report, budget, &style),
             "frontier" => draw_fit_frontier(&area, report, budget, &style),
             "profile" => draw_fit_profile(&area, report, &style),
+            "rolling" => draw_fit_rolling(&area, report, &style),
             _ => draw_residuals(&area, report, &style),
         }
         .unwrap();
@@ -179,6 +181,16 @@ fn legends_name_what_is_drawn() {
     assert!(has_prefix(&profile, "Optimum α = 0.347, β = 0.367"), "{:?}", texts(&profile));
     let p = report.profile.as_ref().unwrap();
     assert!(p.summary.starts_with("The runs pin α to ±0.0") && p.summary.contains("No other basin"), "{}", p.summary);
+
+    let rolling = render("rolling", report, None, Theme::Light, (800, 500));
+    assert!(has(&rolling, "Rolling-forward validation: error beyond each fit"), "{:?}", texts(&rolling));
+    assert!(has_prefix(&rolling, "fitted ≤ 8.3e19 FLOP (120 runs)"), "{:?}", texts(&rolling));
+    let r = report.rolling.as_ref().unwrap();
+    assert_eq!(r.cuts.len(), 4);
+    for cut in &r.cuts {
+        // Chinchilla's form extrapolates the Epoch runs well: every error within 6 %.
+        assert!(cut.predictions.iter().all(|p| p.reach > 1.0 && p.error_pct.abs() < 6.0), "{cut:?}");
+    }
 
     let residuals = render("residuals", report, None, Theme::Light, (800, 500));
     for entry in ["Runs in the fit", "Held-out runs (fit without them)", "Fitted − observed (%)", "0"] {
@@ -299,6 +311,7 @@ fn charts_scale_for_high_density_screens() {
                 "loss" => draw_fit_loss(&area, report, Some(BUDGET), &style),
                 "frontier" => draw_fit_frontier(&area, report, Some(BUDGET), &style),
                 "profile" => draw_fit_profile(&area, report, &style),
+                "rolling" => draw_fit_rolling(&area, report, &style),
                 _ => draw_residuals(&area, report, &style),
             }
             .unwrap();

@@ -155,6 +155,7 @@ function render(view) {
   $('fit-identification').textContent = view.identification;
   fillTable($('fit-at-table'), view.at[0] ?? [], view.at.slice(1), 2);
   table($('fit-comparison'), view.comparison);
+  fillList($('fit-rolling'), view.rolling);
   fillList($('fit-approaches'), view.approaches);
   fillList($('fit-notes'), view.notes);
   $('fit-pending').textContent = view.pending;

@@ -56,7 +56,7 @@ pub const FIT_AT: Field = Field::new("fit_at", "fat", "");
 pub const FIT_TOL: Field = Field::new("fit_tol", "ftol", "0.05");
 
 /// The Fit panel's charts (canvas `data-chart` values).
-pub const CHARTS: &[&str] = &["fit-loss", "fit-frontier", "fit-residuals", "fit-profile"];
+pub const CHARTS: &[&str] = &["fit-loss", "fit-frontier", "fit-residuals", "fit-profile", "fit-rolling"];
 
 /// The laws the Fit panel offers, as (key, text for the selector): every law of N and D in the
 /// registry, in its order.
@@ -162,6 +162,7 @@ pub fn fit_request(inputs: &Inputs, budget: Option<f64>) -> Result<FitRequest, B
         iso_tolerance: o.tolerance,
         budget,
         at: o.at,
+        rolling: true,
     })
 }
 
@@ -201,6 +202,8 @@ pub struct FitView {
     pub budget_title: String,
     /// The held-out validation in one sentence.
     pub holdout: String,
+    /// Rolling-forward validation, one sentence per cut (empty until its fits are in).
+    pub rolling: Vec<String>,
     /// Every run with its fit, by row (ticking one off excludes it and refits).
     pub runs: Vec<RunRow>,
     /// Predictions for the runs asked about: header, then (N, D, loss, confidence interval of
@@ -342,6 +345,7 @@ pub fn report_view(r: &FitReport) -> FitView {
         }
     }
     v.warnings = r.warnings.clone();
+    v.rolling = r.rolling.as_ref().map(|r| r.summary.clone()).unwrap_or_default();
     let row = |x: &crate::core::analysis::report::Residual, included: bool| RunRow {
         line: x.line,
         cells: [format_count(x.n, 3), format_count(x.d, 3), format_sig(x.loss, 5), format_sig(x.predicted, 5), format_sig(100.0 * (x.predicted / x.loss - 1.0), 3)],

@@ -97,7 +97,7 @@ pub fn partial_fit() -> Result<JsValue, JsError> {
     }
 }
 
-/// Draws fit chart `kind` ("fit-loss", "fit-frontier", "fit-residuals", "fit-profile") for the current fit.
+/// Draws fit chart `kind` ("fit-loss", "fit-frontier", "fit-residuals", "fit-profile", "fit-rolling") for the current fit.
 #[wasm_bindgen(js_name = drawFitChart)]
 pub fn draw_fit_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, dark: bool, pixel_ratio: f64) -> Result<(), JsError> {
     let inputs: Inputs = from_js(inputs)?;
@@ -116,6 +116,7 @@ pub fn draw_fit_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, da
             "fit-frontier" => plot::draw_fit_frontier(&area, report, budget, &style),
             "fit-residuals" => plot::draw_residuals(&area, report, &style),
             "fit-profile" => plot::draw_fit_profile(&area, report, &style),
+            "fit-rolling" => plot::draw_fit_rolling(&area, report, &style),
             other => plot::draw_message(&area, &style, &format!("unknown chart \"{other}\"")),
         }
     })

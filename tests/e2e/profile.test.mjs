@@ -76,6 +76,11 @@ test('the profile search shows the main report first, a heat map and how well α
     assert.ok(plo < lo && lo < Number(row[2]) && Number(row[2]) < hi && hi < phi, JSON.stringify(row));
   }
   assert.match(await page.evaluate(() => location.hash), /fat=70B/);
+  // Rolling-forward validation: one sentence per cut, and its chart drawn.
+  const rolling = await page.evaluate(() => [...document.querySelectorAll('#fit-rolling li')].map((li) => li.textContent));
+  assert.equal(rolling.length, 4, JSON.stringify(rolling));
+  assert.match(rolling[0], /^Fitted on the 120 runs up to 8\.3e19 FLOP, the law predicts the 120 beyond \(up to \d+× further\) with median \|error\| [\d.]+ %/);
+  assert.ok(await coloured(page, 'fit-rolling') > 0.005, 'rolling chart has coloured points');
   await settle(page);
   const share = await coloured(page, 'fit-profile');
   assert.ok(share > 0.5, `the heat map covers ${share} of the chart`);

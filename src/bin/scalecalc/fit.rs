@@ -106,6 +106,11 @@ pub struct FitArgs {
     /// interval and the wider interval for one new run (repeatable): --at 70B,1.4T
     #[arg(long, value_name = "N,D", allow_hyphen_values = true)]
     at: Vec<String>,
+    /// Rolling-forward validation: fit on the runs below each of a few compute cuts (half, 5/8,
+    /// 3/4 and 7/8 of the runs by compute) and report the error on the runs beyond, against how
+    /// far beyond they reach (laws searched by their profile).
+    #[arg(long)]
+    rolling: bool,
     /// Also fit the other laws and print the comparison table.
     #[arg(long)]
     compare: bool,
@@ -164,6 +169,7 @@ fn request(args: &FitArgs) -> Result<FitRequest, String> {
         iso_tolerance: number("tolerance", &args.tolerance)?,
         budget: args.budget.as_deref().map(|b| number("budget", b)).transpose()?,
         at: parse_at(&args.at.join(";")).map_err(|e| format!("--at: {e}"))?,
+        rolling: args.rolling,
     })
 }
 
@@ -263,6 +269,9 @@ fn print_report(r: &FitReport) -> Result<(), Failure> {
     }
     if let Some(p) = &r.profile {
         say!("{}", p.summary);
+    }
+    for line in r.rolling.iter().flat_map(|r| &r.summary) {
+        say!("{line}");
     }
     if let Some(h) = &r.holdout {
         say!("held out {} largest-compute runs: RMSE of log-loss {}, mean |error| {}%", h.k, format_sig(h.rmse_log, 3), format_sig(100.0 * h.mean_abs_rel_error, 3));

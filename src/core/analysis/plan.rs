@@ -19,6 +19,30 @@ pub enum Variant {
     Full,
     /// All but the held-out runs (for validation).
     Training,
+    /// The runs at or below rolling cut k ([`rolling_cuts`]): fitted to predict the rest.
+    Below(usize),
+}
+
+/// Fractions of the runs (by compute, smallest first) each rolling-forward fit sees.
+const ROLLING_FRACTIONS: [f64; 4] = [0.5, 0.625, 0.75, 0.875];
+
+/// The compute cuts of rolling-forward validation: for each of [`ROLLING_FRACTIONS`], the
+/// compute of the largest run in that share of the runs (by compute), when at least twice the
+/// law's parameter count of runs lie at or below it and at least one above; distinct, increasing.
+pub fn rolling_cuts(prep: &Prepared) -> Vec<f64> {
+    let mut c: Vec<f64> = prep.runs.iter().map(|r| r.c).collect();
+    c.sort_by(f64::total_cmp);
+    let needed = 2 * (prep.law.dim() + 1);
+    let mut cuts: Vec<f64> = Vec::new();
+    for f in ROLLING_FRACTIONS {
+        let k = ((f * c.len() as f64) as usize).clamp(1, c.len());
+        let cut = c[k - 1];
+        let below = c.iter().filter(|&&x| x <= cut).count();
+        if below >= needed && below < c.len() && cuts.last().is_none_or(|&last| cut > last) {
+            cuts.push(cut);
+        }
+    }
+    cuts
 }
 
 /// One multistart fit to run.
@@ -65,6 +89,12 @@ pub fn plan(prep: &Prepared, req: &FitRequest) -> Vec<Task> {
             tasks.push(Task { law, variant: Variant::Training, starts, profile });
         }
     }
+    // Rolling-forward validation of the main law (last: the page shows the main report first).
+    if req.rolling && prep.profiled(prep.law) {
+        for k in 0..rolling_cuts(prep).len() {
+            tasks.push(Task { law: prep.law, variant: Variant::Below(k), starts: 0, profile: true });
+        }
+    }
     tasks
 }
 
@@ -82,6 +112,10 @@ pub fn points_for(prep: &Prepared, variant: Variant) -> Vec<Point> {
     match variant {
         Variant::Full => prep.points(),
         Variant::Training => prep.training_points(),
+        Variant::Below(k) => {
+            let cut = rolling_cuts(prep).get(k).copied().unwrap_or(f64::INFINITY);
+            prep.runs.iter().filter(|r| r.c <= cut).map(Point::from_run).collect()
+        }
     }
 }
 
@@ -98,7 +132,7 @@ pub fn fit_plan(prep: &Prepared, req: &FitRequest, tasks: &[Task]) -> FitPlan {
         .collect();
     let boot = (req.bootstrap > 0).then_some(BootSpec { task: 0, resamples: req.bootstrap, seed: req.seed });
     // The main law's tasks come first in `tasks`; the comparison laws wait for them.
-    let foreground = tasks.iter().take_while(|t| t.law == prep.law).count();
+    let foreground = tasks.iter().take_while(|t| t.law == prep.law && !matches!(t.variant, Variant::Below(_))).count();
     FitPlan { tasks: specs, boot, foreground }
 }
 
@@ -195,6 +229,24 @@ mod tests {
         assert_eq!(report.residuals.len(), 240);
         assert!(report.isoflop.is_some(), "{:?}", report.isoflop_error);
         assert!(report.warnings.iter().any(|w| w.contains("largest run's compute")), "{:?}", report.warnings);
+    }
+
+    #[test]
+    fn rolling_cuts_need_runs_on_both_sides() {
+        let epoch = FitRequest { data: crate::test_support::epoch_csv().into(), drop_top: 5, holdout: Some(0), ..FitRequest::default() };
+        let cuts = rolling_cuts(&prepare(&epoch).unwrap());
+        assert_eq!(cuts.len(), 4);
+        assert!(cuts.windows(2).all(|w| w[0] < w[1]));
+        // Twelve runs cannot put twice Chinchilla's six parameters below a cut and any above it.
+        let mut data = String::from("N,D,loss\n");
+        for i in 0..12 {
+            let n = 1e7 * 2f64.powi(i);
+            data.push_str(&format!("{n},{},{}\n", 20.0 * n, 1.8 + 400.0 / n.powf(0.34)));
+        }
+        let few = FitRequest { data, holdout: Some(0), rolling: true, ..FitRequest::default() };
+        let prep = prepare(&few).unwrap();
+        assert!(rolling_cuts(&prep).is_empty());
+        assert!(plan(&prep, &few).iter().all(|t| !matches!(t.variant, Variant::Below(_))));
     }
 
     #[test]

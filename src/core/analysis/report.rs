@@ -44,6 +44,9 @@ pub struct FitReport {
     /// Validation on the held-out runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub holdout: Option<Holdout>,
+    /// Rolling-forward validation: fits below compute cuts and their errors beyond.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rolling: Option<Rolling>,
     /// Predicted loss of the runs the request asked about.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub at: Vec<AtPrediction>,
@@ -134,6 +137,82 @@ pub struct AtPrediction {
     /// 95 % prediction interval for one new run: the law's uncertainty plus the scatter of
     /// single runs around it (the fit's log-loss residuals), so it is wider.
     pub prediction_interval: Option<[f64; 2]>,
+}
+
+/// Rolling-forward validation: how far the law, fitted on the smaller runs, predicts the larger.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Rolling {
+    /// One fit per compute cut, smallest first.
+    pub cuts: Vec<RollingCut>,
+    /// One sentence per cut.
+    pub summary: Vec<String>,
+}
+
+/// The main law fitted on the runs at or below one compute cut.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RollingCut {
+    /// The cut: the largest fitted compute, FLOP.
+    pub cut: f64,
+    /// Runs fitted.
+    pub fitted: usize,
+    /// Each run beyond the cut and the fit's error on it.
+    pub predictions: Vec<RollingPoint>,
+}
+
+/// One run beyond a cut, predicted by the fit below it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RollingPoint {
+    /// Source line.
+    pub line: usize,
+    /// Its compute, FLOP.
+    pub c: f64,
+    /// How far beyond the fit it reaches: its compute in multiples of the largest fitted.
+    pub reach: f64,
+    /// 100·(L̂/L − 1).
+    pub error_pct: f64,
+}
+
+/// The rolling-forward validation of the main law from its `Below(k)` fits.
+fn rolling(prep: &Prepared, fits: &[TaskFit]) -> Option<Rolling> {
+    let law = prep.law;
+    let cuts: Vec<RollingCut> = super::plan::rolling_cuts(prep)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(k, cut)| {
+            let fit = find(fits, law, Variant::Below(k))?;
+            let predictions = prep
+                .runs
+                .iter()
+                .filter(|r| r.c > cut)
+                .map(|r| RollingPoint { line: r.line, c: r.c, reach: r.c / cut, error_pct: 100.0 * (predict(&*law, &fit.theta, &Point::from_run(r)) / r.loss - 1.0) })
+                .filter(|p| p.error_pct.is_finite())
+                .collect();
+            Some(RollingCut { cut, fitted: prep.runs.iter().filter(|r| r.c <= cut).count(), predictions })
+        })
+        .collect();
+    if cuts.is_empty() {
+        return None;
+    }
+    let summary = cuts
+        .iter()
+        .filter(|c| !c.predictions.is_empty())
+        .map(|c| {
+            let mut errors: Vec<f64> = c.predictions.iter().map(|p| p.error_pct.abs()).collect();
+            errors.sort_by(f64::total_cmp);
+            let median = crate::core::fit::bootstrap::quantile(&errors, 0.5).unwrap_or(f64::NAN);
+            let reach = c.predictions.iter().map(|p| p.reach).fold(1.0, f64::max);
+            format!(
+                "Fitted on the {} runs up to {} FLOP, the law predicts the {} beyond (up to {}× further) with median |error| {} % (largest {} %).",
+                c.fitted,
+                crate::core::units::format_sci(c.cut, 2),
+                c.predictions.len(),
+                crate::core::units::format_sig(reach, 2),
+                crate::core::units::format_sig(median, 2),
+                crate::core::units::format_sig(errors.last().copied().unwrap_or(f64::NAN), 2)
+            )
+        })
+        .collect();
+    Some(Rolling { cuts, summary })
 }
 
 /// Residuals paired with each bootstrap sample for the prediction interval.
@@ -441,6 +520,7 @@ pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Opt
         holdout,
         comparison,
         warnings,
+        rolling: rolling(prep, fits),
         residuals,
         excluded,
         optima: main

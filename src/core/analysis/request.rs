@@ -44,6 +44,9 @@ pub struct FitRequest {
     pub budget: Option<f64>,
     /// Runs one might train, (N, D): the report predicts their loss with intervals.
     pub at: Vec<(f64, f64)>,
+    /// Rolling-forward validation: fit the main law on the runs below each of a few compute
+    /// cuts and predict the rest (only for laws searched by their profile).
+    pub rolling: bool,
 }
 
 /// Reads source line numbers of runs to exclude, separated by commas or spaces (`3, 17 40`).
@@ -217,6 +220,7 @@ impl Default for FitRequest {
             iso_tolerance: 0.05,
             budget: None,
             at: Vec::new(),
+            rolling: false,
         }
     }
 }
