@@ -103,7 +103,7 @@ function showMain(now) {
   hooks.holdJobs();
   render(view);
   followBudget(view);
-  $('fit-status').textContent = `Fitted in ${(run.mainMs / 1000).toFixed(2)} s; fitting the other laws for the comparison…`;
+  $('fit-status').textContent = `Fitted in ${(run.mainMs / 1000).toFixed(2)} s; fitting the other laws and the rolling-forward validation…`;
   // data-main-ms: from the click to the main report with its charts and the Budget panel drawn.
   const { started } = run;
   setTimeout(() => hooks.fitted(view).then(() => {

@@ -439,13 +439,6 @@ pub(crate) struct PanelRun {
     shown_main: bool,
 }
 
-impl PanelRun {
-    /// Whether every task of the main law and its bootstrap have ended.
-    fn main_done(&self) -> bool {
-        self.run.boot_done() && self.tasks.iter().enumerate().all(|(i, t)| t.law != self.prep.law || self.run.task_done(i))
-    }
-}
-
 /// Why the Fit panel's fit did not start.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StartError {
@@ -477,8 +470,9 @@ pub struct FitProgress {
     pub fitted: bool,
     /// Whether the bootstrap has ended too.
     pub bootstrapped: bool,
-    /// Whether every task of the main law (and its bootstrap) has ended: its report can be
-    /// shown while the comparison laws are still being fitted.
+    /// Whether the main law's fits and its bootstrap have ended ([`FitRun::foreground_done`]):
+    /// its report can be shown while the comparison laws and the rolling-forward validation are
+    /// still being fitted.
     pub main_done: bool,
     /// Whether everything has ended.
     pub finished: bool,
@@ -526,7 +520,7 @@ impl Session {
             models: panel.tasks.len(),
             fitted: panel.run.task_done(0),
             bootstrapped: panel.run.task_done(0) && panel.run.boot_done(),
-            main_done: panel.main_done(),
+            main_done: panel.run.foreground_done(),
             finished: panel.run.is_done(),
         })
     }
@@ -550,21 +544,20 @@ impl Session {
     /// panel shows meanwhile, the laws still fitting named. `None` otherwise.
     pub fn partial_fit(&mut self) -> Option<Result<FitView, FitError>> {
         let panel = self.fit_run.as_mut()?;
-        if panel.shown_main || !panel.main_done() || panel.run.is_done() {
+        if panel.shown_main || !panel.run.foreground_done() || panel.run.is_done() {
             return None;
         }
         panel.shown_main = true;
-        let pending: Vec<&str> = panel
-            .tasks
-            .iter()
-            .enumerate()
-            .filter(|(i, t)| !panel.run.task_done(*i) && t.variant == plan::Variant::Full)
-            .map(|(_, t)| t.law.name())
-            .collect();
+        let waiting = |i: usize| !panel.run.task_done(i);
+        let mut pending: Vec<&str> =
+            panel.tasks.iter().enumerate().filter(|&(i, t)| waiting(i) && t.variant == plan::Variant::Full).map(|(_, t)| t.law.name()).collect();
+        if panel.tasks.iter().enumerate().any(|(i, t)| waiting(i) && matches!(t.variant, plan::Variant::Below(_))) {
+            pending.push("rolling-forward validation");
+        }
         let result = plan::report(&panel.req, &panel.prep, &panel.tasks, panel.run.snapshot());
         Some(result.map(|report| {
             let mut view = report_view(&report);
-            view.pending = format!("Still fitting for the comparison: {}.", pending.join(", "));
+            view.pending = format!("Still fitting: {}.", pending.join(", "));
             self.set_fit(report, view.fit_spec.clone());
             view
         }))

@@ -54,7 +54,7 @@ test('the profile search shows the main report first, a heat map and how well α
     || document.getElementById('fit-report').dataset.state === 'done', null, { timeout: 60_000 });
   const early = await text(page, 'fit-pending');
   if (early) {
-    assert.match(early, /^Still fitting for the comparison: .*Kaplan/);
+    assert.match(early, /^Still fitting: .*Kaplan.*rolling-forward validation\.$/);
     assert.match(await text(page, 'fit-title'), /Chinchilla/);
   }
   await page.waitForSelector('#fit-report[data-state="done"]', { timeout: 90_000 });
