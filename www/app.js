@@ -15,6 +15,10 @@ function showFatal(message) {
   box.hidden = false;
 }
 window.scalecalcPanic = showFatal;
+// The size-built module compiles a Rust panic to a trap: it reaches here as an uncaught RuntimeError.
+const trapped = (e) => { if (e instanceof WebAssembly.RuntimeError) showFatal(`the wasm module stopped (${e.message})`); };
+window.addEventListener('error', (event) => trapped(event.error));
+window.addEventListener('unhandledrejection', (event) => trapped(event.reason));
 
 function showTable(table, data) {
   table.hidden = !data;

@@ -2,7 +2,7 @@
 // {id, method, args} in, {id, result} or {id, error[, fatal]} out.
 import init, * as sc from './pkg/scalecalc.js';
 
-// The wasm module reports panics through window.scalecalcPanic; a worker has no window.
+// A stable-built wasm module reports panics through window.scalecalcPanic (a worker has no window).
 let panic = null;
 self.window = self;
 self.scalecalcPanic = (message) => { panic = message; };
@@ -14,6 +14,8 @@ self.onmessage = async (event) => {
   try {
     postMessage({ id, result: sc.runJob(method, args) });
   } catch (e) {
-    postMessage({ id, error: panic ?? String(e?.message ?? e), fatal: panic !== null });
+    // A panic is a trap (RuntimeError) in the size-built module, a message in the stable one.
+    const fatal = panic !== null || e instanceof WebAssembly.RuntimeError;
+    postMessage({ id, error: panic ?? String(e?.message ?? e), fatal });
   }
 };
