@@ -267,3 +267,34 @@ fn rolling_forward_validation_reports_each_cut() {
     let plain = epoch(&[]);
     assert!(plain.get("rolling").is_none(), "only when asked");
 }
+
+#[test]
+fn weights_asymmetry_tied_and_fixed_parameters_from_the_command_line() {
+    // The Epoch runs with a weight column: runs above 1e21 FLOP weigh 3, the rest 1.
+    let text = std::fs::read_to_string(EPOCH).expect("the Epoch file");
+    let mut lines = text.lines();
+    let mut weighted = format!("{},w\n", lines.next().unwrap());
+    for line in lines {
+        let c: f64 = line.split(',').nth(4).unwrap().parse().unwrap();
+        weighted.push_str(&format!("{line},{}\n", if c > 1e21 { 3 } else { 1 }));
+    }
+    let file = TempFile::new("weighted.csv", &weighted);
+    let mut args = EPOCH_ARGS.to_vec();
+    args.extend(["--weights", "w", "--asymmetry", "2", "--tie-exponents", "--fix", "E=1.8", "--grid", SMALL_GRID]);
+    let v = fit_json(file.path(), &args);
+    assert_eq!(f64_at(&v, "/params/E"), 1.8);
+    assert_eq!(f64_at(&v, "/params/alpha"), f64_at(&v, "/params/beta"));
+    assert_eq!(v["held"]["E"], "fixed");
+    assert_eq!(v["held"]["beta"], "tied to alpha");
+    let options = v["options"].as_array().unwrap().iter().map(|o| o.as_str().unwrap().to_string()).collect::<Vec<_>>().join("; ");
+    for want in ["weighted by column \"w\" (weights 1 to 3)", "over-predictions cost 2× more", "E fixed at 1.8", "alpha = beta"] {
+        assert!(options.contains(want), "{want:?} not in {options}");
+    }
+    // Bad values are named at their flag.
+    let err = fails(&[file.path(), "--fix", "alpha"]);
+    assert!(err.contains("--fix: entry 1, \"alpha\": write name=value"), "{err}");
+    let err = fails(&[file.path(), "--weights", "nosuch"]);
+    assert!(err.contains("nosuch"), "{err}");
+    let err = fails(&[file.path(), "--asymmetry", "abc"]);
+    assert!(err.contains("--asymmetry"), "{err}");
+}

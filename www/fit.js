@@ -210,11 +210,13 @@ function runToggled(e) {
 export function refreshColumns(values) {
   const info = sc.tableColumns(values.fit_data);
   const headers = info.headers;
-  for (const role of ['n', 'd', 'c', 'loss', 'run']) {
+  for (const role of ['n', 'd', 'c', 'loss', 'run', 'weight']) {
     const select = $(`fit-col-${role}`);
     const guessed = info.guess[role];
     const guessText = guessed === null || guessed === undefined ? 'none' : headers[guessed];
-    const options = [Object.assign(document.createElement('option'), { value: '', textContent: `auto (${guessText})` })];
+    // Weights are never guessed: every run weighs 1 unless a column is chosen.
+    const first = role === 'weight' ? 'none (every run 1)' : `auto (${guessText})`;
+    const options = [Object.assign(document.createElement('option'), { value: '', textContent: first })];
     for (const h of headers) options.push(Object.assign(document.createElement('option'), { value: h, textContent: h }));
     const chosen = values[`fit_${role}`] ?? '';
     if (chosen && !headers.includes(chosen)) {

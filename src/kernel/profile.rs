@@ -27,6 +27,10 @@ pub struct Grid<'a> {
     pub observed: &'a [f64],
     /// Observed ln L of every run.
     pub ln_observed: &'a [f64],
+    /// Each run's weight (≥ 0; runs past its end weigh 0).
+    pub weights: &'a [f64],
+    /// Over-predictions (ln L̂ > ln L) cost this many times more (1: symmetric Huber).
+    pub asymmetry: f64,
     /// Huber δ.
     pub delta: f64,
 }
@@ -47,7 +51,7 @@ fn huber(r: f64, delta: f64) -> f64 {
 pub fn profile(grid: &Grid<'_>, from: usize, to: usize, irls_steps: usize) -> (Vec<Option<f64>>, Vec<[f64; 3]>, usize) {
     let (n0, n1) = grid.shape;
     let (from, to) = (from.min(n0), to.min(n0).max(from.min(n0)));
-    let rows = grid.observed.len().min(grid.ln_observed.len());
+    let rows = grid.observed.len().min(grid.ln_observed.len()).min(grid.weights.len());
     let m = grid.terms.len().min(3);
     let mut values = vec![None; (to - from) * n1];
     let mut coefs = vec![[0.0; 3]; (to - from) * n1];
@@ -68,7 +72,8 @@ pub fn profile(grid: &Grid<'_>, from: usize, to: usize, irls_steps: usize) -> (V
                     }
                 }
             }
-            let (solution, used) = solve_cell(&basis, m, &grid.observed[..rows], &grid.ln_observed[..rows], grid.delta, irls_steps);
+            let runs = Runs { observed: &grid.observed[..rows], ln_observed: &grid.ln_observed[..rows], weights: &grid.weights[..rows] };
+            let (solution, used) = solve_cell(&basis, m, &runs, grid.delta, grid.asymmetry, irls_steps);
             passes += used;
             if let Some((c, v)) = solution {
                 values[(i - from) * n1 + j] = Some(v);
@@ -82,13 +87,14 @@ pub fn profile(grid: &Grid<'_>, from: usize, to: usize, irls_steps: usize) -> (V
 /// The coefficients at one grid cell: non-negative least squares in relative error, then
 /// `irls_steps` Gauss–Newton steps on ln L with Huber weights; the best (coefficients,
 /// objective) seen, and how many passes over the runs it took.
-fn solve_cell(basis: &[f64], m: usize, observed: &[f64], ln_observed: &[f64], delta: f64, irls_steps: usize) -> (Option<([f64; 3], f64)>, usize) {
+fn solve_cell(basis: &[f64], m: usize, runs: &Runs<'_>, delta: f64, asymmetry: f64, irls_steps: usize) -> (Option<([f64; 3], f64)>, usize) {
+    let Runs { observed, ln_observed, weights } = *runs;
     let rows = observed.len();
     let mut g = [[0.0; 3]; 3];
     let mut h = [0.0; 3];
     for r in 0..rows {
         let f = &basis[r * m..r * m + m];
-        let w = 1.0 / (observed[r] * observed[r]);
+        let w = weights[r] / (observed[r] * observed[r]);
         accumulate(&mut g, &mut h, f, w, observed[r]);
     }
     let mut passes = 1;
@@ -107,10 +113,11 @@ fn solve_cell(basis: &[f64], m: usize, observed: &[f64], ln_observed: &[f64], de
                 break;
             }
             let res = fastmath::ln(fitted) - ln_observed[r];
-            total += huber(res, delta);
+            let w = if res > 0.0 { weights[r] * asymmetry } else { weights[r] };
+            total += w * huber(res, delta);
             if !last {
                 let u = if res.abs() <= delta { 1.0 } else { delta / res.abs() };
-                accumulate(&mut g, &mut h, f, u / (fitted * fitted), fitted * (1.0 - res));
+                accumulate(&mut g, &mut h, f, w * u / (fitted * fitted), fitted * (1.0 - res));
             }
         }
         passes += 1;
@@ -126,6 +133,14 @@ fn solve_cell(basis: &[f64], m: usize, observed: &[f64], ln_observed: &[f64], de
         }
     }
     (best, passes)
+}
+
+/// The runs' columns a cell's solve reads.
+#[derive(Clone, Copy)]
+struct Runs<'a> {
+    observed: &'a [f64],
+    ln_observed: &'a [f64],
+    weights: &'a [f64],
 }
 
 /// Adds one run to the normal equations G c = h of Σ w·(f·c − target)².

@@ -13,7 +13,7 @@ use crate::core::analysis::spec::FitSpec;
 use crate::core::fit::grid::Grid;
 use crate::core::analysis::report::FitReport;
 use crate::core::analysis::plan::{self, Task};
-use crate::core::analysis::request::{law_from_key, prepare, ColumnNames, FitError, FitRequest, Prepared, Search, MAX_BOOTSTRAP, parse_at, parse_exclude};
+use crate::core::analysis::request::{law_from_key, prepare, ColumnNames, FitError, FitRequest, Prepared, Search, MAX_BOOTSTRAP, parse_at, parse_exclude, parse_fix, constraints, MAX_ASYMMETRY};
 use crate::core::analysis::run::FitRun;
 use crate::core::units::{format_count, format_sci, format_sig};
 
@@ -31,6 +31,14 @@ pub const FIT_C: Field = Field::new("fit_c", "fcc", "");
 pub const FIT_LOSS: Field = Field::new("fit_loss", "fcl", "");
 /// Column chosen for the run id.
 pub const FIT_RUN: Field = Field::new("fit_run", "fcr", "");
+/// Column chosen for each run's weight (empty: every run weighs 1; never guessed).
+pub const FIT_WEIGHT: Field = Field::new("fit_weight", "fcw", "");
+/// Over-predictions cost this many times more (1: symmetric Huber).
+pub const FIT_ASYM: Field = Field::new("fit_asym", "fasym", "1");
+/// Ticked: the main law's two exponents are one (α = β).
+pub const FIT_TIE: Field = Field::flag("fit_tie", "ftie");
+/// Parameters held at a value, `name=value` by published names (`alpha=0.34, E=1.69`).
+pub const FIT_FIX: Field = Field::new("fit_fix", "ffix", "");
 /// Ticked: fit the good rows when some are bad.
 pub const FIT_SKIP: Field = Field::flag("fit_skip", "fskip");
 /// Drop the k highest-loss runs.
@@ -76,7 +84,7 @@ pub fn law_options() -> Vec<(&'static str, String)> {
 
 /// The Fit panel's fields, in page order.
 pub const FIELDS: &[Field] =
-    &[FIT_DATA, FIT_LAW, FIT_N, FIT_D, FIT_C, FIT_LOSS, FIT_RUN, FIT_SKIP, FIT_DROP, FIT_DELTA, FIT_SEARCH, FIT_GRID, FIT_BOOT, FIT_SEED, FIT_HOLD, FIT_TOL, FIT_AT, FIT_EXCLUDE];
+    &[FIT_DATA, FIT_LAW, FIT_N, FIT_D, FIT_C, FIT_LOSS, FIT_RUN, FIT_WEIGHT, FIT_SKIP, FIT_DROP, FIT_DELTA, FIT_ASYM, FIT_TIE, FIT_FIX, FIT_SEARCH, FIT_GRID, FIT_BOOT, FIT_SEED, FIT_HOLD, FIT_TOL, FIT_AT, FIT_EXCLUDE];
 
 /// The Fit panel's options, read and checked (everything but the data and column names).
 struct Options {
@@ -89,6 +97,8 @@ struct Options {
     bootstrap: usize,
     seed: u64,
     holdout: Option<usize>,
+    asymmetry: f64,
+    fix: Vec<(String, f64)>,
 }
 
 /// Reads the options; every bad field gets its own message. Cheap: it runs on every keystroke,
@@ -97,6 +107,7 @@ fn read_options(inputs: &Inputs) -> Result<Options, BTreeMap<String, String>> {
     let mut errors = BTreeMap::new();
     let mut take = |field: &str, r: Result<f64, String>| r.map_err(|e| errors.insert(field.to_string(), e)).ok();
     let delta = take("fit_delta", number(inputs.get(&FIT_DELTA), "Huber δ", 1e-12, 1.0));
+    let asymmetry = take("fit_asym", number(inputs.get(&FIT_ASYM), "asymmetry", 1e-3, MAX_ASYMMETRY));
     let tolerance = take("fit_tol", number(inputs.get(&FIT_TOL), "tolerance", 0.0, 1.0));
     let mut take_count = |field: &str, text: &str, what: &str, max: usize| {
         crate::page::budget::whole(text, what, 0, max).map_err(|e| errors.insert(field.to_string(), e)).ok()
@@ -109,6 +120,7 @@ fn read_options(inputs: &Inputs) -> Result<Options, BTreeMap<String, String>> {
     } else {
         take_count("fit_hold", inputs.get(&FIT_HOLD), "held-out runs", 100_000).map(Some)
     };
+    let fix = parse_fix(inputs.get(&FIT_FIX)).map_err(|e| errors.insert("fit_fix".into(), e.to_string())).ok();
     let exclude = parse_exclude(inputs.get(&FIT_EXCLUDE)).map_err(|e| errors.insert("fit_exclude".into(), e.to_string())).ok();
     let at = parse_at(inputs.get(&FIT_AT)).map_err(|e| errors.insert("fit_at".into(), e.to_string())).ok();
     let search = Search::parse(inputs.get(&FIT_SEARCH));
@@ -123,11 +135,19 @@ fn read_options(inputs: &Inputs) -> Result<Options, BTreeMap<String, String>> {
             if let Err(e) = Grid::parse(inputs.get(&FIT_GRID), law.theta_names(), law.default_grid()) {
                 errors.insert("fit_grid".into(), e.to_string());
             }
+            if let Some(fix) = &fix {
+                if let Err(e) = constraints(law.0, fix, inputs.get(&FIT_TIE) == "1") {
+                    // The tie box sits in the fixed parameters' field: one message slot for both.
+                    errors.insert("fit_fix".into(), e.to_string());
+                }
+            }
         }
     }
-    match (exclude, at, search, delta, tolerance, drop_top, bootstrap, seed, holdout) {
-        (Some(exclude), Some(at), Some(search), Some(delta), Some(tolerance), Some(drop_top), Some(bootstrap), Some(seed), Some(holdout)) if errors.is_empty() => {
-            Ok(Options { exclude, at, search, delta, tolerance, drop_top, bootstrap, seed: seed as u64, holdout })
+    match (exclude, at, search, delta, tolerance, drop_top, bootstrap, seed, holdout, asymmetry, fix) {
+        (Some(exclude), Some(at), Some(search), Some(delta), Some(tolerance), Some(drop_top), Some(bootstrap), Some(seed), Some(holdout), Some(asymmetry), Some(fix))
+            if errors.is_empty() =>
+        {
+            Ok(Options { exclude, at, search, delta, tolerance, drop_top, bootstrap, seed: seed as u64, holdout, asymmetry, fix })
         }
         _ => Err(errors),
     }
@@ -147,6 +167,7 @@ pub fn fit_request(inputs: &Inputs, budget: Option<f64>) -> Result<FitRequest, B
             c: inputs.get(&FIT_C).to_string(),
             loss: inputs.get(&FIT_LOSS).to_string(),
             run: inputs.get(&FIT_RUN).to_string(),
+            weight: inputs.get(&FIT_WEIGHT).to_string(),
         },
         skip_bad_rows: inputs.get(&FIT_SKIP) == "1",
         law: inputs.get(&FIT_LAW).to_string(),
@@ -163,6 +184,9 @@ pub fn fit_request(inputs: &Inputs, budget: Option<f64>) -> Result<FitRequest, B
         budget,
         at: o.at,
         rolling: true,
+        asymmetry: o.asymmetry,
+        tie_exponents: inputs.get(&FIT_TIE) == "1",
+        fix: o.fix,
     })
 }
 
@@ -277,13 +301,22 @@ fn capped(prefix: &str, notes: &[String]) -> Vec<String> {
 /// Formats a report for the panel.
 pub fn report_view(r: &FitReport) -> FitView {
     let mut v = FitView {
-        title: format!("{} — {} runs, objective {}", r.label, r.points, format_sig(r.objective, 10)),
+        title: if r.options.is_empty() {
+            format!("{} — {} runs, objective {}", r.label, r.points, format_sig(r.objective, 10))
+        } else {
+            format!("{} — {} runs, objective {}; {}", r.label, r.points, format_sig(r.objective, 10), r.options.join("; "))
+        },
         objective: r.objective,
         ..FitView::default()
     };
     for (name, value) in &r.params {
         let ci = r.ci.as_ref().and_then(|c| c.get(name)).copied();
-        v.params.push([name.clone(), value_text(name, *value), interval_text(ci, |x| value_text(name, x))]);
+        let interval = match r.held.get(name).map(String::as_str) {
+            Some("fixed") => "fixed".to_string(),
+            Some(tied) => format!("{} ({tied})", interval_text(ci, |x| value_text(name, x))),
+            None => interval_text(ci, |x| value_text(name, x)),
+        };
+        v.params.push([name.clone(), value_text(name, *value), interval]);
     }
     if let Some(b) = &r.budget {
         v.budget_title = format!("At the Budget panel's {} FLOP", format_sci(b.compute, 3));

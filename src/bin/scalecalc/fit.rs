@@ -10,7 +10,7 @@ use scalecalc::core::fit::isoflop::{fit_isoflop, IsoflopOptions};
 use scalecalc::core::fit::multistart::{Multistart, Optimizer};
 use scalecalc::core::laws::RunsModel;
 use scalecalc::core::analysis::report::{named, FitReport};
-use scalecalc::core::analysis::request::{parse_at, parse_exclude, prepare, ColumnNames, FitRequest, Search};
+use scalecalc::core::analysis::request::{parse_at, parse_exclude, parse_fix, prepare, ColumnNames, FitRequest, Search};
 use scalecalc::core::analysis::plan as tasks;
 use scalecalc::core::fit::{bootstrap, profile};
 use scalecalc::core::units::{format_count, format_sci, format_sig, parse_number};
@@ -53,6 +53,19 @@ pub struct FitArgs {
     /// Column with the run id (training curves, for --method envelope).
     #[arg(long)]
     run: Option<String>,
+    /// Column with each run's weight in the fit (≥ 0; default: every run weighs 1).
+    #[arg(long, value_name = "COL")]
+    weights: Option<String>,
+    /// Asymmetric Huber loss: over-predictions cost K times more than under-predictions, so the
+    /// law tracks the best achievable runs (1: symmetric).
+    #[arg(long, value_name = "K", default_value = "1", allow_hyphen_values = true)]
+    asymmetry: String,
+    /// Tie the law's two exponents (α = β, Gadre et al. 2024's over-training form).
+    #[arg(long)]
+    tie_exponents: bool,
+    /// Hold a parameter at a value, by its published name (repeatable): --fix alpha=0.34 --fix E=1.69
+    #[arg(long, value_name = "NAME=VALUE", allow_hyphen_values = true)]
+    fix: Vec<String>,
     /// Column with the training step (--law tissue, multipower).
     #[arg(long)]
     step: Option<String>,
@@ -154,6 +167,7 @@ fn request(args: &FitArgs) -> Result<FitRequest, String> {
             c: args.c.clone().unwrap_or_default(),
             loss: args.loss.clone().unwrap_or_default(),
             run: args.run.clone().unwrap_or_default(),
+            weight: args.weights.clone().unwrap_or_default(),
         },
         skip_bad_rows: args.skip_bad_rows,
         law: args.law.clone(),
@@ -170,6 +184,9 @@ fn request(args: &FitArgs) -> Result<FitRequest, String> {
         budget: args.budget.as_deref().map(|b| number("budget", b)).transpose()?,
         at: parse_at(&args.at.join(";")).map_err(|e| format!("--at: {e}"))?,
         rolling: args.rolling,
+        asymmetry: number("asymmetry", &args.asymmetry)?,
+        tie_exponents: args.tie_exponents,
+        fix: parse_fix(&args.fix.join(",")).map_err(|e| format!("--fix: {e}"))?,
     })
 }
 
@@ -246,11 +263,15 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
 
 fn print_report(r: &FitReport) -> Result<(), Failure> {
     say!("{}  ({} runs, objective {})", r.label, r.points, format_sig(r.objective, 10));
+    for option in &r.options {
+        say!("  with {option}");
+    }
     for (name, value) in &r.params {
         let ci = r.ci.as_ref().and_then(|c| c.get(name));
+        let held = r.held.get(name).map_or(String::new(), |h| format!("   ({h})"));
         match ci {
-            Some(iv) => say!("  {name:8} {:>12}   95% CI {} – {}", format_sig(*value, 5), format_sig(iv.lo, 4), format_sig(iv.hi, 4)),
-            None => say!("  {name:8} {:>12}", format_sig(*value, 5)),
+            Some(iv) => say!("  {name:8} {:>12}   95% CI {} – {}{held}", format_sig(*value, 5), format_sig(iv.lo, 4), format_sig(iv.hi, 4)),
+            None => say!("  {name:8} {:>12}{held}", format_sig(*value, 5)),
         }
     }
     if let Some(b) = &r.budget {
@@ -323,7 +344,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
     if let Some(projection) = prep.law.projection() {
         // The default search: the profile over the exponents, then L-BFGS from its basins.
         let t = Instant::now();
-        let fit = profile::fit(&model, &projection, &points, req.delta);
+        let fit = profile::fit(&model, &projection, &points, &Default::default(), req.delta);
         let wall = t.elapsed().as_secs_f64();
         let Some((fit, surface)) = fit else { return Err("no finite fit".into()) };
         say!(

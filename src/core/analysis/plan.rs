@@ -10,6 +10,7 @@ use crate::core::fit::multistart::Optimum;
 use crate::core::fit::profile::Surface;
 use crate::core::fit::points::Point;
 use crate::core::laws::LawRef;
+use crate::core::runs::Run;
 
 /// Which runs a task fits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -83,7 +84,7 @@ pub fn plan(prep: &Prepared, req: &FitRequest) -> Vec<Task> {
     let mut tasks = Vec::new();
     for law in prep.laws(req.compare) {
         let profile = prep.profiled(law);
-        let starts = if profile { 0 } else { grid_for(prep, law).len() };
+        let starts = if profile { 0 } else { task_grid(prep, law).len() };
         tasks.push(Task { law, variant: Variant::Full, starts, profile });
         if !prep.held_out.is_empty() {
             tasks.push(Task { law, variant: Variant::Training, starts, profile });
@@ -107,15 +108,37 @@ pub fn grid_for(prep: &Prepared, law: LawRef) -> Grid {
     }
 }
 
-/// The points a variant fits.
-pub fn points_for(prep: &Prepared, variant: Variant) -> Vec<Point> {
+/// The runs a variant fits, in order.
+pub fn runs_for(prep: &Prepared, variant: Variant) -> Vec<&Run> {
     match variant {
-        Variant::Full => prep.points(),
-        Variant::Training => prep.training_points(),
+        Variant::Full => prep.runs.iter().collect(),
+        Variant::Training => prep.runs.iter().enumerate().filter(|(i, _)| !prep.held_out.contains(i)).map(|(_, r)| r).collect(),
         Variant::Below(k) => {
             let cut = rolling_cuts(prep).get(k).copied().unwrap_or(f64::INFINITY);
-            prep.runs.iter().filter(|r| r.c <= cut).map(Point::from_run).collect()
+            prep.runs.iter().filter(|r| r.c <= cut).collect()
         }
+    }
+}
+
+/// The points a variant fits.
+pub fn points_for(prep: &Prepared, variant: Variant) -> Vec<Point> {
+    runs_for(prep, variant).into_iter().map(Point::from_run).collect()
+}
+
+/// The problem of one task: its law, its runs and the fit's options for them.
+pub fn problem_for(prep: &Prepared, law: LawRef, variant: Variant) -> Problem {
+    let runs = runs_for(prep, variant);
+    let fitting = prep.fitting(law, runs.iter().copied());
+    Problem::Runs { law, points: runs.into_iter().map(Point::from_run).collect(), fitting }
+}
+
+/// The grid a task starts from, over its free parameters.
+fn task_grid(prep: &Prepared, law: LawRef) -> Grid {
+    let grid = grid_for(prep, law);
+    if law == prep.law {
+        prep.fitting(law, std::iter::empty()).grid(&grid)
+    } else {
+        grid
     }
 }
 
@@ -125,8 +148,8 @@ pub fn fit_plan(prep: &Prepared, req: &FitRequest, tasks: &[Task]) -> FitPlan {
     let specs = tasks
         .iter()
         .map(|t| TaskSpec {
-            problem: Problem::Runs { law: t.law, points: points_for(prep, t.variant) },
-            search: if t.profile { TaskSearch::Profile } else { TaskSearch::Grid(grid_for(prep, t.law)) },
+            problem: problem_for(prep, t.law, t.variant),
+            search: if t.profile { TaskSearch::Profile } else { TaskSearch::Grid(task_grid(prep, t.law)) },
             delta: req.delta,
         })
         .collect();

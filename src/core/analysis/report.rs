@@ -32,6 +32,12 @@ pub struct FitReport {
     pub objective: f64,
     /// Published parameters by name (E, A, B, alpha, beta for Chinchilla).
     pub params: BTreeMap<String, f64>,
+    /// What the fit's options change, in words (run weights, asymmetry, fixed and tied
+    /// parameters); empty for a plain fit.
+    pub options: Vec<String>,
+    /// Parameters held fixed or tied, by name: "fixed" or "tied to alpha" (a fixed one has no
+    /// interval).
+    pub held: BTreeMap<String, String>,
     /// 95 % bootstrap intervals by parameter name, when a bootstrap ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ci: Option<BTreeMap<String, Interval>>,
@@ -383,7 +389,11 @@ pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Opt
     let good: Vec<Vec<f64>> = samples.iter().flatten().cloned().collect();
 
     let ci = (!good.is_empty()).then(|| {
-        parameter_intervals(form, &good).into_iter().filter_map(|(name, iv)| iv.map(|iv| (name, iv))).collect::<BTreeMap<_, _>>()
+        parameter_intervals(form, &good)
+            .into_iter()
+            .filter(|(name, _)| prep.held.get(name).is_none_or(|h| h != "fixed"))
+            .filter_map(|(name, iv)| iv.map(|iv| (name, iv)))
+            .collect::<BTreeMap<_, _>>()
     });
     let fitted_law = FittedLaw::from_theta(law, &theta);
     let max_c = prep.runs.iter().map(|r| r.c).fold(0.0, f64::max);
@@ -454,7 +464,8 @@ pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Opt
         .filter(|f| f.task.variant == Variant::Full)
         .map(|f| {
             let rss: f64 = points.iter().map(|x| (predict(&*f.task.law, &f.theta, x).ln() - x.ln_loss).powi(2)).sum();
-            let k = f.task.law.dim();
+            // Free parameters: fixed ones do not count, tied ones count once.
+            let k = prep.fitting(f.task.law, std::iter::empty()).free(f.task.law.dim());
             let base = n * (rss / n).max(f64::MIN_POSITIVE).ln();
             ComparisonRow {
                 law: f.task.law.key().to_string(),
@@ -510,6 +521,8 @@ pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Opt
         points: points.len(),
         objective: main.map_or(f64::NAN, |m| m.value),
         params: named(form, &theta),
+        options: prep.options.clone(),
+        held: prep.held.clone(),
         ci,
         bootstrap: (!samples.is_empty()).then(|| BootstrapInfo {
             resamples: samples.len(),

@@ -1,8 +1,10 @@
 //! What the user asked to fit (data text, column choices, options) and its preparation into
 //! points: the one place a fit request is validated, for the page, the worker and the CLI.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::core::fit::constraints::{Fitting, Slot};
 use crate::core::fit::grid::{Grid, GridError};
 use crate::core::fit::points::Point;
 use crate::core::laws::{self, LawRef};
@@ -47,6 +49,173 @@ pub struct FitRequest {
     /// Rolling-forward validation: fit the main law on the runs below each of a few compute
     /// cuts and predict the rest (only for laws searched by their profile).
     pub rolling: bool,
+    /// Over-predictions cost this many times more than under-predictions (1: the symmetric
+    /// Huber loss; more tracks the best achievable runs).
+    pub asymmetry: f64,
+    /// The main law's two exponents are one (α = β).
+    pub tie_exponents: bool,
+    /// The main law's parameters held at a value, by their published names (`alpha`, `E`).
+    pub fix: Vec<(String, f64)>,
+}
+
+/// Most asymmetry a request may ask for.
+pub const MAX_ASYMMETRY: f64 = 1000.0;
+
+/// Why a list of fixed parameters does not read: which entry and what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FixError {
+    /// An entry that is not `name=value` (1-based position, its text).
+    NotAnAssignment(usize, String),
+    /// A value that does not read.
+    Number {
+        /// The parameter.
+        name: String,
+        /// The parser's message.
+        problem: String,
+    },
+    /// A name the law has no parameter of.
+    Unknown {
+        /// The name.
+        name: String,
+        /// The law.
+        law: &'static str,
+        /// Its parameters.
+        params: String,
+    },
+    /// A value the parameter cannot take (a coefficient must be positive).
+    Value {
+        /// The parameter.
+        name: String,
+        /// The value.
+        value: f64,
+    },
+    /// Two values for one parameter.
+    Twice(String),
+    /// Both tied exponents fixed.
+    TiedBoth(&'static str, &'static str),
+    /// Every parameter fixed: nothing left to fit.
+    Everything,
+    /// Exponents tied in a law without two of them.
+    NoExponents(&'static str),
+}
+
+impl fmt::Display for FixError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = crate::core::units::truncate;
+        match self {
+            FixError::NotAnAssignment(i, text) => write!(f, "entry {i}, \"{}\": write name=value (e.g. alpha=0.34, E=1.69)", t(text)),
+            FixError::Number { name, problem } => write!(f, "{}: {problem}", t(name)),
+            FixError::Unknown { name, law, params } => write!(f, "the {law} law has no parameter \"{}\": its parameters are {params}", t(name)),
+            FixError::Value { name, value } => write!(f, "{name} = {value} is not a value this parameter can take"),
+            FixError::Twice(name) => write!(f, "{name} is fixed twice"),
+            FixError::TiedBoth(a, b) => write!(f, "{a} and {b} are tied: fix one of them"),
+            FixError::Everything => f.write_str("every parameter is fixed or tied: leave at least one free to fit"),
+            FixError::NoExponents(law) => write!(f, "the {law} law has no pair of exponents to tie"),
+        }
+    }
+}
+
+impl std::error::Error for FixError {}
+
+/// Reads fixed parameters written `name=value`, separated by commas, `;` or new lines
+/// (`alpha=0.34, E=1.69`); names are checked against a law by [`constraints`].
+///
+/// # Errors
+/// The first entry that does not read.
+pub fn parse_fix(text: &str) -> Result<Vec<(String, f64)>, FixError> {
+    text.split([',', ';', '\n'])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .enumerate()
+        .map(|(i, e)| {
+            let Some((name, value)) = e.split_once('=') else { return Err(FixError::NotAnAssignment(i + 1, e.to_string())) };
+            let name = name.trim().to_string();
+            let value = crate::core::units::parse_number(value.trim()).map_err(|p| FixError::Number { name: name.clone(), problem: p.to_string() })?;
+            Ok((name, value))
+        })
+        .collect()
+}
+
+/// Where each of a law's θ comes from when `fix` holds some published parameters at values and
+/// `tie` makes its two exponents one: the [`Slot`]s of a [`crate::core::fit::constraints::Fitting`]
+/// (empty when nothing is fixed or tied).
+///
+/// # Errors
+/// An unknown name, a value the parameter cannot take, a parameter fixed twice, every
+/// parameter fixed, or exponents tied in a law without two.
+pub fn constraints(law: &dyn laws::RunLaw, fix: &[(String, f64)], tie: bool) -> Result<Vec<Slot>, FixError> {
+    if fix.is_empty() && !tie {
+        return Ok(Vec::new());
+    }
+    let dim = law.dim();
+    let names = law.param_names();
+    // Which θ each published parameter is: the one that moves when it alone changes.
+    let base = law.theta(&law.params(&law.sample_theta()));
+    let mut fixed: Vec<Option<f64>> = vec![None; dim];
+    for (name, value) in fix {
+        let Some(k) = names.iter().position(|n| n.eq_ignore_ascii_case(name.trim())) else {
+            return Err(FixError::Unknown { name: name.clone(), law: law.key(), params: names.join(", ") });
+        };
+        let mut params = law.params(&base);
+        params[k] = *value;
+        let theta = law.theta(&params);
+        let moved: Vec<usize> = (0..dim).filter(|&i| theta[i] != base[i]).collect();
+        let i = match moved[..] {
+            [i] => i,
+            // The value is the sample's own: the θ of this parameter is the one whose value
+            // is what the value maps to; find it by moving the parameter a little.
+            [] => {
+                params[k] = *value * 1.5 + 1.0;
+                let other = law.theta(&params);
+                match (0..dim).find(|&i| other[i] != base[i]) {
+                    Some(i) => i,
+                    None => return Err(FixError::Value { name: name.clone(), value: *value }),
+                }
+            }
+            _ => return Err(FixError::Value { name: name.clone(), value: *value }),
+        };
+        if !theta[i].is_finite() {
+            return Err(FixError::Value { name: names[k].to_string(), value: *value });
+        }
+        if fixed[i].is_some() {
+            return Err(FixError::Twice(names[k].to_string()));
+        }
+        fixed[i] = Some(theta[i]);
+    }
+    let mut tied_to: Vec<usize> = (0..dim).collect();
+    if tie {
+        let axes = law.projection().map(|p| p.axes).unwrap_or_default();
+        let [first, second] = axes[..] else { return Err(FixError::NoExponents(law.key())) };
+        let (i, j) = (first.theta, second.theta);
+        match (fixed[i], fixed[j]) {
+            (Some(_), Some(_)) => return Err(FixError::TiedBoth(first.name, second.name)),
+            (Some(v), None) | (None, Some(v)) => {
+                fixed[i] = Some(v);
+                fixed[j] = Some(v);
+            }
+            (None, None) => tied_to[j] = i,
+        }
+    }
+    let mut slots = Vec::with_capacity(dim);
+    let mut free_of: Vec<Option<usize>> = vec![None; dim];
+    let mut next = 0;
+    for i in 0..dim {
+        slots.push(match fixed[i] {
+            Some(v) => Slot::Fixed(v),
+            None => {
+                let owner = tied_to[i];
+                let j = *free_of[owner].get_or_insert_with(|| {
+                    next += 1;
+                    next - 1
+                });
+                Slot::Free(j)
+            }
+        });
+    }
+    if next == 0 {
+        return Err(FixError::Everything);
+    }
+    Ok(slots)
 }
 
 /// Reads source line numbers of runs to exclude, separated by commas or spaces (`3, 17 40`).
@@ -182,6 +351,8 @@ pub struct ColumnNames {
     pub loss: String,
     /// Run id (training curves).
     pub run: String,
+    /// Each run's weight in the fit (never guessed).
+    pub weight: String,
 }
 
 impl ColumnNames {
@@ -192,6 +363,7 @@ impl ColumnNames {
             Role::C => &self.c,
             Role::Loss => &self.loss,
             Role::Run => &self.run,
+            Role::Weight => &self.weight,
         }
     }
 }
@@ -221,6 +393,9 @@ impl Default for FitRequest {
             budget: None,
             at: Vec::new(),
             rolling: false,
+            asymmetry: 1.0,
+            tie_exponents: false,
+            fix: Vec::new(),
         }
     }
 }
@@ -325,6 +500,16 @@ pub struct Prepared {
     pub search: Search,
     /// Indices (into `runs`) of the held-out runs: the k largest compute.
     pub held_out: Vec<usize>,
+    /// Runs carry weights from a column.
+    pub weighted: bool,
+    /// The asymmetry of the loss (1: symmetric).
+    pub asymmetry: f64,
+    /// The main law's fixed and tied parameters (empty: all free).
+    pub slots: Vec<Slot>,
+    /// What the fit's options change, in words (weights, asymmetry, fixed and tied parameters).
+    pub options: Vec<String>,
+    /// Published parameters held fixed or tied, by name: "fixed" or "tied to alpha".
+    pub held: BTreeMap<String, String>,
 }
 
 impl Prepared {
@@ -343,9 +528,20 @@ impl Prepared {
             .collect()
     }
 
-    /// Whether `law` is fitted by its profile (otherwise from its grid of starts).
+    /// Whether `law` is fitted by its profile (otherwise from its grid of starts): fixed or
+    /// tied parameters need the grid.
     pub fn profiled(&self, law: LawRef) -> bool {
-        self.search != Search::Grid && law.projection().is_some()
+        self.search != Search::Grid && law.projection().is_some() && (law != self.law || self.slots.is_empty())
+    }
+
+    /// The fit's options for `law` on `runs`: their weights, the asymmetry, and (for the main
+    /// law) its fixed and tied parameters.
+    pub fn fitting<'r>(&self, law: LawRef, runs: impl Iterator<Item = &'r Run>) -> Fitting {
+        Fitting {
+            weights: if self.weighted { runs.map(|r| r.weight).collect() } else { Vec::new() },
+            asymmetry: self.asymmetry,
+            slots: if law == self.law { self.slots.clone() } else { Vec::new() },
+        }
     }
 
     /// The laws fitted: the main one first, then (when comparing) the others.
@@ -386,6 +582,10 @@ pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
     if req.bootstrap > MAX_BOOTSTRAP {
         return Err(FitError::Option(format!("at most {MAX_BOOTSTRAP} bootstrap resamples; got {}", req.bootstrap)));
     }
+    if !(req.asymmetry > 0.0 && req.asymmetry <= MAX_ASYMMETRY) {
+        return Err(FitError::Option(format!("the asymmetry must be more than 0 and at most {MAX_ASYMMETRY}; got {}", req.asymmetry)));
+    }
+    let slots = constraints(law.0, &req.fix, req.tie_exponents).map_err(|e| FitError::Option(e.to_string()))?;
     if !(req.iso_tolerance >= 0.0 && req.iso_tolerance <= 1.0) {
         return Err(FitError::Option(format!(
             "the IsoFLOP grouping tolerance must be between 0 and 1 (in log₁₀ C); got {}",
@@ -424,7 +624,40 @@ pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
         }
         dropped.reverse();
     }
-    let needed = law.dim() + 1;
+    let weighted = columns.weight.is_some();
+    if weighted && runs.iter().all(|r| r.weight == 0.0) {
+        return Err(FitError::Option(format!(
+            "every run's weight (column \"{}\") is 0: nothing to fit",
+            columns.weight.and_then(|c| table.headers.get(c)).map_or("", String::as_str)
+        )));
+    }
+    let mut options = Vec::new();
+    let mut held = BTreeMap::new();
+    if let Some(header) = columns.weight.and_then(|c| table.headers.get(c)) {
+        let (lo, hi) = runs.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), r| (lo.min(r.weight), hi.max(r.weight)));
+        options.push(format!("runs weighted by column \"{header}\" (weights {} to {})", crate::core::units::format_sig(lo, 3), crate::core::units::format_sig(hi, 3)));
+    }
+    if req.asymmetry != 1.0 {
+        options.push(format!("over-predictions cost {}× more than under-predictions", crate::core::units::format_sig(req.asymmetry, 3)));
+    }
+    for (name, value) in &req.fix {
+        let name = law.param_names().iter().find(|n| n.eq_ignore_ascii_case(name.trim())).map_or(name.as_str(), |n| n);
+        options.push(format!("{name} fixed at {}", crate::core::units::format_sig(*value, 6)));
+        held.insert(name.to_string(), "fixed".to_string());
+    }
+    if req.tie_exponents {
+        if let Some([a, b]) = law.projection().map(|p| p.axes).as_deref() {
+            options.push(format!("exponents tied: {} = {}", a.name, b.name));
+            if held.contains_key(a.name) || held.contains_key(b.name) {
+                held.insert(a.name.to_string(), "fixed".to_string());
+                held.insert(b.name.to_string(), "fixed".to_string());
+            } else {
+                held.insert(b.name.to_string(), format!("tied to {}", a.name));
+            }
+        }
+    }
+    // Free parameters (fixed ones need no runs, tied ones count once), plus one.
+    let needed = Fitting { slots: slots.clone(), ..Fitting::default() }.free(law.dim()) + 1;
     if runs.len() < needed {
         return Err(FitError::TooFewRuns { runs: runs.len(), needed, law: law.key().to_string() });
     }
@@ -462,6 +695,11 @@ pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
         grid,
         search: if req.search == Search::Auto && !req.grid.trim().is_empty() { Search::Grid } else { req.search },
         held_out,
+        weighted,
+        asymmetry: req.asymmetry,
+        slots,
+        options,
+        held,
     })
 }
 

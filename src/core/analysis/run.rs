@@ -15,6 +15,7 @@ use crate::core::fit::model::Model;
 use crate::core::fit::multistart::{Multistart, MultistartResult, Slice};
 use crate::core::fit::points::Point;
 use crate::core::fit::profile::{self, Projection, Share, Surface};
+use crate::core::fit::constraints::Fitting;
 use crate::core::laws::{self, LawRef, RunsModel};
 
 /// Grid starts per job: long enough that messages cost little, short enough for smooth progress.
@@ -32,6 +33,9 @@ pub enum Problem {
         law: LawRef,
         /// The runs.
         points: Vec<Point>,
+        /// Run weights, asymmetry, fixed and tied parameters.
+        #[serde(default, skip_serializing_if = "Fitting::is_plain")]
+        fitting: Fitting,
     },
     /// A law with a table of its own: its key and its model's rows as that law writes them.
     Table {
@@ -47,13 +51,26 @@ impl Problem {
     ///
     /// # Errors
     /// A table law, or a law without a projection.
-    pub fn projection(&self) -> Result<(Projection, &[Point]), JobError> {
-        let Problem::Runs { law, points } = self else {
+    pub fn projection(&self) -> Result<(Projection, &[Point], &Fitting), JobError> {
+        let Problem::Runs { law, points, fitting } = self else {
             return Err(JobError::Problem("only laws of N and D have a profile".into()));
         };
+        if fitting.constrained() {
+            return Err(JobError::Problem("a law with fixed or tied parameters is fitted from a grid of starts".into()));
+        }
         let projection = law.projection().ok_or_else(|| JobError::Problem(format!("the {} law has no profile", law.key())))?;
-        Ok((projection, points))
+        Ok((projection, points, fitting))
     }
+
+    /// The law's θ for a result in the model's parameters (the free ones, when some are fixed
+    /// or tied); unchanged otherwise.
+    pub fn full_theta(&self, theta: Vec<f64>) -> Vec<f64> {
+        match self {
+            Problem::Runs { law, fitting, .. } if fitting.constrained() => fitting.expanded(&theta, law.dim()),
+            _ => theta,
+        }
+    }
+
 
     /// The model to fit.
     ///
@@ -61,7 +78,7 @@ impl Problem {
     /// An unknown law, or a model the law cannot read.
     pub fn model(&self) -> Result<Box<dyn Model>, JobError> {
         match self {
-            Problem::Runs { law, points } => Ok(Box::new(RunsModel::new(law.0, points))),
+            Problem::Runs { law, points, fitting } => Ok(Box::new(RunsModel::with(law.0, points, fitting.clone()))),
             Problem::Table { law, model } => {
                 let table = laws::table_law(law).ok_or_else(|| JobError::Problem(format!("unknown law \"{law}\"")))?;
                 table.model(model).ok_or_else(|| JobError::Problem(format!("the {law} law cannot read this model")))
@@ -236,8 +253,8 @@ pub fn run_job(method: &str, args: &str, cache: &mut ModelCache) -> Result<Strin
         }
         "fit.profile" => {
             let a: ProfileArgs = serde_json::from_str(args)?;
-            let (projection, points) = a.problem.projection()?;
-            let share = profile::share(&projection, points, a.delta, a.from, a.to)
+            let (projection, points, fitting) = a.problem.projection()?;
+            let share = profile::share(&projection, points, fitting, a.delta, a.from, a.to)
                 .ok_or_else(|| JobError::Problem("the profile does not fit these runs".into()))?;
             Ok(serde_json::to_string(&share)?)
         }
@@ -491,7 +508,7 @@ impl FitRun {
         let result = t.spec.problem.model().ok().and_then(|model| {
             let slices = std::mem::take(&mut t.slices);
             if t.spec.search == TaskSearch::Profile {
-                let (projection, points) = t.spec.problem.projection().ok()?;
+                let (projection, points, _) = t.spec.problem.projection().ok()?;
                 let found = profile::refine(model.as_ref(), &projection, points, t.spec.delta, std::mem::take(&mut t.shares))?;
                 t.surface = Some(found.surface);
                 return profile::finish(model.as_ref(), t.spec.delta, found.slice);
@@ -550,17 +567,25 @@ impl FitRun {
     /// What the finished tasks found so far (unfinished ones are `None`; the samples are
     /// whole once [`FitRun::boot_done`]): for a report shown before the last task ends.
     pub fn snapshot(&self) -> FitOutcome {
-        FitOutcome {
-            tasks: self.tasks.iter().map(|t| t.result.clone().flatten()).collect(),
-            samples: self.samples.clone(),
-            surfaces: self.tasks.iter().map(|t| t.surface.clone()).collect(),
-        }
+        let tasks = self.tasks.iter().map(|t| t.result.clone().flatten().map(|r| full_result(&t.spec.problem, r))).collect();
+        FitOutcome { tasks, samples: self.full_samples(self.samples.clone()), surfaces: self.tasks.iter().map(|t| t.surface.clone()).collect() }
     }
 
     /// What the fit found (call once [`FitRun::is_done`]).
     pub fn outcome(mut self) -> FitOutcome {
         let surfaces = self.tasks.iter_mut().map(|t| t.surface.take()).collect();
-        FitOutcome { tasks: self.tasks.into_iter().map(|t| t.result.flatten()).collect(), samples: self.samples, surfaces }
+        let samples = std::mem::take(&mut self.samples);
+        let samples = self.full_samples(samples);
+        let tasks = self.tasks.into_iter().map(|t| t.result.flatten().map(|r| full_result(&t.spec.problem, r))).collect();
+        FitOutcome { tasks, samples, surfaces }
+    }
+
+    /// The bootstrap's samples in the law's θ.
+    fn full_samples(&self, samples: Vec<Option<Vec<f64>>>) -> Vec<Option<Vec<f64>>> {
+        match self.boot.and_then(|b| self.tasks.get(b.task)) {
+            Some(t) => samples.into_iter().map(|s| s.map(|theta| t.spec.problem.full_theta(theta))).collect(),
+            None => samples,
+        }
     }
 
     /// Every job in this thread, in the order a page hands them out; `progress` sees the
@@ -580,6 +605,15 @@ impl FitRun {
     }
 }
 
+/// A task's result with every θ the law's (rather than the free parameters').
+fn full_result(problem: &Problem, mut r: MultistartResult) -> MultistartResult {
+    r.best.theta = problem.full_theta(std::mem::take(&mut r.best.theta));
+    for o in &mut r.optima {
+        o.theta = problem.full_theta(std::mem::take(&mut o.theta));
+    }
+    r
+}
+
 /// A float as JSON (JSON has no NaN or infinity; those become null, which reads back as an error).
 fn json_number(x: f64) -> String {
     serde_json::to_string(&x).unwrap_or_else(|_| "null".into())
@@ -594,7 +628,7 @@ mod tests {
     fn plan(resamples: usize) -> FitPlan {
         let points = crate::core::fit::multistart::tests::epoch_points();
         let grid = Grid::parse("a=0:20:10, b=0:20:10, e=-1:1:1, alpha=0:1:0.5, beta=0:1:0.5", CHINCHILLA.theta_names(), CHINCHILLA.default_grid()).unwrap();
-        let task = TaskSpec { problem: Problem::Runs { law: LawRef(&CHINCHILLA), points }, search: TaskSearch::Grid(grid), delta: 1e-3 };
+        let task = TaskSpec { problem: Problem::Runs { law: LawRef(&CHINCHILLA), points, fitting: Default::default() }, search: TaskSearch::Grid(grid), delta: 1e-3 };
         let profiled = TaskSpec { search: TaskSearch::Profile, ..task.clone() };
         FitPlan { tasks: vec![task, profiled], boot: Some(BootSpec { task: 0, resamples, seed: 9 }), foreground: 2 }
     }
@@ -640,7 +674,7 @@ mod tests {
         // The profile task through a worker's JSON gives what the profile fit gives here.
         let points = crate::core::fit::multistart::tests::epoch_points();
         let model = RunsModel::new(&CHINCHILLA, &points);
-        let (direct, surface) = profile::fit(&model, &CHINCHILLA.projection().unwrap(), &points, 1e-3).unwrap();
+        let (direct, surface) = profile::fit(&model, &CHINCHILLA.projection().unwrap(), &points, &Default::default(), 1e-3).unwrap();
         let second = out.tasks[1].as_ref().unwrap();
         assert_eq!(second.best.theta, direct.best.theta);
         assert_eq!(out.surfaces[1].as_ref(), Some(&surface));

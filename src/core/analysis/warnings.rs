@@ -46,7 +46,7 @@ pub fn collect(ctx: &Context<'_>) -> Vec<String> {
     let mut out = Vec::new();
     let law = &*ctx.prep.law;
     let runs = &ctx.prep.runs;
-    let k = law.dim();
+    let k = ctx.prep.fitting(ctx.prep.law, std::iter::empty()).free(law.dim());
     if runs.len() < 3 * k {
         out.push(format!(
             "Only {} runs for a {k}-parameter law: expect wide intervals and an unstable fit; 3 or more runs per parameter ({}) is a sensible minimum.",

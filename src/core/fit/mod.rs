@@ -4,6 +4,7 @@
 //! ([`points`]); and the law-free approaches of Hoffmann et al.: IsoFLOP profiles and envelopes.
 
 pub mod bootstrap;
+pub mod constraints;
 /// Branch-free exp and ln: the `scalecalc-kernel` crate's, re-exported.
 pub use scalecalc_kernel::fastmath;
 pub mod envelope;

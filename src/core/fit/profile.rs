@@ -12,6 +12,7 @@
 //! optimum is seen unless it is narrower than a grid cell (Open-Athena's scaling-law-analysis;
 //! Besiroglu et al. 2024, arXiv:2404.10102, on Chinchilla's own under-converged fit).
 
+use super::constraints::Fitting;
 use super::lbfgs::Settings;
 use super::model::Model;
 use super::grid::Grid;
@@ -137,7 +138,7 @@ fn usable(projection: &Projection, points: &[Point]) -> bool {
 
 /// Rows `from..to` of the profile of the law `projection` describes over `points` (a worker's
 /// share); `None` when the projection does not fit the points.
-pub fn share(projection: &Projection, points: &[Point], delta: f64, from: usize, to: usize) -> Option<Share> {
+pub fn share(projection: &Projection, points: &[Point], fitting: &Fitting, delta: f64, from: usize, to: usize) -> Option<Share> {
     if !usable(projection, points) {
         return None;
     }
@@ -165,7 +166,17 @@ pub fn share(projection: &Projection, points: &[Point], delta: f64, from: usize,
         })
         .collect();
     let shape = (CELLS, if axes.len() > 1 { CELLS } else { 1 });
-    let grid = kernel::Grid { terms: &terms, tables: &tables, shape, observed: &observed, ln_observed: &ln_observed, delta };
+    let weights: Vec<f64> = (0..points.len()).map(|i| fitting.weight(i, 1.0)).collect();
+    let grid = kernel::Grid {
+        terms: &terms,
+        tables: &tables,
+        shape,
+        observed: &observed,
+        ln_observed: &ln_observed,
+        weights: &weights,
+        asymmetry: fitting.asymmetry,
+        delta,
+    };
     let (from, to) = (from.min(CELLS), to.min(CELLS).max(from.min(CELLS)));
     let (values, coefs, passes) = kernel::profile(&grid, from, to, IRLS_STEPS);
     Some(Share { from, to, values, coefs, passes })
@@ -242,15 +253,15 @@ pub fn refine<M: Model + ?Sized>(model: &M, projection: &Projection, points: &[P
 
 /// Searches the whole profile of `model` (the law `projection` describes, over `points`) and
 /// refines its best basins. `None` when the projection does not fit the points.
-pub fn search<M: Model + ?Sized>(model: &M, projection: &Projection, points: &[Point], delta: f64) -> Option<ProfileResult> {
-    let whole = share(projection, points, delta, 0, CELLS)?;
+pub fn search<M: Model + ?Sized>(model: &M, projection: &Projection, points: &[Point], fitting: &Fitting, delta: f64) -> Option<ProfileResult> {
+    let whole = share(projection, points, fitting, delta, 0, CELLS)?;
     refine(model, projection, points, delta, vec![whole])
 }
 
 /// A whole profile fit in this thread: the search, then the polish of its best optimum as a
 /// multistart's; with the surface.
-pub fn fit<M: Model + ?Sized>(model: &M, projection: &Projection, points: &[Point], delta: f64) -> Option<(MultistartResult, Surface)> {
-    let found = search(model, projection, points, delta)?;
+pub fn fit<M: Model + ?Sized>(model: &M, projection: &Projection, points: &[Point], fitting: &Fitting, delta: f64) -> Option<(MultistartResult, Surface)> {
+    let found = search(model, projection, points, fitting, delta)?;
     Some((finish(model, delta, found.slice)?, found.surface))
 }
 
@@ -299,9 +310,9 @@ mod tests {
         let law = laws::chinchilla::CHINCHILLA;
         let model = RunsModel::new(&law, &points);
         let projection = law.projection().unwrap();
-        let found = search(&model, &projection, &points, 1e-3).unwrap();
+        let found = search(&model, &projection, &points, &Fitting::default(), 1e-3).unwrap();
         let evaluations = found.slice.evaluations;
-        let (result, surface) = fit(&model, &projection, &points, 1e-3).unwrap();
+        let (result, surface) = fit(&model, &projection, &points, &Fitting::default(), 1e-3).unwrap();
         let p = law.params(&result.best.theta);
         eprintln!("profile: objective {} evaluations {} (search {evaluations}, basins {}) params {p:?}", result.best.value, result.evaluations, found.slice.starts);
         assert!(result.best.value <= 0.001_018_274_02, "objective {}", result.best.value);

@@ -26,6 +26,7 @@ pub use kaplan::KaplanLaw;
 use crate::core::fit::profile::Projection;
 use crate::core::fit::grid::Grid;
 use crate::core::fit::lbfgs::MAX_DIM;
+use crate::core::fit::constraints::{asymmetric_huber, Fitting};
 use crate::core::fit::model::{huber, Model};
 use crate::core::fit::points::{Dataset, Point};
 
@@ -251,28 +252,45 @@ pub fn log_sum_exp3(x: f64, y: f64, z: f64) -> (f64, [f64; 3]) {
     (m + s.ln(), [w[0] / s, w[1] / s, w[2] / s])
 }
 
-/// A law of N and D with the runs it is fitted to: the [`Model`] the fitting machinery runs.
+/// A law of N and D with the runs it is fitted to and the fit's options (run weights, an
+/// asymmetric loss, fixed or tied parameters): the [`Model`] the fitting machinery runs. Its
+/// parameters are the free ones ([`Fitting::expand`] gives the law's θ).
 pub struct RunsModel<'l> {
     law: &'l dyn RunLaw,
     data: Dataset,
-    ones: Vec<f64>,
+    /// The run weights (ones without a weight column).
+    weights: Vec<f64>,
+    fitting: Fitting,
 }
 
 impl<'l> RunsModel<'l> {
-    /// The law over these runs.
+    /// The law over these runs, fitted plainly.
     pub fn new(law: &'l dyn RunLaw, points: &[Point]) -> RunsModel<'l> {
-        RunsModel { law, data: Dataset::new(points), ones: vec![1.0; points.len()] }
+        RunsModel::with(law, points, Fitting::default())
+    }
+
+    /// The law over these runs with the fit's options.
+    pub fn with(law: &'l dyn RunLaw, points: &[Point], fitting: Fitting) -> RunsModel<'l> {
+        let weights = (0..points.len()).map(|i| fitting.weight(i, 1.0)).collect();
+        RunsModel { law, data: Dataset::new(points), weights, fitting }
     }
 
     /// The law.
     pub fn law(&self) -> &'l dyn RunLaw {
         self.law
     }
+
+    /// The law's θ for the free parameters.
+    pub fn full(&self, theta: &[f64]) -> [f64; MAX_DIM] {
+        let mut full = [0.0; MAX_DIM];
+        self.fitting.expand(theta, &mut full[..self.law.dim().min(MAX_DIM)]);
+        full
+    }
 }
 
 impl Model for RunsModel<'_> {
     fn dim(&self) -> usize {
-        self.law.dim()
+        self.fitting.free(self.law.dim())
     }
     fn rows(&self) -> usize {
         self.data.len()
@@ -281,10 +299,34 @@ impl Model for RunsModel<'_> {
         self.data.ln_loss.get(row).copied().unwrap_or(f64::NAN)
     }
     fn predict_ln(&self, theta: &[f64], row: usize, grad: &mut [f64]) -> f64 {
-        self.law.predict_ln(theta, &self.data.point(row), grad)
+        let dim = self.law.dim().min(MAX_DIM);
+        let full = self.full(theta);
+        let mut g = [0.0; MAX_DIM];
+        let value = self.law.predict_ln(&full[..dim], &self.data.point(row), &mut g[..dim]);
+        self.fitting.reduce_gradient(&g[..dim], grad);
+        value
     }
-    fn objective(&self, theta: &[f64], delta: f64, weights: Option<&[f64]>, grad: &mut [f64]) -> f64 {
-        self.law.objective(theta, &self.data, delta, weights.unwrap_or(&self.ones), grad)
+    fn objective(&self, theta: &[f64], delta: f64, counts: Option<&[f64]>, grad: &mut [f64]) -> f64 {
+        let dim = self.law.dim().min(MAX_DIM);
+        let full = self.full(theta);
+        let mut g = [0.0; MAX_DIM];
+        // Bootstrap counts times the run weights (the counts alone when there are no weights).
+        let combined: Vec<f64>;
+        let weights = match counts {
+            None => &self.weights[..],
+            Some(c) if self.fitting.weights.is_empty() => c,
+            Some(c) => {
+                combined = c.iter().zip(&self.weights).map(|(c, w)| c * w).collect();
+                &combined[..]
+            }
+        };
+        let value = if self.fitting.asymmetry == 1.0 {
+            self.law.objective(&full[..dim], &self.data, delta, weights, &mut g[..dim])
+        } else {
+            asymmetric_objective(self.law, &full[..dim], &self.data, delta, self.fitting.asymmetry, weights, &mut g[..dim])
+        };
+        self.fitting.reduce_gradient(&g[..dim], grad);
+        value
     }
     /// A run law's optimum counts whenever its objective is finite (the report warns about
     /// parameters at the edge of plausibility).
@@ -293,8 +335,30 @@ impl Model for RunsModel<'_> {
     }
     /// A resample counts when its published parameters are finite.
     fn finite(&self, theta: &[f64]) -> bool {
-        self.law.params(theta).iter().all(|v| v.is_finite())
+        let full = self.full(theta);
+        self.law.params(&full[..self.law.dim().min(MAX_DIM)]).iter().all(|v| v.is_finite())
     }
+}
+
+/// Σᵢ wᵢ·k^[rᵢ > 0]·Huber_δ(rᵢ), rᵢ = ln L̂ᵢ − ln Lᵢ, with its gradient: the asymmetric objective,
+/// run by run (no law's fast kernel has the asymmetry).
+fn asymmetric_objective(law: &dyn RunLaw, theta: &[f64], data: &Dataset, delta: f64, k: f64, weights: &[f64], grad: &mut [f64]) -> f64 {
+    grad.iter_mut().for_each(|g| *g = 0.0);
+    let mut local = [0.0; MAX_DIM];
+    let local = &mut local[..law.dim().min(MAX_DIM)];
+    let mut total = 0.0;
+    for (x, &w) in data.points().zip(weights) {
+        if w == 0.0 {
+            continue;
+        }
+        let r = law.predict_ln(theta, &x, local) - x.ln_loss;
+        let (loss, slope) = asymmetric_huber(r, delta, k);
+        total += w * loss;
+        for (g, l) in grad.iter_mut().zip(local.iter()) {
+            *g += w * slope * l;
+        }
+    }
+    total
 }
 
 /// Why a law could not be fitted to a table, or a table read for it: what and where.

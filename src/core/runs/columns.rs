@@ -15,6 +15,8 @@ pub struct ColumnMap {
     pub loss: Option<usize>,
     /// Run id.
     pub run: Option<usize>,
+    /// Weight.
+    pub weight: Option<usize>,
 }
 
 impl ColumnMap {
@@ -26,6 +28,7 @@ impl ColumnMap {
             Role::C => self.c,
             Role::Loss => self.loss,
             Role::Run => self.run,
+            Role::Weight => self.weight,
         }
     }
 
@@ -37,6 +40,7 @@ impl ColumnMap {
             Role::C => self.c = col,
             Role::Loss => self.loss = col,
             Role::Run => self.run = col,
+            Role::Weight => self.weight = col,
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct Run {
     pub run_id: Option<String>,
     /// 1-based line of the source text the row came from (for messages).
     pub line: usize,
+    /// Its weight in the fit (1 without a weight column; ≥ 0).
+    pub weight: f64,
 }
 
 /// What a column means.
@@ -50,11 +52,13 @@ pub enum Role {
     Loss,
     /// Run id (which training run a row of a training curve belongs to).
     Run,
+    /// The run's weight in the fit (never guessed: a column the user names).
+    Weight,
 }
 
 impl Role {
     /// Every role, in the order they are listed to the user.
-    pub const ALL: [Role; 5] = [Role::N, Role::D, Role::C, Role::Loss, Role::Run];
+    pub const ALL: [Role; 6] = [Role::N, Role::D, Role::C, Role::Loss, Role::Run, Role::Weight];
 
     /// Short name for the command line and the page ("n", "d", "c", "loss", "run").
     pub fn key(self) -> &'static str {
@@ -64,6 +68,7 @@ impl Role {
             Role::C => "c",
             Role::Loss => "loss",
             Role::Run => "run",
+            Role::Weight => "weight",
         }
     }
 
@@ -75,6 +80,7 @@ impl Role {
             Role::C => "C (FLOP)",
             Role::Loss => "loss",
             Role::Run => "run id",
+            Role::Weight => "weight",
         }
     }
 }

@@ -223,6 +223,17 @@ fn positive(cell: &str) -> Result<f64, String> {
     Ok(v)
 }
 
+fn non_negative(cell: &str) -> Result<f64, String> {
+    let v = parse_number(cell).map_err(|e| e.to_string())?;
+    if !v.is_finite() {
+        return Err(format!("\"{cell}\" is not a number"));
+    }
+    if !(v >= 0.0) {
+        return Err(format!("a weight must be 0 or more (got {cell})"));
+    }
+    Ok(v)
+}
+
 fn read_row(row: &TableRow, headers: &[String], used: &[(usize, Role)]) -> Result<Run, RowError> {
     let width = headers.len();
     let mut len = row.cells.len();
@@ -244,7 +255,7 @@ fn read_row(row: &TableRow, headers: &[String], used: &[(usize, Role)]) -> Resul
             message,
         });
     }
-    let (mut n, mut d, mut c, mut loss, mut run_id) = (None, None, None, None, None);
+    let (mut n, mut d, mut c, mut loss, mut run_id, mut weight) = (None, None, None, None, None, 1.0);
     for &(col, role) in used {
         let cell = row.cells.get(col).map_or("", |s| s.trim());
         let fail = |message: String| RowError {
@@ -261,6 +272,7 @@ fn read_row(row: &TableRow, headers: &[String], used: &[(usize, Role)]) -> Resul
             Role::D => d = Some(positive(cell).map_err(fail)?),
             Role::C => c = Some(positive(cell).map_err(fail)?),
             Role::Loss => loss = Some(positive(cell).map_err(fail)?),
+            Role::Weight => weight = non_negative(cell).map_err(fail)?,
         }
     }
     let fail = |message: String| RowError {
@@ -318,6 +330,7 @@ fn read_row(row: &TableRow, headers: &[String], used: &[(usize, Role)]) -> Resul
         c,
         loss,
         run_id,
+        weight,
         line: row.line,
     })
 }

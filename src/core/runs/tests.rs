@@ -478,6 +478,7 @@ mod unit {
             c: None,
             loss: Some(2),
             run: None,
+            weight: None,
         };
         assert!(matches!(
             read_runs(&table, &map),
@@ -489,6 +490,7 @@ mod unit {
             c: None,
             loss: None,
             run: None,
+            weight: None,
         };
         let err = read_runs(&table, &map).unwrap_err();
         assert!(
@@ -502,6 +504,7 @@ mod unit {
             c: None,
             loss: Some(9),
             run: None,
+            weight: None,
         };
         assert!(matches!(
             read_runs(&table, &map),
@@ -516,6 +519,7 @@ mod unit {
             c: None,
             loss: Some(2),
             run: None,
+            weight: None,
         };
         assert_eq!(
             read_runs(&table, &map),
@@ -531,6 +535,7 @@ mod unit {
             c: None,
             loss: Some(2),
             run: None,
+            weight: None,
         };
         assert_eq!(read_runs(&table, &map).unwrap().runs.len(), 1);
         let empty = Table {
@@ -551,7 +556,7 @@ mod unit {
             assert_eq!(map.get(role), Some(i));
         }
         assert_eq!(serde_json::to_string(&Role::Loss).unwrap(), "\"loss\"");
-        assert_eq!(Role::ALL.map(Role::key), ["n", "d", "c", "loss", "run"]);
+        assert_eq!(Role::ALL.map(Role::key), ["n", "d", "c", "loss", "run", "weight"]);
         assert_eq!(Role::N.label(), "N (parameters)");
     }
 
@@ -609,6 +614,7 @@ mod unit {
                     c: Some(3),
                     loss: Some(4),
                     run: None,
+            weight: None,
                 },
             ),
             (
@@ -625,6 +631,7 @@ mod unit {
                     c: Some(3),
                     loss: Some(4),
                     run: Some(0),
+            weight: None,
                 },
             ),
             (
@@ -635,6 +642,7 @@ mod unit {
                     c: Some(2),
                     loss: Some(3),
                     run: None,
+            weight: None,
                 },
             ),
             (
@@ -645,6 +653,7 @@ mod unit {
                     c: Some(3),
                     loss: Some(4),
                     run: Some(0),
+            weight: None,
                 },
             ),
             (
@@ -655,6 +664,7 @@ mod unit {
                     c: None,
                     loss: Some(3),
                     run: Some(4),
+            weight: None,
                 },
             ),
             (
@@ -665,6 +675,7 @@ mod unit {
                     c: Some(2),
                     loss: Some(3),
                     run: Some(4),
+            weight: None,
                 },
             ),
             (
@@ -681,6 +692,7 @@ mod unit {
                     c: None,
                     loss: Some(2),
                     run: None,
+            weight: None,
                 },
             ),
             (
@@ -698,6 +710,7 @@ mod unit {
                     c: Some(2),
                     loss: Some(3),
                     run: Some(5),
+            weight: None,
                 },
             ),
         ];
