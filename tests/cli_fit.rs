@@ -298,3 +298,28 @@ fn weights_asymmetry_tied_and_fixed_parameters_from_the_command_line() {
     let err = fails(&[file.path(), "--asymmetry", "abc"]);
     assert!(err.contains("--asymmetry"), "{err}");
 }
+
+#[test]
+fn joint_fits_of_variants_from_the_command_line() {
+    let mut data = String::from("N,D,loss,arch\n");
+    for (name, s) in [("dense", 1.0f64), ("moe", 1.3)] {
+        for c in [1e18, 1e19, 1e20, 1e21] {
+            for i in 0..7 {
+                let n = (c / 120.0f64).sqrt() * 10f64.powf((i as f64 - 3.0) * 0.2);
+                let d = c / (6.0 * n);
+                data.push_str(&format!("{n},{d},{},{name}\n", 1.8 + 420.0 / (s * n).powf(0.34) + 1800.0 / (s * d).powf(0.28)));
+            }
+        }
+    }
+    let file = TempFile::new("variants.csv", &data);
+    let v = fit_json(file.path(), &["--group", "arch", "--budget", "1e22", "--bootstrap", "50"]);
+    let variants = v["joint"]["variants"].as_array().unwrap();
+    assert_eq!(variants.len(), 2);
+    assert_eq!(v["joint"]["baseline"], "dense");
+    assert_eq!(f64_at(&v, "/joint/compute"), 1e22);
+    assert!((f64_at(&variants[0], "/multiplier") - 1.0).abs() < 1e-9);
+    // Noiseless runs: 1.3² = 1.69× the compute.
+    assert!((f64_at(&variants[1], "/multiplier") - 1.69).abs() < 0.01, "{}", variants[1]);
+    let err = fails(&[file.path(), "--group", "arch", "--baseline", "zz"]);
+    assert!(err.contains("the baseline \"zz\" is not a variant of column \"arch\": dense, moe"), "{err}");
+}

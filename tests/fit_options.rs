@@ -161,3 +161,81 @@ fn bad_options_say_what_and_where() {
         assert!(err.contains(&want), "{want:?} not in {err:?}");
     }
 }
+
+/// Three variants of one law: variant k's N and D are worth s_k times more (so its compute is
+/// worth s_k² times more at every budget, C = 6ND), with ±0.5 % noise; a column `arch`.
+fn variants(scales: &[(&str, f64)]) -> String {
+    let mut s = String::from("N,D,loss,arch\n");
+    let mut k = 0.0f64;
+    for (name, scale) in scales {
+        for c in [1e18, 1e19, 1e20, 1e21] {
+            for i in 0..9 {
+                let n = (c / 120.0f64).sqrt() * 10f64.powf((i as f64 - 4.0) * 0.15);
+                let d = c / (6.0 * n);
+                k += 1.0;
+                let loss = (1.8 + 420.0 / (scale * n).powf(0.34) + 1800.0 / (scale * d).powf(0.28)) * (1.0 + 0.005 * (k * 2.399).sin());
+                s.push_str(&format!("{n},{d},{loss},{name}\n"));
+            }
+        }
+    }
+    s
+}
+
+#[test]
+fn joint_fits_share_exponents_and_recover_compute_multipliers() {
+    let scales = [("base", 1.0), ("swiglu", 1.15), ("moe", 1.4)];
+    let req = FitRequest {
+        columns: ColumnNames { group: "arch".into(), ..ColumnNames::default() },
+        bootstrap: 300,
+        budget: Some(1e23),
+        ..request(variants(&scales))
+    };
+    let joint = fit(&req).joint.expect("a joint fit");
+    assert_eq!((joint.column.as_str(), joint.baseline.as_str(), joint.compute), ("arch", "base", 1e23));
+    assert!((joint.shared["alpha"] - 0.34).abs() < 0.05 && (joint.shared["beta"] - 0.28).abs() < 0.03, "{:?}", joint.shared);
+    for (row, (name, s)) in joint.variants.iter().zip(scales) {
+        assert_eq!(row.name, name);
+        assert_eq!(row.runs, 36);
+        let m = row.multiplier.unwrap();
+        if name == "base" {
+            assert!((m - 1.0).abs() < 1e-9 && row.ci.is_none());
+        } else {
+            let ci = row.ci.unwrap();
+            assert!(ci.lo < s * s && s * s < ci.hi, "{name}: truth {} outside {ci:?}", s * s);
+            assert!((m / (s * s) - 1.0).abs() < 0.2, "{name}: {m} vs {}", s * s);
+        }
+    }
+    assert!(joint.resamples.0 >= 290, "{:?}", joint.resamples);
+    // Against another baseline: it is worth 1×, the weaker variants less than 1×.
+    let moe = fit(&FitRequest { baseline: "moe".into(), bootstrap: 0, ..req.clone() }).joint.unwrap();
+    assert_eq!(moe.baseline, "moe");
+    assert!((moe.variants[2].multiplier.unwrap() - 1.0).abs() < 1e-9);
+    assert!(moe.variants[0].multiplier.unwrap() < 1.0 && moe.variants[1].multiplier.unwrap() < 1.0, "{:?}", moe.variants);
+    // The joint objective is at least the sum of the variants fitted apart (they share less).
+    let apart: f64 = scales
+        .iter()
+        .map(|(name, _)| {
+            let own: String = variants(&scales).lines().enumerate().filter(|(i, l)| *i == 0 || l.ends_with(&format!(",{name}"))).map(|(_, l)| format!("{l}\n")).collect();
+            fit(&request(own)).objective
+        })
+        .sum();
+    assert!(joint.objective >= apart * (1.0 - 1e-9), "joint {} < apart {apart}", joint.objective);
+}
+
+#[test]
+fn joint_fits_refuse_what_they_cannot_do() {
+    let data = variants(&[("a", 1.0), ("b", 1.2)]);
+    let group = ColumnNames { group: "arch".into(), ..ColumnNames::default() };
+    let one_run = format!("{data}1e9,2e10,2.5,c\n");
+    let cases: Vec<(FitRequest, &str)> = vec![
+        (FitRequest { columns: group.clone(), ..request(one_run) }, "variant \"c\" (column \"arch\") has 1 run: each variant needs at least 4"),
+        (FitRequest { columns: group.clone(), baseline: "gpt".into(), ..request(data.clone()) }, "the baseline \"gpt\" is not a variant of column \"arch\": a, b"),
+        (FitRequest { columns: group.clone(), law: "kaplan".into(), ..request(data.clone()) }, "the kaplan law has none to share"),
+        (FitRequest { columns: group.clone(), tie_exponents: true, ..request(data.clone()) }, "cannot also fix or tie"),
+        (FitRequest { columns: group, ..request(variants(&[("a", 1.0)])) }, "names 1 variant: a joint fit of the chinchilla law takes 2 to 10"),
+    ];
+    for (req, want) in cases {
+        let err = run_all(&req, &mut |_| {}).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains(want), "{want:?} not in {err:?}");
+    }
+}

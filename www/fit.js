@@ -155,6 +155,8 @@ function render(view) {
   $('fit-identification').textContent = view.identification;
   fillTable($('fit-at-table'), view.at[0] ?? [], view.at.slice(1), 2);
   table($('fit-comparison'), view.comparison);
+  $('fit-joint-title').textContent = view.joint_title;
+  fillTable($('fit-joint'), view.joint[0] ?? [], view.joint.slice(1), 1);
   fillList($('fit-rolling'), view.rolling);
   fillList($('fit-approaches'), view.approaches);
   fillList($('fit-notes'), view.notes);
@@ -210,12 +212,12 @@ function runToggled(e) {
 export function refreshColumns(values) {
   const info = sc.tableColumns(values.fit_data);
   const headers = info.headers;
-  for (const role of ['n', 'd', 'c', 'loss', 'run', 'weight']) {
+  for (const role of ['n', 'd', 'c', 'loss', 'run', 'weight', 'group']) {
     const select = $(`fit-col-${role}`);
     const guessed = info.guess[role];
     const guessText = guessed === null || guessed === undefined ? 'none' : headers[guessed];
-    // Weights are never guessed: every run weighs 1 unless a column is chosen.
-    const first = role === 'weight' ? 'none (every run 1)' : `auto (${guessText})`;
+    // Weights and variants are never guessed: chosen or none.
+    const first = role === 'weight' ? 'none (every run 1)' : role === 'group' ? 'none (one law)' : `auto (${guessText})`;
     const options = [Object.assign(document.createElement('option'), { value: '', textContent: first })];
     for (const h of headers) options.push(Object.assign(document.createElement('option'), { value: h, textContent: h }));
     const chosen = values[`fit_${role}`] ?? '';

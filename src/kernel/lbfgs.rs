@@ -77,7 +77,7 @@ impl Outcome {
 }
 
 /// Most parameters a problem may have.
-pub const MAX_DIM: usize = 12;
+pub const MAX_DIM: usize = 32;
 const MAX_MEMORY: usize = 20;
 
 type Vector = [f64; MAX_DIM];
@@ -87,7 +87,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// Minimises `f` (which returns the value and writes the gradient) from `start`.
-/// Dimensions above 12 are not supported and return [`Stop::NotFinite`] immediately.
+/// Dimensions above 32 are not supported and return [`Stop::NotFinite`] immediately.
 pub fn minimize(f: &mut dyn FnMut(&[f64], &mut [f64]) -> f64, start: &[f64], settings: &Settings) -> Outcome {
     let n = start.len();
     let m = settings.memory.clamp(1, MAX_MEMORY);
@@ -357,7 +357,7 @@ mod tests {
     fn non_finite_start_is_reported_not_panicked() {
         let out = minimize(&mut |_, _| f64::NAN, &[1.0, 2.0], &Settings::default());
         assert_eq!(out.stop, Stop::NotFinite);
-        let out = minimize(&mut |_, _| 1.0, &[0.0; 13], &Settings::default());
+        let out = minimize(&mut |_, _| 1.0, &[0.0; MAX_DIM + 1], &Settings::default());
         assert_eq!(out.stop, Stop::NotFinite);
         // Overflow along the path: the search shrinks instead of failing.
         let out = minimize(

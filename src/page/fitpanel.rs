@@ -33,6 +33,10 @@ pub const FIT_LOSS: Field = Field::new("fit_loss", "fcl", "");
 pub const FIT_RUN: Field = Field::new("fit_run", "fcr", "");
 /// Column chosen for each run's weight (empty: every run weighs 1; never guessed).
 pub const FIT_WEIGHT: Field = Field::new("fit_weight", "fcw", "");
+/// Column naming each run's variant: a joint fit with shared exponents (empty: none; never guessed).
+pub const FIT_GROUP: Field = Field::new("fit_group", "fcg", "");
+/// The variant the others' effective-compute multipliers are against (empty: the first).
+pub const FIT_BASE: Field = Field::new("fit_base", "fbase", "");
 /// Over-predictions cost this many times more (1: symmetric Huber).
 pub const FIT_ASYM: Field = Field::new("fit_asym", "fasym", "1");
 /// Ticked: the main law's two exponents are one (α = β).
@@ -84,7 +88,7 @@ pub fn law_options() -> Vec<(&'static str, String)> {
 
 /// The Fit panel's fields, in page order.
 pub const FIELDS: &[Field] =
-    &[FIT_DATA, FIT_LAW, FIT_N, FIT_D, FIT_C, FIT_LOSS, FIT_RUN, FIT_WEIGHT, FIT_SKIP, FIT_DROP, FIT_DELTA, FIT_ASYM, FIT_TIE, FIT_FIX, FIT_SEARCH, FIT_GRID, FIT_BOOT, FIT_SEED, FIT_HOLD, FIT_TOL, FIT_AT, FIT_EXCLUDE];
+    &[FIT_DATA, FIT_LAW, FIT_N, FIT_D, FIT_C, FIT_LOSS, FIT_RUN, FIT_WEIGHT, FIT_GROUP, FIT_BASE, FIT_SKIP, FIT_DROP, FIT_DELTA, FIT_ASYM, FIT_TIE, FIT_FIX, FIT_SEARCH, FIT_GRID, FIT_BOOT, FIT_SEED, FIT_HOLD, FIT_TOL, FIT_AT, FIT_EXCLUDE];
 
 /// The Fit panel's options, read and checked (everything but the data and column names).
 struct Options {
@@ -168,6 +172,7 @@ pub fn fit_request(inputs: &Inputs, budget: Option<f64>) -> Result<FitRequest, B
             loss: inputs.get(&FIT_LOSS).to_string(),
             run: inputs.get(&FIT_RUN).to_string(),
             weight: inputs.get(&FIT_WEIGHT).to_string(),
+            group: inputs.get(&FIT_GROUP).to_string(),
         },
         skip_bad_rows: inputs.get(&FIT_SKIP) == "1",
         law: inputs.get(&FIT_LAW).to_string(),
@@ -187,6 +192,7 @@ pub fn fit_request(inputs: &Inputs, budget: Option<f64>) -> Result<FitRequest, B
         asymmetry: o.asymmetry,
         tie_exponents: inputs.get(&FIT_TIE) == "1",
         fix: o.fix,
+        baseline: inputs.get(&FIT_BASE).to_string(),
     })
 }
 
@@ -238,6 +244,11 @@ pub struct FitView {
     pub identification: String,
     /// The comparison table's header and rows.
     pub comparison: Vec<Vec<String>>,
+    /// The joint fit of the variants: a sentence, then a table (header first) of each variant's
+    /// coefficients and compute multiplier; empty without a group column.
+    pub joint_title: String,
+    /// See [`FitView::joint_title`].
+    pub joint: Vec<Vec<String>>,
     /// Approach 2 and Approach 1 in a few lines.
     pub approaches: Vec<String>,
     /// Warnings.
@@ -344,6 +355,39 @@ pub fn report_view(r: &FitReport) -> FitView {
             format_sig(c.bic, 5),
             c.holdout_rmse_log.map_or("–".into(), |x| format_sig(x, 3)),
         ]);
+    }
+    if let Some(j) = &r.joint {
+        let shared: Vec<String> = j
+            .shared
+            .iter()
+            .map(|(k, x)| match j.shared_ci.get(k) {
+                Some(ci) => format!("{k} = {} ({}–{})", format_sig(*x, 4), format_sig(ci.lo, 3), format_sig(ci.hi, 3)),
+                None => format!("{k} = {}", format_sig(*x, 4)),
+            })
+            .collect();
+        v.joint_title = format!(
+            "Variants (column \"{}\") fitted jointly: shared {}; objective {}. Each variant's compute is worth the multiple of {}'s compute shown, at {} FLOP (95 % bootstrap interval).",
+            j.column,
+            shared.join(", "),
+            format_sig(j.objective, 6),
+            j.baseline,
+            format_sci(j.compute, 3)
+        );
+        let own: Vec<&String> = j.variants.first().map(|v| v.params.keys().filter(|k| !j.shared.contains_key(*k)).collect()).unwrap_or_default();
+        // The multiplier first, so that a phone shows it without scrolling.
+        let mut head = vec!["variant".to_string(), format!("× {} compute", j.baseline), "L* here".to_string(), "runs".to_string()];
+        head.extend(own.iter().map(|k| k.to_string()));
+        v.joint.push(head);
+        for row in &j.variants {
+            let multiplier = match (row.multiplier, row.ci) {
+                (Some(m), Some(ci)) => format!("{}× ({}–{}×)", format_sig(m, 3), format_sig(ci.lo, 3), format_sig(ci.hi, 3)),
+                (Some(m), None) => format!("{}×", format_sig(m, 3)),
+                _ => "beyond 10⁶× either way".into(),
+            };
+            let mut cells = vec![row.name.clone(), multiplier, row.loss.map_or("–".into(), |l| format_sig(l, 4)), row.runs.to_string()];
+            cells.extend(own.iter().map(|k| row.params.get(*k).map_or("–".into(), |x| format_sig(*x, 5))));
+            v.joint.push(cells);
+        }
     }
     match (&r.isoflop, &r.isoflop_error) {
         (Some(iso), _) => {

@@ -77,3 +77,49 @@ test('weights, asymmetry, tied and fixed parameters fit in the page and live in 
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+// Three variants of one law: variant k's N and D worth s_k times more (its compute s_k² times).
+function variants(scales) {
+  const rows = ['N,D,loss,arch'];
+  let k = 0;
+  for (const [name, s] of scales) {
+    for (const c of [1e18, 1e19, 1e20, 1e21]) {
+      for (let i = 0; i < 9; i++) {
+        const n = Math.sqrt(c / 120) * 10 ** ((i - 4) * 0.15);
+        const d = c / (6 * n);
+        k += 1;
+        const loss = (1.8 + 420 / (s * n) ** 0.34 + 1800 / (s * d) ** 0.28) * (1 + 0.005 * Math.sin(k * 2.399));
+        rows.push(`${n},${d},${loss},${name}`);
+      }
+    }
+  }
+  return rows.join('\n');
+}
+
+test('a joint fit of variants shows each one\'s compute multiplier, in the link and at its field', async () => {
+  const { page, problems } = await openPage(browser, origin);
+  await page.fill('#fit-data', variants([['base', 1], ['swiglu', 1.15], ['moe', 1.4]]));
+  await page.fill('#fit-boot', '200');
+  await settle(page);
+  assert.equal(await page.inputValue('#fit-col-group'), '', 'the variant column is never guessed');
+  await page.selectOption('#fit-col-group', 'arch');
+  const state = await fit(page);
+  assert.equal(state.state, 'done');
+  assert.match(await text(page, 'fit-joint-title'), /^Variants \(column "arch"\) fitted jointly: shared alpha = 0\.3\d+ \(.*\), beta = 0\.2\d+ .* base's compute shown, at 5\.76e23 FLOP/);
+  const rows = await page.evaluate(() => [...document.querySelectorAll('#fit-joint tr')].map((tr) => [...tr.children].map((c) => c.textContent)));
+  assert.deepEqual(rows[0], ['variant', '× base compute', 'L* here', 'runs', 'A', 'B', 'E']);
+  assert.deepEqual(rows.slice(1).map((r) => r[0]), ['base', 'swiglu', 'moe']);
+  assert.equal(rows[1][1], '1×');
+  const [m, lo, hi] = rows[3][1].match(/^([\d.]+)× \(([\d.]+)–([\d.]+)×\)$/).slice(1).map(Number);
+  assert.ok(lo < 1.96 && 1.96 < hi && lo < m && m < hi, rows[3][1]);
+  await screenshot(page, 'fit-joint');
+  assert.match(await page.evaluate(() => location.hash), /fcg=arch/);
+  // A baseline that is not a variant: named, nothing else lost.
+  await page.fill('#fit-base', 'gpt');
+  await page.click('#fit-run');
+  await page.waitForSelector('#fit-report[data-state="error"]', { timeout: 30_000 });
+  assert.match(await text(page, 'fit-error'), /the baseline "gpt" is not a variant of column "arch": base, swiglu, moe/);
+  assert.equal(await page.inputValue('#fit-col-group'), 'arch');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

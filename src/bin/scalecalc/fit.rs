@@ -56,6 +56,14 @@ pub struct FitArgs {
     /// Column with each run's weight in the fit (≥ 0; default: every run weighs 1).
     #[arg(long, value_name = "COL")]
     weights: Option<String>,
+    /// Column naming each run's variant (architecture, dataset, optimizer …): one joint fit with
+    /// shared exponents and each variant's own coefficients, and each variant's effective-compute
+    /// multiplier against the baseline at --budget (default: the largest run's compute).
+    #[arg(long, value_name = "COL")]
+    group: Option<String>,
+    /// The variant the multipliers are against (default: the first in the file).
+    #[arg(long, value_name = "NAME", default_value = "")]
+    baseline: String,
     /// Asymmetric Huber loss: over-predictions cost K times more than under-predictions, so the
     /// law tracks the best achievable runs (1: symmetric).
     #[arg(long, value_name = "K", default_value = "1", allow_hyphen_values = true)]
@@ -168,6 +176,7 @@ fn request(args: &FitArgs) -> Result<FitRequest, String> {
             loss: args.loss.clone().unwrap_or_default(),
             run: args.run.clone().unwrap_or_default(),
             weight: args.weights.clone().unwrap_or_default(),
+            group: args.group.clone().unwrap_or_default(),
         },
         skip_bad_rows: args.skip_bad_rows,
         law: args.law.clone(),
@@ -187,6 +196,7 @@ fn request(args: &FitArgs) -> Result<FitRequest, String> {
         asymmetry: number("asymmetry", &args.asymmetry)?,
         tie_exponents: args.tie_exponents,
         fix: parse_fix(&args.fix.join(",")).map_err(|e| format!("--fix: {e}"))?,
+        baseline: args.baseline.clone(),
     })
 }
 
@@ -272,6 +282,19 @@ fn print_report(r: &FitReport) -> Result<(), Failure> {
         match ci {
             Some(iv) => say!("  {name:8} {:>12}   95% CI {} – {}{held}", format_sig(*value, 5), format_sig(iv.lo, 4), format_sig(iv.hi, 4)),
             None => say!("  {name:8} {:>12}{held}", format_sig(*value, 5)),
+        }
+    }
+    if let Some(j) = &r.joint {
+        let shared: Vec<String> = j.shared.iter().map(|(k, v)| format!("{k} {}", format_sig(*v, 4))).collect();
+        say!("joint fit of the variants in column \"{}\" (shared {}; objective {}):", j.column, shared.join(", "), format_sig(j.objective, 10));
+        for v in &j.variants {
+            let params: Vec<String> = v.params.iter().filter(|(k, _)| !j.shared.contains_key(*k)).map(|(k, x)| format!("{k} {}", format_sig(*x, 5))).collect();
+            let m = match (v.multiplier, v.ci) {
+                (Some(m), Some(ci)) => format!("{}× ({}–{}×)", format_sig(m, 3), format_sig(ci.lo, 3), format_sig(ci.hi, 3)),
+                (Some(m), None) => format!("{}×", format_sig(m, 3)),
+                _ => "–".into(),
+            };
+            say!("  {:<12} {:>4} runs  {}  compute worth {m} of {} at {} FLOP", v.name, v.runs, params.join(", "), j.baseline, format_sci(j.compute, 3));
         }
     }
     if let Some(b) = &r.budget {

@@ -5,6 +5,7 @@
 
 pub mod compare;
 pub mod identify;
+pub mod joint;
 pub mod plan;
 pub mod report;
 pub mod request;

@@ -22,6 +22,8 @@ pub enum Variant {
     Training,
     /// The runs at or below rolling cut k ([`rolling_cuts`]): fitted to predict the rest.
     Below(usize),
+    /// Every run, the variants fitted jointly (shared exponents, their own coefficients).
+    Joint,
 }
 
 /// Fractions of the runs (by compute, smallest first) each rolling-forward fit sees.
@@ -45,6 +47,9 @@ pub fn rolling_cuts(prep: &Prepared) -> Vec<f64> {
     }
     cuts
 }
+
+/// Most bootstrap resamples of a joint fit (its intervals are on the multipliers).
+pub const MAX_JOINT_RESAMPLES: usize = 1000;
 
 /// One multistart fit to run.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -90,6 +95,10 @@ pub fn plan(prep: &Prepared, req: &FitRequest) -> Vec<Task> {
             tasks.push(Task { law, variant: Variant::Training, starts, profile });
         }
     }
+    // The joint fit of the variants, when there is a group column (after the main law's tasks).
+    if prep.groups.is_some() {
+        tasks.push(Task { law: prep.law, variant: Variant::Joint, starts: 0, profile: true });
+    }
     // Rolling-forward validation of the main law (last: the page shows the main report first).
     if req.rolling && prep.profiled(prep.law) {
         for k in 0..rolling_cuts(prep).len() {
@@ -111,7 +120,7 @@ pub fn grid_for(prep: &Prepared, law: LawRef) -> Grid {
 /// The runs a variant fits, in order.
 pub fn runs_for(prep: &Prepared, variant: Variant) -> Vec<&Run> {
     match variant {
-        Variant::Full => prep.runs.iter().collect(),
+        Variant::Full | Variant::Joint => prep.runs.iter().collect(),
         Variant::Training => prep.runs.iter().enumerate().filter(|(i, _)| !prep.held_out.contains(i)).map(|(_, r)| r).collect(),
         Variant::Below(k) => {
             let cut = rolling_cuts(prep).get(k).copied().unwrap_or(f64::INFINITY);
@@ -129,7 +138,11 @@ pub fn points_for(prep: &Prepared, variant: Variant) -> Vec<Point> {
 pub fn problem_for(prep: &Prepared, law: LawRef, variant: Variant) -> Problem {
     let runs = runs_for(prep, variant);
     let fitting = prep.fitting(law, runs.iter().copied());
-    Problem::Runs { law, points: runs.into_iter().map(Point::from_run).collect(), fitting }
+    let points = runs.into_iter().map(Point::from_run).collect();
+    match (&prep.groups, variant) {
+        (Some(g), Variant::Joint) => Problem::Joint { law, points, group: g.of_run.clone(), count: g.names.len(), fitting },
+        _ => Problem::Runs { law, points, fitting },
+    }
 }
 
 /// The grid a task starts from, over its free parameters.
@@ -149,13 +162,17 @@ pub fn fit_plan(prep: &Prepared, req: &FitRequest, tasks: &[Task]) -> FitPlan {
         .iter()
         .map(|t| TaskSpec {
             problem: problem_for(prep, t.law, t.variant),
-            search: if t.profile { TaskSearch::Profile } else { TaskSearch::Grid(task_grid(prep, t.law)) },
+            search: match (t.variant, t.profile) {
+                (Variant::Joint, _) => TaskSearch::Joint { resamples: req.bootstrap.min(MAX_JOINT_RESAMPLES), seed: req.seed },
+                (_, true) => TaskSearch::Profile,
+                (_, false) => TaskSearch::Grid(task_grid(prep, t.law)),
+            },
             delta: req.delta,
         })
         .collect();
     let boot = (req.bootstrap > 0).then_some(BootSpec { task: 0, resamples: req.bootstrap, seed: req.seed });
     // The main law's tasks come first in `tasks`; the comparison laws wait for them.
-    let foreground = tasks.iter().take_while(|t| t.law == prep.law && !matches!(t.variant, Variant::Below(_))).count();
+    let foreground = tasks.iter().take_while(|t| t.law == prep.law && matches!(t.variant, Variant::Full | Variant::Training)).count();
     FitPlan { tasks: specs, boot, foreground }
 }
 
@@ -177,7 +194,13 @@ pub fn report(req: &FitRequest, prep: &Prepared, tasks: &[Task], outcome: FitOut
     if fits.first().is_none_or(|f| f.task.law != prep.law || f.task.variant != Variant::Full) {
         return Err(no_fit(prep));
     }
-    Ok(report::build(req, prep, &fits, &outcome.samples))
+    let mut report = report::build(req, prep, &fits, &outcome.samples);
+    if let (Some(groups), Some(joint)) = (&prep.groups, fits.iter().find(|f| f.task.variant == Variant::Joint)) {
+        // The multipliers are at the Budget panel's compute, or at the largest run's.
+        let c = req.budget.unwrap_or_else(|| prep.runs.iter().map(|r| r.c).fold(0.0, f64::max));
+        report.joint = Some(super::joint::report(prep.law, groups, &prep.points(), &joint.theta, joint.value, &outcome.joint_samples, c));
+    }
+    Ok(report)
 }
 
 /// The whole pipeline in this thread (the CLI, the tests): every task, the bootstrap, the report.

@@ -95,6 +95,8 @@ pub struct FitReport {
     pub fitted_law: Option<FittedLaw>,
     /// Which data went in.
     pub data: DataSummary,
+    /// The joint fit of the variants, when a group column was chosen.
+    pub joint: Option<super::joint::JointReport>,
     /// Resampled θ of the main law (for intervals at any budget); not part of the CLI's JSON.
     #[serde(skip)]
     pub samples: Vec<Vec<f64>>,
@@ -563,6 +565,7 @@ pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Opt
             skipped_rows: prep.skipped_count,
             compute_range: (min_c, max_c),
         },
+        joint: None,
         samples: good,
     }
 }

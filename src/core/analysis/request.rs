@@ -56,6 +56,8 @@ pub struct FitRequest {
     pub tie_exponents: bool,
     /// The main law's parameters held at a value, by their published names (`alpha`, `E`).
     pub fix: Vec<(String, f64)>,
+    /// The variant the others' effective-compute multipliers are against (empty: the first).
+    pub baseline: String,
 }
 
 /// Most asymmetry a request may ask for.
@@ -353,6 +355,8 @@ pub struct ColumnNames {
     pub run: String,
     /// Each run's weight in the fit (never guessed).
     pub weight: String,
+    /// The variant each run belongs to: a joint fit with shared exponents (never guessed).
+    pub group: String,
 }
 
 impl ColumnNames {
@@ -364,6 +368,7 @@ impl ColumnNames {
             Role::Loss => &self.loss,
             Role::Run => &self.run,
             Role::Weight => &self.weight,
+            Role::Group => &self.group,
         }
     }
 }
@@ -396,6 +401,7 @@ impl Default for FitRequest {
             asymmetry: 1.0,
             tie_exponents: false,
             fix: Vec::new(),
+            baseline: String::new(),
         }
     }
 }
@@ -510,6 +516,81 @@ pub struct Prepared {
     pub options: Vec<String>,
     /// Published parameters held fixed or tied, by name: "fixed" or "tied to alpha".
     pub held: BTreeMap<String, String>,
+    /// The variants of a joint fit, when a group column is chosen.
+    pub groups: Option<Groups>,
+}
+
+/// The variants of a joint fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Groups {
+    /// The group column's header.
+    pub column: String,
+    /// The variants' names, in order of first appearance.
+    pub names: Vec<String>,
+    /// Each run's variant (index into `names`), aligned with [`Prepared::runs`].
+    pub of_run: Vec<usize>,
+    /// The baseline variant.
+    pub baseline: usize,
+}
+
+/// Fewest runs per variant in a joint fit: its own coefficients plus one.
+pub fn runs_per_variant(law: &dyn laws::RunLaw) -> usize {
+    law.dim() - law.projection().map_or(0, |p| p.axes.len()) + 1
+}
+
+/// The variants of the runs, checked for a joint fit of `law`.
+fn groups(runs: &[Run], column: &str, baseline: &str, law: &dyn laws::RunLaw, constrained: bool) -> Result<Groups, FitError> {
+    if law.projection().is_none() {
+        return Err(FitError::Option(format!(
+            "a joint fit (group column \"{column}\") shares the law's exponents: the {} law has none to share (use chinchilla, chinchilla-no-e or a power law)",
+            law.key()
+        )));
+    }
+    if constrained {
+        return Err(FitError::Option("a joint fit (group column) cannot also fix or tie parameters".into()));
+    }
+    let mut names: Vec<String> = Vec::new();
+    let of_run = runs
+        .iter()
+        .map(|r| {
+            let name = r.group.clone().unwrap_or_default();
+            match names.iter().position(|n| *n == name) {
+                Some(i) => i,
+                None => {
+                    names.push(name);
+                    names.len() - 1
+                }
+            }
+        })
+        .collect::<Vec<usize>>();
+    let max = super::joint::max_variants(law);
+    if names.len() < 2 || names.len() > max {
+        return Err(FitError::Option(format!(
+            "column \"{column}\" names {} variant{}: a joint fit of the {} law takes 2 to {max}",
+            names.len(),
+            if names.len() == 1 { "" } else { "s" },
+            law.key()
+        )));
+    }
+    let needed = runs_per_variant(law);
+    for (g, name) in names.iter().enumerate() {
+        let count = of_run.iter().filter(|&&h| h == g).count();
+        if count < needed {
+            return Err(FitError::Option(format!(
+                "variant \"{}\" (column \"{column}\") has {count} run{}: each variant needs at least {needed} for its own coefficients",
+                crate::core::units::truncate(name),
+                if count == 1 { "" } else { "s" }
+            )));
+        }
+    }
+    let baseline = if baseline.trim().is_empty() {
+        0
+    } else {
+        names.iter().position(|n| n == baseline.trim()).ok_or_else(|| {
+            FitError::Option(format!("the baseline \"{}\" is not a variant of column \"{column}\": {}", crate::core::units::truncate(baseline.trim()), names.join(", ")))
+        })?
+    };
+    Ok(Groups { column: column.to_string(), names, of_run, baseline })
 }
 
 impl Prepared {
@@ -678,6 +759,10 @@ pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
             law.key()
         )));
     }
+    let groups = match columns.group.and_then(|c| table.headers.get(c)) {
+        Some(column) => Some(groups(&runs, column, &req.baseline, law.0, !slots.is_empty())?),
+        None => None,
+    };
     let mut by_compute: Vec<usize> = (0..runs.len()).collect();
     crate::core::order::sort_by(&mut by_compute, |&a, &b| runs[b].c.total_cmp(&runs[a].c));
     let held_out = by_compute.into_iter().take(k).collect();
@@ -700,6 +785,7 @@ pub fn prepare(req: &FitRequest) -> Result<Prepared, FitError> {
         slots,
         options,
         held,
+        groups,
     })
 }
 

@@ -15,7 +15,9 @@ use crate::core::fit::model::Model;
 use crate::core::fit::multistart::{Multistart, MultistartResult, Slice};
 use crate::core::fit::points::Point;
 use crate::core::fit::profile::{self, Projection, Share, Surface};
+use super::joint::{self, JointFit, JointModel};
 use crate::core::fit::constraints::Fitting;
+use crate::core::fit::lbfgs::{Outcome, Stop};
 use crate::core::laws::{self, LawRef, RunsModel};
 
 /// Grid starts per job: long enough that messages cost little, short enough for smooth progress.
@@ -34,6 +36,20 @@ pub enum Problem {
         /// The runs.
         points: Vec<Point>,
         /// Run weights, asymmetry, fixed and tied parameters.
+        #[serde(default, skip_serializing_if = "Fitting::is_plain")]
+        fitting: Fitting,
+    },
+    /// A law of N and D fitted jointly to runs of several variants (shared exponents).
+    Joint {
+        /// The law.
+        law: LawRef,
+        /// The runs.
+        points: Vec<Point>,
+        /// Each run's variant.
+        group: Vec<usize>,
+        /// Number of variants.
+        count: usize,
+        /// Run weights and asymmetry.
         #[serde(default, skip_serializing_if = "Fitting::is_plain")]
         fitting: Fitting,
     },
@@ -79,6 +95,10 @@ impl Problem {
     pub fn model(&self) -> Result<Box<dyn Model>, JobError> {
         match self {
             Problem::Runs { law, points, fitting } => Ok(Box::new(RunsModel::with(law.0, points, fitting.clone()))),
+            Problem::Joint { law, points, group, count, fitting } => {
+                let shared = law.projection().map(|p| p.axes.iter().map(|a| a.theta).collect()).unwrap_or_default();
+                Ok(Box::new(JointModel::new(law.0, points, group.clone(), *count, shared, fitting.clone())))
+            }
             Problem::Table { law, model } => {
                 let table = laws::table_law(law).ok_or_else(|| JobError::Problem(format!("unknown law \"{law}\"")))?;
                 table.model(model).ok_or_else(|| JobError::Problem(format!("the {law} law cannot read this model")))
@@ -106,6 +126,13 @@ pub enum TaskSearch {
     /// The profile over the law's exponents, then L-BFGS from its basins: one job
     /// ([`crate::core::fit::profile`]); only for a [`Problem::Runs`] whose law has a projection.
     Profile,
+    /// A joint fit ([`Problem::Joint`]) with its own bootstrap: one job ([`joint::fit`]).
+    Joint {
+        /// Bootstrap resamples.
+        resamples: usize,
+        /// Their seed.
+        seed: u64,
+    },
 }
 
 impl TaskSearch {
@@ -113,7 +140,7 @@ impl TaskSearch {
     fn grid(&self) -> Grid {
         match self {
             TaskSearch::Grid(g) => g.clone(),
-            TaskSearch::Profile => Grid { axes: Vec::new() },
+            TaskSearch::Profile | TaskSearch::Joint { .. } => Grid { axes: Vec::new() },
         }
     }
 }
@@ -206,6 +233,18 @@ struct ProfileArgs {
     to: usize,
 }
 
+/// The arguments of a joint fit.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct JointArgs {
+    problem: Problem,
+    delta: f64,
+    resamples: usize,
+    seed: u64,
+}
+
+/// Progress units of a joint fit.
+pub const JOINT_UNITS: usize = 200;
+
 /// The arguments of a share of resamples.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct ResamplesArgs {
@@ -263,6 +302,15 @@ pub fn run_job(method: &str, args: &str, cache: &mut ModelCache) -> Result<Strin
             let model = cache.model(a.problem)?;
             Ok(serde_json::to_string(&bootstrap::resamples(model, &a.theta, a.delta, a.seed, a.from, a.to))?)
         }
+        "fit.joint" => {
+            let a: JointArgs = serde_json::from_str(args)?;
+            let Problem::Joint { law, points, group, count, fitting } = &a.problem else {
+                return Err(JobError::Problem("a joint fit needs a joint problem".into()));
+            };
+            let fit = joint::fit(law.0, points, group, *count, fitting, a.delta, a.resamples, a.seed)
+                .ok_or_else(|| JobError::Problem("the joint fit found no finite optimum".into()))?;
+            Ok(serde_json::to_string(&fit)?)
+        }
         other => Err(JobError::UnknownMethod(other.to_string())),
     }
 }
@@ -273,6 +321,7 @@ enum Work {
     Starts { task: usize, from: usize, to: usize },
     Profile { task: usize, from: usize, to: usize },
     Resamples { from: usize, to: usize },
+    Joint { task: usize },
 }
 
 struct TaskRun {
@@ -286,6 +335,8 @@ struct TaskRun {
     /// The merged and polished result, once every share is in (`Some(None)`: no start gave a
     /// usable optimum).
     result: Option<Option<MultistartResult>>,
+    /// A joint fit's own bootstrap.
+    joint_samples: Vec<Option<Vec<f64>>>,
 }
 
 /// A fit in progress: jobs to hand out, results to merge.
@@ -311,6 +362,8 @@ pub struct FitOutcome {
     pub samples: Vec<Option<Vec<f64>>>,
     /// Each task's profile, when it was searched by one.
     pub surfaces: Vec<Option<Surface>>,
+    /// The joint fit's bootstrap (joint θ; `None` for a failed resample), when there is one.
+    pub joint_samples: Vec<Option<Vec<f64>>>,
 }
 
 impl FitRun {
@@ -341,9 +394,14 @@ impl FitRun {
                     }
                     shares = PROFILE_SHARES;
                 }
+                TaskSearch::Joint { .. } => {
+                    total += JOINT_UNITS;
+                    queue.push_back(Work::Joint { task: index });
+                    shares = 1;
+                }
             }
             let problem_json = serde_json::to_string(&spec.problem).unwrap_or_default();
-            tasks.push(TaskRun { spec, problem_json, slices: Vec::new(), shares: Vec::new(), surface: None, shares_left: shares, result: None });
+            tasks.push(TaskRun { spec, problem_json, slices: Vec::new(), shares: Vec::new(), surface: None, shares_left: shares, result: None, joint_samples: Vec::new() });
         }
         let boot = plan.boot.filter(|b| b.task < tasks.len() && b.resamples > 0);
         if let Some(b) = &boot {
@@ -373,7 +431,7 @@ impl FitRun {
     /// The next job to hand to a worker, if any is waiting.
     pub fn next_job(&mut self) -> Option<Job> {
         let waiting = match self.queue.front()? {
-            Work::Starts { task, .. } | Work::Profile { task, .. } => *task >= self.foreground,
+            Work::Starts { task, .. } | Work::Profile { task, .. } | Work::Joint { task } => *task >= self.foreground,
             Work::Resamples { .. } => false,
         };
         if waiting && !self.foreground_done() {
@@ -403,6 +461,22 @@ impl FitRun {
                     id,
                     method: "fit.profile",
                     args: format!("{{\"problem\":{},\"delta\":{},\"from\":{from},\"to\":{to}}}", t.problem_json, json_number(t.spec.delta)),
+                }
+            }
+            Work::Joint { task } => {
+                let t = &self.tasks[task];
+                let (resamples, seed) = match t.spec.search {
+                    TaskSearch::Joint { resamples, seed } => (resamples, seed),
+                    _ => (0, 0),
+                };
+                Job {
+                    id,
+                    method: "fit.joint",
+                    args: format!(
+                        "{{\"problem\":{},\"delta\":{},\"resamples\":{resamples},\"seed\":{seed}}}",
+                        t.problem_json,
+                        json_number(t.spec.delta)
+                    ),
                 }
             }
             Work::Resamples { from, to } => {
@@ -462,6 +536,17 @@ impl FitRun {
                     self.finish_task(task);
                 }
             }
+            Work::Joint { task } => {
+                let fit: JointFit = serde_json::from_str(result)?;
+                self.in_flight.remove(&id);
+                let t = &mut self.tasks[task];
+                let best = Outcome { theta: fit.theta, value: fit.value, iterations: 0, evaluations: fit.evaluations, stop: Stop::Gradient };
+                let starts = fit.optima.len();
+                t.result = Some(Some(MultistartResult { best, optima: fit.optima, starts, failed: 0, evaluations: fit.evaluations }));
+                t.joint_samples = fit.samples;
+                t.shares_left = 0;
+                self.done += JOINT_UNITS;
+            }
             Work::Resamples { from, to } => {
                 let thetas: Vec<Option<Vec<f64>>> = serde_json::from_str(result)?;
                 self.in_flight.remove(&id);
@@ -496,6 +581,14 @@ impl FitRun {
             Some(Work::Resamples { from, to }) => {
                 let none: Vec<Option<Vec<f64>>> = vec![None; to - from];
                 let _ = self.accept(id, &serde_json::to_string(&none).unwrap_or_default());
+            }
+            Some(Work::Joint { task }) => {
+                self.in_flight.remove(&id);
+                self.done += JOINT_UNITS;
+                if let Some(t) = self.tasks.get_mut(task) {
+                    t.shares_left = 0;
+                    t.result = Some(None);
+                }
             }
             None => {}
         }
@@ -568,7 +661,12 @@ impl FitRun {
     /// whole once [`FitRun::boot_done`]): for a report shown before the last task ends.
     pub fn snapshot(&self) -> FitOutcome {
         let tasks = self.tasks.iter().map(|t| t.result.clone().flatten().map(|r| full_result(&t.spec.problem, r))).collect();
-        FitOutcome { tasks, samples: self.full_samples(self.samples.clone()), surfaces: self.tasks.iter().map(|t| t.surface.clone()).collect() }
+        FitOutcome {
+            tasks,
+            samples: self.full_samples(self.samples.clone()),
+            surfaces: self.tasks.iter().map(|t| t.surface.clone()).collect(),
+            joint_samples: self.tasks.iter().map(|t| t.joint_samples.clone()).find(|s| !s.is_empty()).unwrap_or_default(),
+        }
     }
 
     /// What the fit found (call once [`FitRun::is_done`]).
@@ -576,8 +674,9 @@ impl FitRun {
         let surfaces = self.tasks.iter_mut().map(|t| t.surface.take()).collect();
         let samples = std::mem::take(&mut self.samples);
         let samples = self.full_samples(samples);
+        let joint_samples = self.tasks.iter_mut().map(|t| std::mem::take(&mut t.joint_samples)).find(|s| !s.is_empty()).unwrap_or_default();
         let tasks = self.tasks.into_iter().map(|t| t.result.flatten().map(|r| full_result(&t.spec.problem, r))).collect();
-        FitOutcome { tasks, samples, surfaces }
+        FitOutcome { tasks, samples, surfaces, joint_samples }
     }
 
     /// The bootstrap's samples in the law's θ.

@@ -343,7 +343,7 @@ mod tests {
     }
 
     fn row(id: Option<&str>, n: f64, d: f64, loss: f64) -> Run {
-        Run { n, d, c: 6.0 * n * d, loss, run_id: id.map(str::to_string), line: 0, weight: 1.0 }
+        Run { n, d, c: 6.0 * n * d, loss, run_id: id.map(str::to_string), line: 0, weight: 1.0, group: None }
     }
 
     /// A training curve of `points` rows, D log-spaced from 1e8 to 1e11.
@@ -543,7 +543,7 @@ mod proptests {
                 .map(|&(ln_n, ln_c, loss, id)| {
                     let (n, c) = (ln_n.exp(), ln_c.exp());
                     let run_id = id.map(|k| format!("r{k}"));
-                    Run { n, d: c / (6.0 * n), c, loss, run_id, line: 1, weight: 1.0 }
+                    Run { n, d: c / (6.0 * n), c, loss, run_id, line: 1, weight: 1.0, group: None }
                 })
                 .collect();
             match fit_envelope(&runs, &EnvelopeOptions { points }) {
@@ -578,7 +578,7 @@ mod proptests {
                 for &(ln_d, loss) in pts {
                     let d = ln_d.exp();
                     let run_id = id.map(|k| format!("r{k}"));
-                    runs.push(Run { n, d, c: 6.0 * n * d, loss, run_id, line: 1, weight: 1.0 });
+                    runs.push(Run { n, d, c: 6.0 * n * d, loss, run_id, line: 1, weight: 1.0, group: None });
                 }
             }
             if let Ok(fit) = fit_envelope(&runs, &EnvelopeOptions { points }) {

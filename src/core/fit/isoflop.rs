@@ -376,7 +376,7 @@ mod tests {
     }
 
     fn run(n: f64, c: f64, loss: f64) -> Run {
-        Run { n, d: c / (6.0 * n), c, loss, run_id: None, line: 0, weight: 1.0 }
+        Run { n, d: c / (6.0 * n), c, loss, run_id: None, line: 0, weight: 1.0, group: None }
     }
 
     /// 9 sizes spanning ±1 decade around the optimum (times `shift`); C jittered by ±5% if asked.
@@ -650,7 +650,7 @@ mod proptests {
                 .iter()
                 .map(|&(ln_n, ln_c, loss)| {
                     let (n, c) = (ln_n.exp(), ln_c.exp());
-                    Run { n, d: c / (6.0 * n), c, loss, run_id: None, line: 1, weight: 1.0 }
+                    Run { n, d: c / (6.0 * n), c, loss, run_id: None, line: 1, weight: 1.0, group: None }
                 })
                 .collect();
             check(&runs, tol)?;
@@ -670,7 +670,7 @@ mod proptests {
                 let c = scale * 10f64.powi(k as i32) * (1.0 + jitter * 1e-4);
                 for &(ln_n, loss) in sizes {
                     let n = ln_n.exp();
-                    runs.push(Run { n, d: c / (6.0 * n), c, loss, run_id: None, line: 1, weight: 1.0 });
+                    runs.push(Run { n, d: c / (6.0 * n), c, loss, run_id: None, line: 1, weight: 1.0, group: None });
                 }
             }
             check(&runs, tol)?;

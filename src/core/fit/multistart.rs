@@ -229,7 +229,7 @@ pub(crate) mod tests {
                 let n: f64 = cells[3].parse().unwrap();
                 let c: f64 = cells[4].parse().unwrap();
                 let loss: f64 = cells[6].parse().unwrap();
-                Run { n, d: c / (6.0 * n), c, loss, run_id: None, line: 0, weight: 1.0 }
+                Run { n, d: c / (6.0 * n), c, loss, run_id: None, line: 0, weight: 1.0, group: None }
             })
             .collect();
         runs.sort_by(|a, b| a.loss.total_cmp(&b.loss));

@@ -208,20 +208,7 @@ pub fn refine<M: Model + ?Sized>(model: &M, projection: &Projection, points: &[P
     let floor = 1e-12 * points.iter().map(|p| p.ln_loss.exp()).sum::<f64>() / points.len() as f64;
     let surface = Surface { names: projection.axes.iter().map(|a| a.name.to_string()).collect(), axes, values };
 
-    // The basins: cells no neighbour beats (ties go to the first), best first.
-    let mut basins: Vec<(usize, f64)> = (0..n0 * n1)
-        .filter_map(|c| {
-            let v = surface.values[c]?;
-            let (i, j) = (c / n1, c % n1);
-            let beaten = neighbours(i, j, n0, n1).any(|(a, b)| {
-                let other = a * n1 + b;
-                surface.values[other].is_some_and(|w| w < v || (w == v && other < c))
-            });
-            (!beaten).then_some((c, v))
-        })
-        .collect();
-    crate::core::order::sort_by_f64(&mut basins, |b| b.1);
-    basins.truncate(MAX_BASINS);
+    let basins = basins(&surface.values, n0, n1);
 
     let mut slice = Slice { optima: Vec::new(), evaluations: passes, failed: 0, starts: 0 };
     let mut start = vec![0.0; projection.dim];
@@ -249,6 +236,30 @@ pub fn refine<M: Model + ?Sized>(model: &M, projection: &Projection, points: &[P
     }
     crate::core::order::sort_by_f64(&mut slice.optima, |o| o.value);
     Some(ProfileResult { slice, surface, cells: n0 * n1 })
+}
+
+/// The basins of a profile over an n0 × n1 grid (row-major): cells no neighbour beats (ties go
+/// to the first), best first, at most [`MAX_BASINS`].
+pub fn basins(values: &[Option<f64>], n0: usize, n1: usize) -> Vec<(usize, f64)> {
+    let mut basins: Vec<(usize, f64)> = (0..(n0 * n1).min(values.len()))
+        .filter_map(|c| {
+            let v = values[c]?;
+            let (i, j) = (c / n1, c % n1);
+            let beaten = neighbours(i, j, n0, n1).any(|(a, b)| {
+                let other = a * n1 + b;
+                values.get(other).copied().flatten().is_some_and(|w| w < v || (w == v && other < c))
+            });
+            (!beaten).then_some((c, v))
+        })
+        .collect();
+    crate::core::order::sort_by_f64(&mut basins, |b| b.1);
+    basins.truncate(MAX_BASINS);
+    basins
+}
+
+/// The grid values of a projection's profiled parameters ([`CELLS`] each).
+pub fn grid_axes(projection: &Projection) -> Vec<Vec<f64>> {
+    axes(projection)
 }
 
 /// Searches the whole profile of `model` (the law `projection` describes, over `points`) and

@@ -17,6 +17,8 @@ pub struct ColumnMap {
     pub run: Option<usize>,
     /// Weight.
     pub weight: Option<usize>,
+    /// Variant (joint fits).
+    pub group: Option<usize>,
 }
 
 impl ColumnMap {
@@ -29,6 +31,7 @@ impl ColumnMap {
             Role::Loss => self.loss,
             Role::Run => self.run,
             Role::Weight => self.weight,
+            Role::Group => self.group,
         }
     }
 
@@ -41,6 +44,7 @@ impl ColumnMap {
             Role::Loss => self.loss = col,
             Role::Run => self.run = col,
             Role::Weight => self.weight = col,
+            Role::Group => self.group = col,
         }
     }
 }

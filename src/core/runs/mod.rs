@@ -36,6 +36,8 @@ pub struct Run {
     pub line: usize,
     /// Its weight in the fit (1 without a weight column; ≥ 0).
     pub weight: f64,
+    /// The variant it belongs to, for joint fits (`None` without a group column).
+    pub group: Option<String>,
 }
 
 /// What a column means.
@@ -54,11 +56,13 @@ pub enum Role {
     Run,
     /// The run's weight in the fit (never guessed: a column the user names).
     Weight,
+    /// The variant a run belongs to, for joint fits (never guessed).
+    Group,
 }
 
 impl Role {
     /// Every role, in the order they are listed to the user.
-    pub const ALL: [Role; 6] = [Role::N, Role::D, Role::C, Role::Loss, Role::Run, Role::Weight];
+    pub const ALL: [Role; 7] = [Role::N, Role::D, Role::C, Role::Loss, Role::Run, Role::Weight, Role::Group];
 
     /// Short name for the command line and the page ("n", "d", "c", "loss", "run").
     pub fn key(self) -> &'static str {
@@ -69,6 +73,7 @@ impl Role {
             Role::Loss => "loss",
             Role::Run => "run",
             Role::Weight => "weight",
+            Role::Group => "group",
         }
     }
 
@@ -81,6 +86,7 @@ impl Role {
             Role::Loss => "loss",
             Role::Run => "run id",
             Role::Weight => "weight",
+            Role::Group => "variant",
         }
     }
 }

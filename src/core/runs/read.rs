@@ -255,7 +255,7 @@ fn read_row(row: &TableRow, headers: &[String], used: &[(usize, Role)]) -> Resul
             message,
         });
     }
-    let (mut n, mut d, mut c, mut loss, mut run_id, mut weight) = (None, None, None, None, None, 1.0);
+    let (mut n, mut d, mut c, mut loss, mut run_id, mut weight, mut group) = (None, None, None, None, None, 1.0, None);
     for &(col, role) in used {
         let cell = row.cells.get(col).map_or("", |s| s.trim());
         let fail = |message: String| RowError {
@@ -273,6 +273,7 @@ fn read_row(row: &TableRow, headers: &[String], used: &[(usize, Role)]) -> Resul
             Role::C => c = Some(positive(cell).map_err(fail)?),
             Role::Loss => loss = Some(positive(cell).map_err(fail)?),
             Role::Weight => weight = non_negative(cell).map_err(fail)?,
+            Role::Group => group = Some(cell.to_string()),
         }
     }
     let fail = |message: String| RowError {
@@ -331,6 +332,7 @@ fn read_row(row: &TableRow, headers: &[String], used: &[(usize, Role)]) -> Resul
         loss,
         run_id,
         weight,
+        group,
         line: row.line,
     })
 }

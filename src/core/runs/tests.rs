@@ -479,6 +479,7 @@ mod unit {
             loss: Some(2),
             run: None,
             weight: None,
+            group: None,
         };
         assert!(matches!(
             read_runs(&table, &map),
@@ -491,6 +492,7 @@ mod unit {
             loss: None,
             run: None,
             weight: None,
+            group: None,
         };
         let err = read_runs(&table, &map).unwrap_err();
         assert!(
@@ -505,6 +507,7 @@ mod unit {
             loss: Some(9),
             run: None,
             weight: None,
+            group: None,
         };
         assert!(matches!(
             read_runs(&table, &map),
@@ -520,6 +523,7 @@ mod unit {
             loss: Some(2),
             run: None,
             weight: None,
+            group: None,
         };
         assert_eq!(
             read_runs(&table, &map),
@@ -536,6 +540,7 @@ mod unit {
             loss: Some(2),
             run: None,
             weight: None,
+            group: None,
         };
         assert_eq!(read_runs(&table, &map).unwrap().runs.len(), 1);
         let empty = Table {
@@ -556,7 +561,7 @@ mod unit {
             assert_eq!(map.get(role), Some(i));
         }
         assert_eq!(serde_json::to_string(&Role::Loss).unwrap(), "\"loss\"");
-        assert_eq!(Role::ALL.map(Role::key), ["n", "d", "c", "loss", "run", "weight"]);
+        assert_eq!(Role::ALL.map(Role::key), ["n", "d", "c", "loss", "run", "weight", "group"]);
         assert_eq!(Role::N.label(), "N (parameters)");
     }
 
@@ -615,6 +620,7 @@ mod unit {
                     loss: Some(4),
                     run: None,
             weight: None,
+            group: None,
                 },
             ),
             (
@@ -632,6 +638,7 @@ mod unit {
                     loss: Some(4),
                     run: Some(0),
             weight: None,
+            group: None,
                 },
             ),
             (
@@ -643,6 +650,7 @@ mod unit {
                     loss: Some(3),
                     run: None,
             weight: None,
+            group: None,
                 },
             ),
             (
@@ -654,6 +662,7 @@ mod unit {
                     loss: Some(4),
                     run: Some(0),
             weight: None,
+            group: None,
                 },
             ),
             (
@@ -665,6 +674,7 @@ mod unit {
                     loss: Some(3),
                     run: Some(4),
             weight: None,
+            group: None,
                 },
             ),
             (
@@ -676,6 +686,7 @@ mod unit {
                     loss: Some(3),
                     run: Some(4),
             weight: None,
+            group: None,
                 },
             ),
             (
@@ -693,6 +704,7 @@ mod unit {
                     loss: Some(2),
                     run: None,
             weight: None,
+            group: None,
                 },
             ),
             (
@@ -711,6 +723,7 @@ mod unit {
                     loss: Some(3),
                     run: Some(5),
             weight: None,
+            group: None,
                 },
             ),
         ];
