@@ -208,6 +208,25 @@ function runToggled(e) {
   startFit();
 }
 
+/** Leaves run `line` out of the fit (or puts it back) and refits at once. */
+function setExcluded(line, out) {
+  const field = $('fit-exclude');
+  const lines = field.value.split(/[\s,;]+/).filter(Boolean);
+  const kept = lines.filter((l) => l !== String(line));
+  field.value = (out ? [...kept, String(line)] : kept).join(', ');
+  field.dispatchEvent(new Event('input', { bubbles: true }));
+  live = true;
+  startFit();
+}
+
+/** A click on a run drawn on the loss or residual chart: Rust finds the run, it toggles. */
+function chartClicked(kind, e) {
+  const canvas = e.currentTarget;
+  const scale = canvas.width / Math.max(1, canvas.clientWidth);
+  const hit = sc.fitChartRun(kind, e.offsetX * scale, e.offsetY * scale, 8 * scale);
+  if (hit) setExcluded(hit.line, !hit.excluded);
+}
+
 /** Fills the column selectors from the pasted table's headers. */
 export function refreshColumns(values) {
   const info = sc.tableColumns(values.fit_data);
@@ -250,6 +269,11 @@ export function setupFit(module, pageHooks) {
   hooks = pageHooks;
   $('fit-run').addEventListener('click', () => { live = false; startFit(); });
   $('fit-runs').addEventListener('change', runToggled);
+  for (const kind of ['fit-loss', 'fit-residuals']) {
+    document.querySelector(`canvas[data-chart="${kind}"]`).addEventListener('click', (e) => chartClicked(kind, e));
+  }
+  // Where the charts drew each run, for tests: [{line, x, y, excluded}] in canvas pixels.
+  window.scalecalcFitMarks = (kind) => sc.fitChartMarks(kind);
   $('fit-cancel').addEventListener('click', () => cancelFit(true));
   $('fit-use').addEventListener('click', () => {
     hooks.useFit($('fit-use').dataset.spec);

@@ -44,6 +44,8 @@ pub struct Session {
     fits_finished: u64,
     /// A worker's last model: every share of one fit carries the same problem.
     pub(crate) models: ModelCache,
+    /// Where each fit chart drew the runs (by chart kind), for clicks on the chart.
+    pub chart_marks: std::collections::BTreeMap<String, Vec<crate::core::plot::RunMark>>,
 }
 
 impl Session {

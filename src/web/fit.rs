@@ -97,6 +97,23 @@ pub fn partial_fit() -> Result<JsValue, JsError> {
     }
 }
 
+/// The run drawn nearest to (x, y) (canvas pixels) on fit chart `kind`, within `radius` pixels:
+/// `{line, excluded}`, or null when no run is that close.
+#[wasm_bindgen(js_name = fitChartRun)]
+pub fn fit_chart_run(kind: &str, x: f64, y: f64, radius: f64) -> Result<JsValue, JsError> {
+    let hit = with_session(|s| s.chart_marks.get(kind).and_then(|m| plot::nearest_mark(m, x, y, radius)));
+    match hit {
+        Some(m) => to_js(&m),
+        None => Ok(JsValue::NULL),
+    }
+}
+
+/// Where fit chart `kind` drew each run (canvas pixels): `[{line, x, y, excluded}]`.
+#[wasm_bindgen(js_name = fitChartMarks)]
+pub fn fit_chart_marks(kind: &str) -> Result<JsValue, JsError> {
+    with_session(|s| to_js(&s.chart_marks.get(kind).cloned().unwrap_or_default()))
+}
+
 /// Draws fit chart `kind` ("fit-loss", "fit-frontier", "fit-residuals", "fit-profile", "fit-rolling") for the current fit.
 #[wasm_bindgen(js_name = drawFitChart)]
 pub fn draw_fit_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, dark: bool, pixel_ratio: f64) -> Result<(), JsError> {
@@ -111,14 +128,16 @@ pub fn draw_fit_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, da
             return plot::draw_message(&area, &style, "Fit your runs to see this chart.");
         };
         let report = &current.report;
-        match kind {
-            "fit-loss" => plot::draw_fit_loss(&area, report, budget, &style),
-            "fit-frontier" => plot::draw_fit_frontier(&area, report, budget, &style),
-            "fit-residuals" => plot::draw_residuals(&area, report, &style),
-            "fit-profile" => plot::draw_fit_profile(&area, report, &style),
-            "fit-rolling" => plot::draw_fit_rolling(&area, report, &style),
-            other => plot::draw_message(&area, &style, &format!("unknown chart \"{other}\"")),
-        }
+        let marks = match kind {
+            "fit-loss" => plot::draw_fit_loss_marked(&area, report, budget, &style)?,
+            "fit-residuals" => plot::draw_residuals_marked(&area, report, &style)?,
+            "fit-frontier" => plot::draw_fit_frontier(&area, report, budget, &style).map(|_| Vec::new())?,
+            "fit-profile" => plot::draw_fit_profile(&area, report, &style).map(|_| Vec::new())?,
+            "fit-rolling" => plot::draw_fit_rolling(&area, report, &style).map(|_| Vec::new())?,
+            other => plot::draw_message(&area, &style, &format!("unknown chart \"{other}\"")).map(|_| Vec::new())?,
+        };
+        s.chart_marks.insert(kind.to_string(), marks);
+        Ok(())
     })
     .map_err(js_err)?;
     area.present().map_err(js_err)

@@ -123,3 +123,46 @@ test('a joint fit of variants shows each one\'s compute multiplier, in the link 
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('clicking a run on the loss chart leaves it out, clicking its ring puts it back', async () => {
+  const { page, problems } = await openPage(browser, origin);
+  await page.fill('#fit-data', EPOCH);
+  await page.fill('#fit-drop', '5');
+  await page.fill('#fit-boot', '100');
+  await page.fill('#fit-hold', '0');
+  const first = await fit(page);
+  await settle(page);
+  const marks = await page.evaluate(() => window.scalecalcFitMarks('fit-loss'));
+  assert.equal(marks.length, 240);
+  assert.equal(marks.filter((m) => m.excluded).length, 0);
+  // The run furthest from its neighbours: a click there can only mean it.
+  const far = (m) => Math.min(...marks.filter((o) => o !== m).map((o) => Math.hypot(o.x - m.x, o.y - m.y)));
+  const target = marks.reduce((a, b) => (far(b) > far(a) ? b : a));
+  const clickAt = async (chart, m) => {
+    const box = await page.locator(`canvas[data-chart="${chart}"]`).boundingBox();
+    const size = await page.evaluate((chart) => { const c = document.querySelector(`canvas[data-chart="${chart}"]`); return c.width / c.clientWidth; }, chart);
+    await page.mouse.click(box.x + m.x / size, box.y + m.y / size);
+  };
+  await clickAt('fit-loss', target);
+  await page.waitForSelector('#fit-report[data-state="done"]', { timeout: 90_000 });
+  await page.waitForFunction((line) => document.getElementById('fit-exclude').value === String(line), target.line);
+  await settle(page);
+  assert.match(await text(page, 'fit-runs-summary'), /^Runs in the fit: 239 of 240 \(1 excluded\)$/);
+  const after = await page.evaluate(() => ({ ...document.getElementById('fit-report').dataset }));
+  assert.notEqual(after.objective, first.objective);
+  assert.match(await page.evaluate(() => location.hash), new RegExp(`fex=${target.line}`));
+  // It is drawn hollow where it was; a click there brings it back.
+  const ring = (await page.evaluate(() => window.scalecalcFitMarks('fit-loss'))).find((m) => m.excluded);
+  assert.equal(ring.line, target.line);
+  await screenshot(page, 'fit-click-excluded');
+  await clickAt('fit-loss', ring);
+  await page.waitForFunction(() => document.getElementById('fit-exclude').value === '');
+  await page.waitForSelector('#fit-report[data-state="done"]', { timeout: 90_000 });
+  await settle(page);
+  assert.equal(await page.evaluate(() => document.getElementById('fit-report').dataset.objective), first.objective);
+  // A click on empty chart space changes nothing.
+  await page.mouse.click((await page.locator('canvas[data-chart="fit-residuals"]').boundingBox()).x + 3, (await page.locator('canvas[data-chart="fit-residuals"]').boundingBox()).y + 3);
+  assert.equal(await page.inputValue('#fit-exclude'), '');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -9,7 +9,7 @@ use super::legend::Mark;
 use super::colour::{band_color, run_color};
 use super::elements::{band_label, draw_band, draw_budget_line, draw_point_label, draw_wrapped_message, quantile_band, sample_laws, subsample, Band};
 use super::layout::{line_span, log_range, min_max, min_max_finite, place_legend, usable, Obstacles};
-use super::{log_space, ChartError, ChartStyle};
+use super::{log_space, ChartError, ChartStyle, RunMark};
 use crate::core::allocate::optimum;
 use crate::core::fit::points::Point;
 use crate::core::analysis::report::{predict, FitReport, Residual};
@@ -38,10 +38,27 @@ pub fn draw_fit_loss<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    draw_fit_loss_marked(area, report, budget, style).map(|_| ())
+}
+
+/// [`draw_fit_loss`], also drawing the runs the user excluded (hollow) and returning where
+/// every run was drawn, so that a click on the chart finds it.
+///
+/// # Errors
+/// When the backend fails to draw.
+pub fn draw_fit_loss_marked<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    report: &FitReport,
+    budget: Option<f64>,
+    style: &ChartStyle,
+) -> Result<Vec<RunMark>, ChartError>
+where
+    DB::ErrorType: 'static,
+{
     area.fill(&style.background())?;
     let runs: Vec<&Residual> = report.residuals.iter().filter(|r| usable(r.c) && r.loss.is_finite()).collect();
     let Some((c_min, c_max)) = min_max(runs.iter().map(|r| r.c)) else {
-        return draw_wrapped_message(area, style, "No runs with a positive compute and a loss to draw.");
+        return draw_wrapped_message(area, style, "No runs with a positive compute and a loss to draw.").map(|_| Vec::new());
     };
     let budget = budget.filter(|b| usable(*b));
     let (line_lo, line_hi) = line_span(c_min, c_max, budget);
@@ -70,7 +87,7 @@ where
     let curve: Vec<(f64, f64)> = curve.into_iter().filter(|(_, l)| l.is_finite()).collect();
 
     let Some((d_min, d_max)) = min_max_finite(runs.iter().map(|r| r.loss)) else {
-        return draw_wrapped_message(area, style, "No finite losses to draw.");
+        return draw_wrapped_message(area, style, "No finite losses to draw.").map(|_| Vec::new());
     };
     // The fitted line may reach below the runs (it extrapolates) but not take over the chart.
     let d_span = (d_max - d_min).max(0.05 * d_max.abs()).max(1e-6);
@@ -134,6 +151,26 @@ where
         let at = usize::from(!kept.is_empty());
         legend.insert(at, ((if narrow { "Held out" } else { "Held-out runs" }).to_string(), Mark::Cross(accent)));
     }
+    let mut marks: Vec<RunMark> = runs
+        .iter()
+        .map(|r| {
+            let (x, y) = chart.backend_coord(&(r.c, r.loss));
+            RunMark { line: r.line, x, y, excluded: false }
+        })
+        .collect();
+    // The runs the user excluded, where they fall inside the chart: hollow, to click back in.
+    let excluded: Vec<&Residual> =
+        report.excluded.iter().filter(|r| usable(r.c) && r.c >= x_lo && r.c <= x_hi && r.loss >= y_lo && r.loss <= y_hi).collect();
+    if !excluded.is_empty() {
+        let stroke = run_color.stroke_width(style.px(1.5).max(1) as u32);
+        chart.draw_series(excluded.iter().map(|r| Circle::new((r.c, r.loss), style.px(3.5), stroke)))?;
+        obstacles.add_points(&chart, excluded.iter().map(|r| (r.c, r.loss)));
+        legend.push(((if narrow { "Excluded" } else { "Excluded (click to restore)" }).to_string(), Mark::Ring(run_color)));
+        marks.extend(excluded.iter().map(|r| {
+            let (x, y) = chart.backend_coord(&(r.c, r.loss));
+            RunMark { line: r.line, x, y, excluded: true }
+        }));
+    }
 
     if let Some(b) = budget {
         draw_budget_line(&mut chart, b, (y_lo, y_hi), &mut obstacles, style)?;
@@ -148,7 +185,8 @@ where
         }
     }
 
-    place_legend(&chart.plotting_area().strip_coord_spec(), &legend, &obstacles, style)
+    place_legend(&chart.plotting_area().strip_coord_spec(), &legend, &obstacles, style)?;
+    Ok(marks)
 }
 
 /// L(C) = E + A/C^α of a fitted power law in C (E = 0 without an irreducible term).

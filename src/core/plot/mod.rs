@@ -20,11 +20,34 @@ mod style;
 pub use allocation::draw_allocation;
 pub use contours::draw_contours;
 pub use fit_frontier::draw_fit_frontier;
-pub use fit_loss::draw_fit_loss;
+pub use fit_loss::{draw_fit_loss, draw_fit_loss_marked};
 pub use fit_profile::draw_fit_profile;
 pub use fit_rolling::draw_fit_rolling;
 pub use isoflop::draw_isoflop;
-pub use residuals::draw_residuals;
+pub use residuals::{draw_residuals, draw_residuals_marked};
+
+/// A run drawn on a chart and where (backend pixels): a click on the chart finds it.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct RunMark {
+    /// The run's source line.
+    pub line: usize,
+    /// Horizontal position.
+    pub x: i32,
+    /// Vertical position.
+    pub y: i32,
+    /// Whether the run is excluded from the fit (drawn hollow).
+    pub excluded: bool,
+}
+
+/// The mark nearest to (x, y) within `radius` pixels, if any.
+pub fn nearest_mark(marks: &[RunMark], x: f64, y: f64, radius: f64) -> Option<RunMark> {
+    marks
+        .iter()
+        .map(|m| (m, (m.x as f64 - x).hypot(m.y as f64 - y)))
+        .filter(|(_, d)| *d <= radius)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(m, _)| *m)
+}
 pub use style::{mix, ChartStyle, Theme};
 
 use std::fmt;

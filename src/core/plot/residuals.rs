@@ -9,7 +9,7 @@ use super::elements::draw_wrapped_message;
 use super::layout::{log_range, min_max, place_legend, usable, Obstacles};
 use super::frame::{builder, decade_labels, draw_mesh, is_narrow, Axis};
 use super::legend::Mark;
-use super::{ChartError, ChartStyle};
+use super::{ChartError, ChartStyle, RunMark};
 use crate::core::analysis::report::FitReport;
 use crate::core::units::{format_sci, format_sig};
 
@@ -26,17 +26,32 @@ pub fn draw_residuals<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    draw_residuals_marked(area, report, style).map(|_| ())
+}
+
+/// [`draw_residuals`], returning where every run was drawn (a click on the chart finds it).
+///
+/// # Errors
+/// When the backend fails to draw.
+pub fn draw_residuals_marked<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    report: &FitReport,
+    style: &ChartStyle,
+) -> Result<Vec<RunMark>, ChartError>
+where
+    DB::ErrorType: 'static,
+{
     area.fill(&style.background())?;
-    // (C, residual in percent, held out)
-    let points: Vec<(f64, f64, bool)> = report
+    // (C, residual in percent, held out, source line)
+    let points: Vec<(f64, f64, bool, usize)> = report
         .residuals
         .iter()
         .filter(|r| usable(r.c) && usable(r.loss) && usable(r.predicted))
-        .map(|r| (r.c, 100.0 * (r.predicted / r.loss - 1.0), r.held_out))
+        .map(|r| (r.c, 100.0 * (r.predicted / r.loss - 1.0), r.held_out, r.line))
         .filter(|p| p.1.is_finite())
         .collect();
     let Some((c_min, c_max)) = min_max(points.iter().map(|p| p.0)) else {
-        return draw_wrapped_message(area, style, "No runs with a finite fitted loss to draw.");
+        return draw_wrapped_message(area, style, "No runs with a finite fitted loss to draw.").map(|_| Vec::new());
     };
     let (x_lo, x_hi) = log_range(c_min / 1.2, c_max * 1.2);
     let worst = points.iter().map(|p| p.1.abs()).fold(0.0, f64::max);
@@ -77,5 +92,12 @@ where
         let label = if narrow { "Held out" } else { "Held-out runs (fit without them)" };
         legend.push((label.to_string(), Mark::Cross(accent)));
     }
-    place_legend(&chart.plotting_area().strip_coord_spec(), &legend, &obstacles, style)
+    place_legend(&chart.plotting_area().strip_coord_spec(), &legend, &obstacles, style)?;
+    Ok(points
+        .iter()
+        .map(|p| {
+            let (x, y) = chart.backend_coord(&(p.0, p.1));
+            RunMark { line: p.3, x, y, excluded: false }
+        })
+        .collect())
 }
