@@ -113,8 +113,100 @@ fn bad_input_says_what_and_where() {
     assert!(fails(&order, &["--law", "tissue"]).contains("must increase"));
     let one = write("one.csv", "step,lr,loss\n1,1e-3,4\n");
     assert!(fails(&one, &["--law", "multipower"]).contains("at least 5"));
-    assert!(fails(FIG2, &["--law", "tissue", "--loss", "val_loss", "--lr", "lr_official", "--curve", "schedule"]).contains("warmup"));
+    // Without its warmup, the Fig. 2 file's samples match no generated schedule: interpolated,
+    // with a note that asks about the warmup.
+    let v = fit_json(FIG2, "tissue", &["--loss", "val_loss", "--lr", "lr_official", "--curve", "schedule"]);
+    let notes = v["notes"].to_string();
+    assert!(notes.contains("linear interpolation") && notes.contains("was there a warmup?"), "{notes}");
     assert!(fails(FIG2, &["--law", "tissue", "--loss", "nope"]).contains("nope"));
     assert!(fails(FIG2, &["--law", "tissue", "--lambda", "1"]).contains("λ"));
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A file in the temp directory, removed on drop.
+struct Temp(std::path::PathBuf);
+
+impl Temp {
+    fn new(name: &str, text: &str) -> Temp {
+        let path = std::env::temp_dir().join(format!("scalecalc-cli-schedule-{}-{name}", std::process::id()));
+        std::fs::write(&path, text).expect("temp file written");
+        Temp(path)
+    }
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn a_law_fitted_on_one_schedule_predicts_another() {
+    // Fit on the paper's cosine curve (its annealing pins C), predict its constant curve.
+    let text = std::fs::read_to_string(FIG2).expect("the Fig. 2 file");
+    let part = |name: &str| -> String {
+        text.lines().enumerate().filter(|(i, l)| *i == 0 || l.starts_with(&format!("{name},"))).map(|(_, l)| format!("{l}\n")).collect()
+    };
+    let (cosine, constant) = (Temp::new("cosine.csv", &part("cosine")), Temp::new("constant.csv", &part("constant")));
+    for law in ["tissue", "multipower"] {
+        let mut args = FIG2_ARGS.to_vec();
+        args.extend(["--predict", constant.path()]);
+        let v = fit_json(cosine.path(), law, &args);
+        let p = &v["prediction"];
+        let curves = p["curves"].as_array().unwrap();
+        assert_eq!(curves.len(), 1);
+        assert_eq!(curves[0]["name"], "constant");
+        assert_eq!(curves[0]["points"].as_array().unwrap().len(), 20);
+        let (mae, r2, last) = (p["mae"].as_f64().unwrap(), curves[0]["r2"].as_f64().unwrap(), curves[0]["final_error"].as_f64().unwrap());
+        // Out of sample: the constant curve predicted from the cosine one alone.
+        eprintln!("{law}: mae {mae}, r2 {r2}, final {last}");
+        assert!(mae < 0.05 && r2 > 0.95 && last.abs() < 0.03, "{law}: mae {mae}, r2 {r2}, final {last}");
+    }
+    // A predict file without the columns: named at --predict.
+    let other = Temp::new("other.csv", "a,b\n1,2\n");
+    let mut args = vec!["--law", "tissue"];
+    args.extend(FIG2_ARGS);
+    args.extend(["--predict", other.path()]);
+    let err = fails(cosine.path(), &args);
+    assert!(err.contains("--predict:"), "{err}");
+}
+
+#[test]
+fn a_learning_rate_logged_every_k_steps_is_interpolated() {
+    // A WSD schedule (no constant or cosine: nothing to identify) logged every 250 steps, the
+    // loss every 500 steps from the Fig. 2 law; then the same with the rate at every step.
+    let steps = 8000;
+    let rate = |s: usize| -> f64 {
+        let (peak, warmup, decay_from) = (3e-4, 500, 6000);
+        if s < warmup { peak * s as f64 / warmup as f64 } else if s < decay_from { peak } else { peak * (steps - s) as f64 / (steps - decay_from) as f64 }
+    };
+    let rates: Vec<f64> = (0..=steps).map(rate).collect();
+    let losses = scalecalc::core::laws::tissue::TissueParams::FIG2.curve(&rates, 0.999);
+    let mut sampled = String::from("step,loss,lr\n");
+    let mut every = String::from("step,loss,lr\n");
+    for s in 0..=steps {
+        let loss = if s > 0 && s % 500 == 0 { format!("{}", losses[s]) } else { String::new() };
+        every.push_str(&format!("{s},{loss},{}\n", rates[s]));
+        if s % 250 == 0 {
+            sampled.push_str(&format!("{s},{loss},{}\n", rates[s]));
+        }
+    }
+    let (sampled, every) = (Temp::new("sampled.csv", &sampled), Temp::new("every.csv", &every));
+    let args = ["--lr", "lr", "--warmup", "500"];
+    let a = fit_json(sampled.path(), "tissue", &args);
+    let b = fit_json(every.path(), "tissue", &args);
+    let note = a["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect::<Vec<_>>().join(" ");
+    assert!(note.contains("the lr column gives 33 samples (every 250 steps), not every step: the schedule between them is linear interpolation"), "{note}");
+    // The knots of this piecewise-linear schedule are sampled: the fits agree.
+    for k in ["L0", "A", "alpha", "C"] {
+        let (x, y) = (a["params"][k].as_f64().unwrap(), b["params"][k].as_f64().unwrap());
+        assert!((x / y - 1.0).abs() < 1e-6, "{k}: {x} vs {y}");
+    }
+    // Samples that go back in step: named.
+    let back = Temp::new("back.csv", "step,loss,lr\n0,,1e-4\n500,3.1,1e-4\n400,,1e-4\n1000,3.0,1e-4\n1500,2.9,5e-5\n2000,2.85,1e-5\n2500,2.8,0\n");
+    let err = fails(back.path(), &["--law", "tissue", "--lr", "lr"]);
+    assert!(err.contains("the learning rate is given at step 400 after step 500: steps must increase"), "{err}");
 }

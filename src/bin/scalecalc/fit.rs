@@ -74,6 +74,10 @@ pub struct FitArgs {
     /// Hold a parameter at a value, by its published name (repeatable): --fix alpha=0.34 --fix E=1.69
     #[arg(long, value_name = "NAME=VALUE", allow_hyphen_values = true)]
     fix: Vec<String>,
+    /// Loss curves (same columns) to predict with the fitted law (--law tissue, multipower):
+    /// JSON prediction {curves: [{name, points, mae, rmse, r2, final_error}], mae, rmse}.
+    #[arg(long, value_name = "FILE")]
+    predict: Option<std::path::PathBuf>,
     /// Column with the training step (--law tissue, multipower).
     #[arg(long)]
     step: Option<String>,
@@ -218,6 +222,11 @@ fn law_fit_args(args: &FitArgs) -> Result<scalecalc::core::laws::LawFitArgs, Str
         bootstrap: args.bootstrap,
         seed: args.seed,
         skip_bad_rows: args.skip_bad_rows,
+        predict: args
+            .predict
+            .as_ref()
+            .map(|p| std::fs::read_to_string(p).map_err(|e| format!("--predict: cannot read {}: {e}", p.display())))
+            .transpose()?,
     })
 }
 

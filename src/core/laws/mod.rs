@@ -391,6 +391,8 @@ pub enum LawError {
         /// How many rows are bad.
         count: usize,
     },
+    /// The table of curves to predict (`--predict FILE`) does not read.
+    Predict(String),
     /// Too few rows for the parameters.
     TooFew {
         /// What is fitted ("R_D* and R_N*").
@@ -427,6 +429,7 @@ impl fmt::Display for LawError {
             LawError::Delta => f.write_str("--delta must be greater than 0"),
             LawError::Start => f.write_str("a start for R* must be positive"),
             LawError::NoFit(why) => f.write_str(why),
+            LawError::Predict(why) => write!(f, "--predict: {why}"),
         }
     }
 }
@@ -465,6 +468,8 @@ pub struct LawFitArgs {
     pub seed: u64,
     /// Fit the good rows even if some are bad.
     pub skip_bad_rows: bool,
+    /// Another table of loss curves (same columns) to predict with the fitted law.
+    pub predict: Option<String>,
 }
 
 /// A law fitted to a table of its own (loss curves under schedules, runs with repeated data):

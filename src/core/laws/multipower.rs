@@ -265,7 +265,18 @@ pub fn fit_cli(text: &str, args: &LawFitArgs) -> Result<serde_json::Value, LawEr
     let delta = if args.delta.is_finite() && args.delta > 0.0 { args.delta } else { return Err(LawError::Delta) };
     let (curves, notes) = schedule::read_curves(text, &super::tissue::cli_options(args)).map_err(LawError::Curves)?;
     let f = fit(&curves, delta)?;
+    let prediction = match &args.predict {
+        Some(other) => {
+            let (targets, _) = schedule::read_curves(other, &super::tissue::cli_options(args)).map_err(|e| LawError::Predict(e.to_string()))?;
+            Some(schedule::score(&targets, |c| {
+                let steps: Vec<usize> = c.points.iter().map(|p| p.0).collect();
+                f.params.predict(&c.rates, c.warmup, &steps, true)
+            }))
+        }
+        None => None,
+    };
     Ok(serde_json::json!({
+        "prediction": prediction,
         "law": "multipower",
         "points": f.points,
         "curves": curves.iter().map(|c| serde_json::json!({"name": c.name, "points": c.points.len(), "schedule": c.source})).collect::<Vec<_>>(),

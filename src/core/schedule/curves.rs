@@ -220,14 +220,32 @@ pub fn read_curves(text: &str, opts: &CurveOptions) -> Result<(Vec<Curve>, Vec<S
                         (spec.rates(opts.convention), spec.warmup, spec.to_text())
                     }
                     None => {
-                        return curve_err(
-                            Input::Lr,
-                            format!(
-                                "{label}: the lr column gives the learning rate at {} steps, not at every step, and they match no constant or cosine schedule{}: S₁ and S₂ need every step, so give a schedule for it",
-                                samples.len(),
-                                if opts.warmup == 0 { " (is there a warmup? give its steps)" } else { "" }
-                            ),
-                        )
+                        // Logged every k steps: the schedule between the samples is interpolated.
+                        if samples.iter().any(|s| s.0.fract() != 0.0 || s.0 > MAX_STEPS as f64) {
+                            return curve_err(Input::Lr, format!("{label}: the lr column's steps must be whole numbers up to {MAX_STEPS}"));
+                        }
+                        let whole: Vec<(usize, f64)> = samples.iter().map(|s| (s.0 as usize, s.1)).collect();
+                        let span = curve.points.last().map_or(0, |p| p.0) - curve.points.first().map_or(0, |p| p.0);
+                        let (actual, ramped) = interpolate(&whole, opts.warmup, span.max(1)).map_err(|e| CurveError { input: Input::Lr, message: format!("{label}: {e}") })?;
+                        let gaps: Vec<usize> = whole.windows(2).map(|w| w[1].0 - w[0].0).collect();
+                        let (lo, hi) = (gaps.iter().copied().min().unwrap_or(0), gaps.iter().copied().max().unwrap_or(0));
+                        notes.push(format!(
+                            "{label}: the lr column gives {} samples (every {} steps), not every step: the schedule between them is linear interpolation{}",
+                            samples.len(),
+                            if lo == hi { lo.to_string() } else { format!("{lo}–{hi}") },
+                            match (ramped, whole.first()) {
+                                (true, _) => format!(", with a linear warmup from 0 over the first {} steps", opts.warmup),
+                                (false, Some(&(first, _))) if first > 1 => format!(", and the first sample's rate before step {first} (was there a warmup? give its steps)"),
+                                _ => String::new(),
+                            }
+                        ));
+                        let rates = if opts.convention == Warmup::Peak && opts.warmup > 0 {
+                            let peak = actual.iter().copied().fold(0.0, f64::max);
+                            actual.iter().enumerate().map(|(i, r)| if i <= opts.warmup { peak } else { *r }).collect()
+                        } else {
+                            actual
+                        };
+                        (rates, opts.warmup, format!("lr column ({} samples, interpolated)", samples.len()))
                     }
                 }
             }
@@ -255,3 +273,56 @@ pub fn read_curves(text: &str, opts: &CurveOptions) -> Result<(Vec<Curve>, Vec<S
     Ok((curves, notes))
 }
 
+
+/// How well a fitted law predicts loss curves it was not fitted on.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CurvePrediction {
+    /// Each curve.
+    pub curves: Vec<PredictedCurve>,
+    /// Mean |predicted − observed| over every point.
+    pub mae: f64,
+    /// Root mean square of predicted − observed over every point.
+    pub rmse: f64,
+}
+
+/// One predicted curve.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PredictedCurve {
+    /// Its name.
+    pub name: String,
+    /// (step, observed, predicted) at each loss point.
+    pub points: Vec<(usize, f64, f64)>,
+    /// Mean |predicted − observed|.
+    pub mae: f64,
+    /// Root mean square of predicted − observed.
+    pub rmse: f64,
+    /// R² of the observed losses by the predicted ones (`None` when they do not vary).
+    pub r2: Option<f64>,
+    /// Relative error at the last point: predicted/observed − 1.
+    pub final_error: f64,
+}
+
+/// Scores `predict` (the predicted loss at each of a curve's points) on `curves`.
+pub fn score(curves: &[Curve], predict: impl Fn(&Curve) -> Vec<f64>) -> CurvePrediction {
+    let mut all: Vec<f64> = Vec::new();
+    let curves: Vec<PredictedCurve> = curves
+        .iter()
+        .map(|c| {
+            let predicted = predict(c);
+            let points: Vec<(usize, f64, f64)> = c.points.iter().zip(&predicted).map(|(&(s, l), &p)| (s, l, p)).collect();
+            let errors: Vec<f64> = points.iter().map(|p| p.2 - p.1).collect();
+            all.extend(&errors);
+            let n = errors.len().max(1) as f64;
+            PredictedCurve {
+                name: c.name.clone(),
+                mae: errors.iter().map(|e| e.abs()).sum::<f64>() / n,
+                rmse: (errors.iter().map(|e| e * e).sum::<f64>() / n).sqrt(),
+                r2: crate::core::fit::model::r_squared(points.iter().map(|p| (p.1, p.2))),
+                final_error: points.last().map_or(f64::NAN, |p| p.2 / p.1 - 1.0),
+                points,
+            }
+        })
+        .collect();
+    let n = all.len().max(1) as f64;
+    CurvePrediction { curves, mae: all.iter().map(|e| e.abs()).sum::<f64>() / n, rmse: (all.iter().map(|e| e * e).sum::<f64>() / n).sqrt() }
+}

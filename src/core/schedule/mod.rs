@@ -12,7 +12,7 @@ mod curves;
 use std::fmt;
 
 pub use areas::{areas, check_lambda, s2_closed_form, Areas};
-pub use curves::{curve_label, read_curves, Curve, CurveError, CurveOptions, Input};
+pub use curves::{curve_label, read_curves, score, Curve, CurveError, CurveOptions, CurvePrediction, Input, PredictedCurve};
 
 use crate::core::units::truncate;
 use crate::core::units::{format_sig, parse_number};
@@ -285,6 +285,22 @@ pub enum ColumnProblem {
         /// The value.
         value: f64,
     },
+    /// Sampled steps that do not increase (this step after that one).
+    NotIncreasing {
+        /// The step.
+        step: usize,
+        /// The step before it.
+        after: usize,
+    },
+    /// Samples further apart than the loss curve is long: interpolating would be a guess.
+    Gap {
+        /// The sampled step before the gap.
+        from: usize,
+        /// The next sampled step.
+        to: usize,
+        /// The loss curve's length in steps.
+        curve: usize,
+    },
 }
 
 impl fmt::Display for Range {
@@ -315,6 +331,11 @@ impl fmt::Display for ColumnProblem {
             ColumnProblem::FirstStep(s) => write!(f, "the learning rates start at step {s}: they must start at step 0 or 1"),
             ColumnProblem::NotFinite(s) => write!(f, "learning rate at step {s} is not a finite number"),
             ColumnProblem::Negative { step, value } => write!(f, "learning rate at step {step} is negative ({})", format_sig(*value, 4)),
+            ColumnProblem::NotIncreasing { step, after } => write!(f, "the learning rate is given at step {step} after step {after}: steps must increase"),
+            ColumnProblem::Gap { from, to, curve } => write!(
+                f,
+                "the learning rate jumps from step {from} to step {to}, a gap longer than the loss curve ({curve} steps): log it more often (or give a schedule)"
+            ),
         }
     }
 }
@@ -640,6 +661,50 @@ pub fn parse_named(text: &str) -> Result<Vec<(String, Spec)>, ScheduleError> {
     Ok(out)
 }
 
+/// The per-step learning rates (η_0 … η_T, T the last sampled step) of a schedule logged only
+/// at some steps, as trainers log it (every k steps): linear interpolation between samples; before
+/// the first sample, a linear warmup from 0 over `warmup` steps when one is given and the first
+/// sample is past it (then flat), else the first sample's rate. Also whether it ramped.
+///
+/// # Errors
+/// No samples, too many steps, a negative or non-finite rate, steps that do not increase, or a
+/// gap between samples longer than `curve` steps (the loss curve's length).
+pub fn interpolate(samples: &[(usize, f64)], warmup: usize, curve: usize) -> Result<(Vec<f64>, bool), ColumnProblem> {
+    let (Some(&(first, first_rate)), Some(&(last, _))) = (samples.first(), samples.last()) else { return Err(ColumnProblem::Empty) };
+    if last >= MAX_STEPS {
+        return Err(ColumnProblem::TooMany(last + 1));
+    }
+    for (i, &(step, rate)) in samples.iter().enumerate() {
+        if !rate.is_finite() {
+            return Err(ColumnProblem::NotFinite(step));
+        }
+        if rate < 0.0 {
+            return Err(ColumnProblem::Negative { step, value: rate });
+        }
+        if let Some(&(before, _)) = i.checked_sub(1).and_then(|j| samples.get(j)) {
+            if step <= before {
+                return Err(ColumnProblem::NotIncreasing { step, after: before });
+            }
+            if step - before > curve {
+                return Err(ColumnProblem::Gap { from: before, to: step, curve });
+            }
+        }
+    }
+    let ramp = warmup > 0 && first >= warmup;
+    let mut rates = Vec::with_capacity(last + 1);
+    for s in 0..first {
+        rates.push(if ramp && s < warmup { first_rate * s as f64 / warmup as f64 } else { first_rate });
+    }
+    for w in samples.windows(2) {
+        let ((a, ra), (b, rb)) = (w[0], w[1]);
+        for s in a..b {
+            rates.push(ra + (rb - ra) * (s - a) as f64 / (b - a) as f64);
+        }
+    }
+    rates.push(samples[samples.len() - 1].1);
+    Ok((rates, ramp))
+}
+
 /// A generated spec that reproduces learning rates known only at some steps (e.g. every 1 000
 /// steps): constant or cosine with the given warmup, η_max = the largest sample, η_min = the
 /// sample at the last step, T = the last step. `None` unless every sample matches to 1e-6
@@ -673,6 +738,70 @@ pub fn identify(samples: &[(usize, f64)], warmup: usize) -> Option<Spec> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A schedule logged every `k` steps (and at the last), as trainers log it.
+    fn logged(rates: &[f64], k: usize) -> Vec<(usize, f64)> {
+        let last = rates.len() - 1;
+        (0..=last).filter(|s| s % k == 0 || *s == last).map(|s| (s, rates[s])).collect()
+    }
+
+    #[test]
+    fn interpolated_schedules_keep_s1_and_s2_close_to_the_exact_ones() {
+        // Schedules whose samples identify() cannot match (WSD, multistep, cosine to a floor
+        // with warmup), logged every k steps from step 0 or from past the warmup.
+        for text in ["wsd:steps=20000,peak=3e-4,warmup=500,decay=0.2", "multistep:steps=20000,peak=3e-4,warmup=300,at=0.5/0.8", "cosine:steps=20000,peak=2e-4,warmup=500,min=2e-5"] {
+            let spec = Spec::parse(text).unwrap();
+            let exact = spec.rates(Warmup::Ramp);
+            let truth = areas(&exact, DEFAULT_LAMBDA);
+            let mut last_error = 0.0;
+            for k in [10, 100, 1000] {
+                let (rates, _) = interpolate(&logged(&exact, k), spec.warmup, usize::MAX).unwrap();
+                assert_eq!(rates.len(), exact.len());
+                let got = areas(&rates, DEFAULT_LAMBDA);
+                let end = exact.len() - 1;
+                let e1 = (got.s1[end] / truth.s1[end] - 1.0).abs();
+                let e2 = (got.s2[end] - truth.s2[end]).abs() / truth.s2[end].abs().max(1e-12);
+                // Every 10 steps: S₁ to 0.1 %, S₂ to 1 %; coarser logging errs more.
+                if k == 10 {
+                    assert!(e1 < 1e-3 && e2 < 1e-2, "{text} every {k}: S1 {e1} S2 {e2}");
+                }
+                assert!(e1 + 1e-12 >= last_error * 0.5, "{text}: error should not shrink much as logging coarsens");
+                last_error = e1;
+            }
+        }
+        // Piecewise-linear schedules sampled at their knots come back exactly.
+        let knots = [(0, 0.0), (500, 3e-4), (16000, 3e-4), (20000, 0.0)];
+        let (rates, ramped) = interpolate(&knots, 0, usize::MAX).unwrap();
+        let exact = |s: usize| match s {
+            0..500 => 3e-4 * s as f64 / 500.0,
+            500..16000 => 3e-4,
+            _ => 3e-4 * (20000 - s) as f64 / 4000.0,
+        };
+        assert!(!ramped);
+        assert_eq!(rates.len(), 20001);
+        assert!(rates.iter().enumerate().all(|(s, r)| (r - exact(s)).abs() < 1e-18), "not the piecewise-linear schedule");
+    }
+
+    #[test]
+    fn samples_past_the_warmup_get_a_ramp_from_zero() {
+        let (rates, ramped) = interpolate(&[(1000, 2e-4), (2000, 1e-4), (5000, 5e-5)], 400, 5000).unwrap();
+        assert!(ramped);
+        assert_eq!(rates.len(), 5001);
+        assert_eq!(rates[0], 0.0);
+        assert!((rates[200] - 1e-4).abs() < 1e-18 && rates[400] == 2e-4 && rates[999] == 2e-4);
+        assert!((rates[1500] - 1.5e-4).abs() < 1e-18);
+        let (flat, ramped) = interpolate(&[(1000, 2e-4), (2000, 1e-4), (5000, 5e-5)], 0, 5000).unwrap();
+        assert!(!ramped && flat[0] == 2e-4);
+    }
+
+    #[test]
+    fn bad_samples_are_named() {
+        assert_eq!(interpolate(&[(0, 1e-4), (500, 1e-4), (400, 1e-4), (2000, 0.0)], 0, 2000).unwrap_err(), ColumnProblem::NotIncreasing { step: 400, after: 500 });
+        assert_eq!(interpolate(&[(0, 1e-4), (100, 1e-4), (900, 1e-4), (1000, 0.0)], 0, 500).unwrap_err().to_string(),
+            "the learning rate jumps from step 100 to step 900, a gap longer than the loss curve (500 steps): log it more often (or give a schedule)");
+        assert!(matches!(interpolate(&[(0, 1e-4), (10, -1.0)], 0, 10), Err(ColumnProblem::Negative { step: 10, .. })));
+        assert_eq!(interpolate(&[], 0, 0).unwrap_err(), ColumnProblem::Empty);
+    }
 
 
     fn fig2_rows() -> Vec<(String, usize, f64, f64, f64)> {
