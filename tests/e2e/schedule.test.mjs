@@ -112,3 +112,27 @@ test('screenshots: phone width and dark mode', async () => {
     await context.close();
   }
 });
+
+test('other loss curves are predicted by both fitted laws, scored and drawn, and kept in the link', async () => {
+  const { page, problems } = await openPage(browser, origin);
+  // The paper's constant curve (a run the laws were fitted on with the cosine one).
+  const constant = (await page.inputValue('#sched-data')).split('\n').filter((l) => !l.startsWith('cosine')).join('\n');
+  await page.fill('#sched-other', constant);
+  await settle(page);
+  assert.equal(await text(page, 'err-sched_other'), '');
+  const rows = await page.evaluate(() => [...document.querySelectorAll('#tbl-sched_other tr')].map((tr) => [...tr.children].map((c) => c.textContent)));
+  assert.deepEqual(rows[0], ['Curve predicted', 'Points', 'MAE Tissue', 'R² Tissue', 'MAE MPL', 'R² MPL', 'Last point, Tissue', 'Last point, MPL']);
+  assert.equal(rows.length, 2);
+  assert.equal(rows[1][0], 'constant');
+  assert.ok(Number(rows[1][3]) > 0.99 && Number(rows[1][2]) < 0.02, JSON.stringify(rows[1]));
+  for (const cell of rows[1]) assert.ok(!NON_FINITE.test(cell), cell);
+  assert.match(await page.evaluate(() => location.hash), /sot=/);
+  await shot(page, 'schedule-other-wide-light');
+  // A curve with no schedule: named under the box, the fit above still shown.
+  await page.fill('#sched-other', 'schedule,step,val_loss\nwsd,1000,3.6\nwsd,2000,3.3\nwsd,3000,3.2\nwsd,4000,3.1\nwsd,5000,3.05');
+  await settle(page);
+  assert.match(await text(page, 'err-sched_other'), /no schedule for curve "wsd"/);
+  assert.match(await text(page, 'out-sched_tissue'), /^L = 2\.628/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

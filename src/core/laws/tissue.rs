@@ -145,6 +145,7 @@ pub(crate) fn cli_options(args: &LawFitArgs) -> CurveOptions {
         convention: Warmup::Peak,
         warmup: args.warmup.unwrap_or(0),
         skip_bad_rows: args.skip_bad_rows,
+        extra_specs: false,
     }
 }
 
@@ -252,6 +253,7 @@ pub(crate) mod tests {
             convention: Warmup::Peak,
             warmup: 0,
             skip_bad_rows: false,
+            extra_specs: false,
         };
         read_curves(crate::test_support::fig2_csv(), &opts).unwrap().0
     }

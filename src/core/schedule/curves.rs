@@ -73,6 +73,9 @@ pub struct CurveOptions {
     pub warmup: usize,
     /// Fit the good rows when some are bad.
     pub skip_bad_rows: bool,
+    /// Schedules may name curves the table does not have (curves to predict, read with the
+    /// fitted curves' schedules).
+    pub extra_specs: bool,
 }
 
 /// Display name of a curve in messages.
@@ -166,7 +169,7 @@ pub fn read_curves(text: &str, opts: &CurveOptions) -> Result<(Vec<Curve>, Vec<S
         return curve_err(Input::Data, format!("{total} point{}: at least 5 loss values are needed to fit the laws", if total == 1 { "" } else { "s" }));
     }
     let single = curves.len() == 1 && curves.first().is_some_and(|c| c.name.is_empty()) && opts.specs.len() == 1;
-    if let Some((name, _)) = opts.specs.iter().find(|(n, _)| !single && !n.is_empty() && !curves.iter().any(|c| c.name == *n)) {
+    if let Some((name, _)) = opts.specs.iter().find(|(n, _)| !opts.extra_specs && !single && !n.is_empty() && !curves.iter().any(|c| c.name == *n)) {
         if curves.iter().all(|c| c.name.is_empty()) {
             return curve_err(Input::Curve, format!("the schedules name curves (\"{}\"…) but the table has no curve column: name it", truncate(name)));
         }
@@ -275,7 +278,7 @@ pub fn read_curves(text: &str, opts: &CurveOptions) -> Result<(Vec<Curve>, Vec<S
 
 
 /// How well a fitted law predicts loss curves it was not fitted on.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CurvePrediction {
     /// Each curve.
     pub curves: Vec<PredictedCurve>,
@@ -286,7 +289,7 @@ pub struct CurvePrediction {
 }
 
 /// One predicted curve.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PredictedCurve {
     /// Its name.
     pub name: String,

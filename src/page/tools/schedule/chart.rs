@@ -10,7 +10,7 @@ use crate::core::laws::tissue::TissueFit;
 use crate::core::plot::frame::{builder, draw_mesh, is_narrow, Axis};
 use crate::core::plot::legend::{draw_legend, Corner, Mark};
 use crate::core::plot::{draw_message, ChartError, ChartStyle};
-use crate::core::schedule::{Curve, Spec, Warmup};
+use crate::core::schedule::{Curve, CurvePrediction, Spec, Warmup};
 use crate::core::units::{format_count, format_sci, format_sig};
 
 /// One schedule's lines: colour, Tissue's and the Multi-Power Law's (step, loss).
@@ -240,4 +240,49 @@ where
     }
     entries.push(("lowest (ringed)".to_string(), Mark::Ring(style.foreground())));
     draw_legend(&chart.plotting_area().strip_coord_spec(), &entries, Corner::UpperRight, style)
+}
+
+/// Other curves as both fitted laws predict them: predicted against observed loss at every
+/// point, with the line where they are equal.
+pub(super) fn predicted<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    tissue: Option<&CurvePrediction>,
+    mpl: Option<&CurvePrediction>,
+    style: &ChartStyle,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let narrow = is_narrow(area, style);
+    let laws = [("Tissue", tissue), ("Multi-Power", mpl)];
+    let values: Vec<f64> = laws
+        .iter()
+        .filter_map(|(_, p)| *p)
+        .flat_map(|p| p.curves.iter().flat_map(|c| c.points.iter().flat_map(|q| [q.1, q.2])))
+        .filter(|v| v.is_finite())
+        .collect();
+    let (Some(lo), Some(hi)) = (values.iter().copied().reduce(f64::min), values.iter().copied().reduce(f64::max)) else {
+        return draw_message(area, style, "No finite prediction to draw.");
+    };
+    let pad = 0.05 * (hi - lo).max(1e-3);
+    let (lo, hi) = (lo - pad, hi + pad);
+    let caption = if narrow { "Other curves: predicted" } else { "Other curves: predicted against observed loss" };
+    let mut chart = builder(area, style, caption, narrow).build_cartesian_2d(lo..hi, lo..hi)?;
+    let x = Axis { desc: "Observed loss".into(), labels: if narrow { 5 } else { 8 }, format: &|v| format_sig(*v, 4) };
+    let y = Axis { desc: "Predicted loss".into(), labels: if narrow { 5 } else { 8 }, format: &|v| format_sig(*v, 4) };
+    draw_mesh(&mut chart, style, x, y)?;
+    let mut entries = vec![("predicted = observed".to_string(), draw_line(&mut chart, [(lo, lo), (hi, hi)].into_iter(), style.foreground(), true, style)?)];
+    for (k, (name, p)) in laws.iter().enumerate() {
+        let Some(p) = p else { continue };
+        let col = style.series_color(k + 2);
+        let pts: Vec<(f64, f64)> = p.curves.iter().flat_map(|c| c.points.iter().map(|q| (q.1, q.2))).filter(|q| q.0.is_finite() && q.1.is_finite()).collect();
+        if k == 0 {
+            chart.draw_series(pts.iter().map(|&q| Circle::new(q, style.px(3.0), col.filled())))?;
+            entries.push((format!("{name} (MAE {})", format_sig(p.mae, 2)), Mark::Dot(col)));
+        } else {
+            chart.draw_series(pts.iter().map(|&q| Circle::new(q, style.px(3.5), col.stroke_width(style.px(1.5).max(1) as u32))))?;
+            entries.push((format!("{name} (MAE {})", format_sig(p.mae, 2)), Mark::Ring(col)));
+        }
+    }
+    draw_legend(&chart.plotting_area().strip_coord_spec(), &entries, Corner::UpperLeft, style)
 }

@@ -18,7 +18,7 @@ use super::{key_of, text, Field, Fields, Table, ToolView};
 use crate::core::plot::ChartState;
 use crate::core::analysis::schedules::{self, best, scan_base, Fits, Prediction};
 use crate::core::plot::{ChartError, ChartStyle};
-use crate::core::schedule::{self, areas, Curve, CurveOptions, Input, Spec, Warmup};
+use crate::core::schedule::{self, areas, Curve, CurveOptions, CurvePrediction, Input, Spec, Warmup};
 use crate::core::units::{format_sci, format_sig, parse_number};
 
 /// The paper's Fig. 2 losses (Tissue et al. 2024, 594M model; verbatim from the authors' script).
@@ -38,19 +38,21 @@ pub const FIELDS: &[Field] = &[
     Field::new("sched_lambda", "sla", "0.999"),
     Field::new("sched_warmup", "swc", "peak"),
     Field::new("sched_predict", "spr", "wsd:steps=20000,peak=2e-4,warmup=500,decay=0.2,shape=1-sqrt,min=0"),
+    // Other loss curves (the same columns) that the fitted laws predict.
+    Field::data("sched_other", "sot"),
 ];
 
 /// This tool's outputs (element ids `out-KEY`).
 pub const OUTPUTS: &[&str] = &["sched_convention", "sched_lambda_used", "sched_tissue", "sched_tissue_r2", "sched_mpl", "sched_mpl_r2", "sched_predict_areas", "sched_pred_tissue", "sched_pred_mpl", "sched_wsd_best", "sched_wsd_base"];
 
 /// This tool's tables (element ids `tbl-KEY`).
-pub const TABLES: &[&str] = &["sched_curves", "sched_scan"];
+pub const TABLES: &[&str] = &["sched_curves", "sched_scan", "sched_other"];
 
 /// This tool's lists (element ids `list-KEY`).
 pub const LISTS: &[&str] = &["sched_notes"];
 
 /// This tool's charts.
-pub const CHARTS: &[&str] = &["sched-loss", "sched-lr", "sched-scan"];
+pub const CHARTS: &[&str] = &["sched-loss", "sched-lr", "sched-scan", "sched-other"];
 
 /// What an output shows while its result is computed in the background.
 const BUSY: &str = "fitting…";
@@ -185,6 +187,11 @@ impl FitArgs {
     }
 
     fn read(&self, specs: Vec<(String, Spec)>, convention: Warmup) -> Result<(Vec<Curve>, Vec<String>), schedule::CurveError> {
+        self.read_with(specs, convention, false)
+    }
+
+    /// [`FitArgs::read`]; `extra_specs`: schedules may name curves the table lacks.
+    fn read_with(&self, specs: Vec<(String, Spec)>, convention: Warmup, extra_specs: bool) -> Result<(Vec<Curve>, Vec<String>), schedule::CurveError> {
         let opts = CurveOptions {
             step: self.step.clone(),
             loss: self.loss.clone(),
@@ -194,6 +201,7 @@ impl FitArgs {
             convention,
             warmup: 0,
             skip_bad_rows: false,
+            extra_specs,
         };
         schedule::read_curves(&self.data, &opts)
     }
@@ -219,6 +227,44 @@ fn predict_from(fits: &Fits, lambda: f64, spec: &str, warmup: &str) -> Predictio
         (Ok(spec), Ok(convention)) => schedules::predict(fits, lambda, &spec, convention),
         _ => ((None, None), Vec::new()),
     }
+}
+
+/// Both laws' predictions of other curves: (Tissue's, the Multi-Power Law's), each `None` when
+/// that law has no fit; or why the curves do not read.
+type OtherPrediction = Result<(Option<CurvePrediction>, Option<CurvePrediction>), String>;
+
+/// The pasted curves to predict, read with the fitted curves' columns and schedules, scored by
+/// both fitted laws (in a worker on the page).
+fn predict_other(fits: &Fits, args: &FitArgs) -> OtherPrediction {
+    let specs = schedule::parse_named(&args.specs).map_err(|e| e.to_string())?;
+    let convention = Warmup::parse(&args.warmup).map_err(|e| e.to_string())?;
+    let (curves, _) = args.read_with(specs, convention, true).map_err(|e| e.message)?;
+    let tissue = fits.tissue.as_ref().ok().map(|f| {
+        schedule::score(&curves, |c| {
+            let losses = f.params.curve(&c.rates, args.lambda);
+            c.points.iter().map(|&(s, _)| losses.get(s).copied().unwrap_or(f64::NAN)).collect()
+        })
+    });
+    let mpl = fits.mpl.as_ref().ok().map(|f| {
+        schedule::score(&curves, |c| {
+            let steps: Vec<usize> = c.points.iter().map(|p| p.0).collect();
+            f.params.predict(&c.rates, c.warmup, &steps, false)
+        })
+    });
+    Ok((tissue, mpl))
+}
+
+/// The other curves' predictions, `None` while they (or the fits) are computed; nothing pasted:
+/// `Some(Ok((None, None)))`.
+fn other(fields: &Fields, session: &mut Session, a: &Analysis) -> Option<Rc<OtherPrediction>> {
+    if text(fields, "sched_other").trim().is_empty() {
+        return Some(Rc::new(Ok((None, None))));
+    }
+    let fits = a.fits.as_ref()?;
+    let mut args = FitArgs::of(fields, a.lambda);
+    args.data = text(fields, "sched_other").to_string();
+    let key = key_of(fields, &FIT_FIELDS, &format!("{}\u{1f}{}", a.lambda, args.data));
+    session.job("sched", "sched_other", key, "sched.other", &(&**fits, args), |(fits, args)| predict_other(fits, args)).done()
 }
 
 /// The schedule to predict by both laws: its final losses and the decay-fraction scan (eleven
@@ -307,6 +353,36 @@ pub fn evaluate(fields: &Fields, _budget: &ChartState, session: &mut Session) ->
         ]);
     }
     view.table("sched_curves", Table { head: vec!["Curve".into(), "Points".into(), "Schedule".into(), "S₁ (last)".into(), "S₂ (last)".into()], rows });
+    match other(fields, session, &a).as_deref() {
+        None => {}
+        Some(Err(e)) => view.err("sched_other", e.clone()),
+        Some(Ok((None, None))) => {}
+        Some(Ok((t, m))) => {
+            let (empty, names): (Vec<_>, Vec<String>) = (Vec::new(), t.as_ref().or(m.as_ref()).map_or(Vec::new(), |p| p.curves.iter().map(|c| c.name.clone()).collect()));
+            let curve = |p: &Option<CurvePrediction>, i: usize| p.as_ref().map_or(&empty[..], |p| &p.curves[..]).get(i).cloned();
+            let cell = |c: &Option<schedule::PredictedCurve>, f: &dyn Fn(&schedule::PredictedCurve) -> String| c.as_ref().map_or("no fit".to_string(), f);
+            let rows = names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    let (ct, cm) = (curve(t, i), curve(m, i));
+                    let points = ct.as_ref().or(cm.as_ref()).map_or(0, |c| c.points.len());
+                    vec![
+                        if name.is_empty() { "(one curve)".to_string() } else { name.clone() },
+                        points.to_string(),
+                        cell(&ct, &|c| format_sig(c.mae, 3)),
+                        cell(&ct, &|c| crate::core::fit::model::r2_text(c.r2, 4)),
+                        cell(&cm, &|c| format_sig(c.mae, 3)),
+                        cell(&cm, &|c| crate::core::fit::model::r2_text(c.r2, 4)),
+                        cell(&ct, &|c| format!("{}%", format_sig(100.0 * c.final_error, 3))),
+                        cell(&cm, &|c| format!("{}%", format_sig(100.0 * c.final_error, 3))),
+                    ]
+                })
+                .collect();
+            let head = ["Curve predicted", "Points", "MAE Tissue", "R² Tissue", "MAE MPL", "R² MPL", "Last point, Tissue", "Last point, MPL"];
+            view.table("sched_other", Table { head: head.iter().map(|h| h.to_string()).collect(), rows });
+        }
+    }
     if let Some(predict) = &s.predict {
         let rates = predict.rates(s.convention);
         let ar = areas(&rates, a.lambda);
@@ -367,6 +443,12 @@ where
             chart::loss(area, &a.parsed.curves, tissue, mpl, a.lambda, s.predict.as_ref(), s.convention, style)
         }
         "sched-lr" => chart::rates(area, &a.parsed.curves, s.predict.as_ref(), s.convention, style),
+        "sched-other" => match other(fields, session, &a).as_deref() {
+            None => crate::core::plot::draw_message(area, style, "Predicting the other curves…"),
+            Some(Ok((t, m))) if t.is_some() || m.is_some() => chart::predicted(area, t.as_ref(), m.as_ref(), style),
+            Some(Ok(_)) => crate::core::plot::draw_message(area, style, "Paste other loss curves above to see how well the fitted laws predict them."),
+            Some(Err(_)) => crate::core::plot::draw_message(area, style, "The curves to predict do not read: see the message under them."),
+        },
         "sched-scan" => match &s.predict {
             Some(p) => match prediction(fields, session, &a, p, s.convention) {
                 Some(predicted) => chart::scan(area, &predicted.1, style),
@@ -395,6 +477,7 @@ pub(super) fn run_job(method: &str, args: &str) -> Option<Result<String, String>
     match method {
         "sched.fits" => Some(serve(args, FitArgs::fit)),
         "sched.predict" => Some(serve(args, |(fits, lambda, spec, warmup): &(Fits, f64, String, String)| predict_from(fits, *lambda, spec, warmup))),
+        "sched.other" => Some(serve(args, |(fits, args): &(Fits, FitArgs)| predict_other(fits, args))),
         _ => None,
     }
 }
@@ -432,6 +515,37 @@ mod tests {
     }
 
     #[test]
+    fn other_curves_are_predicted_by_both_laws() {
+        let budget = crate::page::budget::chart_state(&crate::page::budget::Inputs::default());
+        // The constant curve alone, as a run the laws were fitted on with the cosine one: the
+        // scores are the in-sample fit's (Tissue's R² on it above 0.99).
+        let constant: String = FIG2_DATA.lines().filter(|l| !l.starts_with("cosine")).map(|l| format!("{l}\n")).collect();
+        let mut f = fields();
+        f.set_by_name("sched_other", &constant);
+        let v = evaluate(&f, &budget, &mut Session::new());
+        assert!(v.errors.is_empty(), "{:?}", v.errors);
+        let t = &v.tables["sched_other"];
+        assert_eq!(t.rows.len(), 1);
+        assert_eq!((t.rows[0][0].as_str(), t.rows[0][1].as_str()), ("constant", "20"));
+        let r2: f64 = t.rows[0][3].parse().unwrap();
+        assert!(r2 > 0.99, "{:?}", t.rows[0]);
+        // A curve without a schedule: named at the box, the rest of the panel still answers.
+        f.set_by_name("sched_other", "schedule,step,val_loss\nwsd,1000,3.6\nwsd,2000,3.3\nwsd,3000,3.2\nwsd,4000,3.1\nwsd,5000,3.05\n");
+        let v = evaluate(&f, &budget, &mut Session::new());
+        assert!(v.errors.get("sched_other").is_some_and(|e| e.contains("no schedule for curve \"wsd\"")), "{:?}", v.errors);
+        assert!(!v.outputs["sched_tissue"].is_empty());
+        // Its chart draws.
+        let mut svg = String::new();
+        f.set_by_name("sched_other", &constant);
+        #[cfg(feature = "cli")]
+        {
+            let area = plotters::backend::SVGBackend::with_string(&mut svg, (800, 380)).into_drawing_area();
+            draw("sched-other", &area, &f, &budget, &mut Session::new(), &ChartStyle::new(crate::core::plot::Theme::Light, 1.0)).unwrap();
+        }
+        assert!(!cfg!(feature = "cli") || svg.contains("predicted = observed"), "no legend in the chart");
+    }
+
+    #[test]
     fn bad_inputs_point_at_their_field() {
         let budget = crate::page::budget::chart_state(&crate::page::budget::Inputs::default());
         for (field, value, needle) in [
@@ -454,12 +568,15 @@ mod tests {
     #[test]
     fn charts_draw() {
         let budget = crate::page::budget::chart_state(&crate::page::budget::Inputs::default());
+        // With other curves to predict (the constant one), so that every chart has data.
+        let mut f = fields();
+        f.set_by_name("sched_other", &FIG2_DATA.lines().filter(|l| !l.starts_with("cosine")).map(|l| format!("{l}\n")).collect::<String>());
         for kind in CHARTS {
             for width in [1000u32, 360] {
                 let mut svg = String::new();
                 {
                     let area = plotters::backend::SVGBackend::with_string(&mut svg, (width, 380)).into_drawing_area();
-                    draw(kind, &area, &fields(), &budget, &mut Session::new(), &ChartStyle::new(crate::core::plot::Theme::Dark, 1.0)).unwrap();
+                    draw(kind, &area, &f, &budget, &mut Session::new(), &ChartStyle::new(crate::core::plot::Theme::Dark, 1.0)).unwrap();
                 }
                 assert!(svg.len() > 1000, "{kind}");
             }
