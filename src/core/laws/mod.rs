@@ -27,7 +27,7 @@ use crate::core::fit::profile::Projection;
 use crate::core::fit::grid::Grid;
 use crate::core::fit::lbfgs::MAX_DIM;
 use crate::core::fit::constraints::{asymmetric_huber, Fitting};
-use crate::core::fit::model::{huber, Model};
+use crate::core::fit::model::Model;
 use crate::core::fit::points::{Dataset, Point};
 
 /// Declares each law's module and lists its registered instances, in order.
@@ -174,22 +174,8 @@ pub trait RunLaw: Sync {
     /// Σᵢ wᵢ·Huber_δ(ln L̂ᵢ − ln Lᵢ) over the runs with its gradient written into `grad`
     /// (`weights`: one per run). Override it with a faster kernel when there is one.
     fn objective(&self, theta: &[f64], data: &Dataset, delta: f64, weights: &[f64], grad: &mut [f64]) -> f64 {
-        grad.iter_mut().for_each(|g| *g = 0.0);
-        let mut local = [0.0; MAX_DIM];
-        let local = &mut local[..self.dim().min(MAX_DIM)];
-        let mut total = 0.0;
-        for (x, &w) in data.points().zip(weights) {
-            if w == 0.0 {
-                continue;
-            }
-            let r = self.predict_ln(theta, &x, local) - x.ln_loss;
-            total += w * huber(r, delta);
-            let dr = w * r.clamp(-delta, delta);
-            for (g, l) in grad.iter_mut().zip(local.iter()) {
-                *g += dr * l;
-            }
-        }
-        total
+        // k = 1: the symmetric Huber loss (k·x = x exactly, so the sums are the plain ones).
+        robust_objective(self, theta, data, delta, 1.0, weights, grad)
     }
     /// The law for published parameters, when it can drive the Budget panel (a law of both N
     /// and D); `None` for laws of one variable.
@@ -323,7 +309,7 @@ impl Model for RunsModel<'_> {
         let value = if self.fitting.asymmetry == 1.0 {
             self.law.objective(&full[..dim], &self.data, delta, weights, &mut g[..dim])
         } else {
-            asymmetric_objective(self.law, &full[..dim], &self.data, delta, self.fitting.asymmetry, weights, &mut g[..dim])
+            robust_objective(self.law, &full[..dim], &self.data, delta, self.fitting.asymmetry, weights, &mut g[..dim])
         };
         self.fitting.reduce_gradient(&g[..dim], grad);
         value
@@ -340,9 +326,9 @@ impl Model for RunsModel<'_> {
     }
 }
 
-/// Σᵢ wᵢ·k^[rᵢ > 0]·Huber_δ(rᵢ), rᵢ = ln L̂ᵢ − ln Lᵢ, with its gradient: the asymmetric objective,
-/// run by run (no law's fast kernel has the asymmetry).
-fn asymmetric_objective(law: &dyn RunLaw, theta: &[f64], data: &Dataset, delta: f64, k: f64, weights: &[f64], grad: &mut [f64]) -> f64 {
+/// Σᵢ wᵢ·k^[rᵢ > 0]·Huber_δ(rᵢ), rᵢ = ln L̂ᵢ − ln Lᵢ, with its gradient, run by run: every law's
+/// objective without a kernel of its own (k = 1), and the asymmetric one (no kernel has it).
+fn robust_objective<L: RunLaw + ?Sized>(law: &L, theta: &[f64], data: &Dataset, delta: f64, k: f64, weights: &[f64], grad: &mut [f64]) -> f64 {
     grad.iter_mut().for_each(|g| *g = 0.0);
     let mut local = [0.0; MAX_DIM];
     let local = &mut local[..law.dim().min(MAX_DIM)];
