@@ -17,7 +17,6 @@ use crate::core::laws::LawRef;
 use crate::core::loss::LossLaw;
 use crate::core::fit::bootstrap;
 use crate::core::fit::constraints::{asymmetric_huber, Fitting};
-use crate::core::fit::grid::Grid;
 use crate::core::fit::lbfgs::{Settings, MAX_DIM};
 use crate::core::fit::model::Model;
 use crate::core::fit::multistart::{self, Optimizer, Optimum, Slice};
@@ -165,7 +164,7 @@ pub fn fit(law: &dyn RunLaw, points: &[Point], group: &[usize], count: usize, fi
     if model.joint_dim() > MAX_DIM || count == 0 {
         return None;
     }
-    let axes = profile::grid_axes(&projection);
+    let axes = profile::axes(&projection);
     let (n0, n1) = (CELLS, if axes.len() > 1 { CELLS } else { 1 });
     // Each variant's profile; the joint one is their sum.
     let mut total: Vec<Option<f64>> = vec![Some(0.0); n0 * n1];
@@ -340,11 +339,6 @@ pub fn report(law: LawRef, groups: &Groups, points: &[Point], theta: &[f64], val
         variants,
         resamples: (good.len(), samples.len()),
     }
-}
-
-/// The empty grid a joint task carries (its search is its own).
-pub fn no_grid() -> Grid {
-    Grid { axes: Vec::new() }
 }
 
 #[cfg(test)]

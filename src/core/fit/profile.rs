@@ -125,8 +125,8 @@ pub struct Share {
     pub passes: usize,
 }
 
-/// The grid of a projection: the values of each profiled parameter.
-fn axes(projection: &Projection) -> Vec<Vec<f64>> {
+/// The grid of a projection: the values of each profiled parameter ([`CELLS`] each).
+pub fn axes(projection: &Projection) -> Vec<Vec<f64>> {
     projection.axes.iter().map(|a| (0..CELLS).map(|j| a.lo + (a.hi - a.lo) * j as f64 / (CELLS - 1) as f64).collect()).collect()
 }
 
@@ -255,11 +255,6 @@ pub fn basins(values: &[Option<f64>], n0: usize, n1: usize) -> Vec<(usize, f64)>
     crate::core::order::sort_by_f64(&mut basins, |b| b.1);
     basins.truncate(MAX_BASINS);
     basins
-}
-
-/// The grid values of a projection's profiled parameters ([`CELLS`] each).
-pub fn grid_axes(projection: &Projection) -> Vec<Vec<f64>> {
-    axes(projection)
 }
 
 /// Searches the whole profile of `model` (the law `projection` describes, over `points`) and
