@@ -570,7 +570,7 @@ mod tests {
         let budget = crate::page::budget::chart_state(&crate::page::budget::Inputs::default());
         // With other curves to predict (the constant one), so that every chart has data.
         let mut f = fields();
-        f.set_by_name("sched_other", &FIG2_DATA.lines().filter(|l| !l.starts_with("cosine")).map(|l| format!("{l}\n")).collect::<String>());
+        f.set_by_name("sched_other", FIG2_DATA.lines().filter(|l| !l.starts_with("cosine")).map(|l| format!("{l}\n")).collect::<String>());
         for kind in CHARTS {
             for width in [1000u32, 360] {
                 let mut svg = String::new();
