@@ -211,27 +211,27 @@ pub fn read_numeric(table: &Table, columns: &[(usize, Rule)], label: Option<usiz
     out
 }
 
-/// A positive finite number, or the message saying why the cell is not one.
-fn positive(cell: &str) -> Result<f64, String> {
+/// A finite number that passes `ok`, or the message saying why the cell is not one (`rule`:
+/// what it must be).
+fn checked(cell: &str, ok: fn(f64) -> bool, rule: &str) -> Result<f64, String> {
     let v = parse_number(cell).map_err(|e| e.to_string())?;
     if !v.is_finite() {
         return Err(format!("\"{cell}\" is not a number"));
     }
-    if !(v > 0.0) {
-        return Err(format!("must be greater than 0 (got {cell})"));
+    if !ok(v) {
+        return Err(format!("{rule} (got {cell})"));
     }
     Ok(v)
 }
 
+/// A positive finite number, or the message saying why the cell is not one.
+fn positive(cell: &str) -> Result<f64, String> {
+    checked(cell, |v| v > 0.0, "must be greater than 0")
+}
+
+/// A weight: a finite number ≥ 0.
 fn non_negative(cell: &str) -> Result<f64, String> {
-    let v = parse_number(cell).map_err(|e| e.to_string())?;
-    if !v.is_finite() {
-        return Err(format!("\"{cell}\" is not a number"));
-    }
-    if !(v >= 0.0) {
-        return Err(format!("a weight must be 0 or more (got {cell})"));
-    }
-    Ok(v)
+    checked(cell, |v| v >= 0.0, "a weight must be 0 or more")
 }
 
 fn read_row(row: &TableRow, headers: &[String], used: &[(usize, Role)]) -> Result<Run, RowError> {

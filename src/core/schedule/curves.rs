@@ -204,13 +204,7 @@ pub fn read_curves(text: &str, opts: &CurveOptions) -> Result<(Vec<Curve>, Vec<S
             if contiguous {
                 let values: Vec<f64> = samples.iter().map(|s| s.1).collect();
                 let rates = from_column(&values, first as usize).map_err(|e| CurveError { input: Input::Lr, message: format!("{label}: {e}") })?;
-                let rates = if opts.convention == Warmup::Peak && opts.warmup > 0 {
-                    let peak = rates.iter().copied().fold(0.0, f64::max);
-                    rates.iter().enumerate().map(|(i, r)| if i <= opts.warmup { peak } else { *r }).collect()
-                } else {
-                    rates
-                };
-                (rates, opts.warmup, format!("lr column ({} steps)", values.len()))
+                (peak_warmup(rates, opts), opts.warmup, format!("lr column ({} steps)", values.len()))
             } else {
                 let ints: Vec<(usize, f64)> = samples.iter().filter(|s| s.0.fract() == 0.0).map(|s| (s.0 as usize, s.1)).collect();
                 match identify(&ints, opts.warmup) {
@@ -242,13 +236,7 @@ pub fn read_curves(text: &str, opts: &CurveOptions) -> Result<(Vec<Curve>, Vec<S
                                 _ => String::new(),
                             }
                         ));
-                        let rates = if opts.convention == Warmup::Peak && opts.warmup > 0 {
-                            let peak = actual.iter().copied().fold(0.0, f64::max);
-                            actual.iter().enumerate().map(|(i, r)| if i <= opts.warmup { peak } else { *r }).collect()
-                        } else {
-                            actual
-                        };
-                        (rates, opts.warmup, format!("lr column ({} samples, interpolated)", samples.len()))
+                        (peak_warmup(actual, opts), opts.warmup, format!("lr column ({} samples, interpolated)", samples.len()))
                     }
                 }
             }
@@ -276,6 +264,17 @@ pub fn read_curves(text: &str, opts: &CurveOptions) -> Result<(Vec<Curve>, Vec<S
     Ok((curves, notes))
 }
 
+
+/// Learning rates read from a column (every step, or interpolated) under the warmup convention:
+/// with the paper's (`Peak`) the warmup steps count at the largest rate.
+fn peak_warmup(rates: Vec<f64>, opts: &CurveOptions) -> Vec<f64> {
+    if opts.convention == Warmup::Peak && opts.warmup > 0 {
+        let peak = rates.iter().copied().fold(0.0, f64::max);
+        rates.iter().enumerate().map(|(i, r)| if i <= opts.warmup { peak } else { *r }).collect()
+    } else {
+        rates
+    }
+}
 
 /// How well a fitted law predicts loss curves it was not fitted on.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
