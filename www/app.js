@@ -7,7 +7,20 @@ import { createPool } from './worker-bridge.js';
 const $ = (id) => document.getElementById(id);
 let inputs = null;
 let chartFrame = 0;
-const pool = createPool();
+// The module is compiled once, here, and handed to the page and to every worker: a worker then
+// instantiates it without compiling 1 MB of wasm again (and engines that tier code up per module,
+// like WebKit's, do it once for all workers).
+async function compileWasm() {
+  const url = new URL('./pkg/scalecalc_bg.wasm', import.meta.url);
+  try {
+    return await WebAssembly.compileStreaming(fetch(url));
+  } catch {
+    // A server that does not say application/wasm: compile from the bytes.
+    return WebAssembly.compile(await (await fetch(url)).arrayBuffer());
+  }
+}
+const wasmModule = compileWasm();
+const pool = createPool(wasmModule);
 
 function showFatal(message) {
   const box = $('fatal');
@@ -17,8 +30,15 @@ function showFatal(message) {
 window.scalecalcPanic = showFatal;
 // The size-built module compiles a Rust panic to a trap: it reaches here as an uncaught RuntimeError.
 const trapped = (e) => { if (e instanceof WebAssembly.RuntimeError) showFatal(`the wasm module stopped (${e.message})`); };
-window.addEventListener('error', (event) => trapped(event.error));
-window.addEventListener('unhandledrejection', (event) => trapped(event.reason));
+// Every uncaught error, failed resource and CSP violation, for the tests of engines whose
+// console WebDriver cannot read.
+const errors = (window.scalecalcErrors = []);
+window.addEventListener('error', (event) => {
+  errors.push(event.error ? String(event.error.stack ?? event.error) : `failed to load ${event.target?.src ?? event.target?.href ?? event.message}`);
+  trapped(event.error);
+}, true);
+window.addEventListener('unhandledrejection', (event) => { errors.push(`unhandled rejection: ${event.reason}`); trapped(event.reason); });
+document.addEventListener('securitypolicyviolation', (event) => errors.push(`CSP blocked ${event.blockedURI} (${event.violatedDirective})`));
 
 function showTable(table, data) {
   table.hidden = !data;
@@ -255,9 +275,9 @@ function populate(select, items) {
 }
 
 async function main() {
-  await init();
+  await init({ module_or_path: await wasmModule });
   sc.deferSlowWork();
-  pool.warm();
+  pool.warm(sc.warmUpJob(), () => pump());
   const choices = sc.choices();
   populate($('law'), choices.laws);
   populate($('gpu'), choices.gpus);

@@ -10,13 +10,17 @@ export function poolSize() {
   return Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 8));
 }
 
-/** A pool of `size` workers running www/worker.js. */
-export function createPool(size = poolSize()) {
+/** A pool of `size` workers running www/worker.js on `module` (a promise of the compiled wasm
+ * module, sent to each worker before its first job). */
+export function createPool(module, size = poolSize()) {
   const slots = []; // { worker, task: { resolve, reject } | null }
   let idleTimer = 0;
 
   function spawn() {
-    const slot = { worker: new Worker(new URL('worker.js', import.meta.url), { type: 'module' }), task: null };
+    const worker = new Worker(new URL('worker.js', import.meta.url), { type: 'module' });
+    // Jobs are posted after this resolves, so the module is always the worker's first message.
+    const ready = module.then((m) => worker.postMessage({ module: m }));
+    const slot = { worker, ready, task: null };
     slot.worker.onmessage = (e) => settle(slot, e.data);
     slot.worker.onerror = (e) => drop(slot, new Error(`a worker failed: ${e.message ?? 'unknown error'}`));
     slots.push(slot);
@@ -44,6 +48,13 @@ export function createPool(size = poolSize()) {
     slot.task = null;
   }
 
+  function give(slot, job) {
+    return new Promise((resolve, reject) => {
+      slot.task = { resolve, reject };
+      slot.ready.then(() => slot.worker.postMessage(job), reject);
+    });
+  }
+
   function shutdown() {
     for (const slot of [...slots]) if (!slot.task) drop(slot, null);
   }
@@ -55,17 +66,14 @@ export function createPool(size = poolSize()) {
     /** Runs a job on a free worker: a promise of its result. */
     run(job) {
       clearTimeout(idleTimer);
-      const slot = slots.find((s) => !s.task) ?? spawn();
-      return new Promise((resolve, reject) => {
-        slot.task = { resolve, reject };
-        slot.worker.postMessage(job);
-      });
+      return give(slots.find((s) => !s.task) ?? spawn(), job);
     },
-    /** Starts every worker now, so that their wasm is compiled before the first job. */
-    warm() {
-      while (slots.length < size) spawn();
+    /** Starts every worker now, each running `job` (Rust's warm-up fit, whose result is not
+     * needed), so that the engine has compiled the hot code before the first real job;
+     * `freed()` is called as each worker finishes it. */
+    warm(job, freed) {
       clearTimeout(idleTimer);
-      idleTimer = setTimeout(shutdown, IDLE_MS);
+      while (slots.length < size) give(spawn(), job).catch(() => {}).then(freed);
     },
   };
 }

@@ -88,6 +88,13 @@ pub fn next_job() -> Result<JsValue, JsError> {
     }
 }
 
+/// The job each worker runs when it starts, `{id, method, args}`: a small fit that warms the
+/// engine's compiled code up (see `core::analysis::plan::warm_up`).
+#[wasm_bindgen(js_name = warmUpJob)]
+pub fn warm_up_job() -> Result<JsValue, JsError> {
+    to_js(&crate::page::jobs::Job { id: 0, method: crate::core::analysis::plan::WARM_UP.into(), args: String::new() })
+}
+
 /// A worker's result for job `id`: `{owner, finished}` — whose job it was (a tool's key, "fit",
 /// or null for a run since replaced) and whether its run has ended.
 #[wasm_bindgen(js_name = acceptJob)]
