@@ -16,9 +16,13 @@ const types = {
   '.wasm': 'application/wasm', '.json': 'application/json', '.png': 'image/png',
 };
 
-export async function startServer() {
+/// Serves www/ on a free loopback port, at `prefix` (e.g. '/tools/scalecalc/', as a static host
+/// serves a site from a sub-path; everything outside it is 404).
+export async function startServer({ prefix = '/' } = {}) {
   const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    let path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    if (!path.startsWith(prefix)) { res.writeHead(404).end('not found'); return; }
+    path = `/${path.slice(prefix.length)}`;
     const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
     if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
     try {
@@ -29,7 +33,7 @@ export async function startServer() {
     }
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  return { server, origin: `http://127.0.0.1:${server.address().port}` };
+  return { server, origin: `http://127.0.0.1:${server.address().port}${prefix.replace(/\/$/, '')}` };
 }
 
 export async function launch() {
