@@ -2,10 +2,14 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 // `!(x > 0.0)` is written on purpose: it is also true for NaN, which must be rejected too.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
+// Built by fuzz/ as its "cli" target (cargo-fuzz sets `--cfg fuzzing`): no `main`, the parser
+// fuzzed instead (see `fuzz_target!` at the end).
+#![cfg_attr(fuzzing, no_main, allow(dead_code))]
 
 mod fit;
 mod out;
 
+#[cfg(not(fuzzing))]
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -130,6 +134,7 @@ enum ChartKind {
     Isoflop,
 }
 
+#[cfg(not(fuzzing))]
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -384,3 +389,13 @@ fn sparse_cmd(a: &SparseArgs) -> Result<(), Failure> {
     }
     Ok(())
 }
+
+// Fuzzing the command line: arbitrary arguments (one per line of the input) through the clap
+// definitions above, and the message for whatever does not parse. Parsing only: running a
+// command would read and write files.
+#[cfg(fuzzing)]
+libfuzzer_sys::fuzz_target!(|text: &str| {
+    if let Err(e) = Cli::try_parse_from(std::iter::once("scalecalc").chain(text.split('\n'))) {
+        let _ = e.render().to_string();
+    }
+});

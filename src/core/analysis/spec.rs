@@ -143,14 +143,13 @@ impl FitSpec {
     pub fn to_text(&self) -> String {
         let law = self.law.law;
         let params: Vec<String> = law.param_names().iter().zip(&self.law.params).map(|(k, v)| format!("{k}={}", num(*v, law.digits()))).collect();
-        format!(
-            "{};{};runs={};c={}..{}",
-            law.key(),
-            params.join(";"),
-            self.runs,
-            crate::core::units::format_sci(self.compute_range.0, 3),
-            crate::core::units::format_sci(self.compute_range.1, 3)
-        )
+        let mut text = format!("{};{};runs={}", law.key(), params.join(";"), self.runs);
+        // An unknown range (NaN) is left out: it reads back as unknown.
+        if self.compute_range.0.is_finite() && self.compute_range.1.is_finite() {
+            let (lo, hi) = self.compute_range;
+            text += &format!(";c={}..{}", crate::core::units::format_sci(lo, 3), crate::core::units::format_sci(hi, 3));
+        }
+        text
     }
 
     /// Reads the text form.
@@ -252,5 +251,18 @@ mod tests {
             let err = FitSpec::parse(text).unwrap_err().to_string();
             assert!(err.contains(want), "{text}: {err}");
         }
+    }
+
+    /// Found by fuzzing (fuzz/, target fit_options): a spec whose compute range does not read
+    /// (here "-.00e18..1e22") wrote "c=—..—", which did not read back.
+    #[test]
+    fn a_spec_without_a_usable_range_reads_back() {
+        let spec = FitSpec::parse("chinchilla;E=1.82;A=482;B=2085;alpha=0.3478;beta=0.3658;runs=240;c=-.00e18..1.00e22").unwrap();
+        assert!(spec.compute_range.0.is_nan());
+        let text = spec.to_text();
+        assert!(!text.contains("c="), "{text}");
+        let again = FitSpec::parse(&text).unwrap();
+        assert_eq!(again.to_text(), text);
+        assert_eq!(again.law, spec.law);
     }
 }

@@ -244,17 +244,7 @@ pub(crate) mod tests {
             ("cosine".to_string(), Spec::parse("cosine:steps=20000,peak=2e-4,warmup=500,min=0").unwrap()),
             ("constant".to_string(), Spec::parse("constant:steps=20000,peak=2e-4,warmup=500").unwrap()),
         ];
-        let opts = CurveOptions {
-            step: String::new(),
-            loss: "val_loss".into(),
-            lr: String::new(),
-            curve: String::new(),
-            specs,
-            convention: Warmup::Peak,
-            warmup: 0,
-            skip_bad_rows: false,
-            extra_specs: false,
-        };
+        let opts = CurveOptions { loss: "val_loss".into(), specs, ..CurveOptions::default() };
         read_curves(crate::test_support::fig2_csv(), &opts).unwrap().0
     }
 

@@ -54,8 +54,9 @@ fn curve_err<T>(input: Input, message: impl Into<String>) -> Result<T, CurveErro
     Err(CurveError { input, message: message.into() })
 }
 
-/// How to read loss curves from a table.
-#[derive(Debug, Clone, PartialEq)]
+/// How to read loss curves from a table (the default: every column guessed, no schedules typed,
+/// the paper's warmup convention, no bad rows skipped).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CurveOptions {
     /// Column names as typed (empty: guessed): step, loss, lr, curve.
     pub step: String,
@@ -206,6 +207,10 @@ pub fn read_curves(text: &str, opts: &CurveOptions) -> Result<(Vec<Curve>, Vec<S
                 let rates = from_column(&values, first as usize).map_err(|e| CurveError { input: Input::Lr, message: format!("{label}: {e}") })?;
                 (peak_warmup(rates, opts), opts.warmup, format!("lr column ({} steps)", values.len()))
             } else {
+                // Steps past the longest schedule read are refused before a schedule is made of them.
+                if samples.iter().any(|s| s.0 > MAX_STEPS as f64) {
+                    return curve_err(Input::Lr, format!("{label}: the lr column's steps must be whole numbers up to {MAX_STEPS}"));
+                }
                 let ints: Vec<(usize, f64)> = samples.iter().filter(|s| s.0.fract() == 0.0).map(|s| (s.0 as usize, s.1)).collect();
                 match identify(&ints, opts.warmup) {
                     Some(spec) => {

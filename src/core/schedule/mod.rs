@@ -27,10 +27,11 @@ pub const MAX_TOTAL_STEPS: usize = 4_000_000;
 pub const DEFAULT_LAMBDA: f64 = 0.999;
 
 /// How the warmup steps enter the areas.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Warmup {
     /// The paper's and the official script's convention: warmup steps count as η_max.
+    #[default]
     Peak,
     /// The learning rate actually used: a linear ramp from 0 to η_max.
     Ramp,
@@ -738,6 +739,17 @@ pub fn identify(samples: &[(usize, f64)], warmup: usize) -> Option<Spec> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing (fuzz/, target schedule): an lr column with a step of 5·10⁵³ among
+    /// others with a constant lr made a constant schedule of that many steps (capacity overflow,
+    /// a panic). It is refused with the step limit instead.
+    #[test]
+    fn an_lr_column_far_past_the_step_limit_is_refused_not_allocated() {
+        let text = "\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{c}\u{0}\u{4}step,loss,lr\n1,3.5,0.001\n10,3.405131670194949,0.001\n20,3.365835921350013,0.001\n30,3.3356832327484502,0.001\n49999999999999999999999999999999999999999999999999990,3.310263340389:97,0.001\n50,3.2878679656440357,0/001\n60\n999227555,0.00,@.5,0.00101\n70,3.";
+        let opts = CurveOptions { skip_bad_rows: true, ..CurveOptions::default() };
+        let err = read_curves(text, &opts).unwrap_err();
+        assert!(err.message.contains(&MAX_STEPS.to_string()), "{:?}", err);
+    }
 
     /// A schedule logged every `k` steps (and at the last), as trainers log it.
     fn logged(rates: &[f64], k: usize) -> Vec<(usize, f64)> {
