@@ -14,7 +14,7 @@ use crate::core::fit::grid::Grid;
 use crate::core::analysis::report::FitReport;
 use crate::core::analysis::plan::{self, Task};
 use crate::core::analysis::request::{law_from_key, prepare, ColumnNames, FitError, FitRequest, Prepared, Search, MAX_BOOTSTRAP, parse_at, parse_exclude, parse_fix, constraints, MAX_ASYMMETRY};
-use crate::core::analysis::run::FitRun;
+use crate::core::analysis::run::{FitOutcome, FitRun};
 use crate::core::units::{format_count, format_sci, format_sig};
 
 /// The pasted or dropped runs.
@@ -514,6 +514,15 @@ pub(crate) struct PanelRun {
     tasks: Vec<Task>,
     /// Whether the main law's report has been shown ahead of the comparison laws.
     shown_main: bool,
+    /// Why the comparison laws were left out (too much work for the page), for the report.
+    left_out: Option<String>,
+}
+
+/// The report of a panel fit, with why the comparison laws were left out, if they were.
+fn panel_report(req: &FitRequest, prep: &Prepared, tasks: &[Task], outcome: FitOutcome, left_out: &Option<String>) -> Result<FitReport, FitError> {
+    let mut report = plan::report(req, prep, tasks, outcome)?;
+    report.warnings.extend(left_out.iter().cloned());
+    Ok(report)
 }
 
 /// Why the Fit panel's fit did not start.
@@ -555,6 +564,47 @@ pub struct FitProgress {
     pub finished: bool,
 }
 
+/// The page's bound on a fit's bootstrap: runs × resamples (the command line's is only
+/// `MAX_BOOTSTRAP` resamples). 240 runs × 10 000 resamples: 0.8 s natively on one core (1 000
+/// take 0.08 s), about half that on the page's two workers; 100 000 resamples took 42 s.
+pub const PAGE_MAX_RUN_RESAMPLES: usize = 2_400_000;
+
+/// The page's bound on a fit's grids of starts, over every law and variant it fits: runs ×
+/// starts. The grid search of 240 runs (Hoffmann et al.'s 4 500 Chinchilla starts, every
+/// comparison law's grid, each also on the training runs: 11 896 starts) stays inside it — 6.3 s
+/// natively on one core with its bootstrap and validation, about 3 s on the page's two workers,
+/// the most the page does for one fit; 12 500 starts is the most for 240 runs.
+pub const PAGE_MAX_RUN_STARTS: usize = 3_000_000;
+
+/// Whether a fit of `runs` runs with `resamples` resamples and `starts` grid starts stays within
+/// the page's bounds; if not, a message at the field that asks for the work.
+///
+/// # Errors
+/// Field → message, for `fit_boot` and `fit_grid` (or `fit_search`, when the grid is the default).
+pub fn check_work(runs: usize, resamples: usize, starts: usize) -> Result<(), BTreeMap<String, String>> {
+    let mut errors = BTreeMap::new();
+    let runs = runs.max(1);
+    if runs.saturating_mul(resamples) > PAGE_MAX_RUN_RESAMPLES {
+        errors.insert(
+            "fit_boot".to_string(),
+            format!(
+                "{resamples} resamples of {runs} runs is more than the page does in a few seconds (runs × resamples at most {PAGE_MAX_RUN_RESAMPLES}): at most {} here; the command line has no such limit",
+                PAGE_MAX_RUN_RESAMPLES / runs
+            ),
+        );
+    }
+    if runs.saturating_mul(starts) > PAGE_MAX_RUN_STARTS {
+        errors.insert(
+            "fit_grid".to_string(),
+            format!(
+                "{starts} starts on {runs} runs is more than the page does in a few seconds (runs × starts over every law fitted at most {PAGE_MAX_RUN_STARTS}): at most {} here — use a coarser grid, the profile search, or the command line",
+                PAGE_MAX_RUN_STARTS / runs
+            ),
+        );
+    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
 impl Session {
     /// Starts the Fit panel's fit of these inputs: on the page its jobs go to the workers
     /// ([`Session::next_job`]); natively it runs here and ends before this returns.
@@ -563,17 +613,33 @@ impl Session {
     /// Options that do not read, or data that cannot be fitted.
     pub fn start_fit(&mut self, inputs: &Inputs) -> Result<FitProgress, StartError> {
         self.fit_run = None;
-        let req = fit_request(inputs, crate::page::budget::chart_state(inputs).compute).map_err(StartError::Fields)?;
+        let mut req = fit_request(inputs, crate::page::budget::chart_state(inputs).compute).map_err(StartError::Fields)?;
         let prep = prepare(&req).map_err(StartError::Data)?;
-        let tasks = plan::plan(&prep, &req);
+        let mut tasks = plan::plan(&prep, &req);
+        let starts = |tasks: &[Task]| tasks.iter().map(|t| t.starts).sum::<usize>();
+        let runs = prep.runs.len();
+        // Too many runs for every comparison law's grid: the main law alone, and the report says so.
+        let mut left_out = None;
+        if req.compare && check_work(runs, req.bootstrap, starts(&tasks)).is_err() {
+            let alone = FitRequest { compare: false, ..req.clone() };
+            let fewer = plan::plan(&prep, &alone);
+            if check_work(runs, req.bootstrap, starts(&fewer)).is_ok() {
+                left_out = Some(format!(
+                    "The other laws were not fitted for comparison: {runs} runs × {} starts of their grids is past the page's bound (runs × starts at most {PAGE_MAX_RUN_STARTS}); the command line fits them.",
+                    starts(&tasks) - starts(&fewer)
+                ));
+                (req, tasks) = (alone, fewer);
+            }
+        }
+        check_work(runs, req.bootstrap, starts(&tasks)).map_err(StartError::Fields)?;
         let run = FitRun::new(plan::fit_plan(&prep, &req, &tasks));
         self.serial += 1;
-        self.fit_run = Some(PanelRun { serial: self.serial, run, req, prep, tasks, shown_main: false });
+        self.fit_run = Some(PanelRun { serial: self.serial, run, req, prep, tasks, shown_main: false, left_out });
         if !self.deferred {
             if let Some(panel) = self.fit_run.take() {
-                let PanelRun { run, req, prep, tasks, .. } = panel;
+                let PanelRun { run, req, prep, tasks, left_out, .. } = panel;
                 let outcome = run.run_inline(&mut |_| {});
-                let report = plan::report(&req, &prep, &tasks, outcome).map_err(StartError::Data)?;
+                let report = panel_report(&req, &prep, &tasks, outcome, &left_out).map_err(StartError::Data)?;
                 let spec = report_view(&report).fit_spec;
                 self.set_fit(report, spec);
             }
@@ -608,8 +674,8 @@ impl Session {
         if !self.fit_run.as_ref()?.run.is_done() {
             return None;
         }
-        let PanelRun { run, req, prep, tasks, .. } = self.fit_run.take()?;
-        Some(plan::report(&req, &prep, &tasks, run.outcome()).map(|report| {
+        let PanelRun { run, req, prep, tasks, left_out, .. } = self.fit_run.take()?;
+        Some(panel_report(&req, &prep, &tasks, run.outcome(), &left_out).map(|report| {
             let view = report_view(&report);
             self.set_fit(report, view.fit_spec.clone());
             view
@@ -631,7 +697,7 @@ impl Session {
         if panel.tasks.iter().enumerate().any(|(i, t)| waiting(i) && matches!(t.variant, plan::Variant::Below(_))) {
             pending.push("rolling-forward validation");
         }
-        let result = plan::report(&panel.req, &panel.prep, &panel.tasks, panel.run.snapshot());
+        let result = panel_report(&panel.req, &panel.prep, &panel.tasks, panel.run.snapshot(), &panel.left_out);
         Some(result.map(|report| {
             let mut view = report_view(&report);
             view.pending = format!("Still fitting: {}.", pending.join(", "));
@@ -658,6 +724,76 @@ mod tests {
             "need 2 budgets; found 1 of 5: budget 1e16 FLOP: only 1 run; budget 2e16 FLOP: only 1 run; … and 2 more"
         );
         assert_eq!(first_reasons("no runs", 2), "no runs");
+    }
+
+    /// 240 runs, as the Epoch data has.
+    fn runs_240() -> String {
+        let mut t = String::from("N,D,loss\n");
+        for i in 0..24 {
+            for j in 0..10 {
+                let (n, k) = (1e7 * 1.4f64.powi(i), 2.0 + 9.0 * f64::from(j));
+                t += &format!("{n},{},{}\n", n * k, 1.7 + 400.0 / n.powf(0.34) + 410.0 / (n * k).powf(0.28) + 0.01 * (f64::from(i * 10 + j) * 2.3).sin());
+            }
+        }
+        t
+    }
+
+    #[test]
+    fn the_page_bounds_a_fits_work_at_its_stated_limits() {
+        assert!(check_work(240, 10_000, 12_500).is_ok());
+        let past = check_work(240, 10_001, 12_501).unwrap_err();
+        assert!(past["fit_boot"].contains("at most 10000 here"), "{past:?}");
+        assert!(past["fit_grid"].contains("at most 12500 here"), "{past:?}");
+        assert!(check_work(PAGE_MAX_RUN_RESAMPLES, 1, 0).is_ok());
+        assert!(check_work(PAGE_MAX_RUN_RESAMPLES + 1, 1, 0).unwrap_err().contains_key("fit_boot"));
+        assert!(check_work(usize::MAX, usize::MAX, usize::MAX).is_err(), "no overflow");
+    }
+
+    #[test]
+    fn the_fit_panel_refuses_work_past_its_bounds_and_keeps_the_inputs() {
+        let mut session = Session::new();
+        session.set_deferred(true);
+        let inputs = Inputs::default().with("fit_data", runs_240());
+        // The page's defaults and the 4 500-start Chinchilla grid (with every comparison law's
+        // grid) are well inside the bounds.
+        assert!(session.start_fit(&inputs).is_ok());
+        let grid = inputs.clone().with("fit_search", "grid");
+        let req = fit_request(&grid, None).unwrap();
+        let starts: Vec<usize> = plan::plan(&prepare(&req).unwrap(), &req).iter().map(|t| t.starts).collect();
+        assert!(session.start_fit(&grid).is_ok(), "{starts:?}");
+        assert!(session.start_fit(&inputs.clone().with("fit_boot", "10000")).is_ok());
+        match session.start_fit(&inputs.clone().with("fit_boot", "10001")) {
+            Err(StartError::Fields(errors)) => assert!(errors["fit_boot"].contains("at most 10000 here"), "{errors:?}"),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        assert!(session.fit_progress().is_none(), "nothing started");
+        let fine = "a=0:25:5, b=0:25:5, e=-1:1:0.5, alpha=0:2:0.5, beta=0:2:0.5";
+        let too_fine = "a=0:25:2.5, b=0:25:5, e=-1:1:0.5, alpha=0:2:0.5, beta=0:2:0.5";
+        assert!(session.start_fit(&inputs.clone().with("fit_grid", fine)).is_ok());
+        match session.start_fit(&inputs.clone().with("fit_grid", too_fine)) {
+            Err(StartError::Fields(errors)) => assert!(errors["fit_grid"].contains("starts on 240 runs"), "{errors:?}"),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn too_many_runs_for_the_comparison_grids_fit_the_main_law_alone_and_say_so() {
+        let mut data = String::from("N,D,loss\n");
+        for i in 0..4000 {
+            let (n, k) = (1e7 * (1.0 + f64::from(i) * 0.37), 2.0 + f64::from(i % 40) * 3.0);
+            data += &format!("{n},{},{}\n", n * k, 1.7 + 400.0 / n.powf(0.34) + 410.0 / (n * k).powf(0.28));
+        }
+        let mut session = Session::new();
+        let inputs = Inputs::default().with("fit_data", data).with("fit_boot", "100").with("fit_hold", "0");
+        assert!(session.start_fit(&inputs).is_ok());
+        let report = &session.fit.as_ref().unwrap().report;
+        assert!(report.warnings.iter().any(|w| w.starts_with("The other laws were not fitted for comparison: 4000 runs")), "{:?}", report.warnings);
+        assert!(report.objective.is_finite());
+        // Past the bootstrap's bound, a message at its field (here at most 600 resamples).
+        match session.start_fit(&inputs.clone().with("fit_boot", "601")) {
+            Err(StartError::Fields(errors)) => assert!(errors["fit_boot"].contains("at most 600 here"), "{errors:?}"),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
     }
 
     #[test]
