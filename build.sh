@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # scalecalc's single entry point.
 #   ./build.sh          set up what is missing, build, and serve www/ on http://127.0.0.1:${PORT:-8000}
-#   ./build.sh test     set up, build, and run every test (native, wasm in Chromium, Playwright e2e)
+#   ./build.sh test     set up, build, and run every test (native; wasm in Chromium and Firefox;
+#                       Playwright e2e in Chromium; the smoke suite in Firefox and WebKit)
 #   ./build.sh build    set up and build only
 #   ./build.sh serve    serve the last build
+#   ./build.sh bench    the speed benchmark against scipy (informational)
+#   ./build.sh fuzz [S] run every fuzz target for S seconds each (default 60)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -76,6 +79,37 @@ setup_chromium() {
   fi
 }
 
+# Firefox and WebKit for the smoke suite (tests/engines): Debian's firefox-esr, webkit2gtk-driver
+# (WebKitWebDriver and MiniBrowser) and xvfb (WebKitGTK needs a display); geckodriver from
+# crates.io (npm's package downloads its binary from elsewhere at install, which cannot work here).
+GECKODRIVER_VERSION=0.37.1
+setup_engines() {
+  if [ ! -x /usr/bin/firefox-esr ] || [ ! -x /usr/bin/WebKitWebDriver ] || ! command -v xvfb-run >/dev/null; then
+    log "installing Debian's firefox-esr, webkit2gtk-driver and xvfb"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr webkit2gtk-driver xvfb >/dev/null
+  fi
+}
+
+# geckodriver takes about 3 minutes to build: `test` starts it beside the wasm build and waits
+# for it before the Firefox tests.
+GECKO_PID=
+start_geckodriver_install() {
+  command -v geckodriver >/dev/null && return 0
+  mkdir -p target
+  log "installing geckodriver $GECKODRIVER_VERSION from crates.io in the background (log: target/geckodriver-install.log)"
+  cargo install geckodriver --version "$GECKODRIVER_VERSION" >target/geckodriver-install.log 2>&1 &
+  GECKO_PID=$!
+}
+wait_geckodriver_install() {
+  if [ -n "$GECKO_PID" ] && ! wait "$GECKO_PID"; then
+    cat target/geckodriver-install.log >&2
+    echo "error: could not install geckodriver" >&2
+    return 1
+  fi
+  command -v geckodriver >/dev/null
+}
+
 build_wasm() {
   log "building the wasm module (profile wasm: size-optimised, the fitting kernel at opt-level 3; LTO)"
   # `cargo rustc --crate-type cdylib` is what makes LTO apply to a cdylib+rlib crate.
@@ -142,6 +176,12 @@ run_tests() {
     cargo test -p scalecalc --target "$WASM_TARGET" --no-default-features --test web
   log "end-to-end tests in headless Chromium (Playwright)"
   node --test --test-concurrency=1 tests/e2e/
+  wait_geckodriver_install
+  log "wasm tests in headless Firefox (wasm-bindgen-test, geckodriver)"
+  GECKODRIVER="$(command -v geckodriver)" WASM_BINDGEN_TEST_TIMEOUT=120 \
+    cargo test -p scalecalc --target "$WASM_TARGET" --no-default-features --test web
+  log "smoke suite in Firefox and WebKit (WebDriver; WebKit under xvfb)"
+  xvfb-run -a node --test --test-concurrency=1 tests/engines/
 }
 
 # The speed benchmark (informational, never part of `test`): on the Epoch file with the 5 highest
@@ -172,11 +212,41 @@ bench() {
   node tests/bench/bench.mjs --table "$out/native.jsonl" "$out/scipy.json" "$out/browser.json"
 }
 
+# Coverage-guided fuzzing of every entry point that reads text a person typed (fuzz/: cargo-fuzz
+# and libFuzzer, which need nightly — the machine image has it; elsewhere `rustup toolchain
+# install nightly`). Each target runs for SECONDS from the committed seeds (fuzz/corpus/TARGET)
+# and, when ../shared is beside the project, its data files; what it learns goes to
+# target/fuzz-corpus/TARGET, crashes to fuzz/artifacts/TARGET. A run over 1 s is a hang.
+FUZZ_VERSION=0.13.2
+fuzz() {
+  local seconds="$1" t extra
+  if ! cargo fuzz --version >/dev/null 2>&1; then
+    log "installing cargo-fuzz $FUZZ_VERSION"
+    cargo install cargo-fuzz --version "$FUZZ_VERSION"
+  fi
+  for t in $(cargo "+$NIGHTLY" fuzz list); do
+    mkdir -p "target/fuzz-corpus/$t"
+    extra=()
+    if [ "$t" = table ] && [ -d ../shared/data ]; then extra=(../shared/data); fi
+    log "fuzzing $t for $seconds s"
+    # No sanitizer (safe Rust; about twice the executions), with debug assertions and overflow checks.
+    if ! cargo "+$NIGHTLY" fuzz run -s none -a "$t" "target/fuzz-corpus/$t" "fuzz/corpus/$t" "${extra[@]}" -- \
+      -max_total_time="$seconds" -timeout=1 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+      >"target/fuzz-$t.log" 2>&1; then
+      tail -n 60 "target/fuzz-$t.log" >&2
+      echo "error: fuzz target $t failed (log: target/fuzz-$t.log; input: fuzz/artifacts/$t)" >&2
+      return 1
+    fi
+    grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "target/fuzz-$t.log" || true
+  done
+}
+
 case "${1:-}" in
   "" )   setup_rust; setup_npm; build_wasm; serve ;;
   build) setup_rust; setup_npm; build_wasm; build_native ;;
   serve) serve ;;
-  test)  setup_rust; setup_npm; setup_chromium; build_wasm; run_tests ;;
+  test)  setup_rust; setup_npm; setup_chromium; setup_engines; start_geckodriver_install; build_wasm; run_tests ;;
+  fuzz)  fuzz "${2:-60}" ;;
   bench) setup_rust; setup_npm; setup_chromium; build_wasm; build_native; bench ;;
-  *) echo "usage: ./build.sh [build|serve|test|bench]" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh [build|serve|test|bench|fuzz [SECONDS]]" >&2; exit 2 ;;
 esac
