@@ -65,8 +65,8 @@ small_std() {
 }
 
 setup_npm() {
-  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ]; then
-    log "installing npm tools (binaryen's wasm-opt, playwright-core)"
+  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/selenium-webdriver ]; then
+    log "installing npm tools (binaryen's wasm-opt, playwright-core, selenium-webdriver)"
     npm ci --no-audit --no-fund
   fi
 }
