@@ -588,8 +588,9 @@ pub fn check_work(runs: usize, resamples: usize, starts: usize) -> Result<(), BT
         errors.insert(
             "fit_boot".to_string(),
             format!(
-                "{resamples} resamples of {runs} runs is more than the page does in a few seconds (runs × resamples at most {PAGE_MAX_RUN_RESAMPLES}): at most {} here; the command line has no such limit",
-                PAGE_MAX_RUN_RESAMPLES / runs
+                "at most {} resamples for {runs} runs on the page (runs × resamples ≤ {}); the command line has no such limit",
+                PAGE_MAX_RUN_RESAMPLES / runs,
+                format_count(PAGE_MAX_RUN_RESAMPLES as f64, 3)
             ),
         );
     }
@@ -597,8 +598,9 @@ pub fn check_work(runs: usize, resamples: usize, starts: usize) -> Result<(), BT
         errors.insert(
             "fit_grid".to_string(),
             format!(
-                "{starts} starts on {runs} runs is more than the page does in a few seconds (runs × starts over every law fitted at most {PAGE_MAX_RUN_STARTS}): at most {} here — use a coarser grid, the profile search, or the command line",
-                PAGE_MAX_RUN_STARTS / runs
+                "{starts} starts over every law for {runs} runs: at most {} on the page (runs × starts ≤ {}); use a coarser grid, the profile search or the command line",
+                PAGE_MAX_RUN_STARTS / runs,
+                format_count(PAGE_MAX_RUN_STARTS as f64, 3)
             ),
         );
     }
@@ -742,8 +744,8 @@ mod tests {
     fn the_page_bounds_a_fits_work_at_its_stated_limits() {
         assert!(check_work(240, 10_000, 12_500).is_ok());
         let past = check_work(240, 10_001, 12_501).unwrap_err();
-        assert!(past["fit_boot"].contains("at most 10000 here"), "{past:?}");
-        assert!(past["fit_grid"].contains("at most 12500 here"), "{past:?}");
+        assert!(past["fit_boot"].starts_with("at most 10000 resamples for 240 runs"), "{past:?}");
+        assert!(past["fit_grid"].contains("at most 12500 on the page"), "{past:?}");
         assert!(check_work(PAGE_MAX_RUN_RESAMPLES, 1, 0).is_ok());
         assert!(check_work(PAGE_MAX_RUN_RESAMPLES + 1, 1, 0).unwrap_err().contains_key("fit_boot"));
         assert!(check_work(usize::MAX, usize::MAX, usize::MAX).is_err(), "no overflow");
@@ -763,7 +765,7 @@ mod tests {
         assert!(session.start_fit(&grid).is_ok(), "{starts:?}");
         assert!(session.start_fit(&inputs.clone().with("fit_boot", "10000")).is_ok());
         match session.start_fit(&inputs.clone().with("fit_boot", "10001")) {
-            Err(StartError::Fields(errors)) => assert!(errors["fit_boot"].contains("at most 10000 here"), "{errors:?}"),
+            Err(StartError::Fields(errors)) => assert!(errors["fit_boot"].starts_with("at most 10000 resamples"), "{errors:?}"),
             other => panic!("{:?}", other.map(|_| ())),
         }
         assert!(session.fit_progress().is_none(), "nothing started");
@@ -771,7 +773,7 @@ mod tests {
         let too_fine = "a=0:25:2.5, b=0:25:5, e=-1:1:0.5, alpha=0:2:0.5, beta=0:2:0.5";
         assert!(session.start_fit(&inputs.clone().with("fit_grid", fine)).is_ok());
         match session.start_fit(&inputs.clone().with("fit_grid", too_fine)) {
-            Err(StartError::Fields(errors)) => assert!(errors["fit_grid"].contains("starts on 240 runs"), "{errors:?}"),
+            Err(StartError::Fields(errors)) => assert!(errors["fit_grid"].contains("starts over every law for 240 runs"), "{errors:?}"),
             other => panic!("{:?}", other.map(|_| ())),
         }
     }
@@ -791,7 +793,7 @@ mod tests {
         assert!(report.objective.is_finite());
         // Past the bootstrap's bound, a message at its field (here at most 600 resamples).
         match session.start_fit(&inputs.clone().with("fit_boot", "601")) {
-            Err(StartError::Fields(errors)) => assert!(errors["fit_boot"].contains("at most 600 here"), "{errors:?}"),
+            Err(StartError::Fields(errors)) => assert!(errors["fit_boot"].starts_with("at most 600 resamples"), "{errors:?}"),
             other => panic!("{:?}", other.map(|_| ())),
         }
     }

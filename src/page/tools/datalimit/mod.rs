@@ -63,7 +63,7 @@ fn fit_runs(fields: &Fields, session: &mut Session) -> RunsOutcome {
             return Err(crate::core::runs::summarize_bad_rows(&read.bad, read.bad_count, 3));
         }
         if read.runs.len() > MAX_RUNS {
-            return Err(format!("{} runs is more than the page fits in a few seconds: at most {MAX_RUNS} (the command line has no such limit)", read.runs.len()));
+            return Err(format!("at most {MAX_RUNS} runs on the page (this table has {}); the command line has no such limit", read.runs.len()));
         }
         if read.runs.len() < mu::MIN_RUNS {
             return Err(format!("fitting R_D* and R_N* needs at least {} runs (got {})", mu::MIN_RUNS, read.runs.len()));
@@ -335,7 +335,7 @@ mod tests {
         let at = evaluate(&fields(&[("dl_runs", &table(MAX_RUNS)), ("dl_law", "fit")]), &budget("1e22"), &mut session);
         assert!(!at.errors.contains_key("dl_runs"), "{:?}", at.errors);
         let past = evaluate(&fields(&[("dl_runs", &table(MAX_RUNS + 1)), ("dl_law", "fit")]), &budget("1e22"), &mut session);
-        assert!(past.errors["dl_runs"].contains(&format!("{} runs is more than the page fits", MAX_RUNS + 1)), "{:?}", past.errors);
+        assert!(past.errors["dl_runs"].contains(&format!("at most {MAX_RUNS} runs on the page (this table has {})", MAX_RUNS + 1)), "{:?}", past.errors);
     }
 
     #[test]
