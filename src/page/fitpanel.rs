@@ -580,7 +580,8 @@ pub const PAGE_MAX_RUN_STARTS: usize = 3_000_000;
 /// the page's bounds; if not, a message at the field that asks for the work.
 ///
 /// # Errors
-/// Field → message, for `fit_boot` and `fit_grid` (or `fit_search`, when the grid is the default).
+/// Field → message, for `fit_boot` (resamples) and `fit_grid` (starts; also when the grid is
+/// the default one).
 pub fn check_work(runs: usize, resamples: usize, starts: usize) -> Result<(), BTreeMap<String, String>> {
     let mut errors = BTreeMap::new();
     let runs = runs.max(1);
@@ -627,8 +628,9 @@ impl Session {
             let fewer = plan::plan(&prep, &alone);
             if check_work(runs, req.bootstrap, starts(&fewer)).is_ok() {
                 left_out = Some(format!(
-                    "The other laws were not fitted for comparison: {runs} runs × {} starts of their grids is past the page's bound (runs × starts at most {PAGE_MAX_RUN_STARTS}); the command line fits them.",
-                    starts(&tasks) - starts(&fewer)
+                    "The other laws were not fitted for comparison: {runs} runs × {} starts of their grids is past the page's bound (runs × starts ≤ {}); the command line fits them.",
+                    starts(&tasks) - starts(&fewer),
+                    format_count(PAGE_MAX_RUN_STARTS as f64, 3)
                 ));
                 (req, tasks) = (alone, fewer);
             }
