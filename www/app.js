@@ -1,5 +1,9 @@
 // The page's thin layer: DOM events in, wasm calls, DOM updates out. No math here.
-import init, * as sc from './pkg/scalecalc.js';
+//
+// Two builds of one Rust crate: `home` (the Budget panel, its charts and links) loads on every
+// visit; `scalecalc`, the whole page (the Fit panel, the tools, the workers' jobs), loads the
+// first time a tool opens or a link needs it. Once it is there it answers everything.
+import initHome, * as home from './pkg/home.js';
 import { setupFit, refreshColumns, startFit, fitJobDone } from './fit.js';
 import { fillList, fillTable } from './dom.js';
 import { createPool } from './worker-bridge.js';
@@ -7,11 +11,16 @@ import { createPool } from './worker-bridge.js';
 const $ = (id) => document.getElementById(id);
 let inputs = null;
 let chartFrame = 0;
-// The module is compiled once, here, and handed to the page and to every worker: a worker then
-// instantiates it without compiling 1 MB of wasm again (and engines that tier code up per module,
-// like WebKit's, do it once for all workers).
-async function compileWasm() {
-  const url = new URL('./pkg/scalecalc_bg.wasm', import.meta.url);
+let sc = home; // the module that answers: `home` until the workbench module is in
+let workbench = null; // a promise of the workbench module, once asked for
+let pool = null; // the workers, with the workbench module
+const isWorkbench = () => sc !== home;
+
+// A module is compiled once, here: the workbench's is handed to the page and to every worker, so
+// a worker instantiates it without compiling 1 MB of wasm again (and engines that tier code up
+// per module, like WebKit's, do it once for all workers).
+async function compileWasm(name) {
+  const url = new URL(`./pkg/${name}`, import.meta.url);
   try {
     return await WebAssembly.compileStreaming(fetch(url));
   } catch {
@@ -19,8 +28,35 @@ async function compileWasm() {
     return WebAssembly.compile(await (await fetch(url)).arrayBuffer());
   }
 }
-const wasmModule = compileWasm();
-const pool = createPool(wasmModule);
+
+/// Loads the workbench module (once): the workers, the Fit panel, then it answers everything.
+function loadWorkbench() {
+  workbench ??= (async () => {
+    document.body.dataset.module = 'loading';
+    const status = $('workbench-loading');
+    status.textContent = 'Loading the tools…';
+    status.hidden = false;
+    try {
+      const wasm = compileWasm('scalecalc_bg.wasm');
+      const module = await import('./pkg/scalecalc.js');
+      await module.default({ module_or_path: await wasm });
+      pool = createPool(wasm);
+      module.deferSlowWork();
+      pool.warm(module.warmUpJob(), () => pump());
+      populate($('fit-law'), module.choices().fitLaws);
+      sc = module;
+      setupFit(sc, fitHooks);
+      status.hidden = true;
+      document.body.dataset.module = 'workbench';
+    } catch (e) {
+      workbench = null; // the next tool opened tries again
+      status.textContent = `The tools could not load (${e.message ?? e}); open one again to retry.`;
+      document.body.dataset.module = 'failed';
+      throw e;
+    }
+  })();
+  return workbench;
+}
 
 function showFatal(message) {
   const box = $('fatal');
@@ -62,6 +98,8 @@ function fillFields(values) {
 function readFields() {
   const values = { ...inputs };
   for (const el of document.querySelectorAll('[data-field]')) {
+    // A selector the workbench fills (the Fit panel's laws) keeps its value until it is filled.
+    if (el.tagName === 'SELECT' && el.options.length === 0) continue;
     if (el.type === 'radio') { if (el.checked) values[el.dataset.field] = el.value; }
     else if (el.type === 'checkbox') values[el.dataset.field] = el.checked ? '1' : '';
     else values[el.dataset.field] = el.value;
@@ -99,12 +137,50 @@ function render(view) {
   $('gpu-source').textContent = gpu ? gpu.dataset.detail : '';
 }
 
+/// Shows the open view (the Budget panel, the Fit panel or one tool) and marks it in the
+/// navigation; a view other than the Budget panel needs the workbench module. Returns whether the
+/// view changed.
+let shownView = null;
+function showView() {
+  const view = inputs.tool ?? '';
+  if (view !== '' && !isWorkbench()) {
+    loadWorkbench().then(() => {
+      refreshColumns(inputs);
+      fillFields(inputs);
+      update();
+    }, (e) => console.warn(`workbench: ${e.message ?? e}`));
+  }
+  if (view === shownView) return false;
+  shownView = view;
+  for (const el of document.querySelectorAll('[data-view]')) el.hidden = el.dataset.view !== view;
+  const nav = $('tools-nav');
+  for (const a of nav.querySelectorAll('a[data-tool]')) {
+    if (a.dataset.tool !== view) {
+      a.removeAttribute('aria-current');
+      continue;
+    }
+    a.setAttribute('aria-current', 'page');
+    // On a phone the navigation scrolls sideways: bring the open view's entry into it.
+    if (nav.scrollWidth > nav.clientWidth) nav.scrollLeft = a.offsetLeft - (nav.clientWidth - a.offsetWidth) / 2;
+  }
+  return true;
+}
+
+/// Opens a view from the navigation: a new entry in the browser's history.
+function openView(view) {
+  if ((inputs.tool ?? '') === view) return;
+  $('tool').value = view;
+  update(null, undefined, true);
+  window.scrollTo(0, 0);
+}
+
 /// Re-reads the fields, evaluates, shows the answers, updates the link and redraws the charts
 /// (only `tools`' charts when given: a result from the background worker changes only its tool).
-function update(event, tools) {
+/// `push` makes the link a new history entry (a view opened) instead of replacing it.
+function update(event, tools, push = false) {
   const before = inputs?.fit_data;
   inputs = readFields();
-  if (event?.target?.id === 'fit-data' || before !== inputs.fit_data) {
+  if (isWorkbench() && (event?.target?.id === 'fit-data' || before !== inputs.fit_data)) {
     refreshColumns(inputs);
     inputs = readFields();
   }
@@ -116,14 +192,18 @@ function update(event, tools) {
     showFatal(e.message ?? e);
     return;
   }
+  const viewChanged = showView();
   pump();
   const fragment = sc.toFragment(inputs);
   if (location.hash.slice(1) !== fragment) {
     // Browsers may throttle replaceState; the link then catches up on the next keystroke.
-    try { history.replaceState(null, '', `#${fragment}`); } catch { /* keep the old URL */ }
+    try {
+      if (push) history.pushState(null, '', `#${fragment}`);
+      else history.replaceState(null, '', `#${fragment}`);
+    } catch { /* keep the old URL */ }
   }
   $('link-text').value = linkFor(fragment);
-  scheduleCharts(tools);
+  scheduleCharts(viewChanged ? undefined : tools);
 }
 
 // While the Fit panel draws its main report, no new job starts: on a 2-core machine a busy worker
@@ -132,7 +212,7 @@ let jobsHeld = false;
 
 /// Gives the workers every job Rust has waiting, as long as one is free.
 function pump() {
-  while (!jobsHeld && pool.hasIdle()) {
+  while (pool && !jobsHeld && pool.hasIdle()) {
     let job;
     try {
       job = sc.nextJob();
@@ -176,10 +256,17 @@ function chartsDrawn(prefix = '') {
   return pending() ? new Promise((resolve) => idleWaiters.push({ pending, resolve })) : Promise.resolve();
 }
 
+/// The charts of the open view (a chart of another tool waits for the workbench module).
+function visibleCharts() {
+  return [...document.querySelectorAll('canvas[data-chart]')].filter((c) =>
+    c.getClientRects().length > 0 && (isWorkbench() || c.closest('[data-view]')?.dataset.view === ''));
+}
+
 /// Queues every chart, or (with `tools`, a list of tool keys) only those tools' charts, ahead
 /// of whatever is already queued.
 function scheduleCharts(tools) {
-  const all = [...document.querySelectorAll('canvas[data-chart]')];
+  // Only the open view's charts: the others are drawn when their view opens.
+  const all = visibleCharts();
   if (Array.isArray(tools)) {
     // Those tools' charts go first: they are what just changed.
     const mine = all.filter((c) => tools.some((t) => c.dataset.chart.startsWith(`${t}-`)));
@@ -196,7 +283,7 @@ function scheduleCharts(tools) {
 /// Queues the charts whose canvas no longer matches its size on screen.
 function scheduleResized() {
   const ratio = Math.min(Math.max(window.devicePixelRatio || 1, 1), 4);
-  const resized = [...document.querySelectorAll('canvas[data-chart]')].filter((c) =>
+  const resized = visibleCharts().filter((c) =>
     c.width !== Math.round(c.clientWidth * ratio) || c.height !== Math.round(c.clientHeight * ratio));
   if (resized.length === 0) return;
   chartQueue = [...chartQueue, ...resized.filter((c) => !chartQueue.includes(c))];
@@ -240,16 +327,62 @@ function ensureFitOption() {
   }
 }
 
-function loadFromLocation() {
-  const read = sc.fromFragment(location.hash);
+/// Reads the link into the fields. A link that sets more than the Budget panel is read by the
+/// workbench module (loaded first): only it judges the tools' fields.
+async function loadFromLocation() {
+  let read = sc.fromFragment(location.hash);
+  if (read.workbench && !isWorkbench()) {
+    try {
+      await loadWorkbench();
+      read = sc.fromFragment(location.hash);
+    } catch (e) {
+      console.warn(`workbench: ${e.message ?? e}`);
+    }
+  }
   inputs = read.inputs;
   ensureFitOption();
-  refreshColumns(inputs);
+  if (isWorkbench()) refreshColumns(inputs);
   fillFields(inputs);
   showMessages(read.messages);
   update();
   // A link that carries runs reopens their fit (seeded, so the same numbers come back).
-  if (inputs.fit_data.trim() !== '') startFit();
+  if (isWorkbench() && inputs.fit_data.trim() !== '') startFit();
+}
+
+/// The back and forward buttons: when only the open view differs, switch to it and keep
+/// everything else (a fit stays as it is); any other change reads the link afresh.
+function followLocation() {
+  if (location.hash.slice(1) === sc.toFragment(inputs)) return;
+  const read = sc.fromFragment(location.hash);
+  const keys = new Set([...Object.keys(read.inputs), ...Object.keys(inputs)]);
+  keys.delete('tool');
+  if ([...keys].every((k) => (read.inputs[k] ?? '') === (inputs[k] ?? ''))) {
+    $('tool').value = read.inputs.tool ?? '';
+    update();
+  } else {
+    loadFromLocation();
+  }
+}
+
+/// The navigation: a click opens a view; arrow keys, Home and End move between its entries.
+function setupNavigation() {
+  const nav = $('tools-nav');
+  const links = () => [...nav.querySelectorAll('a[data-tool]')];
+  nav.addEventListener('click', (e) => {
+    const a = e.target.closest('a[data-tool]');
+    if (!a) return;
+    e.preventDefault();
+    openView(a.dataset.tool);
+  });
+  nav.addEventListener('keydown', (e) => {
+    const all = links();
+    const at = all.indexOf(document.activeElement);
+    if (at < 0) return;
+    const to = { ArrowDown: at + 1, ArrowRight: at + 1, ArrowUp: at - 1, ArrowLeft: at - 1, Home: 0, End: all.length - 1 }[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    all[(to + all.length) % all.length].focus();
+  });
 }
 
 async function copyLink() {
@@ -274,44 +407,45 @@ function populate(select, items) {
   }));
 }
 
+// What the Fit panel asks of the page (see fit.js's setupFit).
+const fitHooks = {
+  inputs: () => inputs,
+  pump,
+  get workers() { return pool.size; },
+  setData: (text) => { $('fit-data').value = text; update(); },
+  // A new fit changes the Fit panel's charts; the Budget panel's only when it uses the fit.
+  fitted: () => {
+    const all = inputs.law === 'fit';
+    update(null, all ? undefined : ['fit']);
+    return chartsDrawn(all ? '' : 'fit-').then(() => { jobsHeld = false; pump(); });
+  },
+  holdJobs: () => { jobsHeld = true; },
+  useFit: (spec) => {
+    inputs = { ...inputs, law: 'fit', fit: spec };
+    ensureFitOption();
+    fillFields(inputs);
+    update();
+  },
+};
+
 async function main() {
-  await init({ module_or_path: await wasmModule });
-  sc.deferSlowWork();
-  pool.warm(sc.warmUpJob(), () => pump());
+  document.body.dataset.module = 'home';
+  await initHome({ module_or_path: compileWasm('home_bg.wasm') });
   const choices = sc.choices();
   populate($('law'), choices.laws);
   populate($('gpu'), choices.gpus);
-  populate($('fit-law'), choices.fitLaws);
   $('app').hidden = false;
-  setupFit(sc, {
-    inputs: () => inputs,
-    pump,
-    workers: pool.size,
-    setData: (text) => { $('fit-data').value = text; update(); },
-    // A new fit changes the Fit panel's charts; the Budget panel's only when it uses the fit.
-    fitted: () => {
-      const all = inputs.law === 'fit';
-      update(null, all ? undefined : ['fit']);
-      return chartsDrawn(all ? '' : 'fit-').then(() => { jobsHeld = false; pump(); });
-    },
-    holdJobs: () => { jobsHeld = true; },
-    useFit: (spec) => {
-      inputs = { ...inputs, law: 'fit', fit: spec };
-      ensureFitOption();
-      fillFields(inputs);
-      update();
-    },
-  });
-  loadFromLocation();
+  $('tools-nav').hidden = false;
+  setupNavigation();
+  await loadFromLocation();
   $('loading').hidden = true;
   for (const el of document.querySelectorAll('[data-field]')) {
     el.addEventListener(el.tagName === 'SELECT' || el.type === 'radio' ? 'change' : 'input', update);
   }
   $('copy-link').addEventListener('click', copyLink);
   $('dismiss-messages').addEventListener('click', () => showMessages([]));
-  window.addEventListener('hashchange', () => {
-    if (location.hash.slice(1) !== sc.toFragment(inputs)) loadFromLocation();
-  });
+  window.addEventListener('hashchange', followLocation);
+  window.addEventListener('popstate', followLocation);
   // Only canvases whose size changed are redrawn (a taller report moves charts, it does not resize them).
   new ResizeObserver(() => scheduleResized()).observe($('app'));
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => scheduleCharts());

@@ -54,6 +54,8 @@ pub const TARGET_LOSS: Field = Field::new("target_loss", "loss", "");
 pub const MODEL_SIZE: Field = Field::new("model_size", "size", "");
 /// The converter's input quantity.
 pub const CONVERT: Field = Field::new("convert", "conv", "1 PF-day");
+/// The open view: "" for the Budget panel, "fit" for the Fit panel, or a tool's key.
+pub const TOOL: Field = Field::hidden("tool", "tool");
 /// The fitted law in use when [`LAW`] is "fit" (see [`crate::core::analysis::spec::FitSpec`]).
 pub const FIT: Field = Field::hidden("fit", "fit");
 
@@ -70,7 +72,7 @@ pub const OUTPUTS: &[&str] = &[
 pub const CHARTS: &[&str] = &["allocation", "contours", "isoflop"];
 
 /// The Budget panel's fields, in page order.
-pub const FIELDS: &[Field] = &[MODE, COMPUTE, LAW, GPU, GPUS, DAYS, MFU, PRICE, SOLVE, GIVEN_C, GIVEN_N, GIVEN_D, TARGET_LOSS, MODEL_SIZE, CONVERT, FIT];
+pub const FIELDS: &[Field] = &[MODE, COMPUTE, LAW, GPU, GPUS, DAYS, MFU, PRICE, SOLVE, GIVEN_C, GIVEN_N, GIVEN_D, TARGET_LOSS, MODEL_SIZE, CONVERT, FIT, TOOL];
 
 /// What the page shows: formatted outputs by key, and a message for each field that has one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -171,9 +173,35 @@ fn read_budget(inputs: &Inputs, cluster: Option<&Cluster>, view: &mut View) -> O
     }
 }
 
-/// Validates everything, answers every question the inputs ask, and formats the answers.
+/// Validates everything, answers every question the inputs ask, and formats the answers: the
+/// Budget panel ([`evaluate_panel`]), then the Fit panel's fields, every tool, and the fit's
+/// intervals on the Budget panel's answers.
 pub fn evaluate(inputs: &Inputs, session: &mut Session) -> View {
+    let (mut view, budget) = evaluate_panel(inputs);
+    crate::page::fitpanel::check_fields(inputs, &mut view);
+    let tools = crate::page::tools::evaluate_all(inputs, &budget, session);
+    view.outputs.extend(tools.outputs);
+    for (field, message) in tools.errors {
+        view.err(&field, message);
+    }
+    for (field, message) in tools.unanswered {
+        view.unanswered(&field, message);
+    }
+    view.tables = tools.tables;
+    view.lists = tools.lists;
+    view.pending = tools.pending;
+    crate::page::fitpanel::add_budget_intervals(inputs, &mut view, session);
+    view
+}
+
+/// The Budget panel alone (what the page's first-load module shows, see `web`): its answers
+/// and messages, and the law and compute the tools start from. Also checks which view is open.
+pub fn evaluate_panel(inputs: &Inputs) -> (View, ChartState) {
     let mut view = View::default();
+    let tool = inputs.get(&TOOL);
+    if !(tool.is_empty() || tool == "fit" || crate::page::tools::is_tool(tool)) {
+        view.err("tool", format!("there is no tool \"{}\"", truncate(tool)));
+    }
     let choice = read_law(inputs, &mut view);
     let law = choice.law();
     if !matches!(inputs.get(&MODE), "compute" | "hardware") {
@@ -241,21 +269,7 @@ pub fn evaluate(inputs: &Inputs, session: &mut Session) -> View {
     view.out("law_citation", choice.citation());
     view.out("law_caveat", choice.caveat().unwrap_or_default());
     view.out("n_convention", format!("N counts {}", choice.convention_label()));
-    crate::page::fitpanel::check_fields(inputs, &mut view);
-    let budget = ChartState { law: choice, compute, model_size };
-    let tools = crate::page::tools::evaluate_all(inputs, &budget, session);
-    view.outputs.extend(tools.outputs);
-    for (field, message) in tools.errors {
-        view.err(&field, message);
-    }
-    for (field, message) in tools.unanswered {
-        view.unanswered(&field, message);
-    }
-    view.tables = tools.tables;
-    view.lists = tools.lists;
-    view.pending = tools.pending;
-    crate::page::fitpanel::add_budget_intervals(inputs, &mut view, session);
-    view
+    (view, ChartState { law: choice, compute, model_size })
 }
 
 /// The numbers the charts need; invalid fields become `None` so charts still draw.

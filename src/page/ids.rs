@@ -17,6 +17,9 @@ pub struct PageIds {
     pub outputs: Vec<&'static str>,
     /// Table keys (`tbl-`).
     pub tables: Vec<&'static str>,
+    /// The views the navigation opens (`data-tool`, and `data-view` on what each shows): "" for
+    /// the Budget panel, "fit", and every tool's key.
+    pub views: Vec<&'static str>,
     /// List keys (`list-`).
     pub lists: Vec<&'static str>,
 }
@@ -30,6 +33,7 @@ pub fn page_ids() -> PageIds {
         outputs: budget::OUTPUTS.to_vec(),
         tables: Vec::new(),
         lists: Vec::new(),
+        views: ["", "fit"].into_iter().chain(tools::SPECS.iter().map(|t| t.key)).collect(),
     };
     for tool in tools::TOOLS {
         ids.messages.extend(tool.messages());
@@ -80,6 +84,10 @@ mod tests {
         compare("out-", ids_with_prefix(html, "out-"), &ids.outputs);
         compare("tbl-", ids_with_prefix(html, "tbl-"), &ids.tables);
         compare("list-", ids_with_prefix(html, "list-"), &ids.lists);
+        compare("data-tool", attribute_values(html, "data-tool"), &ids.views);
+        let mut views = attribute_values(html, "data-view");
+        views.dedup();
+        compare("data-view", views, &ids.views);
         let all = attribute_values(html, "id");
         let mut seen = BTreeSet::new();
         for id in &all {
@@ -111,6 +119,14 @@ mod tests {
         let mut ids = page_ids();
         ids.fields.push("not_on_the_page");
         assert!(html_problems(&html, &ids).iter().any(|p| p.contains("not_on_the_page")));
+        // A tool the navigation does not offer, or a view for no tool.
+        let mut ids = page_ids();
+        ids.views.push("newtool");
+        let problems = html_problems(&html, &ids);
+        assert!(problems.iter().any(|p| p.starts_with("data-tool \"newtool\" is declared")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.starts_with("data-view \"newtool\" is declared")), "{problems:?}");
+        let stray = html.replacen("data-view=\"sw\"", "data-view=\"sweep\"", 1);
+        assert!(html_problems(&stray, &page_ids()).iter().any(|p| p.contains("\"sweep\" is in index.html")));
     }
 
     /// What the page model produces has a place on the page: no evaluation emits an output,

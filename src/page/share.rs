@@ -1,7 +1,7 @@
 //! Share links: the page state as a short, versioned, human-readable URL fragment
 //! (`#v=1&c=3e23&law=hoffmann`), and back — never panicking, always naming what was wrong.
 
-use crate::page::budget::{evaluate, Inputs, GPU, LAW, MODE, SOLVE};
+use crate::page::budget::{evaluate, Inputs, View, GPU, LAW, MODE, SOLVE};
 use crate::page::fields::{self, Field};
 use crate::page::session::Session;
 
@@ -44,6 +44,26 @@ pub fn to_fragment(inputs: &Inputs, session: &mut Session) -> String {
 /// Reads a fragment (with or without `#`). Returns the inputs and one message per problem;
 /// any field that is missing, malformed or invalid keeps its default.
 pub fn from_fragment(fragment: &str, session: &mut Session) -> (Inputs, Vec<String>) {
+    read_fragment(fragment, |inputs| evaluate(inputs, session))
+}
+
+/// Reads a fragment as [`from_fragment`] does but judges only the Budget panel's fields (the
+/// page's first-load module, which carries no tool's code; a link that sets anything else is
+/// read again by the whole page, see [`needs_workbench`]).
+pub fn from_fragment_panel(fragment: &str) -> (Inputs, Vec<String>) {
+    read_fragment(fragment, |inputs| crate::page::budget::evaluate_panel(inputs).0)
+}
+
+/// Whether these inputs need more than the Budget panel: a view other than it is open, or a
+/// field outside it is set (then the page loads its workbench module before it shows them).
+pub fn needs_workbench(inputs: &Inputs) -> bool {
+    !inputs.get(&crate::page::budget::TOOL).is_empty()
+        || fields::all()
+            .filter(|f| !crate::page::budget::FIELDS.contains(f))
+            .any(|f| inputs.get(f) != f.default)
+}
+
+fn read_fragment(fragment: &str, mut evaluate: impl FnMut(&Inputs) -> View) -> (Inputs, Vec<String>) {
     let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
     let mut inputs = Inputs::default();
     let mut messages = Vec::new();
@@ -99,7 +119,7 @@ pub fn from_fragment(fragment: &str, session: &mut Session) -> (Inputs, Vec<Stri
     // Each pass resets what is invalid now; a reset can only make other fields readable, so
     // this settles within a few passes (at most one per field).
     for pass in 0..fields::all().count() {
-        let view = evaluate(&inputs, session);
+        let view = evaluate(&inputs);
         if view.errors.is_empty() {
             break;
         }
@@ -209,6 +229,33 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use proptest::test_runner::TestCaseResult;
+
+    /// The first-load module's reader agrees with the whole page's on the Budget panel, leaves
+    /// the tools' fields to it, and says when a link needs it.
+    #[test]
+    fn the_budget_panel_reads_links_alone_and_says_when_it_cannot() {
+        let mut session = Session::new();
+        for link in ["#v=1&c=3e22&law=hoffmann", "#v=1&c=abc&law=gpt9&mfu=-1", "#v=1&tool=nope&size=30B", ""] {
+            let whole = from_fragment(link, &mut session);
+            let panel = from_fragment_panel(link);
+            assert_eq!(panel, whole, "{link}");
+            assert!(!needs_workbench(&panel.0), "{link}");
+        }
+        let (inputs, messages) = from_fragment_panel("#v=1&tool=nope");
+        assert_eq!(inputs.get(&crate::page::budget::TOOL), "");
+        assert!(messages.iter().any(|m| m.contains("there is no tool \"nope\"")), "{messages:?}");
+        for link in ["#v=1&tool=sw", "#v=1&tool=fit", "#v=1&swn=50", "#v=1&c=1e22&it=5T"] {
+            assert!(needs_workbench(&from_fragment_panel(link).0), "{link}");
+        }
+        // A tool's bad value: only the whole page judges it.
+        let (panel, panel_messages) = from_fragment_panel("#v=1&it=abc");
+        assert_eq!(panel.text("inf_tokens"), "abc");
+        assert!(panel_messages.is_empty(), "{panel_messages:?}");
+        assert!(needs_workbench(&panel));
+        let (whole, messages) = from_fragment("#v=1&it=abc", &mut session);
+        assert_eq!(whole.text("inf_tokens"), "2T");
+        assert!(messages.iter().any(|m| m.contains("it=abc")), "{messages:?}");
+    }
 
     #[test]
     fn a_fit_and_its_small_data_travel_in_the_link() {

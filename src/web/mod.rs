@@ -1,6 +1,12 @@
 //! The wasm_bindgen boundary: decode from JS, call the pure core, encode for JS. No math here.
+//!
+//! Built twice for the page: without the `workbench` feature it is the first-load module (the
+//! Budget panel, its charts and links: [`evaluate`] answers only the panel), with it the whole
+//! page (the Fit panel, every tool and the workers' jobs), loaded when a tool opens. The
+//! feature is read here only: the page model below is the same in both.
 
 mod canvas;
+#[cfg(feature = "workbench")]
 mod fit;
 
 use plotters::prelude::*;
@@ -68,10 +74,20 @@ pub fn evaluate(inputs: JsValue) -> Result<JsValue, JsError> {
         working: bool,
     }
     let inputs: Inputs = from_js(inputs)?;
+    #[cfg(feature = "workbench")]
     let (view, working) = with_session(|s| (budget::evaluate(&inputs, s), s.tool_work_pending()));
+    #[cfg(not(feature = "workbench"))]
+    let (view, working) = (budget::evaluate_panel(&inputs).0, false);
     to_js(&Evaluated { view, working })
 }
 
+/// Whether this module is the whole page (`true`) or the first-load module (`false`).
+#[wasm_bindgen]
+pub fn workbench() -> bool {
+    cfg!(feature = "workbench")
+}
+
+#[cfg(feature = "workbench")]
 /// Called once by the page: from now on slow results (fits, simulations) become jobs for the
 /// page's workers instead of being computed on its thread.
 #[wasm_bindgen(js_name = deferSlowWork)]
@@ -79,6 +95,7 @@ pub fn defer_slow_work() {
     with_session(|s| s.set_deferred(true));
 }
 
+#[cfg(feature = "workbench")]
 /// The next job for a worker, `{id, method, args}`, or `undefined` when none is waiting.
 #[wasm_bindgen(js_name = nextJob)]
 pub fn next_job() -> Result<JsValue, JsError> {
@@ -88,6 +105,7 @@ pub fn next_job() -> Result<JsValue, JsError> {
     }
 }
 
+#[cfg(feature = "workbench")]
 /// The job each worker runs when it starts, `{id, method, args}`: a small fit that warms the
 /// engine's compiled code up (see `core::analysis::plan::warm_up`).
 #[wasm_bindgen(js_name = warmUpJob)]
@@ -95,6 +113,7 @@ pub fn warm_up_job() -> Result<JsValue, JsError> {
     to_js(&crate::page::jobs::Job { id: 0, method: crate::core::analysis::plan::WARM_UP.into(), args: String::new() })
 }
 
+#[cfg(feature = "workbench")]
 /// A worker's result for job `id`: `{owner, finished}` — whose job it was (a tool's key, "fit",
 /// or null for a run since replaced) and whether its run has ended.
 #[wasm_bindgen(js_name = acceptJob)]
@@ -103,6 +122,7 @@ pub fn accept_job(id: f64, result: &str) -> Result<JsValue, JsError> {
     to_js(&accepted)
 }
 
+#[cfg(feature = "workbench")]
 /// In a worker: runs one job and returns its result (JSON text).
 #[wasm_bindgen(js_name = runJob)]
 pub fn run_job(method: &str, args: &str) -> Result<String, JsError> {
@@ -116,27 +136,36 @@ pub fn to_fragment(inputs: JsValue) -> Result<String, JsError> {
     Ok(with_session(|s| share::to_fragment(&inputs, s)))
 }
 
-/// Reads a fragment: `{inputs, messages}`.
+/// Reads a fragment: `{inputs, messages, workbench}`, `workbench` saying whether the link needs
+/// the whole page (the first-load module judges only the Budget panel's fields: the page then
+/// loads the whole module and reads the link again with it).
 #[wasm_bindgen(js_name = fromFragment)]
 pub fn from_fragment(fragment: &str) -> Result<JsValue, JsError> {
     #[derive(serde::Serialize)]
     struct Read {
         inputs: Inputs,
         messages: Vec<String>,
+        workbench: bool,
     }
+    #[cfg(feature = "workbench")]
     let (inputs, messages) = with_session(|s| share::from_fragment(fragment, s));
-    to_js(&Read { inputs, messages })
+    #[cfg(not(feature = "workbench"))]
+    let (inputs, messages) = share::from_fragment_panel(fragment);
+    let workbench = share::needs_workbench(&inputs);
+    to_js(&Read { inputs, messages, workbench })
+}
+
+/// One entry of a selector.
+#[derive(serde::Serialize)]
+struct Choice {
+    key: &'static str,
+    label: String,
+    detail: String,
 }
 
 /// The choices for the law and GPU selectors: `{laws: [{key, label}], gpus: [{key, label, source}]}`.
 #[wasm_bindgen]
 pub fn choices() -> Result<JsValue, JsError> {
-    #[derive(serde::Serialize)]
-    struct Choice {
-        key: &'static str,
-        label: String,
-        detail: String,
-    }
     #[derive(serde::Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Choices {
@@ -154,12 +183,20 @@ pub fn choices() -> Result<JsValue, JsError> {
                 detail: format!("{} TFLOP/s dense BF16 — {}", g.peak_flops / 1e12, g.source),
             })
             .collect(),
-        fit_laws: crate::page::fitpanel::law_options()
-            .into_iter()
-            .filter_map(|(key, text)| crate::core::laws::run_law(key).map(|l| (l, text)))
-            .map(|(l, text)| Choice { key: l.key(), label: text, detail: l.citation().into() })
-            .collect(),
+        fit_laws: fit_laws(),
     })
+}
+
+/// The Fit panel's law choices (none in the first-load module, which has no Fit panel).
+fn fit_laws() -> Vec<Choice> {
+    #[cfg(feature = "workbench")]
+    return crate::page::fitpanel::law_options()
+        .into_iter()
+        .filter_map(|(key, text)| crate::core::laws::run_law(key).map(|l| (l, text)))
+        .map(|(l, text)| Choice { key: l.key(), label: text, detail: l.citation().into() })
+        .collect();
+    #[cfg(not(feature = "workbench"))]
+    Vec::new()
 }
 
 /// Draws chart `kind` ("allocation", "contours", "isoflop" or a tool's chart) on `canvas`, whose pixel size
@@ -175,7 +212,10 @@ pub fn draw_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, dark: 
         "allocation" => plot::draw_allocation(&area, &state, &style),
         "contours" => plot::draw_contours(&area, &state, &style),
         "isoflop" => plot::draw_isoflop(&area, &state, &style),
+        #[cfg(feature = "workbench")]
         tool => with_session(|s| crate::page::tools::draw(tool, &area, &inputs, &state, s, &style)),
+        #[cfg(not(feature = "workbench"))]
+        other => return Err(JsError::new(&format!("chart {other} is drawn by the workbench module"))),
     };
     drawn.map_err(|e| JsError::new(&e.to_string()))?;
     area.present().map_err(|e| JsError::new(&e.to_string()))

@@ -26,7 +26,7 @@ async function paste(page, id, value, watch) {
 }
 
 test('a pasted table is fitted in the background while the rest of the page keeps answering', async () => {
-  const { page, context, problems } = await openPage(browser, origin);
+  const { page, context, problems } = await openPage(browser, origin, { tool: 'cmp' });
   await page.fill('#cmp-boot', '1000');
   await settle(page);
   const right = runs(0, 139);
@@ -38,6 +38,7 @@ test('a pasted table is fitted in the background while the rest of the page keep
   assert.equal(second.shown['out-cmp_cross'], '');
   // While both fits and their 1 000-resample bootstraps run, the Budget panel still answers.
   const before = await text(page, 'out-n_star');
+  await page.click('#tools-nav a[data-tool=""]');
   await page.fill('#compute', '1e22');
   const during = await page.evaluate(() => ({ slow: document.body.dataset.slow, n: document.getElementById('out-n_star').textContent }));
   assert.equal(during.slow, 'busy', 'the fits finished before the Budget panel was used: nothing was shown');
@@ -54,7 +55,7 @@ test('a pasted table is fitted in the background while the rest of the page keep
 });
 
 test('editing one table refits only that table; a seed change refits both', async () => {
-  const { page, context, problems } = await openPage(browser, origin);
+  const { page, context, problems } = await openPage(browser, origin, { tool: 'cmp' });
   await paste(page, 'cmp-a', runs(0, 40), []);
   await paste(page, 'cmp-b', runs(40, 100), []);
   await settle(page);

@@ -55,7 +55,7 @@ async function fill(page, a, b) {
 const parseFlop = (t) => Number(t.match(/^([\d.]+e[+-]?\d+)/)?.[1]);
 
 test('two tables: the crossing, its interval, the chart, and the link round trip', async () => {
-  const { page, context, problems } = await openPage(browser, origin);
+  const { page, context, problems } = await openPage(browser, origin, { tool: 'cmp' });
   const chartBefore = await page.evaluate(() => document.querySelector('canvas[data-chart="cmp-frontiers"]').toDataURL());
   await fill(page, table(lawA, 1), table(lawB, 2));
   const cross = await text(page, 'out-cmp_cross');
@@ -82,7 +82,7 @@ test('two tables: the crossing, its interval, the chart, and the link round trip
 });
 
 test('bad input names the table, row and column; the other table still fits', async () => {
-  const { page, context, problems } = await openPage(browser, origin);
+  const { page, context, problems } = await openPage(browser, origin, { tool: 'cmp' });
   const good = table(lawA, 3);
   await fill(page, good, '');
   assert.match(await text(page, 'err-cmp_b'), /Table B is empty/);
@@ -104,7 +104,7 @@ test('bad input names the table, row and column; the other table still fits', as
 
 test('parallel frontiers: no crossing, and the better one named; narrow and dark screenshots', async () => {
   for (const [colorScheme, viewport, name] of [['dark', { width: 1280, height: 900 }, 'compare-wide-dark'], ['light', { width: 390, height: 844 }, 'compare-narrow-light'], ['dark', { width: 390, height: 844 }, 'compare-narrow-dark']]) {
-    const { page, context, problems } = await openPage(browser, origin, { viewport, colorScheme });
+    const { page, context, problems } = await openPage(browser, origin, { tool: 'cmp', viewport, colorScheme });
     if (name === 'compare-wide-dark') {
       await fill(page, table(lawA, 4), table({ ...lawA, e: lawA.e + 0.1 }, 5));
       assert.equal(await text(page, 'out-cmp_cross'), 'None in the plotted range');

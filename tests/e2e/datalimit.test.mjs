@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { useBrowser, openPage, settle, text, shotDir } from './harness.mjs';
+import { useBrowser, openPage, openView, settle, text, shotDir } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CSV = join(here, '..', '..', '..', 'shared', 'data', 'datablations', 'datablations_final_losses.csv');
@@ -45,9 +45,11 @@ async function shot(page, sel, name) {
 }
 
 test('data-constrained: the README allocation, the paper R*, and the link round trip', async () => {
-  const { page, context, problems } = await openPage(browser, origin);
+  const { page, context, problems } = await openPage(browser, origin, { tool: 'dl' });
   // README: optimal_allocation(8.67e9, 178e9, 25e9) → 227B tokens, 9.1 epochs, 6.8B parameters.
+  await openView(page, '');
   await page.fill('#compute', '9.25956e21');
+  await openView(page, 'dl');
   await page.fill('#dl-u', '25B');
   await settle(page);
   let v = await outputs(page, DL);
@@ -79,7 +81,7 @@ test('data-constrained: the README allocation, the paper R*, and the link round 
   // Link round trip: a new page from the URL shows the same answers.
   const url = page.url();
   assert.match(url, /dlu=25B/);
-  const again = await openPage(browser, origin, { hash: url.slice(url.indexOf('#')) });
+  const again = await openPage(browser, origin, { tool: 'dl', hash: url.slice(url.indexOf('#')) });
   await settle(again.page);
   assert.deepEqual(await outputs(again.page, DL), v);
   assertClean(again.problems);
@@ -91,7 +93,7 @@ test('data-constrained: the README allocation, the paper R*, and the link round 
 });
 
 test('over-training: overheads at the budget, the error map typed and fitted, link round trip', async () => {
-  const { page, context, problems } = await openPage(browser, origin);
+  const { page, context, problems } = await openPage(browser, origin, { tool: 'ot' });
   let v = await outputs(page, OT);
   assert.equal(v.ot_ratio, '100');
   assert.match(v.ot_compute_over, /^\+\d/);
@@ -127,7 +129,7 @@ test('over-training: overheads at the budget, the error map typed and fitted, li
   assert.match(v.ot_map, /^Err = 0\.85 − 2\.2·exp\(−0\.7·L\), fitted to your 12 pairs/);
   assert.doesNotMatch(Object.values(v).join('\n'), NON_FINITE);
   const url = page.url();
-  const again = await openPage(browser, origin, { hash: url.slice(url.indexOf('#')) });
+  const again = await openPage(browser, origin, { tool: 'dl', hash: url.slice(url.indexOf('#')) });
   await settle(again.page);
   assert.deepEqual(await outputs(again.page, OT), v);
   assertClean(again.problems);
@@ -138,7 +140,7 @@ test('over-training: overheads at the budget, the error map typed and fitted, li
 });
 
 test('bad input: a message under the field, the other answers intact', async () => {
-  const { page, context, problems } = await openPage(browser, origin);
+  const { page, context, problems } = await openPage(browser, origin, { tool: 'dl' });
   const otBefore = await outputs(page, OT);
   for (const bad of ['abc', '-5B', '0']) {
     await page.fill('#dl-u', bad);
@@ -157,6 +159,7 @@ test('bad input: a message under the field, the other answers intact', async () 
   await settle(page);
   assert.match(await text(page, 'err-dl_runs'), /at least 3 runs \(got 1\)/);
 
+  await openView(page, 'ot');
   for (const bad of ['0', '-3', 'many']) {
     await page.fill('#ot-m', bad);
     await settle(page);
@@ -183,13 +186,15 @@ test('screenshots: narrow and dark', async () => {
     ['wide-dark', { width: 1280, height: 900 }, 'dark'],
     ['narrow-light', { width: 390, height: 900 }, 'light'],
   ]) {
-    const { page, context, problems } = await openPage(browser, origin, { viewport, colorScheme });
+    const { page, context, problems } = await openPage(browser, origin, { tool: 'dl', viewport, colorScheme });
+    await openView(page, 'ot');
     await page.fill('#ot-eps', '0.85');
     await page.fill('#ot-k', '2.2');
     await page.fill('#ot-gamma', '0.7');
     await settle(page);
-    await shot(page, '#tool-dl', `datalimit-${name}`);
     await shot(page, '#tool-ot', `overtrain-${name}`);
+    await openView(page, 'dl');
+    await shot(page, '#tool-dl', `datalimit-${name}`);
     // Nothing in these two panels reaches past the viewport (tables scroll inside their box).
     const sticking = await page.evaluate(() => {
       const w = document.documentElement.clientWidth;

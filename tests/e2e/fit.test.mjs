@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { useBrowser, openPage, screenshot, settle, text } from './harness.mjs';
+import { useBrowser, openPage, openView, screenshot, settle, text } from './harness.mjs';
 
 const EPOCH = readFileSync(new URL('../../../shared/data/chinchilla_epoch/svg_extracted_data.csv', import.meta.url), 'utf8');
 
@@ -37,7 +37,7 @@ async function tableRows(page, id) {
 }
 
 test('the Epoch runs fit to the reference optimum, with intervals, validation and a comparison', async () => {
-  const { page, problems } = await openPage(browser, origin);
+  const { page, problems } = await openPage(browser, origin, { tool: 'fit' });
   await page.fill('#fit-data', EPOCH);
   assert.match(await text(page, 'fit-data-info'), /245 rows/);
   assert.equal(await page.inputValue('#fit-col-n'), '', 'column chosen automatically');
@@ -65,7 +65,7 @@ test('the Epoch runs fit to the reference optimum, with intervals, validation an
 });
 
 test('"Use this fit" drives the Budget panel, and a link with small data reopens the same fit', async () => {
-  const { page, problems } = await openPage(browser, origin);
+  const { page, problems } = await openPage(browser, origin, { tool: 'fit' });
   await page.fill('#fit-data', syntheticRuns());
   await page.fill('#fit-boot', '200');
   await page.fill('#fit-grid', 'a=0:20:10, b=0:20:10, e=-1:1:1, alpha=0:1:0.5, beta=0:1:0.5');
@@ -82,7 +82,7 @@ test('"Use this fit" drives the Budget panel, and a link with small data reopens
   assert.match(hash, /law=fit&fit=chinchilla%3BE%3D|law=fit&fit=chinchilla;E=/);
   assert.match(hash, /fdata=z/);
 
-  const again = await openPage(browser, origin, { hash });
+  const again = await openPage(browser, origin, { tool: 'fit', hash });
   assert.equal(await again.page.inputValue('#law'), 'fit');
   assert.equal(await text(again.page, 'out-n_star'), await text(page, 'out-n_star'));
   await again.page.waitForSelector('#fit-report[data-state="done"]', { timeout: 60_000 });
@@ -93,7 +93,7 @@ test('"Use this fit" drives the Budget panel, and a link with small data reopens
 });
 
 test('a Farseer fit can drive the Budget panel too', async () => {
-  const { page, problems } = await openPage(browser, origin);
+  const { page, problems } = await openPage(browser, origin, { tool: 'fit' });
   await page.fill('#fit-data', syntheticRuns());
   await page.selectOption('#fit-law', 'farseer');
   await page.fill('#fit-boot', '50');
@@ -111,7 +111,7 @@ test('a Farseer fit can drive the Budget panel too', async () => {
 });
 
 test('bad rows are named with row and column, kept in the box, and skipped only on request', async () => {
-  const { page, problems } = await openPage(browser, origin);
+  const { page, problems } = await openPage(browser, origin, { tool: 'fit' });
   const data = syntheticRuns().replace(/\n(5e\+?7|50000000)\t(\S+)\t\S+/, '\n$1\t$2\tabc');
   await page.fill('#fit-data', data);
   await page.fill('#fit-grid', 'a=0:20:10, b=0:20:10');
@@ -128,7 +128,7 @@ test('bad rows are named with row and column, kept in the box, and skipped only 
 });
 
 test('empty, one-row, identical, non-array JSON, huge and mismatched input get clear messages', async () => {
-  const { page, problems } = await openPage(browser, origin);
+  const { page, problems } = await openPage(browser, origin, { tool: 'fit' });
   const bigRows = ['N,D,loss', ...Array.from({ length: 100_000 }, (_, i) => `${1e8 + i},${2e9 + i},3.1`)].join('\n');
   const cases = [
     ['', /empty/i],
@@ -152,9 +152,11 @@ test('empty, one-row, identical, non-array JSON, huge and mismatched input get c
     assert.match(await text(page, 'fit-error'), want, data.slice(0, 40));
   }
   // The rest of the page still works.
+  await openView(page, '');
   await page.fill('#compute', '1e22');
   await settle(page);
   assert.match(await text(page, 'out-compute_flop'), /1e22/);
+  await openView(page, 'fit');
   // A 5 MB file is refused without replacing what is in the box.
   await page.fill('#fit-data', 'N,D,loss\n1e8,2e9,3.1');
   const dir = mkdtempSync(join(tmpdir(), 'scalecalc-'));
@@ -168,14 +170,16 @@ test('empty, one-row, identical, non-array JSON, huge and mismatched input get c
 });
 
 test('a fit can be cancelled, the page stays responsive while it runs, and it can run again', async () => {
-  const { page, problems } = await openPage(browser, origin);
+  const { page, problems } = await openPage(browser, origin, { tool: 'fit' });
   await page.fill('#fit-data', EPOCH);
   await page.fill('#fit-boot', '2000');
   await page.click('#fit-run');
   await page.waitForSelector('#fit-report[data-state="running"]');
   // Typing in the Budget panel still updates it while the workers fit.
+  await page.click('#tools-nav a[data-tool=""]');
   await page.fill('#compute', '3e22');
   await page.waitForFunction(() => document.getElementById('out-compute_flop').textContent.includes('3e22'), null, { timeout: 2000 });
+  await page.click('#tools-nav a[data-tool="fit"]');
   await page.click('#fit-cancel');
   assert.match(await text(page, 'fit-status'), /Cancelled/);
   assert.equal(await page.isDisabled('#fit-run'), false);
@@ -186,7 +190,7 @@ test('a fit can be cancelled, the page stays responsive while it runs, and it ca
 });
 
 test('the Fit panel reads well on a phone', async () => {
-  const { page, problems } = await openPage(browser, origin, { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+  const { page, problems } = await openPage(browser, origin, { tool: 'fit', viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
   await page.fill('#fit-data', syntheticRuns());
   await page.fill('#fit-boot', '100');
   await page.fill('#fit-grid', 'a=0:20:10, b=0:20:10, e=-1:1:1, alpha=0:1:0.5, beta=0:1:0.5');

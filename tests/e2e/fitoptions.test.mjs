@@ -26,7 +26,7 @@ const params = (page) => page.evaluate(() => Object.fromEntries(
   [...document.querySelectorAll('#fit-params tr')].slice(1).map((tr) => [tr.children[0].textContent, [tr.children[1].textContent, tr.children[2].textContent]])));
 
 test('weights, asymmetry, tied and fixed parameters fit in the page and live in the link', async () => {
-  const { page, problems } = await openPage(browser, origin);
+  const { page, problems } = await openPage(browser, origin, { tool: 'fit' });
   await page.fill('#fit-data', WEIGHTED);
   await page.fill('#fit-drop', '5');
   await page.fill('#fit-boot', '200');
@@ -57,7 +57,7 @@ test('weights, asymmetry, tied and fixed parameters fit in the page and live in 
   // All four in the link: reopening it restores them.
   const hash = await page.evaluate(() => location.hash);
   for (const key of ['fcw=w', 'fasym=2', 'ffix=E', 'ftie=1']) assert.ok(hash.includes(key), `${key} not in ${hash}`);
-  const again = await openPage(browser, origin, { hash });
+  const again = await openPage(browser, origin, { tool: 'fit', hash });
   assert.equal(await again.page.inputValue('#fit-asym'), '2');
   assert.equal(await again.page.isChecked('#fit-tie'), true);
   assert.equal(await again.page.inputValue('#fit-fix'), 'E=1.8');
@@ -97,7 +97,7 @@ function variants(scales) {
 }
 
 test('a joint fit of variants shows each one\'s compute multiplier, in the link and at its field', async () => {
-  const { page, problems } = await openPage(browser, origin);
+  const { page, problems } = await openPage(browser, origin, { tool: 'fit' });
   await page.fill('#fit-data', variants([['base', 1], ['swiglu', 1.15], ['moe', 1.4]]));
   await page.fill('#fit-boot', '200');
   await settle(page);
@@ -125,7 +125,7 @@ test('a joint fit of variants shows each one\'s compute multiplier, in the link 
 });
 
 test('clicking a run on the loss chart leaves it out, clicking its ring puts it back', async () => {
-  const { page, problems } = await openPage(browser, origin);
+  const { page, problems } = await openPage(browser, origin, { tool: 'fit' });
   await page.fill('#fit-data', EPOCH);
   await page.fill('#fit-drop', '5');
   await page.fill('#fit-boot', '100');
@@ -139,6 +139,7 @@ test('clicking a run on the loss chart leaves it out, clicking its ring puts it 
   const far = (m) => Math.min(...marks.filter((o) => o !== m).map((o) => Math.hypot(o.x - m.x, o.y - m.y)));
   const target = marks.reduce((a, b) => (far(b) > far(a) ? b : a));
   const clickAt = async (chart, m) => {
+    await page.locator(`canvas[data-chart="${chart}"]`).scrollIntoViewIfNeeded();
     const box = await page.locator(`canvas[data-chart="${chart}"]`).boundingBox();
     const size = await page.evaluate((chart) => { const c = document.querySelector(`canvas[data-chart="${chart}"]`); return c.width / c.clientWidth; }, chart);
     await page.mouse.click(box.x + m.x / size, box.y + m.y / size);

@@ -60,9 +60,12 @@ export function useBrowser(ready) {
   });
 }
 
-/// A page that records console errors, page errors, failed and off-origin requests.
+/// A page that records console errors, page errors, failed and off-origin requests. With `tool`
+/// ("fit" or a tool's key) the page opens on that view (the link says `tool=…`), with the
+/// workbench module loaded.
 export async function openPage(browser, origin, { hash = '', viewport = { width: 1280, height: 900 },
-  colorScheme = 'light', deviceScaleFactor = 1 } = {}) {
+  colorScheme = 'light', deviceScaleFactor = 1, tool = '' } = {}) {
+  if (tool && !/[#&]tool=/.test(hash)) hash = `${hash || '#v=1'}&tool=${tool}`;
   const context = await browser.newContext({ viewport, colorScheme, deviceScaleFactor });
   const page = await context.newPage();
   const problems = [];
@@ -73,16 +76,24 @@ export async function openPage(browser, origin, { hash = '', viewport = { width:
   await page.goto(`${origin}/${hash}`);
   await page.waitForSelector('#loading[hidden]', { state: 'attached' });
   await page.waitForFunction(() => document.getElementById('out-n_star').textContent !== '');
+  if (tool) await page.waitForFunction(() => document.body.dataset.module === 'workbench', null, { timeout: 60_000 });
   await settle(page);
   return { page, context, problems };
+}
+
+/// Opens a view from the navigation ("" for the Budget panel) and waits until it is drawn.
+export async function openView(page, tool) {
+  await page.click(`#tools-nav a[data-tool="${tool}"]`);
+  await page.waitForFunction((t) => !document.querySelector(`[data-view="${t}"]`).hidden, tool);
+  await settle(page);
 }
 
 /// Waits until the background worker has handed back every slow result and every chart is
 /// drawn (the page draws one per animation frame).
 export async function settle(page) {
   await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
-  await page.waitForFunction(() => document.body.dataset.slow === 'idle' && document.body.dataset.charts === 'idle',
-    null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.body.dataset.slow === 'idle' && document.body.dataset.charts === 'idle'
+    && document.body.dataset.module !== 'loading', null, { timeout: 60_000 });
 }
 
 export async function screenshot(page, name) {

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, launch, openPage, settle, text, root, screenshot } from './harness.mjs';
+import { startServer, launch, openPage, openView, settle, text, root, screenshot } from './harness.mjs';
 
 let server, origin, browser;
 before(async () => {
@@ -29,6 +29,8 @@ test('served from a sub-path: loads, links and fits in workers, nothing fetched 
   const url = page.url();
   assert.ok(url.startsWith(`${origin}/#v=1&c=3e22`), url);
   const nStar = await text(page, 'out-n_star');
+  // The tools' module loads from the sub-path too.
+  await openView(page, 'fit');
   await page.fill('#fit-data', runs());
   await page.fill('#fit-boot', '50');
   await page.click('#fit-run');

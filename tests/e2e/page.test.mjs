@@ -1,7 +1,8 @@
 // End-to-end: the page driven in headless Chromium as a person would use it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, openPage, screenshot, settle, text } from './harness.mjs';
+import { join } from 'node:path';
+import { useBrowser, openPage, openView, screenshot, settle, text, shotDir } from './harness.mjs';
 
 let origin, browser;
 useBrowser((b, o) => { browser = b; origin = o; });
@@ -52,6 +53,7 @@ test('MFU as a fraction reads as a percent, says so, and gives the same budget',
   assert.deepEqual(await readOutputs(page), percent, 'the same 30-day budget, not 7.8 years');
   assert.match(page.url(), /mfu=0\.4/);
   // The Fit panel's law list comes from the laws' registry.
+  await openView(page, 'fit');
   const offered = await page.locator('#fit-law option').evaluateAll((os) => os.map((o) => o.value));
   assert.ok(offered.includes('chinchilla') && offered.includes('farseer') && offered.includes('power-d'), offered.join(','));
   assertClean(problems);
@@ -217,7 +219,10 @@ test('narrow phone window: no horizontal overflow, charts fit', async () => {
   });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page is ${overflow}px wider than the window`);
-  const sizes = await page.evaluate(() => [...document.querySelectorAll('canvas')].map((c) => [c.width, c.clientWidth, c.getBoundingClientRect().right]));
+  // The open view's canvases (the others are drawn when their view opens).
+  const sizes = await page.evaluate(() => [...document.querySelectorAll('canvas')].filter((c) => c.getClientRects().length)
+    .map((c) => [c.width, c.clientWidth, c.getBoundingClientRect().right]));
+  assert.equal(sizes.length, 3);
   for (const [w, cw, right] of sizes) {
     assert.equal(w, Math.round(cw * 3), 'canvas is not sized by devicePixelRatio');
     assert.ok(right <= 360, 'canvas overflows the window');
@@ -268,4 +273,77 @@ test('copy link puts the current URL on the clipboard or shows it', async () => 
   assert.match(page.url(), /#v=1&c=1e22$/);
   assertClean(problems);
   await context.close();
+});
+
+test('the workbench: one view at a time, the tools module only when a tool opens, the back button, the keyboard', async () => {
+  const { page, context, problems } = await openPage(browser, origin);
+  const wasm = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(r.url().split('/').pop()); });
+  assert.equal(await page.evaluate(() => document.body.dataset.module), 'home');
+  // Only the Budget panel is shown; its charts drawn, no tool's.
+  const shown = () => page.evaluate(() => [...document.querySelectorAll('[data-view]')].filter((e) => !e.hidden).map((e) => e.dataset.view));
+  assert.deepEqual(await shown(), ['', '']);
+  assert.equal(await page.getAttribute('#tools-nav a[data-tool=""]', 'aria-current'), 'page');
+  await page.fill('#compute', '1e23');
+  await settle(page);
+  const nStar = await text(page, 'out-n_star');
+  assert.deepEqual(wasm, [], 'a wasm module was fetched before any tool opened');
+
+  // Opening a tool loads the workbench module once; the link names the tool; inputs stay.
+  await openView(page, 'sw');
+  assert.deepEqual(await shown(), ['sw']);
+  assert.deepEqual(wasm, ['scalecalc_bg.wasm']);
+  assert.equal(await page.evaluate(() => document.body.dataset.module), 'workbench');
+  assert.match(page.url(), /c=1e23.*tool=sw|tool=sw.*c=1e23/);
+  assert.notEqual(await text(page, 'out-sw_n_ci'), '');
+  const swChart = await page.evaluate(() => document.querySelector('canvas[data-chart="sw-plan"]')?.width ?? 0);
+  assert.ok(swChart > 0, 'the open tool has no drawn chart');
+  await openView(page, 'fit');
+  assert.deepEqual(await shown(), ['fit']);
+  assert.equal(await page.getAttribute('#tools-nav a[data-tool="fit"]', 'aria-current'), 'page');
+
+  // Back: the sweep planner, then the Budget panel, with what was typed.
+  await page.goBack();
+  await page.waitForFunction(() => !document.querySelector('[data-view="sw"]').hidden);
+  await page.goBack();
+  await page.waitForFunction(() => !document.querySelector('.panels').hidden);
+  await settle(page);
+  assert.equal(await text(page, 'out-n_star'), nStar);
+  assert.equal(await page.inputValue('#compute'), '1e23');
+  assert.deepEqual(wasm, ['scalecalc_bg.wasm'], 'the workbench module was fetched again');
+
+  // Keyboard: arrow keys move along the navigation, Enter opens.
+  await page.focus('#tools-nav a[data-tool=""]');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.tool), 'sched');
+  await page.keyboard.press('End');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.tool), 'sp');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => !document.querySelector('[data-view="sp"]').hidden);
+
+  // A link to a tool that does not exist: the Budget panel, and a message.
+  const bad = await openPage(browser, origin, { hash: '#v=1&tool=nope' });
+  assert.match(await bad.page.locator('#message-list').textContent(), /no tool "nope"/);
+  assert.equal(await bad.page.evaluate(() => document.querySelector('.panels').hidden), false);
+  await bad.context.close();
+  assertClean(problems);
+  await context.close();
+});
+
+test('the workbench on a phone: the navigation scrolls sideways above the view', async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    const { page, context, problems } = await openPage(browser, origin, { viewport: { width: 390, height: 844 }, colorScheme, tool: 'sched' });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than the window`);
+    const nav = await page.locator('#tools-nav').boundingBox();
+    const panel = await page.locator('#tool-sched').boundingBox();
+    assert.ok(nav.y + nav.height <= panel.y + 1, 'the navigation overlaps the tool');
+    await page.screenshot({ path: join(shotDir, `workbench-phone-${colorScheme}.png`) });
+    assertClean(problems);
+    await context.close();
+  }
+  const wide = await openPage(browser, origin, { colorScheme: 'dark', tool: 'sw' });
+  await wide.page.screenshot({ path: join(shotDir, 'workbench-wide-dark.png') });
+  await wide.context.close();
 });

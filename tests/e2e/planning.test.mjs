@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { useBrowser, openPage, settle, text, shotDir } from './harness.mjs';
+import { useBrowser, openPage, openView, settle, text, shotDir } from './harness.mjs';
 
 let origin, browser;
 useBrowser((b, o) => { browser = b; origin = o; });
@@ -31,7 +31,7 @@ function assertClean(problems) {
 }
 
 test('defaults: each panel shows sensible numbers', async () => {
-  const { page, context, problems } = await openPage(browser, origin);
+  const { page, context, problems } = await openPage(browser, origin, { tool: 'inf' });
   const v = await read(page);
   for (const [k, t] of Object.entries(v)) {
     assert.ok(t && t.trim(), `${k} is empty`);
@@ -73,11 +73,10 @@ test('defaults: each panel shows sensible numbers', async () => {
 });
 
 test('typing updates the panels, the URL and the charts; the link reopens the same view', async () => {
-  const first = await openPage(browser, origin);
+  const first = await openPage(browser, origin, { tool: 'inf' });
   const { page } = first;
   const before = await read(page);
   const infChart = await canvas(page, 'inf-flops');
-  const pcChart = await canvas(page, 'pc-exponent');
 
   await page.fill('#inf-tokens', '20T');
   await settle(page);
@@ -93,6 +92,7 @@ test('typing updates the panels, the URL and the charts; the link reopens the sa
   assert.equal(await text(page, 'out-inf_target'), '2.05');
   assert.notEqual(await canvas(page, 'inf-flops'), infChart, 'inference chart did not change');
 
+  await openView(page, 'hp');
   await page.fill('#hp-n', '1B');
   await page.fill('#hp-d', '100B');
   await page.fill('#hp-seq', '2048');
@@ -103,6 +103,8 @@ test('typing updates the panels, the URL and the charts; the link reopens the sa
   assert.equal(await text(page, 'out-hp_ds_c'), '6e20 FLOP');
   assert.equal(await text(page, 'out-hp_ds_lr'), '7.88e-4');
 
+  await openView(page, 'pc');
+  const pcChart = await canvas(page, 'pc-exponent');
   await page.fill('#pc-vocab', '128000');
   await page.fill('#pc-aspect', '128');
   await page.fill('#pc-total', '8B');
@@ -128,7 +130,7 @@ test('typing updates the panels, the URL and the charts; the link reopens the sa
 });
 
 test('bad input: a message under the field, other outputs intact', async () => {
-  const { page, context, problems } = await openPage(browser, origin);
+  const { page, context, problems } = await openPage(browser, origin, { tool: 'inf' });
   const before = await read(page);
   for (const [id, field, bad, pattern, keep] of [
     ['#inf-tokens', 'inf_tokens', 'lots', /inference tokens/, 'hp_step_lr'],
@@ -138,6 +140,7 @@ test('bad input: a message under the field, other outputs intact', async () => {
     ['#pc-aspect', 'pc_aspect', '0', /aspect ratio/, 'pc_exp_large'],
     ['#pc-total', 'pc_total', '7 apples', /total parameters/, 'pc_ne_total'],
   ]) {
+    await openView(page, id.slice(1).split('-')[0]);
     const original = await page.inputValue(id);
     await page.fill(id, bad);
     await settle(page);
@@ -159,11 +162,10 @@ test('bad input: a message under the field, other outputs intact', async () => {
 
 test('screenshots: wide and narrow, light and dark', async () => {
   for (const [w, h, scheme] of [[1280, 900, 'light'], [390, 844, 'dark'], [1280, 900, 'dark'], [390, 844, 'light']]) {
-    const { page, context, problems } = await openPage(browser, origin, { viewport: { width: w, height: h }, colorScheme: scheme });
+    const { page, context, problems } = await openPage(browser, origin, { viewport: { width: w, height: h }, colorScheme: scheme, tool: 'inf' });
     for (const key of ['inf', 'hp', 'pc']) {
+      await openView(page, key);
       const panel = page.locator(`#tool-${key}`);
-      await panel.scrollIntoViewIfNeeded();
-      await settle(page);
       const box = await panel.boundingBox();
       assert.ok(box.width <= w + 1, `${key} panel overflows ${w}px: ${box.width}`);
       await panel.screenshot({ path: join(shotDir, `planning-${key}-${w}-${scheme}.png`) });

@@ -35,7 +35,7 @@ async function coloured(page, chart) {
 }
 
 test('the profile search shows the main report first, a heat map and how well α and β are pinned', async () => {
-  const { page, problems } = await openPage(browser, origin);
+  const { page, problems } = await openPage(browser, origin, { tool: 'fit' });
   await page.fill('#fit-data', EPOCH);
   await page.fill('#fit-drop', '5');
   await page.fill('#fit-boot', '400');
@@ -92,7 +92,7 @@ test('the profile search shows the main report first, a heat map and how well α
 });
 
 test('the grid search is one option away, in the link, and reaches the same optimum', async () => {
-  const { page, problems } = await openPage(browser, origin);
+  const { page, problems } = await openPage(browser, origin, { tool: 'fit' });
   await page.fill('#fit-data', EPOCH);
   await page.fill('#fit-drop', '5');
   await page.fill('#fit-boot', '0');
@@ -112,7 +112,7 @@ test('the grid search is one option away, in the link, and reaches the same opti
 });
 
 test('on a phone in dark mode the heat map stays readable', async () => {
-  const { page, problems } = await openPage(browser, origin, { viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+  const { page, problems } = await openPage(browser, origin, { tool: 'fit', viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
   await page.fill('#fit-data', EPOCH);
   await page.fill('#fit-drop', '5');
   await page.fill('#fit-boot', '200');
@@ -128,7 +128,7 @@ test('on a phone in dark mode the heat map stays readable', async () => {
 });
 
 test('ticking a run off refits live, the Budget panel follows the fit it uses, and the link keeps it', async () => {
-  const { page, problems } = await openPage(browser, origin);
+  const { page, problems } = await openPage(browser, origin, { tool: 'fit' });
   await page.fill('#fit-data', EPOCH);
   await page.fill('#fit-drop', '5');
   await page.fill('#fit-boot', '200');

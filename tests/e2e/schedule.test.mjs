@@ -22,7 +22,7 @@ async function shot(page, name) {
 const NON_FINITE = /NaN|Infinity|undefined/;
 
 test('Fig. 2 is fitted live on the page and the WSD question is answered', async () => {
-  const { page, problems } = await openPage(browser, origin);
+  const { page, problems } = await openPage(browser, origin, { tool: 'sched' });
   const v = await outputs(page);
   // Paper: L = 2.628 + 0.429·S₁^(−0.550) − 0.411·S₂, R² 0.99964 (re-fit: 2.6278, 0.42967, 0.54985, 0.41077).
   assert.equal(v.sched_tissue, 'L = 2.628 + 0.4297·S₁^(−0.5498) − 0.4108·S₂');
@@ -49,7 +49,7 @@ test('Fig. 2 is fitted live on the page and the WSD question is answered', async
 });
 
 test('a changed panel survives a share link', async () => {
-  const { page, context, problems } = await openPage(browser, origin);
+  const { page, context, problems } = await openPage(browser, origin, { tool: 'sched' });
   await page.fill('#sched-predict', 'wsd:steps=20000,peak=2e-4,warmup=500,decay=0.1,shape=linear,min=0');
   await page.fill('#sched-lambda', '0.995');
   await page.selectOption('#sched-warmup', 'ramp');
@@ -58,7 +58,7 @@ test('a changed panel survives a share link', async () => {
   assert.match(await text(page, 'out-sched_convention'), /ramp/);
   await page.waitForFunction(() => location.hash.length > 1);
   const url = page.url();
-  const second = await openPage(browser, origin, { hash: url.slice(url.indexOf('#')) });
+  const second = await openPage(browser, origin, { tool: 'sched', hash: url.slice(url.indexOf('#')) });
   assert.deepEqual(await outputs(second.page), before);
   assert.equal(await second.page.inputValue('#sched-lambda'), '0.995');
   assert.equal(await second.page.inputValue('#sched-warmup'), 'ramp');
@@ -68,7 +68,7 @@ test('a changed panel survives a share link', async () => {
 });
 
 test('bad input gives a message under its field and keeps the rest', async () => {
-  const { page, problems } = await openPage(browser, origin);
+  const { page, problems } = await openPage(browser, origin, { tool: 'sched' });
   const good = await outputs(page);
   await page.fill('#sched-predict', 'cosine:steps=20000,peak=-1');
   await settle(page);
@@ -102,7 +102,7 @@ test('screenshots: phone width and dark mode', async () => {
     ['sched-narrow-dark', { width: 390, height: 900 }, 'dark'],
     ['sched-wide-dark', { width: 1280, height: 900 }, 'dark'],
   ]) {
-    const { page, problems, context } = await openPage(browser, origin, { viewport, colorScheme });
+    const { page, problems, context } = await openPage(browser, origin, { tool: 'sched', viewport, colorScheme });
     await page.locator('#tool-sched').scrollIntoViewIfNeeded();
     await settle(page);
     await shot(page, name);
@@ -114,7 +114,7 @@ test('screenshots: phone width and dark mode', async () => {
 });
 
 test('other loss curves are predicted by both fitted laws, scored and drawn, and kept in the link', async () => {
-  const { page, problems } = await openPage(browser, origin);
+  const { page, problems } = await openPage(browser, origin, { tool: 'sched' });
   // The paper's constant curve (a run the laws were fitted on with the cosine one).
   const constant = (await page.inputValue('#sched-data')).split('\n').filter((l) => !l.startsWith('cosine')).join('\n');
   await page.fill('#sched-other', constant);

@@ -26,7 +26,7 @@ function assertClean(problems) {
 }
 
 test('sparse pre-training: defaults prune N*, typing a schedule updates it, links carry it, bad input stays at its field', async () => {
-  const { page, context, problems } = await openPage(browser, origin);
+  const { page, context, problems } = await openPage(browser, origin, { tool: 'sp' });
   const v = await read(page);
   for (const [k, t] of Object.entries(v)) {
     assert.ok(t && t.trim(), `${k} is empty`);
@@ -56,7 +56,7 @@ test('sparse pre-training: defaults prune N*, typing a schedule updates it, link
   await panelShot(page, 'sparse-panel');
 
   // The link reopens the same answer.
-  const reopened = await openPage(browser, origin, { hash: `#${page.url().split('#')[1]}` });
+  const reopened = await openPage(browser, origin, { tool: 'sp', hash: `#${page.url().split('#')[1]}` });
   assert.deepEqual(await read(reopened.page), typed);
   assertClean(reopened.problems);
   await reopened.context.close();
@@ -80,7 +80,7 @@ test('sparse pre-training: defaults prune N*, typing a schedule updates it, link
 });
 
 test('sparse pre-training: pasted sparse and dense runs are fitted with N̄ (on the workers) and drive the prediction', async () => {
-  const { page, context, problems } = await openPage(browser, origin);
+  const { page, context, problems } = await openPage(browser, origin, { tool: 'sp' });
   // Runs drawn from L = 1.8 + 500/N̄^0.35 + 2000/D^0.37, N̄ on the 25 %–75 % geometric schedule.
   const rho = (s) => (s === 0 ? 1 : 0.25 + 0.5 * s / -Math.log(1 - s) + 0.25 * (1 - s));
   const rows = ['N,D,sparsity,loss'];
@@ -105,7 +105,7 @@ test('sparse pre-training: pasted sparse and dense runs are fitted with N̄ (on 
 });
 
 test('sparse pre-training panel on a phone, dark', async () => {
-  const { page, context, problems } = await openPage(browser, origin, { viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+  const { page, context, problems } = await openPage(browser, origin, { tool: 'sp', viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
   await page.locator('#tool-sp').scrollIntoViewIfNeeded();
   await settle(page);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

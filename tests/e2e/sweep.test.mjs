@@ -2,7 +2,7 @@
 // budget narrowing it, a link round trip, bad input, timing, and screenshots.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, openPage, screenshot, settle, text } from './harness.mjs';
+import { useBrowser, openPage, openView, screenshot, settle, text } from './harness.mjs';
 
 let origin, browser;
 useBrowser((b, o) => { browser = b; origin = o; });
@@ -20,7 +20,7 @@ async function outputs(page) {
 }
 
 test('the default plan shows an interval on N* and L*, a table of changes and two charts', async () => {
-  const { page, problems } = await openPage(browser, origin);
+  const { page, problems } = await openPage(browser, origin, { tool: 'sw' });
   await page.locator('#tool-sw').scrollIntoViewIfNeeded();
   await settle(page);
   const out = await outputs(page);
@@ -51,7 +51,7 @@ test('the default plan shows an interval on N* and L*, a table of changes and tw
 });
 
 test('adding a larger budget narrows the interval on the page', async () => {
-  const { page, problems } = await openPage(browser, origin);
+  const { page, problems } = await openPage(browser, origin, { tool: 'sw' });
   const before = factor(await text(page, 'out-sw_n_ci'));
   await page.fill('#sw-budgets', '1e18, 3e18, 1e19, 3e19, 1e20, 3e20');
   await settle(page);
@@ -67,7 +67,7 @@ test('adding a larger budget narrows the interval on the page', async () => {
 });
 
 test('a link round trip gives the same numbers', async () => {
-  const { page, problems } = await openPage(browser, origin);
+  const { page, problems } = await openPage(browser, origin, { tool: 'sw' });
   await page.fill('#sw-budgets', '1e18, 1e19, 1e20');
   await page.fill('#sw-sizes', '7');
   await page.fill('#sw-sigma', '1%');
@@ -79,7 +79,7 @@ test('a link round trip gives the same numbers', async () => {
   assert.match(first['out-sw_target'], /^1e24 FLOP, /);
   const url = page.url();
   assert.match(url, /swb=/);
-  const second = await openPage(browser, origin, { hash: `#${url.split('#')[1]}` });
+  const second = await openPage(browser, origin, { tool: 'sw', hash: `#${url.split('#')[1]}` });
   assert.equal(await second.page.inputValue('#sw-sigma'), '1%');
   assert.deepEqual(await outputs(second.page), first);
   assert.deepEqual(problems, []);
@@ -89,7 +89,7 @@ test('a link round trip gives the same numbers', async () => {
 });
 
 test('bad input gets a message under its field and the rest keeps working', async () => {
-  const { page, problems } = await openPage(browser, origin);
+  const { page, problems } = await openPage(browser, origin, { tool: 'sw' });
   const budgetN = await text(page, 'out-n_star');
   await page.fill('#sw-budgets', '1e18, lots');
   await settle(page);
@@ -114,6 +114,7 @@ test('bad input gets a message under its field and the rest keeps working', asyn
   await settle(page);
   assert.notEqual(await text(page, 'out-sw_n_ci'), '');
   // A law that is not of the Chinchilla form is explained.
+  await openView(page, '');
   await page.selectOption('#law', 'kaplan');
   await settle(page);
   assert.match(await text(page, 'err-sw_law'), /Chinchilla form/);
@@ -128,7 +129,7 @@ test('screenshots, wide and narrow, light and dark', async () => {
     ['sweep-narrow-light', { width: 390, height: 844 }, 'light'],
     ['sweep-wide-dark', { width: 1280, height: 900 }, 'dark'],
   ]) {
-    const { page, problems } = await openPage(browser, origin, { viewport, colorScheme });
+    const { page, problems } = await openPage(browser, origin, { tool: 'sw', viewport, colorScheme });
     await page.locator('#tool-sw').scrollIntoViewIfNeeded();
     await settle(page);
     await page.locator('#tool-sw').screenshot({ path: (await screenshot(page, name)).replace(/\.png$/, '-panel.png') });

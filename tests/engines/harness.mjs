@@ -113,8 +113,16 @@ export async function open(driver, origin, hash = '') {
 /// Every slow result back and every chart drawn.
 export async function settled(driver) {
   await run(driver, () => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
-  await until(driver, () => document.body.dataset.slow === 'idle' && document.body.dataset.charts === 'idle',
-    { what: 'slow results and charts' });
+  await until(driver, () => document.body.dataset.slow === 'idle' && document.body.dataset.charts === 'idle'
+    && document.body.dataset.module !== 'loading', { what: 'slow results and charts' });
+}
+
+/// Opens a view from the navigation ("" for the Budget panel; a tool loads the workbench module).
+export async function openView(driver, tool) {
+  await (await driver.findElement({ css: `#tools-nav a[data-tool="${tool}"]` })).click();
+  await until(driver, (t) => !document.querySelector(`[data-view="${t}"]`).hidden
+    && (t === '' || document.body.dataset.module === 'workbench'), { what: `the view "${tool}"` }, tool);
+  await settled(driver);
 }
 
 /// Sets a field's value as a paste would, firing the event the page listens to.

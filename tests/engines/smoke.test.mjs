@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { startServer } from '../e2e/harness.mjs';
-import { startEngine, open, settled, setField, problems, run, until } from './harness.mjs';
+import { startEngine, open, openView, settled, setField, problems, run, until } from './harness.mjs';
 
 const EPOCH_PATH = new URL('../../../shared/data/chinchilla_epoch/svg_extracted_data.csv', import.meta.url);
 const engines = (process.env.SCALECALC_ENGINES ?? 'firefox,webkit').split(',').map((s) => s.trim()).filter(Boolean);
@@ -17,8 +17,8 @@ before(async () => { ({ server, origin } = await startServer()); });
 after(() => server?.close());
 
 const outputs = (driver) => run(driver, (keys) => Object.fromEntries(keys.map((k) => [k, document.getElementById(`out-${k}`).textContent])), OUTPUTS);
-/// Per chart: how many distinct colours it has (a blank or failed chart has one or two).
-const chartColours = (driver, selector) => run(driver, (selector) => [...document.querySelectorAll(selector)].map((c) => {
+/// Per chart on screen: how many distinct colours it has (a blank or failed chart has one or two).
+const chartColours = (driver, selector) => run(driver, (selector) => [...document.querySelectorAll(selector)].filter((c) => c.getClientRects().length).map((c) => {
   const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
   const seen = new Set();
   for (let i = 0; i < data.length && seen.size < 50; i += 4 * 97) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2] | (data[i + 3] << 24));
@@ -33,9 +33,12 @@ for (const name of engines) {
         await open(driver, origin);
         const values = await outputs(driver);
         for (const [k, v] of Object.entries(values)) assert.ok(v && !NON_FINITE.test(v), `${k}: "${v}"`);
-        for (const [chart, w, h, colours] of await chartColours(driver, '#budget ~ * canvas[data-chart], canvas[data-chart]')) {
+        const charts = await chartColours(driver, 'canvas[data-chart]');
+        assert.equal(charts.length, 3, 'the Budget panel shows its three charts');
+        for (const [chart, w, h, colours] of charts) {
           assert.ok(w > 0 && h > 0 && colours > 3, `${chart}: ${w}×${h}, ${colours} colours`);
         }
+        assert.equal(await run(driver, () => document.body.dataset.module), 'home');
         assert.deepEqual(await problems(driver), []);
       });
 
@@ -71,6 +74,7 @@ for (const name of engines) {
 
       await t.test('pasted runs fit in workers to the reference objective', async () => {
         await open(driver, origin);
+        await openView(driver, 'fit');
         await setField(driver, 'fit-data', readFileSync(EPOCH_PATH, 'utf8'));
         await setField(driver, 'fit-drop', '5');
         await setField(driver, 'fit-boot', '1000');
@@ -96,21 +100,24 @@ for (const name of engines) {
 
       await t.test('every tool panel renders its numbers and charts', async () => {
         await open(driver, origin);
-        const panels = await run(driver, () => [...document.querySelectorAll('section.tool-panel')].map((s) => ({
-          id: s.id,
-          empty: [...s.querySelectorAll('[id^="out-"]')].filter((o) => o.textContent.trim() === '').map((o) => o.id),
-          bad: [...s.querySelectorAll('[id^="out-"], td')].map((o) => o.textContent).filter((t) => /NaN|Infinity|undefined/.test(t)),
-          // Errors, not the notes on a question a default leaves unanswered (class "unanswered").
-          errors: [...s.querySelectorAll('[id^="err-"]:not(.unanswered)')]
-            .map((e) => `${e.id}: ${e.textContent.trim()}`).filter((t) => !t.endsWith(': ')),
-        })));
-        assert.ok(panels.length >= 9, `only ${panels.length} tool panels`);
-        for (const p of panels) {
-          assert.deepEqual(p.bad, [], `${p.id} shows non-finite values`);
-          assert.deepEqual(p.errors, [], `${p.id} shows errors with its defaults`);
-        }
-        for (const [chart, w, h, colours] of await chartColours(driver, 'section.tool-panel canvas[data-chart]')) {
-          assert.ok(w > 0 && h > 0 && colours > 3, `${chart}: ${w}×${h}, ${colours} colours`);
+        const tools = await run(driver, () => [...document.querySelectorAll('section.tool-panel')].map((s) => s.dataset.view));
+        assert.ok(tools.length >= 9, `only ${tools.length} tool panels`);
+        for (const tool of tools) {
+          await openView(driver, tool);
+          const p = await run(driver, (tool) => {
+            const s = document.querySelector(`[data-view="${tool}"]`);
+            return {
+              bad: [...s.querySelectorAll('[id^="out-"], td')].map((o) => o.textContent).filter((t) => /NaN|Infinity|undefined/.test(t)),
+              // Errors, not the notes on a question a default leaves unanswered (class "unanswered").
+              errors: [...s.querySelectorAll('[id^="err-"]:not(.unanswered)')]
+                .map((e) => `${e.id}: ${e.textContent.trim()}`).filter((t) => !t.endsWith(': ')),
+            };
+          }, tool);
+          assert.deepEqual(p.bad, [], `${tool} shows non-finite values`);
+          assert.deepEqual(p.errors, [], `${tool} shows errors with its defaults`);
+          for (const [chart, w, h, colours] of await chartColours(driver, `[data-view="${tool}"] canvas[data-chart]`)) {
+            assert.ok(w > 0 && h > 0 && colours > 3, `${chart}: ${w}×${h}, ${colours} colours`);
+          }
         }
         assert.deepEqual(await problems(driver), []);
       });

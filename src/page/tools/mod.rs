@@ -139,9 +139,15 @@ pub trait Tool: Sync {
     }
 }
 
-/// Every tool field, in page order.
+/// Every tool field, in page order. Read from [`SPECS`], not [`TOOLS`]: the page's first-load
+/// module reads links through the field registry without carrying any tool's code.
 pub fn all_fields() -> impl Iterator<Item = &'static Field> {
-    TOOLS.iter().flat_map(|t| t.fields().iter())
+    SPECS.iter().flat_map(|t| t.fields.iter())
+}
+
+/// Whether `key` names a tool.
+pub fn is_tool(key: &str) -> bool {
+    SPECS.iter().any(|t| t.key == key)
 }
 
 /// The tool that draws chart `kind`.
@@ -206,6 +212,11 @@ macro_rules! tool {
         /// The tool as the page registers it.
         pub struct $tool;
 
+        impl $tool {
+            /// What it declares, without a trait object (see [`super::SPECS`]).
+            pub const SPEC: &'static super::ToolSpec = &SPEC;
+        }
+
         impl super::Tool for $tool {
             fn spec(&self) -> &'static super::ToolSpec {
                 &SPEC
@@ -234,6 +245,9 @@ macro_rules! tools {
 
         /// Every tool, in page order.
         pub const TOOLS: &[&dyn Tool] = &[$(&$module::$tool),*];
+
+        /// What every tool declares, in page order (plain data: no tool's code comes with it).
+        pub const SPECS: &[&ToolSpec] = &[$($module::$tool::SPEC),*];
 
         /// Draws chart `kind` of whichever tool owns it, on a clean area.
         ///
