@@ -65,8 +65,9 @@ small_std() {
 }
 
 setup_npm() {
-  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/selenium-webdriver ]; then
-    log "installing npm tools (binaryen's wasm-opt, playwright-core, selenium-webdriver)"
+  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/selenium-webdriver ] \
+    || [ ! -f node_modules/axe-core/axe.min.js ]; then
+    log "installing npm tools (binaryen's wasm-opt, playwright-core, selenium-webdriver, axe-core)"
     npm ci --no-audit --no-fund
   fi
 }

@@ -10,7 +10,8 @@ export function fillTable(table, head, rows, valueColumn = -1) {
   const row = (cells, tag) => {
     const tr = document.createElement('tr');
     tr.replaceChildren(...cells.map((text, c) => {
-      const cell = Object.assign(document.createElement(tag), { textContent: text });
+      // An empty corner of a header row is a plain cell: a header must name something.
+      const cell = Object.assign(document.createElement(tag === 'th' && text === '' ? 'td' : tag), { textContent: text });
       if (tag === 'td' && c === valueColumn) cell.className = 'value';
       return cell;
     }));
