@@ -117,7 +117,28 @@ build_wasm() {
   # The first-load module (the Budget panel alone) and the whole page, loaded when a tool opens.
   build_wasm_module home ""
   build_wasm_module scalecalc workbench
+  write_precache
   report_sizes
+}
+
+# www/pkg/precache.js: every file the page ships with its content hash, for the service worker
+# (www/sw.js), which caches them under a name made of those hashes: any change is a new version.
+write_precache() {
+  local f list="" entries=""
+  shopt -s nullglob
+  local files=(www/index.html www/*.css www/*.js www/*.webmanifest www/icons/* www/pkg/*.js www/pkg/*.wasm www/examples/*)
+  shopt -u nullglob
+  for f in "${files[@]}"; do
+    case "$f" in www/sw.js|www/pkg/precache.js) continue ;; esac
+    list+="$(sha256sum "$f" | cut -c1-16) ${f#www/}"$'\n'
+    if [ "$f" = www/index.html ]; then f=www/; fi
+    entries+="    '${f#www/}',"$'\n'
+  done
+  entries="${entries//\'\',/\'./\',}"
+  {
+    printf '// Written by build.sh: what the service worker caches, and the version those files make.\n'
+    printf "self.PRECACHE = {\n  version: '%s',\n  files: [\n%s  ],\n};\n" "$(printf '%s' "$list" | sha256sum | cut -c1-16)" "$entries"
+  } >www/pkg/precache.js
 }
 
 # build_wasm_module NAME FEATURES: www/pkg/NAME.js and NAME_bg.wasm.
@@ -141,12 +162,13 @@ build_wasm_module() {
 }
 
 # Every file the page ships, raw and gzip -9: what every visit loads (checked against the budget;
-# printed only) and the workbench module, loaded the first time a tool opens.
+# printed only) and the workbench module, loaded the first time a tool opens (and fetched by the
+# service worker in the background once the first visit is on screen, for offline use).
 BUDGET_GZ=300000
 report_sizes() {
   local first=() later=()
   shopt -s nullglob
-  first=(www/pkg/home_bg.wasm www/pkg/home.js www/*.js www/*.css www/*.html www/*.webmanifest)
+  first=(www/pkg/home_bg.wasm www/pkg/home.js www/pkg/precache.js www/*.js www/*.css www/*.html www/*.webmanifest www/icons/icon.svg)
   later=(www/pkg/scalecalc_bg.wasm www/pkg/scalecalc.js)
   shopt -u nullglob
   {
@@ -154,7 +176,7 @@ report_sizes() {
     printf '  %-28s %9s %9s\n' file raw gzip-9
     size_rows "every visit (first load)" "${first[@]}"
     local first_gz=$rows_gz
-    size_rows "when a tool first opens" "${later[@]}"
+    size_rows "when a tool first opens (the service worker fetches it after the first visit)" "${later[@]}"
     printf '  %-28s %9s %9d\n' "all files" "" $((first_gz + rows_gz))
     if [ "$first_gz" -le "$BUDGET_GZ" ]; then
       printf '  budget %d B gzipped for the first load: within it, %d B to spare\n' "$BUDGET_GZ" $((BUDGET_GZ - first_gz))

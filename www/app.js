@@ -407,6 +407,25 @@ function populate(select, items) {
   }));
 }
 
+/// The service worker (www/sw.js) keeps every file for offline use; when a new version has
+/// installed beside the running one, a notice offers to reload into it. Where a browser has
+/// none (or the page is not served over http), the page works as before, online.
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator) || !/^https?:$/.test(location.protocol)) return;
+  let takingOver = false;
+  navigator.serviceWorker.addEventListener('controllerchange', () => { if (takingOver) location.reload(); });
+  navigator.serviceWorker.register(new URL('./sw.js', import.meta.url)).then((registration) => {
+    const offer = () => {
+      const waiting = registration.waiting;
+      if (!waiting || !navigator.serviceWorker.controller) return;
+      $('update').hidden = false;
+      $('update-reload').onclick = () => { takingOver = true; waiting.postMessage('take-over'); };
+    };
+    offer();
+    registration.addEventListener('updatefound', () => registration.installing?.addEventListener('statechange', offer));
+  }, (e) => { document.body.dataset.offline = `unavailable: ${e.message ?? e}`; });
+}
+
 // What the Fit panel asks of the page (see fit.js's setupFit).
 const fitHooks = {
   inputs: () => inputs,
@@ -449,6 +468,7 @@ async function main() {
   // Only canvases whose size changed are redrawn (a taller report moves charts, it does not resize them).
   new ResizeObserver(() => scheduleResized()).observe($('app'));
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => scheduleCharts());
+  registerServiceWorker();
 }
 
 main().catch((e) => {

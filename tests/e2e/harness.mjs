@@ -14,17 +14,18 @@ export const shotDir = join(here, 'screenshots');
 const types = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css',
   '.wasm': 'application/wasm', '.json': 'application/json', '.png': 'image/png',
+  '.svg': 'image/svg+xml', '.webmanifest': 'application/manifest+json', '.csv': 'text/csv; charset=utf-8',
 };
 
-/// Serves www/ on a free loopback port, at `prefix` (e.g. '/tools/scalecalc/', as a static host
-/// serves a site from a sub-path; everything outside it is 404).
-export async function startServer({ prefix = '/' } = {}) {
+/// Serves www/ (or `dir`) on a free loopback port, at `prefix` (e.g. '/tools/scalecalc/', as a
+/// static host serves a site from a sub-path; everything outside it is 404).
+export async function startServer({ prefix = '/', dir = root } = {}) {
   const server = createServer(async (req, res) => {
     let path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
     if (!path.startsWith(prefix)) { res.writeHead(404).end('not found'); return; }
     path = `/${path.slice(prefix.length)}`;
-    const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
-    if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
+    const file = join(dir, path.endsWith('/') ? `${path}index.html` : path);
+    if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
     try {
       const body = await readFile(file);
       res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(body);
@@ -36,12 +37,19 @@ export async function startServer({ prefix = '/' } = {}) {
   return { server, origin: `http://127.0.0.1:${server.address().port}${prefix.replace(/\/$/, '')}` };
 }
 
+const LAUNCH = {
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+};
+
 export async function launch() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  return chromium.launch(LAUNCH);
+}
+
+/// Chromium with a profile on disk in `dir` (a context that is not off the record, as a user's).
+export async function launchProfile(dir) {
+  return chromium.launchPersistentContext(dir, LAUNCH);
 }
 
 /// Starts the server and Chromium before a test file's tests and stops them after;

@@ -98,6 +98,19 @@ for (const name of engines) {
         assert.deepEqual(await problems(driver), []);
       });
 
+      await t.test('after one visit a service worker holds the page for offline use', async () => {
+        await open(driver, origin);
+        await until(driver, () => navigator.serviceWorker?.controller != null || document.body.dataset.offline,
+          { timeout: 30_000, what: 'the service worker' });
+        const state = await run(driver, async () => ({
+          unavailable: document.body.dataset.offline ?? '',
+          cached: (await caches.keys()).length,
+        }));
+        assert.equal(state.unavailable, '');
+        assert.equal(state.cached, 1);
+        assert.deepEqual(await problems(driver), []);
+      });
+
       await t.test('every tool panel renders its numbers and charts', async () => {
         await open(driver, origin);
         const tools = await run(driver, () => [...document.querySelectorAll('section.tool-panel')].map((s) => s.dataset.view));
