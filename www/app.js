@@ -152,6 +152,7 @@ function showView() {
   }
   if (view === shownView) return false;
   shownView = view;
+  listExamples(view);
   for (const el of document.querySelectorAll('[data-view]')) el.hidden = el.dataset.view !== view;
   const nav = $('tools-nav');
   for (const a of nav.querySelectorAll('a[data-tool]')) {
@@ -164,6 +165,56 @@ function showView() {
     if (nav.scrollWidth > nav.clientWidth) nav.scrollLeft = a.offsetLeft - (nav.clientWidth - a.offsetWidth) / 2;
   }
   return true;
+}
+
+// The examples (www/examples/): a catalogue and data files fetched when a user picks one, never
+// part of the wasm. Each fills its panel's fields, says where it comes from, under what licence,
+// and what to expect.
+let catalogue = null;
+const examplesUrl = (file) => new URL(`./examples/${file}`, import.meta.url);
+async function fetchText(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url.pathname}: HTTP ${response.status}`);
+  return response.text();
+}
+const examples = () => (catalogue ??= fetchText(examplesUrl('index.json')).then(JSON.parse).catch((e) => { catalogue = null; throw e; }));
+
+/// Lists the open view's examples in its selector (once).
+async function listExamples(view) {
+  const select = document.querySelector(`select[data-example-panel="${view}"]`);
+  if (!select || select.options.length > 1) return;
+  try {
+    const mine = (await examples()).filter((e) => e.panel === view);
+    if (select.options.length > 1) return;
+    select.append(...mine.map((e) => Object.assign(document.createElement('option'), { value: e.key, textContent: e.title })));
+  } catch (e) {
+    document.querySelector(`[data-example-info="${view}"]`).textContent = `The examples could not load (${e.message ?? e}).`;
+  }
+}
+
+/// Loads the example picked in `select` into its panel's fields.
+async function loadExample(select) {
+  const view = select.dataset.examplePanel;
+  const info = document.querySelector(`[data-example-info="${view}"]`);
+  const key = select.value;
+  select.value = '';
+  if (!key) return;
+  info.textContent = 'Loading the example…';
+  try {
+    const example = (await examples()).find((e) => e.key === key);
+    const texts = await Promise.all(Object.entries(example.fields).map(async ([field, file]) => [field, await fetchText(examplesUrl(file))]));
+    for (const [field, text] of texts) document.querySelector(`[data-field="${field}"]`).value = text.replace(/\n$/, '');
+    const link = Object.assign(document.createElement('a'), { href: example.url, textContent: example.link, rel: 'noopener' });
+    info.replaceChildren(`${example.title}. ${example.source}: `, link, `. Licence: ${example.licence}. ${example.expect}`);
+    info.dataset.example = key;
+    update();
+    if (view === 'fit') {
+      await loadWorkbench();
+      startFit();
+    }
+  } catch (e) {
+    info.textContent = `The example could not load (${e.message ?? e}).`;
+  }
 }
 
 /// Opens a view from the navigation: a new entry in the browser's history.
@@ -460,6 +511,9 @@ async function main() {
   $('loading').hidden = true;
   for (const el of document.querySelectorAll('[data-field]')) {
     el.addEventListener(el.tagName === 'SELECT' || el.type === 'radio' ? 'change' : 'input', update);
+  }
+  for (const select of document.querySelectorAll('select[data-example-panel]')) {
+    select.addEventListener('change', () => loadExample(select));
   }
   $('copy-link').addEventListener('click', copyLink);
   $('dismiss-messages').addEventListener('click', () => showMessages([]));
