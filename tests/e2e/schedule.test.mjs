@@ -2,7 +2,7 @@
 // round trip, bad input messages, and screenshots of the panel (wide and phone, light and dark).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useBrowser, openPage, settle, text, shotDir } from './harness.mjs';
 
@@ -20,9 +20,24 @@ async function shot(page, name) {
   await page.locator('#tool-sched').screenshot({ path: join(shotDir, `${name}.png`) });
 }
 const NON_FINITE = /NaN|Infinity|undefined/;
+// The paper's own Fig. 2 curves are not shipped (no licence to copy them): the tests paste them
+// from ../shared/data with their schedules.
+const FIG2 = (await readFile(new URL('../../../shared/data/lr_tissue_fig2/tissue594m_fig2_val_loss.csv', import.meta.url), 'utf8'))
+  .trim().split('\n').map((l) => l.split(',').slice(0, 3).join(',')).join('\n');
+const FIG2_SPECS = 'cosine: cosine:steps=20000,peak=2e-4,warmup=500,min=0\nconstant: constant:steps=20000,peak=2e-4,warmup=500';
+async function pasteFig2(page) {
+  await page.fill('#sched-data', FIG2);
+  await page.fill('#sched-specs', FIG2_SPECS);
+  await settle(page);
+}
 
 test('Fig. 2 is fitted live on the page and the WSD question is answered', async () => {
   const { page, problems } = await openPage(browser, origin, { tool: 'sched' });
+  // The defaults: synthetic curves drawn from the Fig. 2 law (three schedules), fitted live.
+  assert.match(await page.inputValue('#sched-data'), /^# Synthetic example/);
+  assert.match(await text(page, 'out-sched_tissue'), /^L = 2\.6\d+ \+ 0\.4\d+·S₁/);
+  assert.equal(await page.locator('#tbl-sched_curves tr').count(), 4);
+  await pasteFig2(page);
   const v = await outputs(page);
   // Paper: L = 2.628 + 0.429·S₁^(−0.550) − 0.411·S₂, R² 0.99964 (re-fit: 2.6278, 0.42967, 0.54985, 0.41077).
   assert.equal(v.sched_tissue, 'L = 2.628 + 0.4297·S₁^(−0.5498) − 0.4108·S₂');
@@ -115,6 +130,7 @@ test('screenshots: phone width and dark mode', async () => {
 
 test('other loss curves are predicted by both fitted laws, scored and drawn, and kept in the link', async () => {
   const { page, problems } = await openPage(browser, origin, { tool: 'sched' });
+  await pasteFig2(page);
   // The paper's constant curve (a run the laws were fitted on with the cosine one).
   const constant = (await page.inputValue('#sched-data')).split('\n').filter((l) => !l.startsWith('cosine')).join('\n');
   await page.fill('#sched-other', constant);

@@ -21,20 +21,27 @@ use crate::core::plot::{ChartError, ChartStyle};
 use crate::core::schedule::{self, areas, Curve, CurveOptions, CurvePrediction, Input, Spec, Warmup};
 use crate::core::units::{format_sci, format_sig, parse_number};
 
-/// The paper's Fig. 2 losses (Tissue et al. 2024, 594M model; verbatim from the authors' script).
-pub const FIG2_DATA: &str = "schedule,step,val_loss\ncosine,1000,3.6696358\ncosine,2000,3.3254106\ncosine,3000,3.1908393\ncosine,4000,3.1158533\ncosine,5000,3.0604768\ncosine,6000,3.020384\ncosine,7000,2.9880967\ncosine,8000,2.9612265\ncosine,9000,2.9395165\ncosine,10000,2.9195616\ncosine,11000,2.9030452\ncosine,12000,2.8881907\ncosine,13000,2.8767889\ncosine,14000,2.8654318\ncosine,15000,2.8565135\ncosine,16000,2.8489892\ncosine,17000,2.843639\ncosine,18000,2.8398669\ncosine,19000,2.8380618\ncosine,20000,2.8376071\nconstant,1000,3.6714418\nconstant,2000,3.325626\nconstant,3000,3.1884103\nconstant,4000,3.111947\nconstant,5000,3.058354\nconstant,6000,3.0211415\nconstant,7000,2.9874816\nconstant,8000,2.96082\nconstant,9000,2.9406552\nconstant,10000,2.9241402\nconstant,11000,2.9054413\nconstant,12000,2.8942103\nconstant,13000,2.8807929\nconstant,14000,2.8702695\nconstant,15000,2.862175\nconstant,16000,2.8530996\nconstant,17000,2.8448784\nconstant,18000,2.8383856\nconstant,19000,2.8326995\nconstant,20000,2.8294308";
+/// The default curves: synthetic ones drawn from Tissue et al.'s Fig. 2 law in that figure's
+/// setting (`tests/examples.rs` draws them; the paper's own 40 losses carry no licence to copy,
+/// so the page does not ship them — the tests read them from `../shared/data`). Also the
+/// schedule panel's example (`www/examples/`).
+pub const DEFAULT_DATA: &str = include_str!("../../../../www/examples/schedules-synthetic.csv");
 
-/// The schedules of the Fig. 2 curves.
-pub const FIG2_SPECS: &str = "cosine: cosine:steps=20000,peak=2e-4,warmup=500,min=0\nconstant: constant:steps=20000,peak=2e-4,warmup=500";
+/// The schedules of the default curves.
+pub const DEFAULT_SPECS: &str = include_str!("../../../../www/examples/schedules-synthetic.specs.txt");
+
+/// The schedules of the paper's Fig. 2 curves (its 20 000 steps, peak 2e-4, 500 warmup steps).
+#[cfg(test)]
+const FIG2_SPECS: &str = "cosine: cosine:steps=20000,peak=2e-4,warmup=500,min=0\nconstant: constant:steps=20000,peak=2e-4,warmup=500";
 
 /// This tool's inputs.
 pub const FIELDS: &[Field] = &[
-    Field { name: "sched_data", url: "sd", default: FIG2_DATA, kind: crate::page::fields::Kind::Data },
+    Field { name: "sched_data", url: "sd", default: DEFAULT_DATA, kind: crate::page::fields::Kind::Data },
     Field::new("sched_step", "sst", ""),
     Field::new("sched_loss", "slo", ""),
     Field::new("sched_curve", "scu", ""),
     Field::new("sched_lr", "slr", ""),
-    Field::new("sched_specs", "ssp", FIG2_SPECS),
+    Field::new("sched_specs", "ssp", DEFAULT_SPECS),
     Field::new("sched_lambda", "sla", "0.999"),
     Field::new("sched_warmup", "swc", "peak"),
     Field::new("sched_predict", "spr", "wsd:steps=20000,peak=2e-4,warmup=500,decay=0.2,shape=1-sqrt,min=0"),
@@ -492,18 +499,38 @@ mod tests {
         super::super::defaults()
     }
 
-    #[test]
-    fn default_data_is_the_fig2_file() {
-        let file = crate::test_support::fig2_csv();
-        let want: Vec<String> = file.lines().map(|l| l.split(',').take(3).collect::<Vec<_>>().join(",")).collect();
-        let have: Vec<&str> = FIG2_DATA.lines().collect();
-        assert_eq!(have, want);
+    /// The paper's Fig. 2 curves (read from `../shared/data`) with their schedules.
+    fn fig2() -> Fields {
+        let mut f = fields();
+        f.set_by_name("sched_data", crate::test_support::fig2_csv());
+        f.set_by_name("sched_specs", FIG2_SPECS);
+        f
+    }
+
+    /// The constant run of Fig. 2 alone.
+    fn fig2_constant() -> String {
+        crate::test_support::fig2_csv().lines().filter(|l| !l.starts_with("cosine")).map(|l| format!("{l}\n")).collect()
     }
 
     #[test]
-    fn defaults_reproduce_fig2_and_answer_the_wsd_question() {
+    fn the_default_curves_give_back_the_law_they_were_drawn_from() {
         let budget = crate::page::budget::chart_state(&crate::page::budget::Inputs::default());
         let v = evaluate(&fields(), &budget, &mut Session::new());
+        assert!(v.errors.is_empty(), "{:?}", v.errors);
+        let law = &v.outputs["sched_tissue"];
+        let nums: Vec<f64> = law.split(|c: char| !(c.is_ascii_digit() || c == '.')).filter_map(|t| t.parse().ok()).collect();
+        // L = L0 + A·S₁^(−α) − C·S₂ as formatted (subscripts are not ASCII digits): [L0, A, α, C].
+        assert_eq!(nums.len(), 4, "{law}");
+        let (l0, a, alpha, c) = (nums[0], nums[1], nums[2], nums[3]);
+        let p = crate::core::laws::tissue::TissueParams::FIG2;
+        assert!((l0 - p.l0).abs() < 0.02 && (a - p.a).abs() < 0.02 && (alpha - p.alpha).abs() < 0.02 && (c - p.c).abs() < 0.01, "{law}");
+        assert_eq!(v.tables["sched_curves"].rows.len(), 3);
+    }
+
+    #[test]
+    fn fig2_is_reproduced_and_the_wsd_question_answered() {
+        let budget = crate::page::budget::chart_state(&crate::page::budget::Inputs::default());
+        let v = evaluate(&fig2(), &budget, &mut Session::new());
         assert!(v.errors.is_empty(), "{:?}", v.errors);
         assert_eq!(v.outputs["sched_tissue"], "L = 2.628 + 0.4297·S₁^(−0.5498) − 0.4108·S₂");
         assert!(v.outputs["sched_wsd_best"].contains("decay the last"), "{}", v.outputs["sched_wsd_best"]);
@@ -519,8 +546,8 @@ mod tests {
         let budget = crate::page::budget::chart_state(&crate::page::budget::Inputs::default());
         // The constant curve alone, as a run the laws were fitted on with the cosine one: the
         // scores are the in-sample fit's (Tissue's R² on it above 0.99).
-        let constant: String = FIG2_DATA.lines().filter(|l| !l.starts_with("cosine")).map(|l| format!("{l}\n")).collect();
-        let mut f = fields();
+        let constant = fig2_constant();
+        let mut f = fig2();
         f.set_by_name("sched_other", &constant);
         let v = evaluate(&f, &budget, &mut Session::new());
         assert!(v.errors.is_empty(), "{:?}", v.errors);
@@ -569,8 +596,8 @@ mod tests {
     fn charts_draw() {
         let budget = crate::page::budget::chart_state(&crate::page::budget::Inputs::default());
         // With other curves to predict (the constant one), so that every chart has data.
-        let mut f = fields();
-        f.set_by_name("sched_other", FIG2_DATA.lines().filter(|l| !l.starts_with("cosine")).map(|l| format!("{l}\n")).collect::<String>());
+        let mut f = fig2();
+        f.set_by_name("sched_other", fig2_constant());
         for kind in CHARTS {
             for width in [1000u32, 360] {
                 let mut svg = String::new();
