@@ -213,8 +213,22 @@ serve() {
   exec python3 -m http.server "$PORT" --bind 127.0.0.1 --directory www
 }
 
+# target/bench-venv: Python with numpy and scipy, for the benchmark's scipy baseline and the test
+# that runs the fit's exported Python script. Debian's python3-venv when venv is missing.
+setup_python() {
+  local py=target/bench-venv/bin/python
+  if [ -x "$py" ] && "$py" -c 'import numpy, scipy' 2>/dev/null; then return 0; fi
+  log "creating target/bench-venv with numpy and scipy (pip)"
+  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+  fi
+  rm -rf target/bench-venv
+  python3 -m venv target/bench-venv && "$py" -m pip install --quiet numpy scipy
+}
+
 run_tests() {
-  log "native tests (unit, property, integration, CLI)"
+  log "native tests (unit, property, integration, CLI; the fit's Python script with numpy and scipy)"
   cargo test --release
   log "wasm tests in headless Chromium (wasm-bindgen-test)"
   CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
@@ -241,11 +255,7 @@ bench() {
   rm -f "$out/native.jsonl" "$out/scipy.json" "$out/browser.json"
   log "native: the profile search and the 4 500-start fit on one core (own and argmin L-BFGS), then 1000 bootstrap resamples"
   "$cli" bench-fit "$data" --drop-top 5 --optimizer both --bootstrap 1000 | tee "$out/native.jsonl"
-  if ! { [ -x "$py" ] && "$py" -c 'import numpy, scipy' 2>/dev/null; }; then
-    log "creating target/bench-venv with numpy and scipy"
-    python3 -m venv target/bench-venv && "$py" -m pip install --quiet numpy scipy ||
-      log "could not set up target/bench-venv: no scipy numbers"
-  fi
+  setup_python || log "could not set up target/bench-venv: no scipy numbers"
   log "scipy: the reference fit (L-BFGS-B from the same grid; a minute or two)"
   if "$py" ../shared/reference/scipy_chinchilla_fit.py "$data" --drop-top 5 --grid full | tee "$out/scipy.log"; then
     tail -n 1 "$out/scipy.log" >"$out/scipy.json"
@@ -290,7 +300,7 @@ case "${1:-}" in
   "" )   setup_rust; setup_npm; build_wasm; serve ;;
   build) setup_rust; setup_npm; build_wasm; build_native ;;
   serve) serve ;;
-  test)  setup_rust; setup_npm; setup_chromium; setup_engines; start_geckodriver_install; build_wasm; run_tests ;;
+  test)  setup_rust; setup_npm; setup_chromium; setup_engines; start_geckodriver_install; setup_python; build_wasm; run_tests ;;
   fuzz)  fuzz "${2:-60}" ;;
   bench) setup_rust; setup_npm; setup_chromium; build_wasm; build_native; bench ;;
   *) echo "usage: ./build.sh [build|serve|test|bench|fuzz [SECONDS]]" >&2; exit 2 ;;

@@ -7,6 +7,7 @@ import initHome, * as home from './pkg/home.js';
 import { setupFit, refreshColumns, startFit, fitJobDone } from './fit.js';
 import { fillList, fillTable } from './dom.js';
 import { createPool } from './worker-bridge.js';
+import { setupExports } from './exports.js';
 
 const $ = (id) => document.getElementById(id);
 let inputs = null;
@@ -512,6 +513,7 @@ async function main() {
   for (const el of document.querySelectorAll('[data-field]')) {
     el.addEventListener(el.tagName === 'SELECT' || el.type === 'radio' ? 'change' : 'input', update);
   }
+  setupExports({ module: () => sc, inputs: () => inputs, redraw: drawChart });
   for (const select of document.querySelectorAll('select[data-example-panel]')) {
     select.addEventListener('change', () => loadExample(select));
   }

@@ -2,6 +2,7 @@
 // worker pool carries), follows its progress, and shows the report. No math here.
 
 import { fillList, fillTable } from './dom.js';
+import { download } from './exports.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -275,6 +276,13 @@ export function setupFit(module, pageHooks) {
   // Where the charts drew each run, for tests: [{line, x, y, excluded}] in canvas pixels.
   window.scalecalcFitMarks = (kind) => sc.fitChartMarks(kind);
   $('fit-cancel').addEventListener('click', () => cancelFit(true));
+  for (const [id, kind, type] of [['fit-json', 'json', 'application/json'], ['fit-python', 'python', 'text/x-python']]) {
+    $(id).addEventListener('click', () => {
+      const made = sc.fitExport(kind);
+      $('fit-export-status').textContent = made.error ? `Could not export: ${made.error}` : '';
+      if (!made.error) download(new Blob([made.text], { type }), made.name);
+    });
+  }
   $('fit-use').addEventListener('click', () => {
     hooks.useFit($('fit-use').dataset.spec);
     $('fit-use-status').textContent = 'The Budget panel now uses this fit.';

@@ -2,6 +2,7 @@
 //! [`super::next_job`] like every other), read its report, draw its charts. Decode, call the
 //! page model, encode — no math here.
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -97,6 +98,33 @@ pub fn partial_fit() -> Result<JsValue, JsError> {
     }
 }
 
+/// The current fit for a file: `kind` "json" (data, options and results) or "python" (a script
+/// that recomputes its objective with numpy and refits it with scipy). `{name, text}`, or
+/// `{error}` when there is no fit or no script for it.
+#[wasm_bindgen(js_name = fitExport)]
+pub fn fit_export(kind: &str) -> Result<JsValue, JsError> {
+    #[derive(serde::Serialize)]
+    struct Export {
+        name: Option<String>,
+        text: Option<String>,
+        error: Option<String>,
+    }
+    use crate::core::analysis::export;
+    let made = with_session(|s| {
+        let report = &s.fit.as_ref().ok_or_else(|| "fit your runs first".to_string())?.report;
+        let name = format!("scalecalc-fit-{}-{}-runs", report.law, report.points);
+        match kind {
+            "json" => serde_json::to_string_pretty(&export::fit_json(report)).map(|t| (format!("{name}.json"), t)).map_err(|e| e.to_string()),
+            "python" => export::python_script(report).map(|t| (format!("{name}.py"), t)).map_err(|e| e.to_string()),
+            other => Err(format!("no export \"{other}\"")),
+        }
+    });
+    to_js(&match made {
+        Ok((name, text)) => Export { name: Some(name), text: Some(text), error: None },
+        Err(e) => Export { name: None, text: None, error: Some(e) },
+    })
+}
+
 /// The run drawn nearest to (x, y) (canvas pixels) on fit chart `kind`, within `radius` pixels:
 /// `{line, excluded}`, or null when no run is that close.
 #[wasm_bindgen(js_name = fitChartRun)]
@@ -118,27 +146,48 @@ pub fn fit_chart_marks(kind: &str) -> Result<JsValue, JsError> {
 #[wasm_bindgen(js_name = drawFitChart)]
 pub fn draw_fit_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, dark: bool, pixel_ratio: f64) -> Result<(), JsError> {
     let inputs: Inputs = from_js(inputs)?;
-    let budget = budget::chart_state(&inputs).compute;
     let style = ChartStyle::new(if dark { Theme::Dark } else { Theme::Light }, pixel_ratio);
-    let backend = canvas::MeasuredCanvas::new(canvas).ok_or_else(|| JsError::new("canvas has no 2d context"))?;
+    let backend = canvas::Measured::canvas(canvas).ok_or_else(|| JsError::new("canvas has no 2d context"))?;
     let area = backend.into_drawing_area();
+    let marks = draw_fit_kind(kind, &area, &inputs, &style)?;
+    // Where the runs are on screen, for clicks on them.
+    with_session(|s| s.chart_marks.insert(kind.to_string(), marks));
+    area.present().map_err(js_err)
+}
+
+/// Fit chart `kind` as SVG, the size of `canvas` on screen (see [`super::chart_svg`]).
+#[wasm_bindgen(js_name = fitChartSvg)]
+pub fn fit_chart_svg(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, dark: bool) -> Result<String, JsError> {
+    let inputs: Inputs = from_js(inputs)?;
+    let style = ChartStyle::new(if dark { Theme::Dark } else { Theme::Light }, 1.0);
+    let mut svg = String::new();
+    {
+        let size = super::svg_size(&canvas);
+        let backend = canvas::Measured::svg(&mut svg, size, &canvas).ok_or_else(|| JsError::new("canvas has no 2d context"))?;
+        let area = backend.into_drawing_area();
+        draw_fit_kind(kind, &area, &inputs, &style)?;
+        area.present().map_err(js_err)?;
+    }
+    Ok(svg)
+}
+
+/// Draws fit chart `kind` on the canvas or SVG backend; returns where it drew each run.
+fn draw_fit_kind(kind: &str, area: &DrawingArea<canvas::Measured<'_>, Shift>, inputs: &Inputs, style: &ChartStyle) -> Result<Vec<plot::RunMark>, JsError> {
+    let budget = budget::chart_state(inputs).compute;
     with_session(|s| {
         let Some(current) = s.fit.as_ref() else {
             area.fill(&style.background()).map_err(|e| plot::ChartError::Drawing(e.to_string()))?;
-            return plot::draw_message(&area, &style, "Fit your runs to see this chart.");
+            return plot::draw_message(area, style, "Fit your runs to see this chart.").map(|_| Vec::new());
         };
         let report = &current.report;
-        let marks = match kind {
-            "fit-loss" => plot::draw_fit_loss_marked(&area, report, budget, &style)?,
-            "fit-residuals" => plot::draw_residuals_marked(&area, report, &style)?,
-            "fit-frontier" => plot::draw_fit_frontier(&area, report, budget, &style).map(|_| Vec::new())?,
-            "fit-profile" => plot::draw_fit_profile(&area, report, &style).map(|_| Vec::new())?,
-            "fit-rolling" => plot::draw_fit_rolling(&area, report, &style).map(|_| Vec::new())?,
-            other => plot::draw_message(&area, &style, &format!("unknown chart \"{other}\"")).map(|_| Vec::new())?,
-        };
-        s.chart_marks.insert(kind.to_string(), marks);
-        Ok(())
+        match kind {
+            "fit-loss" => plot::draw_fit_loss_marked(area, report, budget, style),
+            "fit-residuals" => plot::draw_residuals_marked(area, report, style),
+            "fit-frontier" => plot::draw_fit_frontier(area, report, budget, style).map(|_| Vec::new()),
+            "fit-profile" => plot::draw_fit_profile(area, report, style).map(|_| Vec::new()),
+            "fit-rolling" => plot::draw_fit_rolling(area, report, style).map(|_| Vec::new()),
+            other => plot::draw_message(area, style, &format!("unknown chart \"{other}\"")).map(|_| Vec::new()),
+        }
     })
-    .map_err(js_err)?;
-    area.present().map_err(js_err)
+    .map_err(js_err)
 }

@@ -204,19 +204,58 @@ fn fit_laws() -> Vec<Choice> {
 #[wasm_bindgen(js_name = drawChart)]
 pub fn draw_chart(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, dark: bool, pixel_ratio: f64) -> Result<(), JsError> {
     let inputs: Inputs = from_js(inputs)?;
-    let state = budget::chart_state(&inputs);
     let style = ChartStyle::new(if dark { Theme::Dark } else { Theme::Light }, pixel_ratio);
-    let backend = canvas::MeasuredCanvas::new(canvas).ok_or_else(|| JsError::new("canvas has no 2d context"))?;
+    let backend = canvas::Measured::canvas(canvas).ok_or_else(|| JsError::new("canvas has no 2d context"))?;
     let area = backend.into_drawing_area();
+    draw_kind(kind, &area, &inputs, &style)?;
+    area.present().map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Chart `kind` as SVG (the same drawing on plotters' SVG backend), the size of `canvas` on screen
+/// (CSS pixels), text measured as the canvas measures it: for exports.
+#[wasm_bindgen(js_name = chartSvg)]
+pub fn chart_svg(kind: &str, canvas: HtmlCanvasElement, inputs: JsValue, dark: bool) -> Result<String, JsError> {
+    let inputs: Inputs = from_js(inputs)?;
+    let style = ChartStyle::new(if dark { Theme::Dark } else { Theme::Light }, 1.0);
+    let mut svg = String::new();
+    {
+        let size = svg_size(&canvas);
+        let backend = canvas::Measured::svg(&mut svg, size, &canvas).ok_or_else(|| JsError::new("canvas has no 2d context"))?;
+        let area = backend.into_drawing_area();
+        draw_kind(kind, &area, &inputs, &style)?;
+        area.present().map_err(|e| JsError::new(&e.to_string()))?;
+    }
+    Ok(svg)
+}
+
+/// The CSS size of a canvas (at least 1 × 1), for an SVG of it.
+fn svg_size(canvas: &HtmlCanvasElement) -> (u32, u32) {
+    (canvas.client_width().max(1) as u32, canvas.client_height().max(1) as u32)
+}
+
+/// The file name (without extension) for an export of `what` (a chart kind or a table key):
+/// `scalecalc-isoflop-5.76e23`, the budget's compute when it reads.
+#[wasm_bindgen(js_name = exportName)]
+pub fn export_name(what: &str, inputs: JsValue) -> Result<String, JsError> {
+    let inputs: Inputs = from_js(inputs)?;
+    let safe: String = what.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
+    Ok(match budget::chart_state(&inputs).compute {
+        Some(c) => format!("scalecalc-{safe}-{}", crate::core::units::format_sci(c, 3)),
+        None => format!("scalecalc-{safe}"),
+    })
+}
+
+/// Draws chart `kind` on the canvas or SVG backend.
+fn draw_kind(kind: &str, area: &DrawingArea<canvas::Measured<'_>, plotters::coord::Shift>, inputs: &Inputs, style: &ChartStyle) -> Result<(), JsError> {
+    let state = budget::chart_state(inputs);
     let drawn = match kind {
-        "allocation" => plot::draw_allocation(&area, &state, &style),
-        "contours" => plot::draw_contours(&area, &state, &style),
-        "isoflop" => plot::draw_isoflop(&area, &state, &style),
+        "allocation" => plot::draw_allocation(area, &state, style),
+        "contours" => plot::draw_contours(area, &state, style),
+        "isoflop" => plot::draw_isoflop(area, &state, style),
         #[cfg(feature = "workbench")]
-        tool => with_session(|s| crate::page::tools::draw(tool, &area, &inputs, &state, s, &style)),
+        tool => with_session(|s| crate::page::tools::draw(tool, area, inputs, &state, s, style)),
         #[cfg(not(feature = "workbench"))]
         other => return Err(JsError::new(&format!("chart {other} is drawn by the workbench module"))),
     };
-    drawn.map_err(|e| JsError::new(&e.to_string()))?;
-    area.present().map_err(|e| JsError::new(&e.to_string()))
+    drawn.map_err(|e| JsError::new(&e.to_string()))
 }

@@ -148,6 +148,10 @@ pub struct FitArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// Also write a self-contained Python script (numpy + scipy) that recomputes the fit's
+    /// objective from the runs and refits it, to this file.
+    #[arg(long, value_name = "FILE")]
+    python: Option<std::path::PathBuf>,
 }
 
 /// `--law`'s help, written from the laws' registry.
@@ -246,6 +250,10 @@ pub fn fit(args: &FitArgs) -> Result<(), Failure> {
     match args.method {
         Method::Parametric => {
             let report = tasks::run_all(&req, &mut |_| {}).map_err(|e| e.to_string())?;
+            if let Some(path) = &args.python {
+                let script = scalecalc::core::analysis::export::python_script(&report).map_err(|e| e.to_string())?;
+                std::fs::write(path, script).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
             if args.json {
                 json(&report)
             } else {

@@ -4,6 +4,7 @@
 //! fitting machinery.
 
 pub mod compare;
+pub mod export;
 pub mod identify;
 pub mod joint;
 pub mod plan;

@@ -30,6 +30,10 @@ pub struct FitReport {
     pub points: usize,
     /// The objective at the optimum: Σ Huber_δ of log-loss residuals.
     pub objective: f64,
+    /// The Huber loss's δ on log-loss residuals.
+    pub delta: f64,
+    /// Over-predictions cost this many times more (1: the symmetric Huber loss).
+    pub asymmetry: f64,
     /// Published parameters by name (E, A, B, alpha, beta for Chinchilla).
     pub params: BTreeMap<String, f64>,
     /// What the fit's options change, in words (run weights, asymmetry, fixed and tied
@@ -326,6 +330,8 @@ pub struct Residual {
     pub predicted: f64,
     /// Whether the run was held out.
     pub held_out: bool,
+    /// Its weight in the objective (1 unless a weight column was chosen).
+    pub weight: f64,
 }
 
 /// One local optimum of the multistart.
@@ -450,6 +456,7 @@ pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Opt
                 loss: r.loss,
                 predicted: predict(form, source, &Point::from_run(r)),
                 held_out,
+                weight: r.weight,
             }
         })
         .collect();
@@ -457,7 +464,7 @@ pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Opt
     let excluded = prep
         .excluded
         .iter()
-        .map(|r| Residual { line: r.line, c: r.c, n: r.n, d: r.d, loss: r.loss, predicted: predict(form, &theta, &Point::from_run(r)), held_out: false })
+        .map(|r| Residual { line: r.line, c: r.c, n: r.n, d: r.d, loss: r.loss, predicted: predict(form, &theta, &Point::from_run(r)), held_out: false, weight: r.weight })
         .collect();
 
     let n = points.len() as f64;
@@ -522,6 +529,8 @@ pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Opt
         label: law.label(),
         points: points.len(),
         objective: main.map_or(f64::NAN, |m| m.value),
+        delta: req.delta,
+        asymmetry: prep.asymmetry,
         params: named(form, &theta),
         options: prep.options.clone(),
         held: prep.held.clone(),

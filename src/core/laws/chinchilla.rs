@@ -84,6 +84,9 @@ impl RunLaw for Chinchilla {
     fn formula(&self) -> &'static str {
         "L = E + A/N^α + B/D^β"
     }
+    fn numpy(&self) -> &'static str {
+        "return p[\"E\"] + p[\"A\"] / N ** p[\"alpha\"] + p[\"B\"] / D ** p[\"beta\"]"
+    }
     fn citation(&self) -> &'static str {
         "Hoffmann et al. 2022, arXiv:2203.15556, eq. 2 (Approach 3)"
     }

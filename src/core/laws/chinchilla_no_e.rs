@@ -26,6 +26,9 @@ impl RunLaw for ChinchillaNoE {
     fn formula(&self) -> &'static str {
         "L = A/N^α + B/D^β"
     }
+    fn numpy(&self) -> &'static str {
+        "return p[\"A\"] / N ** p[\"alpha\"] + p[\"B\"] / D ** p[\"beta\"]"
+    }
     fn citation(&self) -> &'static str {
         "Hoffmann et al. 2022, arXiv:2203.15556, eq. 2 with E = 0"
     }

@@ -128,6 +128,16 @@ impl RunLaw for Farseer {
     fn formula(&self) -> &'static str {
         "L = exp(a₃·n^γ + b₃) + exp(a₂·n^β + b₂)·d^(−exp(a₁·n^α + b₁)),  n = N/10⁹, d = D/10⁹"
     }
+    fn numpy(&self) -> &'static str {
+        // As `ln_loss_and_grad`: N and D in billions, exponents clamped to ±700.
+        "ln_n, ln_d = np.log(N / 1e9), np.log(D / 1e9)\n\
+         def stretched(a, b, q):\n\
+         \x20   return np.clip(a * np.exp(np.clip(q * ln_n, -700, 700)) + b, -700, 700)\n\
+         u1 = stretched(p[\"a1\"], p[\"b1\"], p[\"alpha\"])\n\
+         u2 = stretched(p[\"a2\"], p[\"b2\"], p[\"beta\"])\n\
+         u3 = stretched(p[\"a3\"], p[\"b3\"], p[\"gamma\"])\n\
+         return np.exp(u3) + np.exp(u2 - np.exp(u1) * ln_d)"
+    }
     fn citation(&self) -> &'static str {
         "Li et al. 2025, arXiv:2506.10972"
     }

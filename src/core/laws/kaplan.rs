@@ -94,6 +94,9 @@ impl RunLaw for Kaplan {
     fn formula(&self) -> &'static str {
         "L = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D"
     }
+    fn numpy(&self) -> &'static str {
+        "return ((p[\"N_c\"] / N) ** (p[\"alpha_N\"] / p[\"alpha_D\"]) + p[\"D_c\"] / D) ** p[\"alpha_D\"]"
+    }
     fn citation(&self) -> &'static str {
         "Kaplan et al. 2020, arXiv:2001.08361, eq. 1.5"
     }

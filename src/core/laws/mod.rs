@@ -148,6 +148,10 @@ pub trait RunLaw: Sync {
     }
     /// The formula with symbolic parameters.
     fn formula(&self) -> &'static str;
+    /// The body of a Python function `predict(p, N, D, C)` returning the predicted loss with
+    /// numpy (`p` maps `param_names` to values; N, D, C are arrays): the fit's Python script
+    /// (`core::analysis::export`) recomputes the objective with it.
+    fn numpy(&self) -> &'static str;
     /// Name and formula, for the page's list and reports.
     fn label(&self) -> String {
         format!("{}  {}", self.form_name(), self.formula())
@@ -579,6 +583,9 @@ pub(crate) mod tests {
             }
             fn formula(&self) -> &'static str {
                 "L = A/N^α"
+            }
+            fn numpy(&self) -> &'static str {
+                "return p[\"A\"] / N ** p[\"alpha\"]"
             }
             fn citation(&self) -> &'static str {
                 "none"

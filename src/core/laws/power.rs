@@ -51,6 +51,16 @@ impl RunLaw for PowerLaw {
     fn formula(&self) -> &'static str {
         self.formula
     }
+    fn numpy(&self) -> &'static str {
+        match (self.variable, self.irreducible) {
+            (Variable::N, true) => "return p[\"E\"] + p[\"A\"] / N ** p[\"alpha\"]",
+            (Variable::N, false) => "return p[\"A\"] / N ** p[\"alpha\"]",
+            (Variable::D, true) => "return p[\"E\"] + p[\"A\"] / D ** p[\"alpha\"]",
+            (Variable::D, false) => "return p[\"A\"] / D ** p[\"alpha\"]",
+            (Variable::C, true) => "return p[\"E\"] + p[\"A\"] / C ** p[\"alpha\"]",
+            (Variable::C, false) => "return p[\"A\"] / C ** p[\"alpha\"]",
+        }
+    }
     fn citation(&self) -> &'static str {
         "Kaplan et al. 2020, arXiv:2001.08361, eqs. 1.1–1.3"
     }
