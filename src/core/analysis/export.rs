@@ -92,7 +92,7 @@ pub fn python_script(report: &FitReport) -> Result<String, ExportError> {
 Written by scalecalc {version}. It recomputes the fit's objective, the sum over runs of
 w * Huber_delta(ln L_predicted - ln L) (over-predictions times ASYMMETRY), at the fitted
 parameters, then refits with scipy's L-BFGS-B from them. Needs numpy and scipy:
-    python3 -m pip install numpy scipy && python3 {file}
+    python3 -m pip install numpy scipy && python3 scalecalc-fit.py
 Held-out runs are in the objective as in scalecalc's full fit; excluded and dropped runs are not.
 """
 import sys
@@ -152,7 +152,6 @@ sys.exit(0 if gap < 1e-8 else 1)
         label = report.label,
         n = runs.len(),
         version = env!("CARGO_PKG_VERSION"),
-        file = "scalecalc-fit.py",
         n_list = list(runs.iter().map(|r| r.n)),
         d_list = list(runs.iter().map(|r| r.d)),
         c_list = list(runs.iter().map(|r| r.c)),
