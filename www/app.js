@@ -7,7 +7,7 @@ import initHome, * as home from './pkg/home.js';
 import { setupFit, refreshColumns, startFit, fitJobDone } from './fit.js';
 import { fillList, fillTable } from './dom.js';
 import { createPool } from './worker-bridge.js';
-import { setupExports } from './exports.js';
+import { setupExports, setupCite } from './exports.js';
 
 const $ = (id) => document.getElementById(id);
 let inputs = null;
@@ -15,6 +15,7 @@ let chartFrame = 0;
 let sc = home; // the module that answers: `home` until the workbench module is in
 let workbench = null; // a promise of the workbench module, once asked for
 let pool = null; // the workers, with the workbench module
+let cite = null; // the Cite panel (follows the open view)
 const isWorkbench = () => sc !== home;
 
 // A module is compiled once, here: the workbench's is handed to the page and to every worker, so
@@ -136,6 +137,8 @@ function render(view) {
   }
   const gpu = $('gpu').selectedOptions[0];
   $('gpu-source').textContent = gpu ? gpu.dataset.detail : '';
+  const fitLaw = $('fit-law').selectedOptions[0];
+  $('fit-law-cite').textContent = fitLaw ? `${fitLaw.textContent}: ${fitLaw.dataset.detail}` : '';
 }
 
 /// Shows the open view (the Budget panel, the Fit panel or one tool) and marks it in the
@@ -245,6 +248,8 @@ function update(event, tools, push = false) {
     return;
   }
   const viewChanged = showView();
+  // An open Cite panel follows what the view now shows.
+  cite?.refresh();
   pump();
   const fragment = sc.toFragment(inputs);
   if (location.hash.slice(1) !== fragment) {
@@ -514,6 +519,7 @@ async function main() {
     el.addEventListener(el.tagName === 'SELECT' || el.type === 'radio' ? 'change' : 'input', update);
   }
   setupExports({ module: () => sc, inputs: () => inputs, redraw: drawChart });
+  cite = setupCite();
   for (const select of document.querySelectorAll('select[data-example-panel]')) {
     select.addEventListener('change', () => loadExample(select));
   }

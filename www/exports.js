@@ -128,3 +128,39 @@ export function setupExports(hooks) {
     after.after(tools);
   }
 }
+
+/// The Cite panel: BibTeX for the papers the open view cites (its text names them by arXiv id;
+/// Rust holds the verified entries).
+export function setupCite() {
+  const panel = $('cite-panel');
+  const open = (focus = true) => {
+    const view = [...document.querySelectorAll('[data-view]')].filter((el) => !el.hidden);
+    const text = `${view.map((el) => el.textContent).join('\n')}\n${$('out-law_citation').textContent}`;
+    const cited = page.module().bibtex(text);
+    $('cite-text').value = cited.bibtex;
+    $('cite-info').textContent = cited.count
+      ? `${cited.count} paper${cited.count === 1 ? '' : 's'} cited by this view (the law in use, its method and the tools' sources).`
+      : 'This view cites no paper.';
+    $('cite-status').textContent = '';
+    panel.hidden = false;
+    $('cite').setAttribute('aria-expanded', 'true');
+    if (focus) $('cite-text').focus();
+  };
+  const close = () => { panel.hidden = true; $('cite').setAttribute('aria-expanded', 'false'); };
+  $('cite').addEventListener('click', () => (panel.hidden ? open() : close()));
+  $('cite-close').addEventListener('click', close);
+  $('cite-copy').addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText($('cite-text').value);
+      $('cite-status').textContent = 'Copied.';
+    } catch {
+      $('cite-text').select();
+      $('cite-status').textContent = 'Copy the selected text.';
+    }
+  });
+  $('cite-download').addEventListener('click', () => {
+    download(new Blob([$('cite-text').value], { type: 'application/x-bibtex' }), `${page.module().exportName('references', page.inputs())}.bib`);
+  });
+  // Without moving the focus: the user may be typing in a field.
+  return { refresh: () => { if (!panel.hidden) open(false); } };
+}

@@ -13,6 +13,7 @@ pub mod loss;
 pub mod order;
 pub mod plot;
 pub mod presets;
+pub mod refs;
 pub mod runs;
 pub mod schedule;
 pub mod solve;

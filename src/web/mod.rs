@@ -155,6 +155,20 @@ pub fn from_fragment(fragment: &str) -> Result<JsValue, JsError> {
     to_js(&Read { inputs, messages, workbench })
 }
 
+/// BibTeX for the papers `text` cites (the open view's text: the page cites what it uses):
+/// `{bibtex, count, unknown}`, `unknown` the arXiv identifiers without an entry.
+#[wasm_bindgen]
+pub fn bibtex(text: &str) -> Result<JsValue, JsError> {
+    #[derive(serde::Serialize)]
+    struct Cited {
+        bibtex: String,
+        count: usize,
+        unknown: Vec<String>,
+    }
+    let (refs, unknown) = crate::core::refs::cited_in(text);
+    to_js(&Cited { bibtex: refs.iter().map(|r| r.bibtex()).collect::<Vec<_>>().join("\n"), count: refs.len(), unknown })
+}
+
 /// One entry of a selector.
 #[derive(serde::Serialize)]
 struct Choice {

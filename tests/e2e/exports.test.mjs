@@ -93,3 +93,37 @@ test('the fit downloads as JSON and as a Python script that reproduces its objec
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('Cite gives the BibTeX of what the open view uses, verified entries only', async () => {
+  const { page, context, problems } = await openPage(browser, origin);
+  await page.click('#cite');
+  await page.waitForSelector('#cite-panel:not([hidden])');
+  const keys = async () => ((await page.inputValue('#cite-text')).match(/@misc\{[^,]+/g) ?? []).map((k) => k.slice(6));
+  // The Budget panel: the preset in use (Epoch 2024) and Kaplan's overfitting bound.
+  assert.deepEqual(await keys(), ['besiroglu2024replication', 'kaplan2020scaling']);
+  assert.match(await page.inputValue('#cite-text'), /title = \{\{Chinchilla Scaling: A replication attempt\}\},\n {2}author = \{Besiroglu, Tamay and Erdil, Ege and Barnett, Matthew and You, Josh\}/);
+  await page.selectOption('#law', 'hoffmann');
+  await page.click('#cite');
+  await page.click('#cite');
+  assert.ok((await keys()).includes('hoffmann2022training'), `${await keys()} law=${await page.inputValue('#law')} cite=${await page.textContent('#out-law_citation')} hidden=${await page.isHidden('#cite-panel')}`);
+  // A tool's view cites its sources; the panel follows the open view.
+  await openView(page, 'sp');
+  assert.ok((await keys()).includes('jin2025average'), (await keys()).join(' '));
+  const bib = await save(page, '#cite-download');
+  assert.equal(bib.name, 'scalecalc-references-5.76e23.bib');
+  assert.match(bib.body.toString(), /@misc\{jin2025average,/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('an open Cite panel follows the inputs without taking the focus', async () => {
+  const { page, context, problems } = await openPage(browser, origin);
+  await page.click('#cite');
+  await page.focus('#compute');
+  await page.keyboard.type('0');
+  await settle(page);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'compute');
+  assert.equal(await page.inputValue('#compute'), '5.76e230');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
