@@ -339,7 +339,7 @@ function scheduleCharts(tools) {
 
 /// Queues the charts whose canvas no longer matches its size on screen.
 function scheduleResized() {
-  const ratio = Math.min(Math.max(window.devicePixelRatio || 1, 1), 4);
+  const ratio = Math.min(Math.max(window.devicePixelRatio || 1, 2), 4);
   const resized = visibleCharts().filter((c) =>
     c.width !== Math.round(c.clientWidth * ratio) || c.height !== Math.round(c.clientHeight * ratio));
   if (resized.length === 0) return;
@@ -360,9 +360,11 @@ function drawNextChart() {
   else document.body.dataset.charts = 'idle';
 }
 
+// Canvases have at least twice the pixels of their CSS size: plotters draws on whole pixels, and
+// at one device pixel per CSS pixel a thick line on a log axis shows its steps.
 function drawChart(canvas) {
   const dark = matchMedia('(prefers-color-scheme: dark)').matches;
-  const ratio = Math.min(Math.max(window.devicePixelRatio || 1, 1), 4);
+  const ratio = Math.min(Math.max(window.devicePixelRatio || 1, 2), 4);
   const width = Math.round(canvas.clientWidth * ratio);
   const height = Math.round(canvas.clientHeight * ratio);
   if (width === 0 || height === 0) return;

@@ -26,6 +26,11 @@ test('charts download as SVG and as PNG at twice their pixels, named after the c
   assert.equal(svg.name, 'scalecalc-isoflop-5.76e23.svg');
   const s = svg.body.toString();
   assert.match(s, /^<svg width="\d+" height="\d+"/);
+  // It parses as SVG.
+  assert.equal(await page.evaluate((text) => {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    return doc.querySelector('parsererror') ? 'error' : doc.documentElement.localName;
+  }, s), 'svg');
   assert.match(s, /<text[^>]*>[^<]*Iso-FLOP/);
   assert.match(s, /<polyline|<path/);
   const png = await save(page, 'figure:has(canvas[data-chart="isoflop"]) button[data-export="png"]');
@@ -50,12 +55,20 @@ test('tables and lists of results download as CSV and JSON and copy as tab-separ
   const lines = csv.body.toString().trim().split('\r\n');
   assert.equal(lines[0], 'Decay fraction,Final loss (Tissue),Final loss (Multi-Power)');
   assert.equal(lines.length, 11);
+  // Numbers line up on their decimal point.
+  const dots = await page.evaluate(() => [...document.querySelectorAll('#tbl-sched_scan tbody tr')].map((tr) => tr.cells[1].querySelector('.frac')?.getBoundingClientRect().left));
+  assert.ok(dots.every((x) => x !== undefined && Math.abs(x - dots[0]) < 0.5), dots.join(' '));
   const json = JSON.parse((await save(page, `${sel('tbl-sched_scan')} button[data-export="json"]`)).body.toString());
   assert.equal(json.length, 10);
   assert.deepEqual(Object.keys(json[0]), ['Decay fraction', 'Final loss (Tissue)', 'Final loss (Multi-Power)']);
   await page.click(`${sel('tbl-sched_scan')} button[data-export="copy"]`);
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   assert.equal(copied.split('\n')[0], 'Decay fraction\tFinal loss (Tissue)\tFinal loss (Multi-Power)');
+  // The CSV reads back through the page's own table parser (the Fit panel's).
+  await openView(page, 'fit');
+  await page.fill('#fit-data', csv.body.toString());
+  await page.waitForFunction(() => document.getElementById('fit-data-info').textContent.startsWith('10 rows'));
+  assert.equal(await text(page, 'fit-data-info'), '10 rows, columns: Decay fraction, Final loss (Tissue), Final loss (Multi-Power)');
   // The Budget panel's numbers (a list of results).
   await openView(page, '');
   const budget = await save(page, 'section[aria-labelledby="budget-h"] dl.results + .export-tools button[data-export="csv"]');
