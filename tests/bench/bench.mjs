@@ -48,7 +48,8 @@ async function openFitPage(browser, origin, problems) {
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-  await page.goto(`${origin}/`, { timeout: LOAD_TIMEOUT_MS });
+  // The Fit panel is a view of the workbench: open it from the link (which loads its module).
+  await page.goto(`${origin}/#v=1&tool=fit`, { timeout: LOAD_TIMEOUT_MS });
   // Loaded when #loading is hidden (as the e2e harness waits); failed when it or #fatal says so.
   const started = await page.waitForFunction(() => {
     const loading = document.getElementById('loading');
