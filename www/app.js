@@ -147,7 +147,9 @@ function render(view) {
 let shownView = null;
 function showView() {
   const view = inputs.tool ?? '';
-  if (view !== '' && !isWorkbench()) {
+  // The first time a tool opens, the workbench loads and then shows the inputs again (a load
+  // already under way, e.g. for a link, does that itself).
+  if (view !== '' && !isWorkbench() && !workbench) {
     loadWorkbench().then(() => {
       refreshColumns(inputs);
       fillFields(inputs);
