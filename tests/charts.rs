@@ -33,7 +33,7 @@ const CHARTS: [&str; 3] = ["allocation", "contours", "isoflop"];
 
 #[test]
 fn tick_labels_are_human_readable() {
-    let state = ChartState { law: LawChoice::Preset(Preset::Epoch), compute: Some(5.76e23), model_size: Some(30e9) };
+    let state = ChartState { law: LawChoice::Preset(Preset::Epoch), compute: Some(5.76e23), model_size: Some(30e9), gpu: None };
     for name in CHARTS {
         let labels = texts(&render(name, &state, Theme::Light));
         assert!(labels.len() > 10, "{name}: only {} labels", labels.len());
@@ -59,7 +59,7 @@ fn tick_labels_are_human_readable() {
 fn every_chart_draws_across_the_compute_range_and_laws() {
     for preset in Preset::ALL {
         for exp in [7, 12, 18, 21, 24, 27, 30, 34] {
-            let state = ChartState { law: LawChoice::Preset(preset), compute: Some(10f64.powi(exp)), model_size: None };
+            let state = ChartState { law: LawChoice::Preset(preset), compute: Some(10f64.powi(exp)), model_size: None, gpu: None };
             for name in CHARTS {
                 for theme in [Theme::Light, Theme::Dark] {
                     let svg = render(name, &state, theme);
@@ -72,7 +72,7 @@ fn every_chart_draws_across_the_compute_range_and_laws() {
 
 #[test]
 fn without_a_budget_charts_still_draw() {
-    let state = ChartState { law: LawChoice::Preset(Preset::Kaplan), compute: None, model_size: None };
+    let state = ChartState { law: LawChoice::Preset(Preset::Kaplan), compute: None, model_size: None, gpu: None };
     let svg = render("isoflop", &state, Theme::Light);
     assert!(texts(&svg).iter().any(|t| t.contains("valid budget")));
     render("allocation", &state, Theme::Dark);

@@ -109,6 +109,29 @@ function readFields() {
   return values;
 }
 
+/// A tool's buttons that fill fields (Rust says which fields get which text).
+function fillActions(row, actions) {
+  row.replaceChildren(...actions.map((a) => {
+    const button = Object.assign(document.createElement('button'), { type: 'button', textContent: a.label, title: a.title });
+    button.dataset.set = JSON.stringify(a.set);
+    return button;
+  }));
+}
+
+/// A click on an action's button: its values go into their fields, and the page evaluates again.
+document.addEventListener('click', (event) => {
+  const button = event.target.closest?.('[id^="act-"] button[data-set]');
+  if (!button) return;
+  for (const [field, value] of JSON.parse(button.dataset.set)) {
+    for (const el of document.querySelectorAll(`[data-field="${field}"]`)) {
+      if (el.type === 'radio') el.checked = el.value === value;
+      else if (el.type === 'checkbox') el.checked = value === '1';
+      else el.value = value;
+    }
+  }
+  update();
+});
+
 function render(view) {
   for (const dd of document.querySelectorAll('[id^="out-"]')) {
     const key = dd.id.slice(4);
@@ -129,6 +152,7 @@ function render(view) {
   fillList($('notes'), view.notes);
   for (const ul of document.querySelectorAll('[id^="list-"]')) fillList(ul, view.lists[ul.id.slice(5)] ?? []);
   for (const table of document.querySelectorAll('table[id^="tbl-"]')) showTable(table, view.tables[table.id.slice(4)]);
+  for (const row of document.querySelectorAll('[id^="act-"]')) fillActions(row, view.actions[row.id.slice(4)] ?? []);
   const hardware = inputs.mode === 'hardware';
   $('compute').disabled = hardware;
   $('days').disabled = !hardware;

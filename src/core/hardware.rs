@@ -11,17 +11,21 @@ pub struct Gpu {
     pub peak_flops: f64,
     /// The vendor document the number comes from.
     pub source: &'static str,
+    /// Memory per device, bytes.
+    pub memory: f64,
+    /// Where the memory figure comes from.
+    pub memory_source: &'static str,
 }
 
 /// The accelerators we know, peak dense BF16 from the vendors' data sheets.
 pub const GPUS: [Gpu; 7] = [
-    Gpu { key: "a100", label: "NVIDIA A100 SXM", peak_flops: 312e12, source: "NVIDIA A100 Tensor Core GPU data sheet: BF16 312 TFLOPS dense (624 with sparsity)" },
-    Gpu { key: "h100", label: "NVIDIA H100 SXM", peak_flops: 989e12, source: "NVIDIA H100 Tensor Core GPU data sheet: BF16 1,979 TFLOPS with sparsity, 989 dense" },
-    Gpu { key: "h200", label: "NVIDIA H200 SXM", peak_flops: 989e12, source: "NVIDIA H200 Tensor Core GPU data sheet: BF16 1,979 TFLOPS with sparsity, 989 dense" },
-    Gpu { key: "b200", label: "NVIDIA B200", peak_flops: 2250e12, source: "NVIDIA DGX/HGX B200 data sheet: BF16 4.5 PFLOPS with sparsity, 2.25 dense per GPU" },
-    Gpu { key: "mi300x", label: "AMD Instinct MI300X", peak_flops: 1307.4e12, source: "AMD Instinct MI300X data sheet: BF16 1,307.4 TFLOPS dense (2,614.9 with sparsity)" },
-    Gpu { key: "mi325x", label: "AMD Instinct MI325X", peak_flops: 1307.4e12, source: "AMD Instinct MI325X data sheet: BF16 1,307.4 TFLOPS dense" },
-    Gpu { key: "tpuv5p", label: "Google TPU v5p", peak_flops: 459e12, source: "Google Cloud TPU v5p documentation: 459 TFLOPS BF16 per chip" },
+    Gpu { key: "a100", label: "NVIDIA A100 SXM", peak_flops: 312e12, source: "NVIDIA A100 Tensor Core GPU data sheet: BF16 312 TFLOPS dense (624 with sparsity)", memory: 80e9, memory_source: "NVIDIA A100 Tensor Core GPU data sheet: A100 80GB SXM, 80GB HBM2e" },
+    Gpu { key: "h100", label: "NVIDIA H100 SXM", peak_flops: 989e12, source: "NVIDIA H100 Tensor Core GPU data sheet: BF16 1,979 TFLOPS with sparsity, 989 dense", memory: 80e9, memory_source: "NVIDIA H100 Tensor Core GPU data sheet: H100 SXM GPU memory 80GB" },
+    Gpu { key: "h200", label: "NVIDIA H200 SXM", peak_flops: 989e12, source: "NVIDIA H200 Tensor Core GPU data sheet: BF16 1,979 TFLOPS with sparsity, 989 dense", memory: 141e9, memory_source: "NVIDIA H200 Tensor Core GPU data sheet: GPU memory 141GB HBM3e" },
+    Gpu { key: "b200", label: "NVIDIA B200", peak_flops: 2250e12, source: "NVIDIA DGX/HGX B200 data sheet: BF16 4.5 PFLOPS with sparsity, 2.25 dense per GPU", memory: 180e9, memory_source: "NVIDIA DGX B200 data sheet: 8 Blackwell GPUs with 1,440GB total GPU memory (180GB each)" },
+    Gpu { key: "mi300x", label: "AMD Instinct MI300X", peak_flops: 1307.4e12, source: "AMD Instinct MI300X data sheet: BF16 1,307.4 TFLOPS dense (2,614.9 with sparsity)", memory: 192e9, memory_source: "AMD Instinct MI300X data sheet: 192 GB HBM3" },
+    Gpu { key: "mi325x", label: "AMD Instinct MI325X", peak_flops: 1307.4e12, source: "AMD Instinct MI325X data sheet: BF16 1,307.4 TFLOPS dense", memory: 256e9, memory_source: "AMD Instinct MI325X product page: 256 GB HBM3E" },
+    Gpu { key: "tpuv5p", label: "Google TPU v5p", peak_flops: 459e12, source: "Google Cloud TPU v5p documentation: 459 TFLOPS BF16 per chip", memory: 95e9, memory_source: "Google Cloud TPU v5p documentation: HBM2e capacity 95 GB per chip" },
 ];
 
 /// Looks a GPU up by key or label (case-insensitive; "H100", "h100", "tpu v5p").

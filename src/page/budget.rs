@@ -92,6 +92,8 @@ pub struct View {
     pub lists: BTreeMap<String, Vec<String>>,
     /// Output keys whose results are being computed in the background (the page marks them busy).
     pub pending: std::collections::BTreeSet<String>,
+    /// The tools' action rows by key (element id `act-KEY`): buttons that fill fields.
+    pub actions: BTreeMap<String, Vec<crate::page::tools::Action>>,
 }
 
 impl View {
@@ -190,6 +192,7 @@ pub fn evaluate(inputs: &Inputs, session: &mut Session) -> View {
     view.tables = tools.tables;
     view.lists = tools.lists;
     view.pending = tools.pending;
+    view.actions = tools.actions;
     crate::page::fitpanel::add_budget_intervals(inputs, &mut view, session);
     view
 }
@@ -269,7 +272,13 @@ pub fn evaluate_panel(inputs: &Inputs) -> (View, ChartState) {
     view.out("law_citation", choice.citation());
     view.out("law_caveat", choice.caveat().unwrap_or_default());
     view.out("n_convention", format!("N counts {}", choice.convention_label()));
-    (view, ChartState { law: choice, compute, model_size })
+    (view, ChartState { law: choice, compute, model_size, gpu: read_gpu(inputs) })
+}
+
+/// The GPU and GPU count, when both read (whatever the MFU or price say).
+fn read_gpu(inputs: &Inputs) -> Option<(&'static crate::core::hardware::Gpu, f64)> {
+    let count = parse_number(inputs.get(&GPUS)).ok().and_then(|n| check_gpu_count(n).ok())?;
+    Some((find_gpu(inputs.get(&GPU))?, count))
 }
 
 /// The numbers the charts need; invalid fields become `None` so charts still draw.
@@ -279,7 +288,7 @@ pub fn chart_state(inputs: &Inputs) -> ChartState {
     let cluster = read_cluster(inputs, &mut scratch);
     let compute = read_budget(inputs, cluster.as_ref(), &mut scratch);
     let model_size = number(inputs.get(&MODEL_SIZE), "model size", 1.0, 1e16).ok();
-    ChartState { law, compute, model_size }
+    ChartState { law, compute, model_size, gpu: read_gpu(inputs) }
 }
 
 fn read_cluster(inputs: &Inputs, view: &mut View) -> Option<Cluster> {

@@ -22,6 +22,8 @@ pub struct PageIds {
     pub views: Vec<&'static str>,
     /// List keys (`list-`).
     pub lists: Vec<&'static str>,
+    /// Action row keys (`act-`).
+    pub actions: Vec<&'static str>,
 }
 
 /// What the Budget panel, the Fit panel and every tool declare.
@@ -33,6 +35,7 @@ pub fn page_ids() -> PageIds {
         outputs: budget::OUTPUTS.to_vec(),
         tables: Vec::new(),
         lists: Vec::new(),
+        actions: Vec::new(),
         views: ["", "fit"].into_iter().chain(tools::SPECS.iter().map(|t| t.key)).collect(),
     };
     for tool in tools::TOOLS {
@@ -41,6 +44,7 @@ pub fn page_ids() -> PageIds {
         ids.outputs.extend(tool.outputs());
         ids.tables.extend(tool.tables());
         ids.lists.extend(tool.lists());
+        ids.actions.extend(tool.actions());
     }
     ids
 }
@@ -84,6 +88,7 @@ mod tests {
         compare("out-", ids_with_prefix(html, "out-"), &ids.outputs);
         compare("tbl-", ids_with_prefix(html, "tbl-"), &ids.tables);
         compare("list-", ids_with_prefix(html, "list-"), &ids.lists);
+        compare("act-", ids_with_prefix(html, "act-"), &ids.actions);
         compare("data-tool", attribute_values(html, "data-tool"), &ids.views);
         let mut views = attribute_values(html, "data-view");
         views.dedup();
@@ -154,6 +159,14 @@ mod tests {
             }
             for key in view.lists.keys() {
                 assert!(ids.lists.contains(&key.as_str()), "list {key} is not declared");
+            }
+            for (key, actions) in &view.actions {
+                assert!(ids.actions.contains(&key.as_str()), "action row {key} is not declared");
+                for action in actions {
+                    for (field, _) in &action.set {
+                        assert!(ids.fields.contains(&field.as_str()), "action {} sets {field}, which is no field", action.label);
+                    }
+                }
             }
             for key in view.errors.keys().chain(view.unanswered.keys()) {
                 assert!(ids.messages.contains(&key.as_str()), "message for {key}, which has no slot");

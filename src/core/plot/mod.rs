@@ -63,6 +63,8 @@ pub struct ChartState {
     pub compute: Option<f64>,
     /// The alternative model size, when valid.
     pub model_size: Option<f64>,
+    /// The Budget panel's GPU and GPU count, when valid.
+    pub gpu: Option<(&'static crate::core::hardware::Gpu, f64)>,
 }
 
 /// A chart could not be drawn.

@@ -27,7 +27,19 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-/// What a tool shows: the same parts as the Budget panel's view, plus tables and lists.
+/// A button a tool offers that fills fields with values (adopt a shape, load a published
+/// model): the page writes each value into its field and evaluates again.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Action {
+    /// The button's text.
+    pub label: String,
+    /// What it does, in words (the button's tooltip).
+    pub title: String,
+    /// Field name → the text it gets.
+    pub set: Vec<(String, String)>,
+}
+
+/// What a tool shows: the same parts as the Budget panel's view, plus tables, lists and actions.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct ToolView {
     /// Output key (element id `out-KEY`) → display text.
@@ -42,6 +54,8 @@ pub struct ToolView {
     pub lists: BTreeMap<String, Vec<String>>,
     /// Output keys whose results are being computed in the background.
     pub pending: std::collections::BTreeSet<String>,
+    /// Action row key (element id `act-KEY`) → its buttons.
+    pub actions: BTreeMap<String, Vec<Action>>,
 }
 
 impl ToolView {
@@ -70,6 +84,10 @@ impl ToolView {
     pub fn table(&mut self, key: &str, table: Table) {
         self.tables.insert(key.to_string(), table);
     }
+    /// Adds a button to an action row.
+    pub fn action(&mut self, row: &str, action: Action) {
+        self.actions.entry(row.to_string()).or_default().push(action);
+    }
 }
 
 /// What a tool declares: its key and the names of everything it reads and shows, each checked
@@ -90,11 +108,13 @@ pub struct ToolSpec {
     pub tables: &'static [&'static str],
     /// Keys of its lists (element ids `list-KEY`).
     pub lists: &'static [&'static str],
+    /// Keys of its action rows (element ids `act-KEY`), see [`Action`].
+    pub actions: &'static [&'static str],
 }
 
 impl ToolSpec {
     /// Nothing declared: the base for `..ToolSpec::EMPTY`.
-    pub const EMPTY: ToolSpec = ToolSpec { key: "", fields: &[], charts: &[], outputs: &[], messages: &[], tables: &[], lists: &[] };
+    pub const EMPTY: ToolSpec = ToolSpec { key: "", fields: &[], charts: &[], outputs: &[], messages: &[], tables: &[], lists: &[], actions: &[] };
 }
 
 /// A planning tool: what it declares, what its panel shows and its charts. Register it with one
@@ -129,6 +149,10 @@ pub trait Tool: Sync {
     /// Message slots that are not fields.
     fn messages(&self) -> &'static [&'static str] {
         self.spec().messages
+    }
+    /// Keys of its action rows.
+    fn actions(&self) -> &'static [&'static str] {
+        self.spec().actions
     }
     /// What its panel shows for these fields, given the Budget panel's law and compute.
     fn evaluate(&self, fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView;
@@ -166,6 +190,7 @@ pub fn evaluate_all(fields: &Fields, budget: &ChartState, session: &mut Session)
         all.tables.extend(view.tables);
         all.lists.extend(view.lists);
         all.pending.extend(view.pending);
+        all.actions.extend(view.actions);
     }
     all
 }
@@ -286,6 +311,7 @@ tools! {
     compare => Compare + draw,
     sweep => Sweep + draw,
     sparse => Sparse + draw,
+    shape => ShapeTool + draw,
 }
 
 #[cfg(test)]

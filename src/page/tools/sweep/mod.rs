@@ -453,6 +453,7 @@ const SPEC: super::ToolSpec = super::ToolSpec {
     messages: &["sw_law"],
     tables: TABLES,
     lists: LISTS,
+    ..super::ToolSpec::EMPTY
 };
 
 /// Runs one of its slow computations in a worker (see [`crate::page::jobs`]): `None` when
