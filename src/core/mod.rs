@@ -17,4 +17,5 @@ pub mod refs;
 pub mod runs;
 pub mod schedule;
 pub mod solve;
+pub mod shape;
 pub mod units;

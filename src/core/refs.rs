@@ -155,6 +155,38 @@ pub const REFERENCES: &[Reference] = &[
         year: 2025,
         source: "https://tomesphere.com/paper/2506.10972 (current title); v1 title/authors/date ('[Submitted on 12 Jun 2025]') from a stored arXiv-feed markdown (find_string id 33207527392) and https://deeplearn.org/arxiv/618121/farseer:-a-refined-scaling-law-in-large-language-models — v1 was titled 'Farseer: A Refined Scaling Law in Large Language Models'. The 'Predictable Scale: Part II, ...' title is on later versions (v3, per a stored repo page). The same 11 authors appear in both.",
     },
+    Reference {
+        arxiv: "1910.02054",
+        title: "ZeRO: Memory Optimizations Toward Training Trillion Parameter Models",
+        authors: &["Rajbhandari, Samyam", "Rasley, Jeff", "Ruwase, Olatunji", "He, Yuxiong"],
+        complete: true,
+        year: 2019,
+        source: "https://researchr.org/publication/RajbhandariRRH20 (authors, SC '20); year and arXiv id from the reference in https://gitcode.net/paddlepaddle/Paddle/-/issues/25863: \"Samyam Rajbhandari, Jeff Rasley, Olatunji Ruwase, Yuxiong He. (2019) … ArXiv:1910.02054\"",
+    },
+    Reference {
+        arxiv: "2205.05198",
+        title: "Reducing Activation Recomputation in Large Transformer Models",
+        authors: &["Korthikanti, Vijay", "Casper, Jared", "Lym, Sangkug", "McAfee, Lawrence", "Andersch, Michael", "Shoeybi, Mohammad", "Catanzaro, Bryan"],
+        complete: true,
+        year: 2022,
+        source: "https://thelatestinai.com/paper/2205.05198 (title, the seven authors, \"Submitted: May 10, 2022\")",
+    },
+    Reference {
+        arxiv: "2401.04088",
+        title: "Mixtral of Experts",
+        authors: &["Jiang, Albert Q.", "Sablayrolles, Alexandre", "Roux, Antoine", "Mensch, Arthur", "Savary, Blanche", "Bamford, Chris", "Chaplot, Devendra Singh", "de las Casas, Diego", "Bou Hanna, Emma", "Bressand, Florian", "Lengyel, Gianna", "Bour, Guillaume", "Lample, Guillaume", "Renard Lavaud, Lélio", "Saulnier, Lucile", "Lachaux, Marie-Anne", "Stock, Pierre", "Subramanian, Sandeep", "Yang, Sophia", "Antoniak, Szymon", "Le Scao, Teven", "Gervet, Théophile", "Lavril, Thibaut", "Wang, Thomas", "Lacroix, Timothée", "El Sayed, William"],
+        complete: true,
+        year: 2024,
+        source: "https://anilkeshwani.github.io/garden/Papers/Mixtral-of-Experts (title, 26 authors, \"Published: 8th January 2024\", http://arxiv.org/abs/2401.04088v1); same list at https://summarizepaper.com/en/tree/2401.04088v1",
+    },
+    Reference {
+        arxiv: "2407.21783",
+        title: "The Llama 3 Herd of Models",
+        authors: &["Llama Team, AI @ Meta"],
+        complete: false,
+        year: 2024,
+        source: "the paper's full text (a transcription in the search index): title and byline \"Llama Team, AI @ Meta\", Table 3 of the shapes; the hundreds of contributors are listed in its appendix",
+    },
 ];
 
 /// The arXiv identifiers `text` names ("arXiv:2001.08361", "arXiv 2001.08361",

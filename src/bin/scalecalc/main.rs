@@ -8,6 +8,7 @@
 
 mod fit;
 mod out;
+mod shape;
 
 #[cfg(not(fuzzing))]
 use std::process::ExitCode;
@@ -121,6 +122,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A transformer's exact parameters, training FLOPs per token and memory per GPU:
+    /// `scalecalc shape --layers 32 --d-model 4096 --heads 32 --kv-heads 8 --ffn-hidden 14336 --json`.
+    Shape(Box<shape::ShapeArgs>),
     /// Fit a scaling law to your runs: `scalecalc fit runs.csv --law chinchilla --json`.
     Fit(Box<fit::FitArgs>),
     /// Time the 4 500-start Chinchilla fit and a bootstrap on one core (used by `./build.sh bench`).
@@ -157,6 +161,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Sparse { n, sparsity, start, end, ramp, compute, tokens, law, json } => {
             sparse_cmd(&SparseArgs { n, sparsity, start, end, ramp, compute, tokens, law, json })
         }
+        Command::Shape(args) => shape::shape_cmd(&args),
         Command::Fit(args) => fit::fit(&args),
         Command::BenchFit(args) => fit::bench(&args),
     }
@@ -304,7 +309,7 @@ fn chart(kind: ChartKind, compute: &str, law: &str, output: &std::path::Path) ->
     use plotters::prelude::*;
     let preset = law_arg(law)?;
     let c = to_flop(compute, "--compute", &HardwareArgs { gpu: None, gpus: None, mfu: None, price: None })?;
-    let state = ChartState { law: scalecalc::core::choice::LawChoice::Preset(preset), compute: Some(c), model_size: None };
+    let state = ChartState { law: scalecalc::core::choice::LawChoice::Preset(preset), compute: Some(c), model_size: None, gpu: None };
     let style = ChartStyle::new(Theme::Light, 1.0);
     let mut svg = String::new();
     {
