@@ -125,6 +125,31 @@ fn datablations() -> String {
     out
 }
 
+/// 24 (loss, accuracy) pairs of a model ladder on one task: losses from 2.1 to 3.6, accuracy on
+/// the sigmoid acc = 0.25 + (0.80 − 0.25)/(1 + exp(5·(L − 2.7))) (the shape of Bhagia et al.'s
+/// step 2, with made-up constants: a four-way multiple-choice task's 25 % chance level) plus
+/// 1.2 points of normal noise.
+pub fn downstream_synthetic() -> String {
+    let mut rng = Rng(4403);
+    let mut out = String::from(
+        "# Synthetic example for scalecalc's downstream-accuracy panel: NOT real evaluations.\n\
+         # 24 (loss, accuracy) pairs drawn from acc = 0.25 + (0.80 - 0.25)/(1 + exp(5*(L - 2.7))) with 1.2 points of noise:\n\
+         # the form of step 2 of Bhagia et al. 2024 (arXiv:2412.04403) with made-up constants (chance level 25%).\n\
+         loss,accuracy\n",
+    );
+    for i in 0..24 {
+        let l = 2.1 + 1.5 * f64::from(i) / 23.0;
+        let acc = 0.25 + 0.55 / (1.0 + (5.0 * (l - 2.7)).exp()) + 0.012 * rng.normal();
+        out.push_str(&format!("{l:.4},{acc:.4}\n"));
+    }
+    out
+}
+
+#[test]
+fn the_synthetic_downstream_example_is_drawn_from_a_sigmoid() {
+    check("downstream-synthetic.csv", &downstream_synthetic());
+}
+
 #[test]
 fn the_synthetic_fit_example_is_drawn_from_the_epoch_law() {
     check("chinchilla-synthetic.csv", &chinchilla_synthetic());
@@ -161,6 +186,10 @@ fn the_catalogue_names_every_example_file() {
             assert!(examples().join(file).is_file(), "{field}: {file} is missing");
             assert!(scalecalc::page::fields::by_name(field).is_some(), "{field} is not a field");
             named.insert(file.to_string());
+        }
+        for (field, value) in example.get("values").and_then(|v| v.as_object()).into_iter().flatten() {
+            assert!(value.is_string(), "{field}: a value is text");
+            assert!(scalecalc::page::fields::by_name(field).is_some(), "{field} is not a field");
         }
     }
     for entry in std::fs::read_dir(examples()).expect("examples/") {

@@ -234,6 +234,8 @@ async function loadExample(select) {
     const example = (await examples()).find((e) => e.key === key);
     const texts = await Promise.all(Object.entries(example.fields).map(async ([field, file]) => [field, await fetchText(examplesUrl(file))]));
     for (const [field, text] of texts) document.querySelector(`[data-field="${field}"]`).value = text.replace(/\n$/, '');
+    // Short settings the example needs (a chance level) are given as values, not files.
+    for (const [field, value] of Object.entries(example.values ?? {})) document.querySelector(`[data-field="${field}"]`).value = value;
     const link = Object.assign(document.createElement('a'), { href: example.url, textContent: example.link, rel: 'noopener' });
     info.replaceChildren(`${example.title}. ${example.source}: `, link, `. Licence: ${example.licence}. ${example.expect}`);
     info.dataset.example = key;

@@ -187,6 +187,14 @@ pub const REFERENCES: &[Reference] = &[
         year: 2024,
         source: "the paper's full text (a transcription in the search index): title and byline \"Llama Team, AI @ Meta\", Table 3 of the shapes; the hundreds of contributors are listed in its appendix",
     },
+    Reference {
+        arxiv: "2412.04403",
+        title: "Establishing Task Scaling Laws via Compute-Efficient Model Ladders",
+        authors: &["Bhagia, Akshita", "Liu, Jiacheng", "Wettig, Alexander", "Heineman, David", "Tafjord, Oyvind", "Jha, Ananya Harsh", "Soldaini, Luca", "Smith, Noah A.", "Groeneveld, Dirk", "Koh, Pang Wei", "Dodge, Jesse", "Hajishirzi, Hannaneh"],
+        complete: true,
+        year: 2024,
+        source: "https://thelatestinai.com/paper/2412.04403 (the twelve authors, \"Submitted: Dec 5, 2024\"); title and date also on https://arxiv.org/abs/2412.04403v2",
+    },
 ];
 
 /// The arXiv identifiers `text` names ("arXiv:2001.08361", "arXiv 2001.08361",

@@ -503,6 +503,37 @@ pub fn add_budget_intervals(inputs: &Inputs, view: &mut View, session: &mut Sess
     budget_interval_texts(view, &iv);
 }
 
+/// The compute-optimal loss at the Budget panel's budget under each bootstrap resample of the
+/// fitted law the Budget panel uses (`None` when it uses a published preset, or the fit has no
+/// resamples): the first step's uncertainty for a tool that chains a second step onto L*.
+pub fn budget_loss_draws(inputs: &Inputs, session: &mut Session) -> Option<Vec<f64>> {
+    if !inputs.get(&crate::page::budget::LAW).eq_ignore_ascii_case("fit") {
+        return None;
+    }
+    let compute = crate::page::budget::chart_state(inputs).compute?;
+    let current = session.fit.as_ref()?;
+    if current.spec.as_deref() != Some(inputs.get(&crate::page::budget::FIT)) || current.report.samples.is_empty() {
+        return None;
+    }
+    let form = law_from_key(&current.report.law)?;
+    let key = format!("{}\u{1f}{compute:e}", current.serial);
+    let slot = ("budget_loss_draws", "");
+    if let Some(draws) = session.remembered::<Vec<f64>>(slot, &key) {
+        return Some(draws);
+    }
+    let draws: Vec<f64> = current
+        .report
+        .samples
+        .iter()
+        .filter_map(|t| crate::core::analysis::spec::FittedLaw::from_theta(form, t))
+        .filter_map(|f| crate::core::allocate::optimum(f.as_law(), compute).ok())
+        .map(|a| a.loss)
+        .filter(|l| l.is_finite())
+        .collect();
+    session.remember(slot, key, draws.clone());
+    Some(draws)
+}
+
 /// The Fit panel's fit under way on the page.
 pub(crate) struct PanelRun {
     /// Numbers it among the session's runs.

@@ -9,6 +9,7 @@
 //! [`Model`]. The planning laws (over-training, inference, hyperparameters, parameter counts)
 //! live here too, as plain functions.
 
+pub mod bhagia;
 pub mod gadre;
 pub mod hyper;
 pub mod overfit;

@@ -312,6 +312,7 @@ tools! {
     sweep => Sweep + draw,
     sparse => Sparse + draw,
     shape => ShapeTool + draw,
+    downstream => Downstream + draw,
 }
 
 #[cfg(test)]
