@@ -54,6 +54,9 @@ pub const TARGET_LOSS: Field = Field::new("target_loss", "loss", "");
 pub const MODEL_SIZE: Field = Field::new("model_size", "size", "");
 /// The converter's input quantity.
 pub const CONVERT: Field = Field::new("convert", "conv", "1 PF-day");
+/// FLOPs per token the Budget panel also counts: "6n" (C = 6ND only) or "shape" (the Model
+/// shape panel's exact count beside it).
+pub const FLOPS: Field = Field::new("flops", "fl", "6n");
 /// The open view: "" for the Budget panel, "fit" for the Fit panel, or a tool's key.
 pub const TOOL: Field = Field::hidden("tool", "tool");
 /// The fitted law in use when [`LAW`] is "fit" (see [`crate::core::analysis::spec::FitSpec`]).
@@ -65,14 +68,14 @@ pub const OUTPUTS: &[&str] = &[
     "loss_star_ci", "compute_flop", "compute_pfdays", "wall", "gpu_hours", "cost", "n_convention", "triple_value", "triple_loss",
     "triple_tpp", "triple_wall", "triple_vs_opt", "triple_overfit", "target_compute", "target_pfdays", "target_n", "target_d", "target_wall",
     "target_cost", "resize_d", "resize_tpp", "resize_c", "resize_overhead", "resize_wall", "resize_overfit", "conv_flop", "conv_pfday", "conv_gpuh",
-    "conv_wall", "conv_cost",
+    "conv_wall", "conv_cost", "shape_flops",
 ];
 
 /// The Budget panel's charts (canvas `data-chart` values).
 pub const CHARTS: &[&str] = &["allocation", "contours", "isoflop"];
 
 /// The Budget panel's fields, in page order.
-pub const FIELDS: &[Field] = &[MODE, COMPUTE, LAW, GPU, GPUS, DAYS, MFU, PRICE, SOLVE, GIVEN_C, GIVEN_N, GIVEN_D, TARGET_LOSS, MODEL_SIZE, CONVERT, FIT, TOOL];
+pub const FIELDS: &[Field] = &[MODE, COMPUTE, LAW, GPU, GPUS, DAYS, MFU, PRICE, SOLVE, GIVEN_C, GIVEN_N, GIVEN_D, TARGET_LOSS, MODEL_SIZE, CONVERT, FLOPS, FIT, TOOL];
 
 /// What the page shows: formatted outputs by key, and a message for each field that has one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -214,6 +217,7 @@ pub fn evaluate_panel(inputs: &Inputs) -> (View, ChartState) {
     let compute = read_budget(inputs, cluster.as_ref(), &mut view);
     let model_size =
         optional(inputs.get(&MODEL_SIZE), &mut view, "model_size", |t| number(t, "model size", 1.0, 1e16));
+    shape_flops(inputs, compute, law, &mut view);
     if let Some(c) = compute {
         budget_outputs(&mut view, law, c, cluster.as_ref());
         view.notes.extend(extrapolation_note(&choice, c));
@@ -279,6 +283,49 @@ pub fn evaluate_panel(inputs: &Inputs) -> (View, ChartState) {
 fn read_gpu(inputs: &Inputs) -> Option<(&'static crate::core::hardware::Gpu, f64)> {
     let count = parse_number(inputs.get(&GPUS)).ok().and_then(|n| check_gpu_count(n).ok())?;
     Some((find_gpu(inputs.get(&GPU))?, count))
+}
+
+/// With [`FLOPS`] "shape": what the budget buys the Model shape panel's shape when each token
+/// costs its exact training FLOPs (C = FLOPs/token × D) next to C = 6ND — tokens and the law's
+/// loss for both.
+fn shape_flops(inputs: &Inputs, compute: Option<f64>, law: &dyn crate::core::laws::LossLaw, view: &mut View) {
+    match inputs.get(&FLOPS) {
+        "6n" => return,
+        "shape" => {}
+        other => {
+            view.err("flops", format!("unknown FLOPs rule \"{}\" (6n or shape)", truncate(other)));
+            return;
+        }
+    }
+    let mut scratch = crate::page::tools::ToolView::default();
+    let Some(shape) = crate::page::tools::shape::read_shape(inputs, &mut scratch) else {
+        view.unanswered("flops", "the Model shape panel's shape has an error: correct it there");
+        return;
+    };
+    let Some(c) = compute else { return };
+    let (p, f) = (shape.params(), shape.flops_per_token());
+    // The laws count a dense model's parameters; a mixture of experts is read by its active ones.
+    let n = p.active as f64;
+    let (d_exact, d_6n) = (c / f.exact, c / f.six_n);
+    let (l_exact, l_6n) = (law.loss(n, d_exact), law.loss(n, d_6n));
+    if !(l_exact.is_finite() && l_6n.is_finite()) {
+        view.unanswered("flops", "the law gives no finite loss for this shape at this budget");
+        return;
+    }
+    view.out(
+        "shape_flops",
+        format!(
+            "{} parameters at {} FLOP/token ({}{} % vs 6N): D = {} tokens, L = {} (6N: D = {}, L = {})",
+            format_count(n, 3),
+            crate::core::units::format_sci(f.exact, 3),
+            if f.difference >= 0.0 { "+" } else { "" },
+            format_sig(f.difference * 100.0, 3),
+            format_count(d_exact, 3),
+            format_sig(l_exact, 4),
+            format_count(d_6n, 3),
+            format_sig(l_6n, 4)
+        ),
+    );
 }
 
 /// The numbers the charts need; invalid fields become `None` so charts still draw.
@@ -599,5 +646,28 @@ mod tests {
         assert_eq!(evaluate(&hardware("40 %"), &mut session).outputs["compute_flop"], percent.outputs["compute_flop"]);
         assert!(evaluate(&hardware("0.4%"), &mut session).notes.is_empty());
         assert!(evaluate(&hardware("150"), &mut session).errors["mfu"].contains("between 0.1% and 100%"));
+    }
+
+    /// "6N and the shape's count": the default shape (Llama 3 8B) at the default budget buys
+    /// fewer tokens than C/(6N) says, so its loss is higher; a bad shape is said at the field.
+    #[test]
+    fn the_shape_panels_flops_count_beside_6n() {
+        let mut session = Session::new();
+        let plain = evaluate(&Inputs::default(), &mut session);
+        assert!(!plain.outputs.contains_key("shape_flops"));
+        let v = evaluate(&Inputs::default().with("flops", "shape"), &mut session);
+        let t = &v.outputs["shape_flops"];
+        assert!(t.starts_with("8.03B parameters at 5.15e10 FLOP/token (+6.83 % vs 6N): D = 11.2T tokens"), "{t}");
+        let s = crate::core::shape::Shape::LLAMA3_8B;
+        let law = crate::core::presets::EPOCH;
+        let l = |d: f64| crate::core::laws::LossLaw::loss(&law, s.params().total as f64, d);
+        let c = 5.76e23;
+        assert!(l(c / s.flops_per_token().exact) > l(c / s.flops_per_token().six_n));
+        assert!(t.contains(&format!("L = {}", format_sig(l(c / s.flops_per_token().exact), 4))), "{t}");
+        let bad = evaluate(&Inputs::default().with("flops", "shape").with("sh_heads", "33"), &mut session);
+        assert!(bad.unanswered["flops"].contains("Model shape panel"));
+        assert!(bad.errors.contains_key("sh_heads") && bad.outputs.contains_key("n_star"));
+        let unknown = evaluate(&Inputs::default().with("flops", "7n"), &mut session);
+        assert!(unknown.errors["flops"].contains("6n or shape"));
     }
 }

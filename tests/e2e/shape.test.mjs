@@ -100,3 +100,22 @@ test('model shape: narrow and dark screenshots', async () => {
     await context.close();
   }
 });
+
+test('the Budget panel counts the Model shape panel\'s FLOPs per token beside 6N, and follows the shape', async () => {
+  const { page, context, problems } = await openPage(browser, origin);
+  assert.equal(await text(page, 'out-shape_flops'), '');
+  assert.ok(!(await page.isVisible('#out-shape_flops')), 'the row is hidden until asked for');
+  await page.selectOption('#flops', 'shape');
+  await settle(page);
+  assert.match(await text(page, 'out-shape_flops'), /^8\.03B parameters at 5\.15e10 FLOP\/token \(\+6\.83 % vs 6N\): D = 11\.2T tokens, L = [\d.]+ \(6N: D = 12T, L = [\d.]+\)$/);
+  await page.click('#tools-nav a[data-tool="sh"]');
+  await page.waitForFunction(() => document.body.dataset.module === 'workbench', null, { timeout: 60_000 });
+  await settle(page);
+  await page.click('#act-sh_presets button:has-text("Llama 3.1 70B")');
+  await settle(page);
+  await page.click('#tools-nav a[data-tool=""]');
+  await settle(page);
+  assert.match(await text(page, 'out-shape_flops'), /^70\.6B parameters at /);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -74,6 +74,7 @@ impl AccuracyPairs {
         Sigmoid { floor, ceiling, k, l0 }
     }
 
+    #[cfg(test)]
     fn start(&self, floor: f64, ceiling: f64, ln_k: f64, l0: f64) -> Vec<f64> {
         let mut t = Vec::with_capacity(4);
         if self.ends.floor.is_none() {
