@@ -36,7 +36,7 @@ fn mixture_of_experts_counts_active_parameters() {
 
 #[test]
 fn every_preset_reads_and_memory_falls_with_zero() {
-    for preset in ["llama3-8b", "llama3-70b", "llama3-405b", "mixtral-8x7b", "olmo2-7b", "qwen2.5-7b"] {
+    for preset in ["llama3-8b", "llama3-70b", "llama3-405b", "mixtral-8x7b", "olmo2-7b", "qwen2.5-7b", "deepseek-v3"] {
         let v = json(&["shape", "--preset", preset, "--json"]);
         assert!(v["params_total"].as_f64().unwrap() > 1e9, "{preset}");
     }
@@ -63,4 +63,19 @@ fn bad_flags_say_which_and_why() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(says), "{args:?}: {err}");
     }
+}
+
+#[test]
+fn latent_attention_flags_count_like_the_deepseek_preset() {
+    let preset = json(&["shape", "--preset", "deepseek-v3", "--json"]);
+    let flags = json(&[
+        "shape", "--layers", "61", "--d-model", "7168", "--heads", "128", "--head-dim", "128", "--ffn-hidden", "18432", "--vocab", "129280",
+        "--experts", "256", "--top-k", "8", "--shared-experts", "1", "--expert-hidden", "2048", "--dense-layers", "3",
+        "--kv-lora-rank", "512", "--q-lora-rank", "1536", "--rope-dim", "64", "--v-head-dim", "128", "--json",
+    ]);
+    assert_eq!(preset["params_total"], flags["params_total"]);
+    assert_eq!(preset["params_active"], flags["params_active"]);
+    assert_eq!(flags["published"]["model"], "DeepSeek-V3");
+    let out = run(&["shape", "--preset", "llama3-8b", "--rope-dim", "64"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("need --kv-lora-rank"));
 }

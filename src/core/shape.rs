@@ -60,6 +60,20 @@ pub struct Moe {
     pub dense_layers: u64,
 }
 
+/// Multi-head latent attention (DeepSeek-V2/V3): queries and keys/values pass through low-rank
+/// latents, each head's query and key carry a rotary part of their own.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Mla {
+    /// Rank of the query latent (0: queries projected directly from d_model).
+    pub q_rank: u64,
+    /// Rank of the key/value latent.
+    pub kv_rank: u64,
+    /// Width of each head's rotary part of the query and key (shared by the heads for the key).
+    pub rope_dim: u64,
+    /// Width of each head's value.
+    pub v_head_dim: u64,
+}
+
 /// A decoder-only transformer.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Shape {
@@ -91,6 +105,9 @@ pub struct Shape {
     pub seq_len: u64,
     /// Mixture of experts, when the feed-forward is one.
     pub moe: Option<Moe>,
+    /// Multi-head latent attention instead of (grouped-query) multi-head attention; `head_dim`
+    /// is then each head's non-rotary query/key width.
+    pub mla: Option<Mla>,
 }
 
 /// What is wrong with a shape, naming the input.
@@ -155,6 +172,10 @@ pub const BOUNDS: &[(&str, u64, u64)] = &[
     ("shared", 0, 1 << 10),
     ("expert_hidden", 1, 1 << 22),
     ("dense_layers", 0, 1_000),
+    ("q_rank", 0, 1 << 20),
+    ("kv_rank", 1, 1 << 20),
+    ("rope_dim", 0, 1 << 14),
+    ("v_head_dim", 1, 1 << 14),
 ];
 
 /// Checks `value` against the bounds of input `what`.
@@ -219,6 +240,7 @@ impl Shape {
         qk_norm: false,
         seq_len: 8192,
         moe: None,
+        mla: None,
     };
 
     /// Checks every count and how they fit together.
@@ -236,6 +258,12 @@ impl Shape {
         check_bound("seq_len", self.seq_len)?;
         if self.kv_heads > self.heads || self.heads % self.kv_heads != 0 {
             return Err(ShapeError::KvHeadsDoNotDivide(self.heads, self.kv_heads));
+        }
+        if let Some(m) = self.mla {
+            check_bound("q_rank", m.q_rank)?;
+            check_bound("kv_rank", m.kv_rank)?;
+            check_bound("rope_dim", m.rope_dim)?;
+            check_bound("v_head_dim", m.v_head_dim)?;
         }
         if let Some(m) = self.moe {
             check_bound("experts", m.experts)?;
@@ -267,7 +295,32 @@ impl Shape {
         weights + bias
     }
 
+    /// The attention's matrices a token goes through (rows × columns each), for both the
+    /// parameter and the FLOP count.
+    fn attention_matrices(&self) -> Vec<(u128, u128)> {
+        let d = u128::from(self.d_model);
+        let h = u128::from(self.heads);
+        match self.mla {
+            None => {
+                let (q, kv) = (u128::from(self.heads * self.head_dim), u128::from(self.kv_heads * self.head_dim));
+                vec![(d, q), (d, kv), (d, kv), (q, d)]
+            }
+            Some(m) => {
+                let (qk, rope, v) = (u128::from(self.head_dim), u128::from(m.rope_dim), u128::from(m.v_head_dim));
+                let (qr, kvr) = (u128::from(m.q_rank), u128::from(m.kv_rank));
+                let mut mats = if qr == 0 { vec![(d, h * (qk + rope))] } else { vec![(d, qr), (qr, h * (qk + rope))] };
+                mats.extend([(d, kvr + rope), (kvr, h * (qk + v)), (h * v, d)]);
+                mats
+            }
+        }
+    }
+
     fn attention_params(&self) -> u128 {
+        if let Some(m) = self.mla {
+            let weights: u128 = self.attention_matrices().iter().map(|(r, c)| r * c).sum();
+            let latent_norms = if m.q_rank > 0 { self.norm_params(u128::from(m.q_rank)) } else { 0 } + self.norm_params(u128::from(m.kv_rank));
+            return weights + latent_norms;
+        }
         let (d, q, kv) = (u128::from(self.d_model), u128::from(self.heads * self.head_dim), u128::from(self.kv_heads * self.head_dim));
         let weights = d * q + 2 * d * kv + q * d;
         let bias = match self.bias {
@@ -323,11 +376,14 @@ impl Shape {
         let p = self.params();
         let d = self.d_model as f64;
         let layers = self.layers as f64;
-        let q = (self.heads * self.head_dim) as f64;
-        let kv = (self.kv_heads * self.head_dim) as f64;
-        let projections = 2.0 * (d * q + 2.0 * d * kv + q * d);
+        let projections = 2.0 * self.attention_matrices().iter().map(|(r, c)| (r * c) as f64).sum::<f64>();
         let context = (self.seq_len as f64 + 1.0) / 2.0;
-        let attention = layers * 2.0 * 2.0 * q * context;
+        // Per key: QKᵀ over the query/key width, the weighted sum over the value width.
+        let (qk_width, v_width) = match self.mla {
+            None => (self.heads * self.head_dim, self.heads * self.head_dim),
+            Some(m) => (self.heads * (self.head_dim + m.rope_dim), self.heads * m.v_head_dim),
+        };
+        let attention = layers * 2.0 * (qk_width + v_width) as f64 * context;
         let ffn_matmul = |hidden: u64| {
             let f = hidden as f64;
             2.0 * d * f * if self.ffn == FfnKind::SwiGlu { 3.0 } else { 2.0 }
@@ -553,6 +609,26 @@ pub const PUBLISHED: &[Published] = &[
         shape_source: "Qwen/Qwen2.5-7B config.json: num_hidden_layers 28, hidden_size 3584, num_attention_heads 28, num_key_value_heads 4, intermediate_size 18944, vocab_size 152064, tie_word_embeddings false; model card: \"Attention QKV bias\"",
         count_source: "Qwen2.5-7B model card: \"Number of Parameters: 7.61B; Number of Paramaters (Non-Embedding): 6.53B\" (rounded)",
     },
+    Published {
+        key: "deepseek-v3",
+        label: "DeepSeek-V3",
+        shape: Shape {
+            layers: 61,
+            d_model: 7168,
+            heads: 128,
+            kv_heads: 128,
+            head_dim: 128,
+            ffn_hidden: 18432,
+            vocab: 129_280,
+            moe: Some(Moe { experts: 256, top_k: 8, shared: 1, expert_hidden: 2048, dense_layers: 3 }),
+            mla: Some(Mla { q_rank: 1536, kv_rank: 512, rope_dim: 64, v_head_dim: 128 }),
+            ..Shape::LLAMA3_8B
+        },
+        params: 671_000_000_000,
+        exact: false,
+        shape_source: "deepseek-ai/DeepSeek-V3 config.json: num_hidden_layers 61, hidden_size 7168, num_attention_heads 128, intermediate_size 18432, moe_intermediate_size 2048, n_routed_experts 256, n_shared_experts 1, num_experts_per_tok 8, first_k_dense_replace 3, q_lora_rank 1536, kv_lora_rank 512, qk_nope_head_dim 128, qk_rope_head_dim 64, v_head_dim 128, vocab_size 129280, tie_word_embeddings false (the multi-token-prediction module and the routers' load-balancing biases, 256 per MoE layer, are not counted)",
+        count_source: "DeepSeek-V3 technical report (arXiv 2412.19437), abstract: \"671B total parameters with 37B activated for each token\" (rounded)",
+    },
 ];
 
 /// Finds a published model by key.
@@ -660,6 +736,21 @@ mod tests {
         assert!(f.routing > 0.0 && (f.routing - 3.0 * 32.0 * 2.0 * 4096.0 * 8.0).abs() < 1e-6);
     }
 
+    /// DeepSeek-V3: multi-head latent attention by hand for one layer, and the rounded totals.
+    #[test]
+    fn deepseek_v3_latent_attention_and_experts() {
+        let s = published("deepseek-v3").unwrap().shape;
+        let (d, h) = (7168u128, 128u128);
+        let attention = d * 1536 + 1536 + 1536 * h * (128 + 64) + d * (512 + 64) + 512 + 512 * h * (128 + 128) + h * 128 * d;
+        assert_eq!(s.attention_params(), attention);
+        let p = s.params();
+        assert!((p.total as f64 / 671e9 - 1.0).abs() < 1e-3, "{}", p.total);
+        // "37B activated for each token".
+        assert!((p.active as f64 / 37e9 - 1.0).abs() < 0.03, "{}", p.active);
+        let f = s.flops_per_token();
+        assert!(f.exact > 0.0 && f.routing > 0.0);
+    }
+
     #[test]
     fn qwen_non_embedding_matches_its_card() {
         let p = published("qwen2.5-7b").unwrap().shape.params();
@@ -686,6 +777,7 @@ mod tests {
             qk_norm: false,
             seq_len: 1024,
             moe: None,
+            mla: None,
         };
         // 124 439 808 with the 786 432 position embeddings (Hugging Face's gpt2 count).
         assert_eq!(gpt2.params().total + 1024 * 768, 124_439_808);

@@ -43,6 +43,13 @@ test('model shape: Llama 3 8B counted exactly, presets and N* shapes adopted in 
   assert.equal(await page.inputValue('#sh-experts'), '8');
   assert.notEqual(await canvas(page), before, 'the memory chart follows the shape');
 
+  // DeepSeek-V3: latent attention and 256 routed experts, 671B in all, about 37B active.
+  await page.click('#act-sh_presets button:has-text("DeepSeek-V3")');
+  await settle(page);
+  assert.equal(await text(page, 'out-sh_total'), '671,026,404,352');
+  assert.match(await text(page, 'out-sh_published'), /^DeepSeek-V3: published 671B$/);
+  assert.equal(await page.inputValue('#sh-kv-rank'), '512');
+
   // A shape for N*: adopting one puts its total within 2 % of the Budget panel's N*.
   const candidate = page.locator('#act-sh_candidates button').first();
   const label = await candidate.textContent();

@@ -3,7 +3,7 @@
 
 use clap::Args;
 use scalecalc::core::hardware::{find_gpu, gpu_keys};
-use scalecalc::core::shape::{self, Bias, FfnKind, Layout, Moe, NormKind, Precision, Recompute, Shape};
+use scalecalc::core::shape::{self, Bias, FfnKind, Layout, Mla, Moe, NormKind, Precision, Recompute, Shape};
 use scalecalc::core::units::{format_count, format_sci, format_sig};
 
 use crate::out::{say, Failure};
@@ -14,7 +14,7 @@ use crate::out::{say, Failure};
 #[derive(Args)]
 pub struct ShapeArgs {
     /// A published model's shape (llama3-8b, llama3-70b, llama3-405b, mixtral-8x7b, olmo2-7b,
-    /// qwen2.5-7b); flags given as well override its values.
+    /// qwen2.5-7b, deepseek-v3); flags given as well override its values.
     #[arg(long)]
     preset: Option<String>,
     /// Layers.
@@ -71,6 +71,18 @@ pub struct ShapeArgs {
     /// How many first layers keep a dense feed-forward.
     #[arg(long)]
     dense_layers: Option<String>,
+    /// Multi-head latent attention: rank of the key/value latent (DeepSeek-V3: 512).
+    #[arg(long)]
+    kv_lora_rank: Option<String>,
+    /// Multi-head latent attention: rank of the query latent (0 or absent: none).
+    #[arg(long)]
+    q_lora_rank: Option<String>,
+    /// Multi-head latent attention: each head's rotary query/key width (default 64).
+    #[arg(long)]
+    rope_dim: Option<String>,
+    /// Multi-head latent attention: each head's value width (default the head dimension).
+    #[arg(long)]
+    v_head_dim: Option<String>,
     /// Sequences per micro-batch (memory).
     #[arg(long, default_value = "1")]
     micro_batch: String,
@@ -132,6 +144,10 @@ fn flag_of(input: &str) -> &'static str {
         "top_k" => "--top-k",
         "shared" => "--shared-experts",
         "expert_hidden" => "--expert-hidden",
+        "q_rank" => "--q-lora-rank",
+        "kv_rank" => "--kv-lora-rank",
+        "rope_dim" => "--rope-dim",
+        "v_head_dim" => "--v-head-dim",
         _ => "--dense-layers",
     }
 }
@@ -191,7 +207,21 @@ fn read_shape(a: &ShapeArgs) -> Result<(Shape, Option<&'static shape::Published>
     if moe.is_none() && (a.top_k.is_some() || a.shared_experts.is_some() || a.expert_hidden.is_some() || a.dense_layers.is_some()) {
         return Err("--top-k, --shared-experts, --expert-hidden and --dense-layers need --experts".into());
     }
+    let base_mla = base.and_then(|b| b.mla);
+    let mla = match get(&a.kv_lora_rank, "--kv-lora-rank", base_mla.map(|m| m.kv_rank))? {
+        None => None,
+        Some(kv_rank) => Some(Mla {
+            q_rank: get(&a.q_lora_rank, "--q-lora-rank", base_mla.map(|m| m.q_rank))?.unwrap_or(0),
+            kv_rank,
+            rope_dim: get(&a.rope_dim, "--rope-dim", base_mla.map(|m| m.rope_dim))?.unwrap_or(64),
+            v_head_dim: get(&a.v_head_dim, "--v-head-dim", base_mla.map(|m| m.v_head_dim))?.unwrap_or(head_dim),
+        }),
+    };
+    if mla.is_none() && (a.q_lora_rank.is_some() || a.rope_dim.is_some() || a.v_head_dim.is_some()) {
+        return Err("--q-lora-rank, --rope-dim and --v-head-dim need --kv-lora-rank".into());
+    }
     let s = Shape {
+        mla,
         layers,
         d_model,
         heads,

@@ -11,7 +11,7 @@ use plotters::prelude::*;
 use super::{text, Action, Field, Fields, ToolView};
 use crate::core::allocate;
 use crate::core::plot::ChartState;
-use crate::core::shape::{self, Bias, FfnKind, Layout, Moe, NormKind, Precision, Recompute, Shape, ShapeError};
+use crate::core::shape::{self, Bias, FfnKind, Layout, Mla, Moe, NormKind, Precision, Recompute, Shape, ShapeError};
 use crate::core::units::{format_count, format_sci, format_sig, parse_number};
 use crate::page::session::Session;
 
@@ -35,6 +35,10 @@ pub const FIELDS: &[Field] = &[
     Field::new("sh_shared", "ysh", "0"),
     Field::new("sh_expert_ffn", "yef", ""),
     Field::new("sh_dense_layers", "ydl", "0"),
+    Field::new("sh_q_rank", "yqr", ""),
+    Field::new("sh_kv_rank", "ykr", ""),
+    Field::new("sh_rope_dim", "yrd", "64"),
+    Field::new("sh_v_head", "yvh", ""),
     Field::new("sh_micro_batch", "ymb", "1"),
     Field::new("sh_precision", "yp", "bf16"),
     Field::new("sh_zero", "yz", "1"),
@@ -108,6 +112,10 @@ fn field_of(input: &str) -> &'static str {
         "top_k" => "sh_top_k",
         "shared" => "sh_shared",
         "expert_hidden" => "sh_expert_ffn",
+        "q_rank" => "sh_q_rank",
+        "kv_rank" => "sh_kv_rank",
+        "rope_dim" => "sh_rope_dim",
+        "v_head_dim" => "sh_v_head",
         _ => "sh_dense_layers",
     }
 }
@@ -130,6 +138,10 @@ pub fn read_shape(fields: &Fields, view: &mut ToolView) -> Option<Shape> {
     let shared = count(fields, "sh_shared", "shared experts", view);
     let expert_ffn = optional(fields, "sh_expert_ffn", "expert hidden size", view);
     let dense_layers = count(fields, "sh_dense_layers", "dense layers", view);
+    let kv_rank = optional(fields, "sh_kv_rank", "KV latent rank", view);
+    let q_rank = optional(fields, "sh_q_rank", "query latent rank", view);
+    let rope_dim = count(fields, "sh_rope_dim", "rotary width", view);
+    let v_head = optional(fields, "sh_v_head", "value head width", view);
     let (d_model_v, heads_v) = (d_model?, heads?);
     let head_dim = match head_dim? {
         Some(h) => h,
@@ -151,7 +163,12 @@ pub fn read_shape(fields: &Fields, view: &mut ToolView) -> Option<Shape> {
             dense_layers: dense_layers?,
         }),
     };
+    let mla = match kv_rank? {
+        None => None,
+        Some(kv_rank) => Some(Mla { q_rank: q_rank?.unwrap_or(0), kv_rank, rope_dim: rope_dim?, v_head_dim: v_head?.unwrap_or(head_dim) }),
+    };
     let shape = Shape {
+        mla,
         layers: layers?,
         d_model: d_model_v,
         heads: heads_v,
@@ -262,7 +279,21 @@ fn shape_fields(s: &Shape) -> Vec<(String, String)> {
         Some(m) => (m.experts.to_string(), m.top_k.to_string(), m.shared.to_string(), m.expert_hidden.to_string(), m.dense_layers.to_string()),
         None => (String::new(), "2".into(), "0".into(), String::new(), "0".into()),
     };
-    for (k, v) in [("sh_experts", experts), ("sh_top_k", top_k), ("sh_shared", shared), ("sh_expert_ffn", expert), ("sh_dense_layers", dense)] {
+    let (q_rank, kv_rank, rope, v_head) = match s.mla {
+        Some(m) => (if m.q_rank == 0 { String::new() } else { m.q_rank.to_string() }, m.kv_rank.to_string(), m.rope_dim.to_string(), m.v_head_dim.to_string()),
+        None => (String::new(), String::new(), "64".into(), String::new()),
+    };
+    for (k, v) in [
+        ("sh_experts", experts),
+        ("sh_top_k", top_k),
+        ("sh_shared", shared),
+        ("sh_expert_ffn", expert),
+        ("sh_dense_layers", dense),
+        ("sh_q_rank", q_rank),
+        ("sh_kv_rank", kv_rank),
+        ("sh_rope_dim", rope),
+        ("sh_v_head", v_head),
+    ] {
         set.push((k.to_string(), v));
     }
     set
