@@ -128,3 +128,36 @@ fn schedules_up_to_their_steps() {
         &MAX_TOTAL_STEPS.to_string(),
     );
 }
+
+/// (loss, accuracy) pairs on a sigmoid, `n` of them.
+fn accuracy_pairs(n: usize) -> String {
+    let mut t = String::from("loss,accuracy\n");
+    for i in 0..n {
+        let l = 2.0 + 1.5 * i as f64 / n as f64;
+        t.push_str(&format!("{l:.6},{:.6}\n", 0.25 + 0.55 / (1.0 + (5.0 * (l - 2.7)).exp()) + 0.01 * ((i * 7) as f64).sin()));
+    }
+    t
+}
+
+#[test]
+fn downstream_pairs_and_resamples() {
+    use scalecalc::core::laws::bhagia::MAX_PAIRS;
+    use scalecalc::page::tools::downstream::MAX_BOOT;
+    let pairs = accuracy_pairs(40);
+    bound("acc_boot", &[("acc_pairs", &pairs), ("acc_boot", &MAX_BOOT.to_string())], &[("acc_pairs", &pairs), ("acc_boot", &(MAX_BOOT + 1).to_string())], "between 0 and 1000");
+    let at = accuracy_pairs(MAX_PAIRS);
+    let past = accuracy_pairs(MAX_PAIRS + 1);
+    bound("acc_pairs", &[("acc_pairs", &at)], &[("acc_pairs", &past)], "at most 500 (loss, accuracy) pairs");
+}
+
+#[test]
+fn model_shape_parallel_degrees_and_micro_batch() {
+    let max = (1u64 << 20).to_string();
+    let past = ((1u64 << 20) + 1).to_string();
+    for field in ["sh_tp", "sh_pp", "sh_dp"] {
+        bound(field, &[(field, &max)], &[(field, &past)], "is outside 1 – 1048576");
+    }
+    bound("sh_micro_batch", &[("sh_micro_batch", "65536")], &[("sh_micro_batch", "65537")], "outside 1 – 65536");
+    bound("sh_vocab", &[("sh_vocab", "10000000")], &[("sh_vocab", "10000001")], "outside 1 – 10000000");
+    bound("sh_layers", &[("sh_layers", "1000")], &[("sh_layers", "1001")], "outside 1 – 1000");
+}

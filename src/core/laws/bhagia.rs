@@ -271,16 +271,18 @@ pub fn chained_interval(maps: &[Sigmoid], losses: &[f64]) -> Option<Interval> {
 }
 
 /// Leave-one-out RMSE of Gadre et al.'s map on the same pairs (accuracy = 1 − error), with its
-/// in-sample RMSE; `None` when it does not fit.
+/// in-sample RMSE; `None` when it does not fit. Each left-out fit starts from the full fit.
 pub fn gadre_comparison(pairs: &[(f64, f64)]) -> Option<(super::gadre::ErrorMap, f64, f64)> {
     let errors: Vec<(f64, f64)> = pairs.iter().map(|&(l, a)| (l, 1.0 - a)).collect();
     let full = super::gadre::fit_error_map(&errors).ok()?;
+    let model = super::gadre::ErrorPairs { loss: errors.iter().map(|p| p.0).collect(), error: errors.iter().map(|p| p.1).collect() };
+    let theta = [full.map.eps, full.map.k.ln(), full.map.gamma.ln()];
     let loo = model::rmse((0..errors.len()).map(|i| {
-        let rest: Vec<(f64, f64)> = errors.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, p)| *p).collect();
-        match super::gadre::fit_error_map(&rest) {
-            Ok(f) => (1.0 - f.map.error(errors[i].0)) - pairs[i].1,
-            Err(_) => f64::NAN,
-        }
+        let mut w = vec![1.0; errors.len()];
+        w[i] = 0.0;
+        let out = model::minimize(&model, &theta, super::gadre::ERROR_DELTA, Some(&w), &Settings::warm());
+        let map = super::gadre::ErrorMap { eps: out.theta[0], k: out.theta[1].exp(), gamma: out.theta[2].exp() };
+        (1.0 - map.error(errors[i].0)) - pairs[i].1
     }));
     Some((full.map, full.rmse, loo))
 }
