@@ -28,6 +28,7 @@ pub(crate) enum Corner {
     UpperLeft,
     UpperRight,
     LowerRight,
+    LowerLeft,
 }
 
 /// Draws a boxed legend in a corner of `area` (the plotting area, in pixels).
@@ -61,6 +62,7 @@ where
         Corner::UpperLeft => (margin, margin),
         Corner::UpperRight => (w as i32 - box_w - margin, margin),
         Corner::LowerRight => (w as i32 - box_w - margin, h as i32 - box_h - margin),
+        Corner::LowerLeft => (margin, h as i32 - box_h - margin),
     };
     area.draw(&Rectangle::new([(x0, y0), (x0 + box_w, y0 + box_h)], style.background().mix(0.92).filled()))?;
     area.draw(&Rectangle::new([(x0, y0), (x0 + box_w, y0 + box_h)], style.grid().stroke_width(1)))?;

@@ -86,5 +86,6 @@ where
     if !gadre.is_empty() {
         legend.push(("exponential".to_string(), Mark::Dashed(muted, 1.5)));
     }
-    draw_legend(&chart.plotting_area().strip_coord_spec(), &legend, Corner::UpperRight, style)
+    // Accuracy falls with loss: the lower left (low loss, low accuracy) is where no pair lies.
+    draw_legend(&chart.plotting_area().strip_coord_spec(), &legend, Corner::LowerLeft, style)
 }

@@ -66,7 +66,8 @@ where
     if let Some((cap, label)) = capacity {
         chart.draw_series(DashedLineSeries::new([(x_lo, cap), (x_hi, cap)], style.px(6.0), style.px(4.0), muted.stroke_width(style.px(1.5).max(1) as u32)))?;
         let name = if narrow { format!("{} GB", format_sig(cap, 3)) } else { format!("{label}: {} GB", format_sig(cap, 3)) };
-        chart.draw_series([Text::new(name, (x_lo * 1.15, cap * 1.08), style.anchored(11.0, HPos::Left, VPos::Bottom).color(&muted))])?;
+        // At the right end: the curves have flattened there, away from the label; on the left they cross the line.
+        chart.draw_series([Text::new(name, (x_hi / 1.15, cap * 1.08), style.anchored(11.0, HPos::Right, VPos::Bottom).color(&muted))])?;
     }
     let here = shape::memory(&shape, &layout).total / 1e9;
     let accent = style.accent();
