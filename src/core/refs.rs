@@ -195,6 +195,14 @@ pub const REFERENCES: &[Reference] = &[
         year: 2024,
         source: "https://thelatestinai.com/paper/2412.04403 (the twelve authors, \"Submitted: Dec 5, 2024\"); title and date also on https://arxiv.org/abs/2412.04403v2",
     },
+    Reference {
+        arxiv: "2412.19437",
+        title: "DeepSeek-V3 Technical Report",
+        authors: &["DeepSeek-AI"],
+        complete: false,
+        year: 2024,
+        source: "http://arxiver.lazybrains.com/author/301143 (title, the byline DeepSeek-AI and its contributors, the abstract: \"671B total parameters with 37B activated for each token\", arXiv:2412.19437)",
+    },
 ];
 
 /// The arXiv identifiers `text` names ("arXiv:2001.08361", "arXiv 2001.08361",

@@ -6,6 +6,7 @@
 // fuzzed instead (see `fuzz_target!` at the end).
 #![cfg_attr(fuzzing, no_main, allow(dead_code))]
 
+mod downstream;
 mod fit;
 mod out;
 mod shape;
@@ -125,6 +126,9 @@ enum Command {
     /// A transformer's exact parameters, training FLOPs per token and memory per GPU:
     /// `scalecalc shape --layers 32 --d-model 4096 --heads 32 --kv-heads 8 --ffn-hidden 14336 --json`.
     Shape(Box<shape::ShapeArgs>),
+    /// A task's accuracy from loss in two steps (Bhagia et al. 2024): a sigmoid fitted to
+    /// (loss, accuracy) pairs at the law's L*: `scalecalc downstream pairs.csv --compute 1e23 --json`.
+    Downstream(Box<downstream::DownstreamArgs>),
     /// Fit a scaling law to your runs: `scalecalc fit runs.csv --law chinchilla --json`.
     Fit(Box<fit::FitArgs>),
     /// Time the 4 500-start Chinchilla fit and a bootstrap on one core (used by `./build.sh bench`).
@@ -162,6 +166,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             sparse_cmd(&SparseArgs { n, sparsity, start, end, ramp, compute, tokens, law, json })
         }
         Command::Shape(args) => shape::shape_cmd(&args),
+        Command::Downstream(args) => downstream::downstream_cmd(&args),
         Command::Fit(args) => fit::fit(&args),
         Command::BenchFit(args) => fit::bench(&args),
     }

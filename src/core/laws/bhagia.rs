@@ -146,6 +146,9 @@ pub const MIN_PAIRS: usize = 5;
 /// The most pairs and resamples the page fits (the worst case stays well under a second).
 pub const MAX_PAIRS: usize = 500;
 
+/// The most bootstrap resamples of the pairs (with [`MAX_PAIRS`], about a second of work).
+pub const MAX_RESAMPLES: usize = 1000;
+
 /// A fitted sigmoid and its goodness.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SigmoidFit {

@@ -36,8 +36,8 @@ pub const LISTS: &[&str] = &["acc_notes"];
 /// This tool's charts.
 pub const CHARTS: &[&str] = &["acc-map"];
 
-/// The most bootstrap resamples of the pairs (with [`bhagia::MAX_PAIRS`], under a second).
-pub const MAX_BOOT: usize = 1000;
+/// The most bootstrap resamples of the pairs (the page's and the CLI's bound).
+pub const MAX_BOOT: usize = bhagia::MAX_RESAMPLES;
 
 /// Bootstrap seed (fixed: the same pairs give the same interval).
 const SEED: u64 = 2024;
