@@ -751,6 +751,27 @@ mod tests {
         assert!(f.exact > 0.0 && f.routing > 0.0);
     }
 
+    /// Training FLOPs per token by hand for a mixture of experts with latent attention
+    /// (DeepSeek-V3's shape at 4 096 tokens): 3 × (2 × every matrix a token goes through +
+    /// attention over (S+1)/2 keys + the output layer + the routers).
+    #[test]
+    fn moe_and_latent_attention_flops_by_hand() {
+        let s = Shape { seq_len: 4096, ..published("deepseek-v3").unwrap().shape };
+        let (d, h) = (7168.0, 128.0);
+        let attention_matrices = d * 1536.0 + 1536.0 * h * 192.0 + d * 576.0 + 512.0 * h * 256.0 + h * 128.0 * d;
+        let dense_ffn = 3.0 * d * 18432.0;
+        let expert = 3.0 * d * 2048.0;
+        let matmuls = 61.0 * attention_matrices + 3.0 * dense_ffn + 58.0 * 9.0 * expert;
+        let scores = 61.0 * 2.0 * h * (192.0 + 128.0) * (4096.0 + 1.0) / 2.0;
+        let routers = 58.0 * 2.0 * d * 256.0;
+        let logits = 2.0 * d * 129_280.0;
+        let f = s.flops_per_token();
+        let by_hand = 3.0 * (2.0 * matmuls + scores + routers + logits);
+        assert!((f.exact / by_hand - 1.0).abs() < 1e-12, "{} vs {by_hand}", f.exact);
+        assert!((f.routing - 3.0 * routers).abs() < 1e-3 && (f.attention - 3.0 * scores).abs() < 1.0);
+        assert!((f.six_n - 6.0 * s.params().active as f64).abs() < 1.0);
+    }
+
     #[test]
     fn qwen_non_embedding_matches_its_card() {
         let p = published("qwen2.5-7b").unwrap().shape.params();
