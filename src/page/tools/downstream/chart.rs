@@ -79,7 +79,7 @@ where
     chart.draw_series(f.pairs.iter().map(|&(l, a)| Circle::new((l, a), style.px(3.5), line.filled())))?;
     if let Some(l) = at {
         chart.draw_series(DashedLineSeries::new([(l, y_lo), (l, y_hi)], style.px(3.0), style.px(3.0), line.stroke_width(thin)))?;
-        let label = if narrow { "at budget".to_string() } else { format!("{} at L = {}", format!("{} %", format_sig(s.accuracy(l) * 100.0, 3)), format_sig(l, 4)) };
+        let label = if narrow { "at budget".to_string() } else { format!("{} % at L = {}", format_sig(s.accuracy(l) * 100.0, 3), format_sig(l, 4)) };
         chart.draw_series([Text::new(label, (l, y_hi - (y_hi - y_lo) * 0.03), style.anchored(11.0, HPos::Left, VPos::Top).color(&line))])?;
     }
     let mut legend = vec![("sigmoid (95 % band)".to_string(), Mark::Line(accent, 2.25)), ("your pairs".to_string(), Mark::Dot(line))];
