@@ -161,3 +161,18 @@ fn model_shape_parallel_degrees_and_micro_batch() {
     bound("sh_vocab", &[("sh_vocab", "10000000")], &[("sh_vocab", "10000001")], "outside 1 – 10000000");
     bound("sh_layers", &[("sh_layers", "1000")], &[("sh_layers", "1001")], "outside 1 – 1000");
 }
+
+#[test]
+fn critical_batch_measurements() {
+    use scalecalc::core::laws::cbs::MAX_POINTS;
+    let rows = |n: usize| {
+        let mut t = String::from("D,batch\n");
+        for i in 0..n {
+            let d = 1e9 * (1.0 + i as f64);
+            t.push_str(&format!("{d},{}\n", 0.5 * d.sqrt()));
+        }
+        t
+    };
+    let (at, past) = (rows(MAX_POINTS), rows(MAX_POINTS + 1));
+    bound("hp_cbs", &[("hp_cbs", &at)], &[("hp_cbs", &past)], "at most 10000 are fitted");
+}

@@ -188,6 +188,14 @@ pub const REFERENCES: &[Reference] = &[
         source: "the paper's full text (a transcription in the search index): title and byline \"Llama Team, AI @ Meta\", Table 3 of the shapes; the hundreds of contributors are listed in its appendix",
     },
     Reference {
+        arxiv: "2410.21676",
+        title: "How Does Critical Batch Size Scale in Pre-training?",
+        authors: &["Zhang, Hanlin", "Morwani, Depen", "Vyas, Nikhil", "Wu, Jingfeng", "Zou, Difan", "Ghai, Udaya", "Foster, Dean", "Kakade, Sham"],
+        complete: true,
+        year: 2024,
+        source: "https://thelatestinai.com/paper/2410.21676 (the eight authors, \"Submitted: Oct 29, 2024\"); title and abstract on https://arxiv.org/html/2410.21676v4",
+    },
+    Reference {
         arxiv: "2412.04403",
         title: "Establishing Task Scaling Laws via Compute-Efficient Model Ladders",
         authors: &["Bhagia, Akshita", "Liu, Jiacheng", "Wettig, Alexander", "Heineman, David", "Tafjord, Oyvind", "Jha, Ananya Harsh", "Soldaini, Luca", "Smith, Noah A.", "Groeneveld, Dirk", "Koh, Pang Wei", "Dodge, Jesse", "Hajishirzi, Hannaneh"],

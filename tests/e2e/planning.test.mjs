@@ -56,7 +56,8 @@ test('defaults: each panel shows sensible numbers', async () => {
   }
   for (const k of ['hp_bcrit', 'hp_ds_batch', 'hp_step_batch']) assert.match(v[k], /tokens \(≈ [\d.]+[kM]? sequences of 4096\)/);
   const cites = await page.locator('#list-hp_cite li').allTextContents();
-  assert.equal(cites.length, 3);
+  assert.equal(cites.length, 4);
+  assert.match(cites[3], /2410\.21676/);
   assert.ok(cites.every((c) => /arXiv:\d{4}\.\d{5}/.test(c)));
   // Parameter counts: γ ≈ the paper's 47 491; a round trip; exponents between the limits.
   assert.match(v.pc_gamma, /^47481 \(paper: 47 491\)$/);
@@ -102,6 +103,17 @@ test('typing updates the panels, the URL and the charts; the link reopens the sa
   assert.match(await text(page, 'out-hp_step_batch'), /^1\.11M tokens \(≈ 541 sequences of 2048\)$/);
   assert.equal(await text(page, 'out-hp_ds_c'), '6e20 FLOP');
   assert.equal(await text(page, 'out-hp_ds_lr'), '7.88e-4');
+  // Pasted critical batch sizes growing as D^0.5 with N flat: the law, its value at D = 100B
+  // (0.5·√1e11 = 158k) and the verdict that the batch follows the data.
+  const rows = ['N,D,batch'];
+  [1e8, 3e8, 1e9].forEach((n, i) => [10, 20, 40, 80].forEach((r, j) => {
+    rows.push(`${n},${n * r},${0.5 * Math.sqrt(n * r) * (1 + 0.01 * [1, -1, 0][(i + j) % 3])}`);
+  }));
+  await page.fill('#hp-cbs', rows.join('\n'));
+  await settle(page);
+  assert.match(await text(page, 'out-hp_cbs_law'), /^B_crit = 0\.\d+·N\^[-\d.e]+ \(± [\d.e-]+\)·D\^0\.(49|50?)\d* \(± [\d.e-]+\) \(12 measurements/);
+  assert.match(await text(page, 'out-hp_cbs_at'), /^15[6-9]k \(95 % interval/);
+  assert.match(await page.locator('#list-hp_notes').textContent(), /follows the data/);
 
   await openView(page, 'pc');
   const pcChart = await canvas(page, 'pc-exponent');
@@ -123,6 +135,7 @@ test('typing updates the panels, the URL and the charts; the link reopens the sa
   assert.deepEqual(await read(second.page), all, 'the link reopened different numbers');
   assert.equal(await second.page.inputValue('#inf-loss'), '2.05');
   assert.equal(await second.page.inputValue('#hp-n'), '1B');
+  assert.equal(await text(second.page, 'out-hp_cbs_at'), await text(page, 'out-hp_cbs_at'));
   assertClean(first.problems);
   assertClean(second.problems);
   await first.context.close();
@@ -137,6 +150,7 @@ test('bad input: a message under the field, other outputs intact', async () => {
     ['#inf-loss', 'inf_loss', '1.2', /irreducible/, 'pc_gamma'],
     ['#hp-n', 'hp_n', '-5', /N must be greater than 0/, 'inf_n'],
     ['#hp-seq', 'hp_seq', 'abc', /sequence length/, 'hp_ds_lr'],
+    ['#hp-cbs', 'hp_cbs', 'D,batch\n1e9,12\n2e9,x', /row 3.*batch/, 'hp_step_lr'],
     ['#pc-aspect', 'pc_aspect', '0', /aspect ratio/, 'pc_exp_large'],
     ['#pc-total', 'pc_total', '7 apples', /total parameters/, 'pc_ne_total'],
   ]) {

@@ -6,6 +6,7 @@
 // fuzzed instead (see `fuzz_target!` at the end).
 #![cfg_attr(fuzzing, no_main, allow(dead_code))]
 
+mod cbs;
 mod downstream;
 mod fit;
 mod out;
@@ -129,6 +130,9 @@ enum Command {
     /// A task's accuracy from loss in two steps (Bhagia et al. 2024): a sigmoid fitted to
     /// (loss, accuracy) pairs at the law's L*: `scalecalc downstream pairs.csv --compute 1e23 --json`.
     Downstream(Box<downstream::DownstreamArgs>),
+    /// Your critical batch sizes as a power law in D (and N), as Zhang et al. 2024 fit theirs:
+    /// `scalecalc cbs measured.csv --d 2T --json`.
+    Cbs(Box<cbs::CbsArgs>),
     /// Fit a scaling law to your runs: `scalecalc fit runs.csv --law chinchilla --json`.
     Fit(Box<fit::FitArgs>),
     /// Time the 4 500-start Chinchilla fit and a bootstrap on one core (used by `./build.sh bench`).
@@ -167,6 +171,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Shape(args) => shape::shape_cmd(&args),
         Command::Downstream(args) => downstream::downstream_cmd(&args),
+        Command::Cbs(args) => cbs::cbs_cmd(&args),
         Command::Fit(args) => fit::fit(&args),
         Command::BenchFit(args) => fit::bench(&args),
     }

@@ -10,6 +10,7 @@
 //! live here too, as plain functions.
 
 pub mod bhagia;
+pub mod cbs;
 pub mod gadre;
 pub mod hyper;
 pub mod overfit;

@@ -4,6 +4,7 @@ use super::{text, Field, Fields, ToolView};
 use crate::page::session::Session;
 use crate::core::allocate;
 use crate::core::plot::ChartState;
+use crate::core::laws::cbs;
 use crate::core::laws::hyper::{critical_batch, deepseek_batch, deepseek_lr, step_batch, step_lr, KAPLAN_ALPHA_B, KAPLAN_B_STAR};
 use crate::core::units::{format_count, format_flop, format_sci, format_sig};
 
@@ -12,10 +13,11 @@ pub const FIELDS: &[Field] = &[
     Field::new("hp_n", "hn", ""),
     Field::new("hp_d", "hd", ""),
     Field::new("hp_seq", "hs", "4096"),
+    Field::data("hp_cbs", "hb"),
 ];
 
 /// This tool's outputs (element ids `out-KEY`).
-pub const OUTPUTS: &[&str] = &["hp_at", "hp_loss", "hp_bcrit", "hp_ds_c", "hp_ds_lr", "hp_ds_batch", "hp_step_lr", "hp_step_batch"];
+pub const OUTPUTS: &[&str] = &["hp_at", "hp_loss", "hp_bcrit", "hp_ds_c", "hp_ds_lr", "hp_ds_batch", "hp_step_lr", "hp_step_batch", "hp_cbs_law", "hp_cbs_at"];
 
 /// This tool's lists (element ids `list-KEY`).
 pub const LISTS: &[&str] = &["hp_cite", "hp_notes"];
@@ -73,6 +75,7 @@ pub fn evaluate(fields: &Fields, budget: &ChartState, _session: &mut Session) ->
         view.out("hp_step_lr", format_sci(lr, 3));
         view.out("hp_step_batch", batch(b));
     }
+    critical_batch_fit(&mut view, text(fields, "hp_cbs"), n, d);
     if !budget.law.non_embedding() {
         view.note(
             "hp_notes",
@@ -84,6 +87,39 @@ pub fn evaluate(fields: &Fields, budget: &ChartState, _session: &mut Session) ->
     }
     view.note("hp_notes", "These are fits to their authors' architectures, optimisers and schedules (AdamW with their warm-up and decay): starting points for a sweep, not answers.");
     view
+}
+
+/// The user's own critical batch sizes, fitted as Zhang et al. fit theirs (a power law in D, and
+/// in N too when the table gives it), evaluated at the panel's (N, D).
+fn critical_batch_fit(view: &mut ToolView, table: &str, n: f64, d: f64) {
+    if table.trim().is_empty() {
+        return;
+    }
+    let fit = match cbs::read_points(table).and_then(|p| cbs::fit(&p)) {
+        Ok(f) => f,
+        Err(e) => return view.err("hp_cbs", e.to_string()),
+    };
+    view.out("hp_cbs_law", format!("{} ({} measurements, scatter ×{})", cbs::describe(&fit), fit.points, format_sig(fit.sigma.exp(), 3)));
+    let (b, (lo, hi)) = fit.at(n, d);
+    if b.is_finite() && lo.is_finite() && hi.is_finite() {
+        view.out("hp_cbs_at", format!("{} (95 % interval of the law {}–{}; in your table's unit)", format_count(b, 3), format_count(lo, 3), format_count(hi, 3)));
+    }
+    let (lo_d, hi_d) = fit.ln_d_range;
+    if d.ln() > hi_d + 1.0 || d.ln() < lo_d - 1.0 {
+        view.note(
+            "hp_notes",
+            format!(
+                "Your critical batch sizes were measured at D = {}–{} tokens; {} tokens is {}× outside that range, so the fitted law is extrapolated.",
+                format_count(lo_d.exp(), 3),
+                format_count(hi_d.exp(), 3),
+                format_count(d, 3),
+                format_sig(if d.ln() > hi_d { (d.ln() - hi_d).exp() } else { (lo_d - d.ln()).exp() }, 2)
+            ),
+        );
+    }
+    if let Some(v) = cbs::verdict(&fit) {
+        view.note("hp_notes", format!("Critical batch: {v}."));
+    }
 }
 
 fn cite(view: &mut ToolView) {
@@ -102,6 +138,10 @@ fn cite(view: &mut ToolView) {
     view.note(
         "hp_cite",
         "η = 1.79·N^−0.713·D^0.307, B = 0.58·D^0.571 tokens, N non-embedding parameters: Li et al. 2025, Predictable Scale: Part I — Optimal Hyperparameter Scaling Law in Large Language Model Pretraining (Step Law), arXiv:2503.04715, fitted with cosine decay to a fixed minimum learning rate; B in tokens as in the authors' code.",
+    );
+    view.note(
+        "hp_cite",
+        "Your critical batch sizes: a power law B_crit = a·D^q (and a·N^p·D^q when your table gives N) fitted by least squares in logarithms, as Zhang et al. 2024, How Does Critical Batch Size Scale in Pre-training?, arXiv:2410.21676, fit theirs — \"our results demonstrate that CBS scales primarily with data size rather than model size\" (abstract; 85M–1.2B-parameter models on C4). Their fitted constants could not be read in a primary source here, so the law is fitted to your measurements only; in the authors' code the batch counts sequences of 512 tokens.",
     );
 }
 
@@ -136,7 +176,7 @@ mod tests {
         assert_eq!(view.outputs["hp_ds_lr"], format_sci(deepseek_lr(c).unwrap(), 3));
         assert_eq!(view.outputs["hp_step_lr"], format_sci(step_lr(a.n, a.d).unwrap(), 3));
         assert!(view.outputs["hp_bcrit"].contains("sequences of 4096"));
-        assert_eq!(view.lists["hp_cite"].len(), 3);
+        assert_eq!(view.lists["hp_cite"].len(), 4);
         assert!(view.lists["hp_cite"].iter().all(|c| c.contains("arXiv:")));
     }
 
@@ -152,6 +192,32 @@ mod tests {
         assert_eq!(view.outputs["hp_ds_c"], "6e20 FLOP");
         assert_eq!(view.outputs["hp_ds_lr"], "7.88e-4");
         assert!(!view.outputs["hp_at"].contains("Budget"));
+    }
+
+    /// Pasted critical batch sizes that grow as D^0.5: the fitted law, its value at the panel's
+    /// D by hand, the verdict and the extrapolation note; a bad table is reported at its field
+    /// and the other hints still compute.
+    #[test]
+    fn pasted_critical_batch_sizes_are_fitted() {
+        let mut table = String::from("N,D,batch\n");
+        for (i, n) in [1e8, 3e8, 1e9].iter().enumerate() {
+            for (j, r) in [10.0, 20.0, 40.0, 80.0].iter().enumerate() {
+                let d: f64 = n * r;
+                let wiggle = 1.0 + 0.01 * [1.0, -1.0, 0.0][(i + j) % 3];
+                table.push_str(&format!("{n},{d},{}\n", 0.5 * d.sqrt() * wiggle));
+            }
+        }
+        let budget = chart_state(&Inputs::default());
+        let view = evaluate(&fields(&[("hp_n", "1B"), ("hp_d", "1T"), ("hp_cbs", &table)]), &budget, &mut Session::new());
+        assert!(view.errors.is_empty(), "{:?}", view.errors);
+        assert!(view.outputs["hp_cbs_law"].contains("D^0.5") && view.outputs["hp_cbs_law"].contains("12 measurements"), "{}", view.outputs["hp_cbs_law"]);
+        // 0.5·√1e12 = 5e5, within the 1 % wiggle.
+        assert!(view.outputs["hp_cbs_at"].starts_with("500k") || view.outputs["hp_cbs_at"].starts_with("499k") || view.outputs["hp_cbs_at"].starts_with("501k"), "{}", view.outputs["hp_cbs_at"]);
+        let notes = view.lists["hp_notes"].join(" ");
+        assert!(notes.contains("follows the data") && notes.contains("extrapolated"), "{notes}");
+        let bad = evaluate(&fields(&[("hp_cbs", "D,batch\n1e9,12\n2e9,x\n")]), &budget, &mut Session::new());
+        assert!(bad.errors["hp_cbs"].contains("row 3"), "{:?}", bad.errors);
+        assert!(bad.outputs.contains_key("hp_step_lr") && !bad.outputs.contains_key("hp_cbs_law"));
     }
 
     #[test]
