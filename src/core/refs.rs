@@ -188,6 +188,14 @@ pub const REFERENCES: &[Reference] = &[
         source: "the paper's full text (a transcription in the search index): title and byline \"Llama Team, AI @ Meta\", Table 3 of the shapes; the hundreds of contributors are listed in its appendix",
     },
     Reference {
+        arxiv: "2402.07871",
+        title: "Scaling Laws for Fine-Grained Mixture of Experts",
+        authors: &["Krajewski, Jakub", "Ludziejewski, Jan", "Adamczewski, Kamil", "Pióro, Maciej", "Krutul, Michał", "Antoniak, Szymon", "Ciebiera, Kamil", "Król, Krystian", "Odrzygóźdź, Tomasz", "Sankowski, Piotr", "Cygan, Marek", "Jaszczur, Sebastian"],
+        complete: true,
+        year: 2024,
+        source: "the paper's byline and text in a Markdown conversion, github.com/middle-chunjie/mywiki raw/papers/krajewski-2024-scaling-2402-07871/paper.md (the twelve authors; arXiv 2402 = February 2024)",
+    },
+    Reference {
         arxiv: "2410.21676",
         title: "How Does Critical Batch Size Scale in Pre-training?",
         authors: &["Zhang, Hanlin", "Morwani, Depen", "Vyas, Nikhil", "Wu, Jingfeng", "Zou, Difan", "Ghai, Udaya", "Foster, Dean", "Kakade, Sham"],

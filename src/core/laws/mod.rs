@@ -59,6 +59,7 @@ registry! {
         tissue => [TISSUE],
         multipower => [MULTI_POWER],
         muennighoff => [MUENNIGHOFF],
+        krajewski => [KRAJEWSKI],
     }
 }
 

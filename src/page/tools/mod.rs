@@ -313,6 +313,7 @@ tools! {
     sparse => Sparse + draw,
     shape => ShapeTool + draw,
     downstream => Downstream + draw,
+    moe => Moe + draw,
 }
 
 #[cfg(test)]

@@ -1,0 +1,76 @@
+//! The MoE chart: the compute-optimal loss against compute for the dense law, MoE at G = 1 and
+//! MoE at its best granularity, the budget marked (the paper's Figure 1(a)).
+
+use super::*;
+use crate::core::plot::frame::{builder, decade_labels, draw_mesh, is_narrow, Axis};
+use crate::core::plot::legend::{draw_legend, Corner, Mark};
+use crate::core::plot::marks::{draw_guide, draw_marker, line_style};
+use crate::core::plot::log_space;
+use crate::core::units::format_sci;
+
+/// Draws one of [`CHARTS`].
+///
+/// # Errors
+/// When the backend fails.
+pub fn draw<DB: DrawingBackend>(
+    kind: &str,
+    area: &DrawingArea<DB, Shift>,
+    fields: &Fields,
+    budget: &ChartState,
+    session: &mut Session,
+    style: &ChartStyle,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    if !CHARTS.contains(&kind) {
+        return draw_message(area, style, "unknown chart");
+    }
+    let mut scratch = ToolView::default();
+    let fit = fit_runs(fields, session);
+    let Some(r) = read(fields, budget, &fit, &mut scratch) else {
+        return draw_message(area, style, "Set a valid budget and expansion rate (and a fit, if chosen) to draw the MoE frontier.");
+    };
+    let Some((best, _)) = plans(session, &r) else {
+        return draw_message(area, style, "No MoE model fits in the GPUs' memory at this budget.");
+    };
+    let (lo, hi) = ((r.compute / 1e4).max(1e15), r.compute * 1e3);
+    let s = Setting { max_total: f64::INFINITY, ..r.setting };
+    let key = format!("{:e}|{:e}|{:e}|{:?}", lo, s.e, s.c_r, [s.law.a, s.law.alpha, s.law.b, s.law.beta, s.law.g, s.law.gamma, s.law.c]);
+    let curves = session.memo("moe.frontier", key, || {
+        let xs: Vec<f64> = log_space(lo, hi, 49).collect();
+        let dense: Vec<(f64, f64)> = xs.iter().filter_map(|&c| kr::dense_optimum(c).map(|a| (c, a.loss))).collect();
+        let g1: Vec<(f64, f64)> = xs.iter().filter_map(|&c| kr::optimum_at(&s, 1.0, c).map(|p| (c, p.loss))).collect();
+        let opt: Vec<(f64, f64)> = xs.iter().filter_map(|&c| kr::optimum(&s, c).map(|p| (c, p.0.loss))).collect();
+        (dense, g1, opt)
+    });
+    let (dense, g1, opt) = curves;
+    let ys = dense.iter().chain(&g1).chain(&opt).map(|p| p.1).filter(|v| v.is_finite());
+    let (y_min, y_max) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if !(y_min.is_finite() && y_max > y_min) {
+        return draw_message(area, style, "Nothing to draw for these inputs.");
+    }
+    let pad = (y_max - y_min) * 0.06;
+    let narrow = is_narrow(area, style);
+    let caption = if narrow { "Optimal loss vs compute".to_string() } else { format!("Compute-optimal loss: dense vs MoE (E = {})", format_sig(r.setting.e, 3)) };
+    let mut chart = builder(area, style, &caption, narrow).build_cartesian_2d((lo..hi).log_scale(), (y_min - pad)..(y_max + pad))?;
+    let (x_format, y_format) = (|v: &f64| format_sci(*v, 1), |v: &f64| format_sig(*v, 3));
+    draw_mesh(
+        &mut chart,
+        style,
+        Axis { desc: "Training compute (FLOP)".into(), labels: decade_labels(lo, hi, narrow), format: &x_format },
+        Axis { desc: "Predicted loss".into(), labels: if narrow { 5 } else { 7 }, format: &y_format },
+    )?;
+    draw_guide(&mut chart, r.compute, (y_min - pad, y_max + pad), "budget", style)?;
+    chart.draw_series(DashedLineSeries::new(dense, style.px(7.0), style.px(4.0), line_style(style.series_color(0), style)))?;
+    chart.draw_series(LineSeries::new(g1, line_style(style.series_color(1), style)))?;
+    chart.draw_series(LineSeries::new(opt, line_style(style.accent(), style)))?;
+    draw_marker(&mut chart, (r.compute, best.loss), style.accent(), style)?;
+    let legend = vec![
+        ("dense (Table 1)".to_string(), Mark::Dashed(style.series_color(0), 2.0)),
+        ("MoE, G = 1".to_string(), Mark::Line(style.series_color(1), 2.0)),
+        ("MoE, best G".to_string(), Mark::Line(style.accent(), 2.0)),
+        (format!("at the budget: G = {}, L = {}", format_sig(best.granularity, 3), format_sig(best.loss, 4)), Mark::Dot(style.accent())),
+    ];
+    draw_legend(&chart.plotting_area().strip_coord_spec(), &legend, Corner::UpperRight, style)
+}

@@ -1,0 +1,348 @@
+//! Mixture of experts at the budget (Krajewski et al. 2024): the compute-optimal active size,
+//! tokens and granularity of a fine-grained MoE beside the dense answer, the dense compute it is
+//! worth, and the memory its total parameters need; eq. 9 fitted on pasted MoE runs.
+
+mod chart;
+pub use chart::draw;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{key_of, text, Field, Fields, Table, ToolView};
+use crate::core::analysis::run::{BootSpec, FitOutcome, FitPlan, Problem, TaskSearch, TaskSpec};
+use crate::core::laws::krajewski::{self as kr, GranularFit, GranularLaw, GranularModel, MoePlan, Setting};
+use crate::core::plot::{draw_message, ChartError, ChartState, ChartStyle};
+use crate::core::units::{format_count, format_flop, format_sig};
+use crate::page::jobs::FromPaste;
+use crate::page::session::Session;
+
+/// This tool's inputs.
+pub const FIELDS: &[Field] = &[
+    Field::new("moe_e", "me", "64"),
+    Field::new("moe_law", "ml", "published"),
+    Field::new("moe_cr", "mc", "14"),
+    Field::data("moe_runs", "mr"),
+];
+
+/// This tool's outputs (element ids `out-KEY`).
+pub const OUTPUTS: &[&str] = &["moe_using", "moe_g", "moe_n_act", "moe_n_total", "moe_d", "moe_loss", "moe_memory", "moe_dense", "moe_equiv", "moe_fit"];
+
+/// This tool's tables.
+pub const TABLES: &[&str] = &["moe_by_g"];
+
+/// This tool's lists.
+pub const LISTS: &[&str] = &["moe_notes"];
+
+/// This tool's charts.
+pub const CHARTS: &[&str] = &["moe-frontier"];
+
+/// Bootstrap resamples of a fit to pasted runs.
+const RESAMPLES: usize = 100;
+/// Their seed.
+const SEED: u64 = 2402;
+
+/// The fields, read and checked, and the law they choose.
+struct Read {
+    setting: Setting,
+    label: String,
+    compute: f64,
+    /// The cluster's memory for training state, when the Budget panel names GPUs.
+    memory: Option<(f64, String)>,
+}
+
+fn fit_runs(fields: &Fields, session: &mut Session) -> FromPaste<Result<GranularFit, String>> {
+    let pasted = text(fields, "moe_runs");
+    if pasted.trim().is_empty() {
+        return FromPaste::Empty;
+    }
+    let model = || kr::read_runs(pasted).map(|runs| GranularModel { runs }).map_err(|e| e.to_string());
+    let plan = || {
+        let m = model().map_err(Err)?;
+        let problem = Problem::Table { law: "krajewski".into(), model: serde_json::to_value(&m).map_err(|e| Err(e.to_string()))? };
+        Ok(FitPlan {
+            tasks: vec![TaskSpec { problem, search: TaskSearch::Grid(kr::grid()), delta: kr::DELTA }],
+            boot: Some(BootSpec { task: 0, resamples: RESAMPLES, seed: SEED }),
+            foreground: 1,
+        })
+    };
+    let finish = |outcome: FitOutcome| {
+        let m = model()?;
+        let best = outcome.tasks.into_iter().next().flatten().ok_or("no starting point gave a plausible fit of eq. 9 (are N, D, G and the losses right?)")?;
+        kr::granular_fit(&m, &best.best.theta, best.best.value, &outcome.samples).ok_or_else(|| "the fit returned no parameters".to_string())
+    };
+    session.fit("moe", "moe_fit", key_of(fields, &["moe_runs"], ""), plan, finish).into()
+}
+
+fn describe(l: &GranularLaw) -> String {
+    format!(
+        "L = {} + ({}/G^{} + {})/N^{} + {}/D^{}",
+        format_sig(l.c, 4),
+        format_sig(l.g, 4),
+        format_sig(l.gamma, 3),
+        format_sig(l.a, 4),
+        format_sig(l.alpha, 3),
+        format_sig(l.b, 4),
+        format_sig(l.beta, 3)
+    )
+}
+
+fn read(fields: &Fields, budget: &ChartState, fit: &FromPaste<Result<GranularFit, String>>, view: &mut ToolView) -> Option<Read> {
+    let compute = budget.compute;
+    if compute.is_none() {
+        view.unanswered("moe_e", "needs a valid budget above: the plan is at the Budget panel's compute");
+    }
+    let e = crate::page::budget::number(text(fields, "moe_e"), "expansion rate E", 1.0, 1e4).map_err(|e| view.err("moe_e", e)).ok();
+    let c_r = crate::page::budget::number(text(fields, "moe_cr"), "routing FLOPs c_r", 0.0, 1e3).map_err(|e| view.err("moe_cr", e)).ok();
+    let choice = text(fields, "moe_law").trim().to_ascii_lowercase();
+    let (law, label) = match choice.as_str() {
+        "published" | "" => {
+            let e = e?;
+            match kr::PUBLISHED.iter().find(|p| p.e == e) {
+                Some(p) => (p.law, format!("published, {}", p.table)),
+                None => {
+                    view.err("moe_e", format!("the published fits are for E = 64 (Table 1) and E = 16 (Table 8), not {}; fit your own runs for another expansion rate", format_sig(e, 4)));
+                    return None;
+                }
+            }
+        }
+        "fit" => match fit {
+            FromPaste::Done(done) => match &**done {
+                Ok(f) => (f.law, format!("fitted to your {} runs", f.runs)),
+                Err(_) => {
+                    view.unanswered("moe_law", "the pasted runs have no fit (see the message under them)");
+                    return None;
+                }
+            },
+            FromPaste::Busy => {
+                view.unanswered("moe_law", "fitting eq. 9 to your runs…");
+                return None;
+            }
+            FromPaste::Empty => {
+                view.unanswered("moe_law", "paste MoE runs below to fit eq. 9");
+                return None;
+            }
+        },
+        other => {
+            view.err("moe_law", format!("unknown choice \"{}\" (published or fit)", crate::core::units::truncate(other)));
+            return None;
+        }
+    };
+    let memory = budget.gpu.map(|(gpu, count)| (gpu.memory * count, format!("{} × {} ({} each)", format_count(count, 6), gpu.label, gb(gpu.memory))));
+    let max_total = memory.as_ref().map_or(f64::INFINITY, |(bytes, _)| bytes / kr::STATE_BYTES);
+    Some(Read { setting: Setting { law, e: e?, c_r: c_r?, max_total }, label, compute: compute?, memory })
+}
+
+fn gb(bytes: f64) -> String {
+    if bytes >= 1e12 {
+        format!("{} TB", format_sig(bytes / 1e12, 3))
+    } else {
+        format!("{} GB", format_sig(bytes / 1e9, 3))
+    }
+}
+
+/// The best plan at the budget and the best at each granularity, memoised by the inputs.
+fn plans(session: &mut Session, r: &Read) -> Option<(MoePlan, Vec<MoePlan>)> {
+    let s = &r.setting;
+    let l = &s.law;
+    let key = format!("{:e}|{:e}|{:e}|{:e}|{:?}", r.compute, s.e, s.c_r, s.max_total, [l.a, l.alpha, l.b, l.beta, l.g, l.gamma, l.c]);
+    session.memo("moe.plans", key, || kr::optimum(s, r.compute))
+}
+
+/// What the panel shows.
+pub fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
+    let mut view = ToolView::default();
+    view.note("moe_notes", kr::CITATION);
+    let fit = fit_runs(fields, session);
+    match &fit {
+        FromPaste::Busy => view.busy("moe_fit", "fitting…"),
+        FromPaste::Done(done) => match &**done {
+            Ok(f) => {
+                let iv = f.intervals.as_ref().map_or(String::new(), |iv| {
+                    format!("; 95 % interval of γ {}–{}, of α {}–{}", format_sig(iv[5].0, 3), format_sig(iv[5].1, 3), format_sig(iv[1].0, 3), format_sig(iv[1].1, 3))
+                });
+                view.out("moe_fit", format!("{} ({} runs, RMSE of ln L {}{iv})", describe(&f.law), f.runs, format_sig(f.rmse_ln, 2)));
+            }
+            Err(e) => view.err("moe_runs", e.clone()),
+        },
+        FromPaste::Empty => {}
+    }
+    let Some(r) = read(fields, budget, &fit, &mut view) else {
+        return view;
+    };
+    view.out("moe_using", format!("{} ({})", describe(&r.setting.law), r.label));
+    let Some((best, all)) = plans(session, &r) else {
+        view.unanswered("moe_e", "no MoE model of this expansion rate fits in the Budget panel's GPUs' memory at this compute");
+        return view;
+    };
+    let g = format_sig(best.granularity, 3);
+    let experts = format_count(best.granularity * r.setting.e, 4);
+    view.out("moe_g", format!("{g} ({experts} experts, each 1/{g} of the dense feed-forward layer; {g} routed per token)"));
+    view.out("moe_n_act", format!("{} (d_model {}, {} blocks)", format_count(best.shape.n_act, 3), format_sig(best.shape.d_model, 4), format_sig(best.shape.n_blocks, 3)));
+    view.out("moe_n_total", format_count(best.shape.n_total, 3));
+    view.out("moe_d", format!("{} tokens ({} per active parameter)", format_count(best.d, 3), format_sig(best.d / best.shape.n_act, 3)));
+    view.out("moe_loss", format_sig(best.loss, 4));
+    let need = best.shape.n_total * kr::STATE_BYTES;
+    match &r.memory {
+        Some((have, what)) => {
+            let verdict = if best.memory_bound { "the memory bound holds the model below its optimum" } else { "fits" };
+            view.out("moe_memory", format!("{} of weights, gradients and Adam states ({} % of {what}): {verdict}", gb(need), format_sig(need / have * 100.0, 3)));
+            if best.memory_bound {
+                if let Some((free, _)) = kr::optimum(&Setting { max_total: f64::INFINITY, ..r.setting }, r.compute) {
+                    view.note(
+                        "moe_notes",
+                        format!(
+                            "Without the memory bound the optimum is G = {}, {} active ({} total) parameters, loss {}: it needs {} of training state.",
+                            format_sig(free.granularity, 3),
+                            format_count(free.shape.n_act, 3),
+                            format_count(free.shape.n_total, 3),
+                            format_sig(free.loss, 4),
+                            gb(free.shape.n_total * kr::STATE_BYTES)
+                        ),
+                    );
+                }
+            }
+        }
+        None => view.out("moe_memory", format!("{} of weights, gradients and Adam states (set GPUs in the Budget panel to check the fit)", gb(need))),
+    }
+    if let Some(dense) = kr::dense_optimum(r.compute) {
+        view.out("moe_dense", format!("{} parameters, {} tokens, loss {}", format_count(dense.n, 3), format_count(dense.d, 3), format_sig(dense.loss, 4)));
+    }
+    if let Some(c) = kr::dense_compute_for(best.loss) {
+        view.out("moe_equiv", format!("{}× the budget ({})", format_sig(c / r.compute, 3), format_flop(c)));
+    }
+    view.table(
+        "moe_by_g",
+        Table {
+            head: ["G", "Active N", "Total N", "Tokens", "Loss"].map(String::from).to_vec(),
+            rows: all
+                .iter()
+                .map(|p| {
+                    let mark = if p.granularity == best.granularity { "\u{a0}★" } else { "" };
+                    vec![format!("{}{mark}", format_sig(p.granularity, 3)), format_count(p.shape.n_act, 3), format_count(p.shape.n_total, 3), format_count(p.d, 3), format_sig(p.loss, 4)]
+                })
+                .collect(),
+        },
+    );
+    view.note(
+        "moe_notes",
+        "N in the law is the total non-embedding parameter count, d_model²·(8E + 4)·n_blocks; the active count per token is 12·d_model²·n_blocks. The dense comparison is Table 1's dense law at 6·N·D FLOPs. Memory: 16 bytes per parameter (ZeRO's mixed-precision Adam), fully sharded over the Budget panel's GPUs, activations not counted.",
+    );
+    if !(1e18..=1e26).contains(&r.compute) {
+        view.note("moe_notes", "The paper's Figure 1 spans 10¹⁸–10²⁶ FLOPs from runs of at most 3.7B parameters; this budget is outside it.");
+    }
+    view
+}
+
+/// What the tool declares (see [`super::ToolSpec`]).
+const SPEC: super::ToolSpec = super::ToolSpec {
+    key: "moe",
+    fields: FIELDS,
+    charts: CHARTS,
+    outputs: OUTPUTS,
+    tables: TABLES,
+    lists: LISTS,
+    ..super::ToolSpec::EMPTY
+};
+
+super::tool!(Moe);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::plot::Theme;
+    use crate::page::budget::{chart_state, Inputs};
+    use crate::page::tools::fields_with as fields;
+
+    fn budget_at(compute: &str) -> ChartState {
+        chart_state(&Inputs::default().with("compute", compute))
+    }
+
+    /// At 1.93e20 FLOPs (Table 2's second row: 64×1B active, 28.94B tokens, G = 16) the panel
+    /// shows the row's granularity, an active size near 1B and tokens inside Table 6's band,
+    /// the dense optimum and a dense-compute multiple above 1.
+    #[test]
+    fn the_published_law_at_a_table_2_budget() {
+        let v = evaluate(&fields(&[]), &budget_at("1.93e20"), &mut Session::new());
+        assert!(v.errors.is_empty() && v.unanswered.is_empty(), "{v:?}");
+        assert!(v.outputs["moe_g"].starts_with("16 (1024 experts"), "{}", v.outputs["moe_g"]);
+        assert!(v.outputs["moe_using"].contains("published, Table 1 (E = 64)"), "{}", v.outputs["moe_using"]);
+        let d: f64 = crate::core::units::parse_number(v.outputs["moe_d"].split(' ').next().unwrap()).unwrap();
+        assert!(d > 21.17e9 && d < 40.73e9, "{}", v.outputs["moe_d"]);
+        let times: f64 = v.outputs["moe_equiv"].split('×').next().unwrap().parse().unwrap();
+        assert!(times > 15.0 && times < 30.0, "{}", v.outputs["moe_equiv"]);
+        assert!(v.outputs["moe_dense"].contains("loss"));
+        let t = &v.tables["moe_by_g"];
+        assert_eq!(t.rows.len(), kr::GRANULARITIES.len());
+        assert!(t.rows.iter().filter(|r| r[0].ends_with('★')).count() == 1 && t.rows[4][0] == "16\u{a0}★", "{t:?}");
+        assert!(v.lists["moe_notes"].iter().any(|n| n.contains("arXiv:2402.07871")));
+    }
+
+    /// E = 16 uses Table 8; another E needs a fit; bad inputs are reported at their field.
+    #[test]
+    fn expansion_rates_and_bad_input() {
+        let mut session = Session::new();
+        let b = budget_at("1e22");
+        let v = evaluate(&fields(&[("moe_e", "16")]), &b, &mut session);
+        assert!(v.outputs["moe_using"].contains("Table 8"), "{:?}", v.outputs);
+        let v = evaluate(&fields(&[("moe_e", "32")]), &b, &mut session);
+        assert!(v.errors["moe_e"].contains("E = 64 (Table 1) and E = 16 (Table 8)"), "{:?}", v.errors);
+        for (field, bad) in [("moe_e", "0.5"), ("moe_e", "abc"), ("moe_cr", "-1"), ("moe_law", "magic")] {
+            let v = evaluate(&fields(&[(field, bad)]), &b, &mut session);
+            assert!(v.errors.contains_key(field), "{field}={bad}: {:?}", v.errors);
+        }
+        let v = evaluate(&fields(&[("moe_law", "fit")]), &b, &mut session);
+        assert!(v.unanswered["moe_law"].contains("paste MoE runs"), "{:?}", v.unanswered);
+        let v = evaluate(&fields(&[("moe_runs", "N,D,G,loss\n1e9,2e10,0.5,3\n")]), &b, &mut session);
+        assert!(v.errors["moe_runs"].contains("below 1"), "{:?}", v.errors);
+        assert!(v.outputs.contains_key("moe_loss"), "the published law still answers");
+        let none = evaluate(&fields(&[]), &chart_state(&Inputs::default().with("compute", "abc")), &mut session);
+        assert!(none.unanswered.contains_key("moe_e"));
+    }
+
+    /// The Budget panel's GPUs bound the total parameters: a small cluster holds the model
+    /// below its optimum and says so; a large one does not.
+    #[test]
+    fn memory_bounds_the_total_parameters() {
+        let small = chart_state(&Inputs::default().with("compute", "1e24").with("gpu", "h100").with("gpus", "8"));
+        let v = evaluate(&fields(&[]), &small, &mut Session::new());
+        assert!(v.outputs["moe_memory"].contains("holds the model below its optimum"), "{}", v.outputs["moe_memory"]);
+        assert!(v.lists["moe_notes"].iter().any(|n| n.contains("Without the memory bound")));
+        let total: f64 = crate::core::units::parse_number(&v.outputs["moe_n_total"]).unwrap();
+        assert!(total * kr::STATE_BYTES <= 8.0 * 80e9 * 1.0001, "{total:e}");
+        let large = chart_state(&Inputs::default().with("compute", "1e22").with("gpu", "h100").with("gpus", "4096"));
+        let v = evaluate(&fields(&[]), &large, &mut Session::new());
+        assert!(v.outputs["moe_memory"].ends_with("fits"), "{}", v.outputs["moe_memory"]);
+    }
+
+    /// Runs drawn from Table 1's law, fitted on the page's jobs: the fit is shown and, chosen,
+    /// drives the plan to the published law's answer.
+    #[test]
+    fn a_fit_to_pasted_runs_drives_the_plan() {
+        let mut table = String::from("N,D,G,loss\n");
+        for r in kr::tests::runs(&kr::TABLE_1_MOE, 0.0) {
+            table.push_str(&format!("{},{},{},{}\n", r.n, r.d, r.g, r.loss));
+        }
+        let b = budget_at("1.93e20");
+        let v = evaluate(&fields(&[("moe_runs", &table), ("moe_law", "fit")]), &b, &mut Session::new());
+        assert!(v.errors.is_empty(), "{:?}", v.errors);
+        assert!(v.outputs["moe_fit"].contains("90 runs"), "{}", v.outputs["moe_fit"]);
+        assert!(v.outputs["moe_using"].contains("fitted to your 90 runs"));
+        let published = evaluate(&fields(&[]), &b, &mut Session::new());
+        assert_eq!(v.outputs["moe_g"], published.outputs["moe_g"]);
+        assert_eq!(v.outputs["moe_loss"], published.outputs["moe_loss"]);
+    }
+
+    #[test]
+    fn chart_draws_in_both_themes_and_with_bad_input() {
+        for theme in [Theme::Light, Theme::Dark] {
+            for f in [fields(&[]), fields(&[("moe_e", "x")])] {
+                let mut svg = String::new();
+                {
+                    let area = SVGBackend::with_string(&mut svg, (640, 400)).into_drawing_area();
+                    draw("moe-frontier", &area, &f, &budget_at("1e22"), &mut Session::new(), &ChartStyle::new(theme, 1.0)).unwrap();
+                }
+                assert!(svg.contains("<text"), "no text drawn");
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+// End-to-end: the mixture-of-experts panel — Table 2's configuration at its budget, E = 16,
+// the memory bound from the Budget panel's GPUs, a fit to pasted runs, the link, bad input at
+// its field, the chart; screenshots wide light and narrow dark.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { useBrowser, openPage, openView, settle, text, shotDir } from './harness.mjs';
+
+let origin, browser;
+useBrowser((b, o) => { browser = b; origin = o; });
+
+const NON_FINITE = /NaN|Infinity|undefined|—/;
+const OUTS = ['moe_using', 'moe_g', 'moe_n_act', 'moe_n_total', 'moe_d', 'moe_loss', 'moe_memory', 'moe_dense', 'moe_equiv'];
+const canvas = (page) => page.evaluate(() => document.querySelector('canvas[data-chart="moe-frontier"]').toDataURL());
+async function panelShot(page, name) {
+  await mkdir(shotDir, { recursive: true });
+  await page.locator('#tool-moe').screenshot({ path: join(shotDir, `${name}.png`) });
+}
+const count = (t) => {
+  const m = t.match(/^([\d.]+)([kMBT]?)/);
+  return Number(m[1]) * { '': 1, k: 1e3, M: 1e6, B: 1e9, T: 1e12 }[m[2]];
+};
+
+/// MoE runs drawn from Table 1's law in the paper's Table 3 layout (N: total parameters).
+function runsTable() {
+  const rows = ['N,D,G,loss'];
+  for (const nAct of [3e6, 7e6, 13e6, 25e6, 49e6, 85e6]) {
+    const blocks = Math.cbrt(nAct / (12 * 64 * 64));
+    const n = (64 * blocks) ** 2 * (8 * 64 + 4) * blocks;
+    for (const d of [16e9, 33e9, 66e9]) {
+      for (const g of [1, 2, 4, 8, 16]) rows.push(`${n},${d},${g},${0.47 + (2.1 / g ** 0.58 + 18.1) / n ** 0.115 + 30.8 / d ** 0.147}`);
+    }
+  }
+  return rows.join('\n');
+}
+
+test('mixture of experts: Table 2 at its budget, E = 16, memory, a fit, the link and bad input', async () => {
+  const { page, context, problems } = await openPage(browser, origin, { tool: 'moe', hash: '#v=1&c=1.93e20&gpus=4096' });
+  for (const k of OUTS) {
+    const t = await text(page, `out-${k}`);
+    assert.ok(t.trim(), `${k} is empty`);
+    assert.doesNotMatch(t, NON_FINITE, `${k} = ${t}`);
+  }
+  // Table 2, second row: 64 × 1B active, 28.94B tokens, G = 16 at 1.93e20 FLOPs; Table 6's band
+  // for D is 21.17B–40.73B.
+  assert.match(await text(page, 'out-moe_g'), /^16 \(1024 experts/);
+  const d = count(await text(page, 'out-moe_d'));
+  assert.ok(d > 21.17e9 && d < 40.73e9, `${d}`);
+  assert.match(await text(page, 'out-moe_memory'), /fits$/);
+  const times = Number((await text(page, 'out-moe_equiv')).split('×')[0]);
+  assert.ok(times > 15 && times < 30, `${times}`);
+  assert.equal(await page.locator('#tbl-moe_by_g tbody tr').count(), 9);
+  assert.match(await page.locator('#list-moe_notes').textContent(), /arXiv:2402\.07871/);
+  const published = await canvas(page);
+  await panelShot(page, 'moe-wide-light');
+
+  // E = 16 (Table 8); the link keeps it.
+  await page.fill('#moe-e', '16');
+  await settle(page);
+  assert.match(await text(page, 'out-moe_using'), /Table 8 \(E = 16\)/);
+  assert.notEqual(await canvas(page), published, 'the chart follows E');
+  const again = await context.newPage();
+  await again.goto(page.url());
+  await again.waitForFunction(() => document.body.dataset.module === 'workbench', null, { timeout: 60_000 });
+  await settle(again);
+  assert.equal(await text(again, 'out-moe_loss'), await text(page, 'out-moe_loss'));
+  await again.close();
+
+  // Bad input at its field; the rest of the panel keeps answering.
+  for (const [id, field, bad, says] of [['#moe-e', 'moe_e', '32', /E = 64 \(Table 1\) and E = 16/], ['#moe-cr', 'moe_cr', '-3', /routing/]]) {
+    const keep = await page.inputValue(id);
+    await page.fill(id, bad);
+    await settle(page);
+    assert.match(await text(page, `err-${field}`), says);
+    await page.fill(id, keep);
+    await settle(page);
+    assert.equal(await text(page, `err-${field}`), '');
+  }
+  await page.fill('#moe-runs', 'N,D,G,loss\n1e9,2e10,0.5,3');
+  await settle(page);
+  assert.match(await text(page, 'err-moe_runs'), /row 2, column "G": a granularity of 0\.5 is below 1/);
+  assert.ok((await text(page, 'out-moe_loss')).length > 0, 'the published law still answers');
+
+  // Pasted runs drawn from Table 1, fitted on the workers, drive the plan when chosen.
+  await page.fill('#moe-e', '64');
+  await page.fill('#moe-runs', runsTable());
+  await page.selectOption('#moe-law', 'fit');
+  await settle(page);
+  await page.waitForFunction(() => /90 runs/.test(document.getElementById('out-moe_fit').textContent), null, { timeout: 60_000 });
+  assert.match(await text(page, 'out-moe_fit'), /^L = 0\.47\d* \+ \(2\.1\d* ?\/G\^0\.58\d* \+ 18\.1\d*\)\/N\^0\.115 \+ 30\.[78]\d*\/D\^0\.147/);
+  assert.match(await text(page, 'out-moe_using'), /fitted to your 90 runs/);
+  assert.match(await text(page, 'out-moe_g'), /^16 /);
+
+  // The Budget panel's GPUs bound the model: 8 GPUs at 1e24 FLOPs.
+  await openView(page, '');
+  await page.fill('#compute', '1e24');
+  await page.fill('#gpus', '8');
+  await openView(page, 'moe');
+  assert.match(await text(page, 'out-moe_memory'), /holds the model below its optimum/);
+  assert.match(await page.locator('#list-moe_notes').textContent(), /Without the memory bound/);
+  assert.deepEqual(problems, []);
+  await context.close();
+
+  const narrow = await openPage(browser, origin, { tool: 'moe', viewport: { width: 390, height: 900 }, colorScheme: 'dark' });
+  const overflow = await narrow.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+  await panelShot(narrow.page, 'moe-narrow-dark');
+  assert.deepEqual(narrow.problems, []);
+  await narrow.context.close();
+});
