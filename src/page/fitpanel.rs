@@ -477,36 +477,12 @@ pub fn report_view(r: &FitReport) -> FitView {
     v
 }
 
-/// Adds the current fit's intervals on N*, D*, L* to the view when the Budget panel uses that fit.
-pub fn add_budget_intervals(inputs: &Inputs, view: &mut View, session: &mut Session) {
-    if !inputs.get(&crate::page::budget::LAW).eq_ignore_ascii_case("fit") {
-        return;
-    }
-    let Some(compute) = crate::page::budget::chart_state(inputs).compute else { return };
-    let Some(current) = session.fit.as_ref() else { return };
-    if current.spec.as_deref() != Some(inputs.get(&crate::page::budget::FIT)) || current.report.samples.is_empty() {
-        return;
-    }
-    let Some(form) = law_from_key(&current.report.law) else { return };
-    // Each resample's optimum is numeric for all but the Chinchilla form: once per fit and
-    // budget, not once per keystroke.
-    let key = format!("{}\u{1f}{compute:e}", current.serial);
-    let slot = ("budget_ci", "");
-    let iv = match session.remembered::<BudgetIntervals>(slot, &key) {
-        Some(iv) => iv,
-        None => {
-            let iv = crate::core::analysis::budget_intervals(form, &current.report.samples, compute);
-            session.remember(slot, key, iv.clone());
-            iv
-        }
-    };
-    budget_interval_texts(view, &iv);
-}
-
-/// The compute-optimal loss at the Budget panel's budget under each bootstrap resample of the
-/// fitted law the Budget panel uses (`None` when it uses a published preset, or the fit has no
-/// resamples): the first step's uncertainty for a tool that chains a second step onto L*.
-pub fn budget_loss_draws(inputs: &Inputs, session: &mut Session) -> Option<Vec<f64>> {
+/// The compute-optimal allocation at the Budget panel's budget under each bootstrap resample of
+/// the fit the Budget panel uses, with that budget: `None` when it uses a published preset, or
+/// the fit has no resamples. Each resample's optimum is numeric for all but the Chinchilla form,
+/// so they are found once per fit and budget, not once per keystroke, and shared by the Budget
+/// panel's intervals and the tools that chain a second step onto L*.
+fn budget_resample_optima(inputs: &Inputs, session: &mut Session) -> Option<(f64, Vec<crate::core::allocate::Allocation>)> {
     if !inputs.get(&crate::page::budget::LAW).eq_ignore_ascii_case("fit") {
         return None;
     }
@@ -517,21 +493,28 @@ pub fn budget_loss_draws(inputs: &Inputs, session: &mut Session) -> Option<Vec<f
     }
     let form = law_from_key(&current.report.law)?;
     let key = format!("{}\u{1f}{compute:e}", current.serial);
-    let slot = ("budget_loss_draws", "");
-    if let Some(draws) = session.remembered::<Vec<f64>>(slot, &key) {
-        return Some(draws);
+    let slot = ("budget_optima", "");
+    if let Some(optima) = session.remembered(slot, &key) {
+        return Some((compute, optima));
     }
-    let draws: Vec<f64> = current
-        .report
-        .samples
-        .iter()
-        .filter_map(|t| crate::core::analysis::spec::FittedLaw::from_theta(form, t))
-        .filter_map(|f| crate::core::allocate::optimum(f.as_law(), compute).ok())
-        .map(|a| a.loss)
-        .filter(|l| l.is_finite())
-        .collect();
-    session.remember(slot, key, draws.clone());
-    Some(draws)
+    let optima = crate::core::analysis::resample_optima(form, &current.report.samples, compute);
+    session.remember(slot, key, optima.clone());
+    Some((compute, optima))
+}
+
+/// Adds the current fit's intervals on N*, D*, L* to the view when the Budget panel uses that fit.
+pub fn add_budget_intervals(inputs: &Inputs, view: &mut View, session: &mut Session) {
+    if let Some((compute, optima)) = budget_resample_optima(inputs, session) {
+        budget_interval_texts(view, &crate::core::analysis::intervals_of_optima(compute, &optima));
+    }
+}
+
+/// The compute-optimal loss at the Budget panel's budget under each bootstrap resample of the
+/// fitted law the Budget panel uses (`None` when it uses a published preset, or the fit has no
+/// resamples): the first step's uncertainty for a tool that chains a second step onto L*.
+pub fn budget_loss_draws(inputs: &Inputs, session: &mut Session) -> Option<Vec<f64>> {
+    let (_, optima) = budget_resample_optima(inputs, session)?;
+    Some(optima.iter().map(|a| a.loss).filter(|l| l.is_finite()).collect())
 }
 
 /// The Fit panel's fit under way on the page.

@@ -46,11 +46,22 @@ pub struct BudgetIntervals {
 
 /// Intervals on the compute-optimal N*, D*, L* at `compute` under the resampled laws.
 pub fn budget_intervals(law: LawRef, samples: &[Vec<f64>], compute: f64) -> BudgetIntervals {
-    let optima: Vec<allocate::Allocation> = samples
+    intervals_of_optima(compute, &resample_optima(law, samples, compute))
+}
+
+/// The compute-optimal allocation at `compute` under each resample's parameters θ (those that
+/// make a law with an optimum): what [`budget_intervals`] summarises, and what a tool chaining a
+/// second step onto L* draws from.
+pub fn resample_optima(law: LawRef, samples: &[Vec<f64>], compute: f64) -> Vec<allocate::Allocation> {
+    samples
         .iter()
         .filter_map(|t| FittedLaw::from_theta(law, t))
         .filter_map(|fitted| allocate::optimum(fitted.as_law(), compute).ok())
-        .collect();
+        .collect()
+}
+
+/// 95 % intervals of N*, D*, L* over resampled optima at `compute`.
+pub fn intervals_of_optima(compute: f64, optima: &[allocate::Allocation]) -> BudgetIntervals {
     BudgetIntervals {
         compute,
         n: interval(optima.iter().map(|a| a.n)),
