@@ -204,6 +204,14 @@ pub const REFERENCES: &[Reference] = &[
         source: "https://thelatestinai.com/paper/2410.21676 (the eight authors, \"Submitted: Oct 29, 2024\"); title and abstract on https://arxiv.org/html/2410.21676v4",
     },
     Reference {
+        arxiv: "2411.04330",
+        title: "Scaling Laws for Precision",
+        authors: &["Kumar, Tanishq", "Ankner, Zachary", "Spector, Benjamin F.", "Bordelon, Blake", "Muennighoff, Niklas", "Paul, Mansheej", "Pehlevan, Cengiz", "Ré, Christopher", "Raghunathan, Aditi"],
+        complete: true,
+        year: 2024,
+        source: "the paper's byline in a Markdown conversion of its ICLR version in the search index (nine authors); arXiv 2411 = November 2024",
+    },
+    Reference {
         arxiv: "2412.04403",
         title: "Establishing Task Scaling Laws via Compute-Efficient Model Ladders",
         authors: &["Bhagia, Akshita", "Liu, Jiacheng", "Wettig, Alexander", "Heineman, David", "Tafjord, Oyvind", "Jha, Ananya Harsh", "Soldaini, Luca", "Smith, Noah A.", "Groeneveld, Dirk", "Koh, Pang Wei", "Dodge, Jesse", "Hajishirzi, Hannaneh"],

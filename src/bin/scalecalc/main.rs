@@ -10,6 +10,7 @@ mod cbs;
 mod downstream;
 mod fit;
 mod out;
+mod precision;
 mod shape;
 
 #[cfg(not(fuzzing))]
@@ -130,6 +131,9 @@ enum Command {
     /// A task's accuracy from loss in two steps (Bhagia et al. 2024): a sigmoid fitted to
     /// (loss, accuracy) pairs at the law's L*: `scalecalc downstream pairs.csv --compute 1e23 --json`.
     Downstream(Box<downstream::DownstreamArgs>),
+    /// Training and serving in low precision (Kumar et al. 2024): effective parameters, the
+    /// post-training quantization penalty: `scalecalc precision --n 7B --d 1T --w 8 --a 8 --kv 8 --post 4 --json`.
+    Precision(Box<precision::PrecisionArgs>),
     /// Your critical batch sizes as a power law in D (and N), as Zhang et al. 2024 fit theirs:
     /// `scalecalc cbs measured.csv --d 2T --json`.
     Cbs(Box<cbs::CbsArgs>),
@@ -172,6 +176,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Shape(args) => shape::shape_cmd(&args),
         Command::Downstream(args) => downstream::downstream_cmd(&args),
         Command::Cbs(args) => cbs::cbs_cmd(&args),
+        Command::Precision(args) => precision::precision_cmd(&args),
         Command::Fit(args) => fit::fit(&args),
         Command::BenchFit(args) => fit::bench(&args),
     }

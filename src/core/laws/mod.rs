@@ -13,6 +13,7 @@ pub mod bhagia;
 pub mod cbs;
 pub mod gadre;
 pub mod hyper;
+pub mod kumar;
 pub mod overfit;
 pub mod pearce_song;
 pub mod sardana;

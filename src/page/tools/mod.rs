@@ -314,6 +314,7 @@ tools! {
     shape => ShapeTool + draw,
     downstream => Downstream + draw,
     moe => Moe + draw,
+    precision => PrecisionTool + draw,
 }
 
 #[cfg(test)]
