@@ -105,6 +105,60 @@ pub fn split_percent(text: &str) -> (&str, bool) {
     }
 }
 
+/// The largest count a field or flag takes when it has no bound of its own (10¹⁸): it reads as
+/// "≥ lo" in messages.
+pub const UNBOUNDED: u64 = 1_000_000_000_000_000_000;
+
+/// Why a whole number did not read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WholeError {
+    /// Not a number.
+    Parse(ParseError),
+    /// A number that is not whole, or outside [lo, hi].
+    Outside {
+        /// What was read.
+        value: f64,
+        /// The smallest allowed.
+        lo: u64,
+        /// The largest allowed ([`UNBOUNDED`]: no bound).
+        hi: u64,
+    },
+}
+
+impl WholeError {
+    /// What a good value is: "a whole number between 0 and 1000", "a whole number ≥ 0".
+    pub fn bound(&self) -> String {
+        match self {
+            WholeError::Parse(_) => "a whole number".to_string(),
+            WholeError::Outside { lo, hi, .. } if *hi >= UNBOUNDED => format!("a whole number ≥ {lo}"),
+            WholeError::Outside { lo, hi, .. } => format!("a whole number between {lo} and {hi}"),
+        }
+    }
+}
+
+impl fmt::Display for WholeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WholeError::Parse(e) => write!(f, "{e}"),
+            WholeError::Outside { value, .. } => write!(f, "must be {} (got {})", self.bound(), format_sig(*value, 6)),
+        }
+    }
+}
+
+impl std::error::Error for WholeError {}
+
+/// Reads a whole number (counts, seeds, resamples) in [lo, hi]: "1e3" and "1,000" are fine.
+///
+/// # Errors
+/// Text that is not a number, or a number that is not whole or is outside the bounds.
+pub fn parse_whole(text: &str, lo: u64, hi: u64) -> Result<u64, WholeError> {
+    let v = parse_number(text).map_err(WholeError::Parse)?;
+    if v.fract() != 0.0 || !(lo as f64..=hi as f64).contains(&v) {
+        return Err(WholeError::Outside { value: v, lo, hi });
+    }
+    Ok(v as u64)
+}
+
 /// A share written as a fraction ("0.4") or a percent ("40%", "40 %"), as a fraction.
 ///
 /// # Errors
@@ -477,6 +531,23 @@ pub fn truncate(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whole numbers: at both bounds, just past them, not whole, not numbers; "≥ lo" without
+    /// an upper bound.
+    #[test]
+    fn whole_numbers_and_their_bounds() {
+        assert_eq!(parse_whole("0", 0, 1000), Ok(0));
+        assert_eq!(parse_whole("1e3", 0, 1000), Ok(1000));
+        assert_eq!(parse_whole("1,000", 0, 1000), Ok(1000));
+        let past = parse_whole("1001", 0, 1000).unwrap_err();
+        assert_eq!(past.to_string(), "must be a whole number between 0 and 1000 (got 1001)");
+        assert!(matches!(parse_whole("2.5", 0, 1000), Err(WholeError::Outside { .. })));
+        assert!(matches!(parse_whole("-1", 0, 1000), Err(WholeError::Outside { .. })));
+        assert!(matches!(parse_whole("abc", 0, 1000), Err(WholeError::Parse(_))));
+        assert_eq!(parse_whole("3.5", 0, UNBOUNDED).unwrap_err().bound(), "a whole number ≥ 0");
+        assert_eq!(parse_whole("1e18", 0, UNBOUNDED), Ok(UNBOUNDED));
+        assert!(parse_whole("1.1e18", 0, UNBOUNDED).is_err());
+    }
 
     #[test]
     fn shares_read_as_fractions_or_percents() {

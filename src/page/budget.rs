@@ -126,11 +126,12 @@ pub(crate) fn number(text: &str, what: &str, lo: f64, hi: f64) -> Result<f64, St
 
 /// Reads a whole number (counts, seeds) that must lie in [lo, hi]; "1e3" and "1,000" are fine.
 pub(crate) fn whole(text: &str, what: &str, lo: usize, hi: usize) -> Result<usize, String> {
-    let v = parse_number(text).map_err(|e| format!("{what} {e}"))?;
-    if v.fract() != 0.0 || v < lo as f64 || v > hi as f64 {
-        return Err(format!("{what} must be a whole number between {lo} and {hi} (got {})", format_sig(v, 6)));
-    }
-    Ok(v as usize)
+    whole_u64(text, what, lo as u64, hi as u64).map(|v| v as usize)
+}
+
+/// [`whole`] for counts beyond a 32-bit `usize` (wasm's): up to [`crate::core::units::UNBOUNDED`].
+pub(crate) fn whole_u64(text: &str, what: &str, lo: u64, hi: u64) -> Result<u64, String> {
+    crate::core::units::parse_whole(text, lo, hi).map_err(|e| format!("{what} {e}"))
 }
 
 /// Reads dollars per GPU-hour: "2", "$2.50", "2 USD", "$2/GPU-hour".

@@ -52,12 +52,7 @@ fn end(text: &Option<String>, flag: &str) -> Result<Option<f64>, String> {
 
 /// The bootstrap size: a whole number up to the page's bound.
 fn resamples(text: &str) -> Result<usize, String> {
-    let most = bhagia::MAX_RESAMPLES;
-    let v = scalecalc::core::units::parse_number(text).map_err(|e| format!("--bootstrap: {e}"))?;
-    if v.fract() != 0.0 || !(0.0..=most as f64).contains(&v) {
-        return Err(format!("--bootstrap: \"{text}\" must be a whole number between 0 and {most}"));
-    }
-    Ok(v as usize)
+    crate::whole(text, "--bootstrap", 0, bhagia::MAX_RESAMPLES as u64).map(|v| v as usize)
 }
 
 /// Runs `scalecalc downstream`.

@@ -222,6 +222,15 @@ fn cluster(args: &HardwareArgs) -> Result<Cluster, String> {
 }
 
 /// A plain positive number for `flag`.
+/// A whole number in [lo, hi] for `flag` (`hi` = `UNBOUNDED`: no upper bound), or a message
+/// that quotes what was typed.
+fn whole(text: &str, flag: &str, lo: u64, hi: u64) -> Result<u64, String> {
+    scalecalc::core::units::parse_whole(text, lo, hi).map_err(|e| match e {
+        scalecalc::core::units::WholeError::Parse(p) => format!("{flag}: {p}"),
+        outside => format!("{flag}: \"{text}\" must be {}", outside.bound()),
+    })
+}
+
 fn positive(text: &str, flag: &str) -> Result<f64, String> {
     let v = parse_number(text).map_err(|e| format!("{flag}: {e}"))?;
     if !(v > 0.0) {

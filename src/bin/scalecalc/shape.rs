@@ -114,11 +114,7 @@ pub struct ShapeArgs {
 
 /// A whole number ≥ 0 for `flag`.
 fn whole(text: &str, flag: &str) -> Result<u64, String> {
-    let v = scalecalc::core::units::parse_number(text).map_err(|e| format!("{flag}: {e}"))?;
-    if v.fract() != 0.0 || !(0.0..=1e18).contains(&v) {
-        return Err(format!("{flag}: \"{text}\" must be a whole number ≥ 0"));
-    }
-    Ok(v as u64)
+    crate::whole(text, flag, 0, scalecalc::core::units::UNBOUNDED)
 }
 
 fn pick<T: Copy>(text: &str, flag: &str, choices: &[(&str, T)]) -> Result<T, String> {

@@ -69,13 +69,7 @@ const MAX_DP: u64 = 1 << 20;
 
 /// A whole number ≥ 0 from a field, or its message there.
 fn count(fields: &Fields, field: &str, what: &str, view: &mut ToolView) -> Option<u64> {
-    let t = text(fields, field);
-    let v = parse_number(t).map_err(|e| view.err(field, format!("{what} {e}"))).ok()?;
-    if v.fract() != 0.0 || !(0.0..=1e18).contains(&v) {
-        view.err(field, format!("{what} must be a whole number ≥ 0 (got {})", format_sig(v, 6)));
-        return None;
-    }
-    Some(v as u64)
+    crate::page::budget::whole_u64(text(fields, field), what, 0, crate::core::units::UNBOUNDED).map_err(|e| view.err(field, e)).ok()
 }
 
 /// A blank field reads as `None`, else as [`count`].
