@@ -145,6 +145,37 @@ pub fn downstream_synthetic() -> String {
     out
 }
 
+/// 90 MoE runs in the layout of Krajewski et al.'s Table 3 (E = 64; 64×3M to 64×85M active
+/// parameters, d_model = 64·n_blocks; 16B, 33B and 66B tokens; granularity 1 to 16), the loss of
+/// their eq. 9 with Table 1's MoE constants and 0.5 % log-normal noise. N is the law's N, the total
+/// non-embedding parameters d_model²·(8E + 4)·n_blocks.
+pub fn moe_synthetic() -> String {
+    use scalecalc::core::laws::krajewski::{shape, TABLE_1_MOE};
+    let mut rng = Rng(7871);
+    let mut out = String::from(
+        "# Synthetic example for scalecalc's mixture-of-experts panel: NOT real runs.\n\
+         # 90 runs drawn from L = 0.47 + (2.1/G^0.58 + 18.1)/N^0.115 + 30.8/D^0.147 (Krajewski et al. 2024, arXiv:2402.07871,\n\
+         # eq. 9 with Table 1) with 0.5% noise, in the layout of their Table 3 (expansion rate E = 64).\n\
+         # N: total non-embedding parameters; D: tokens; G: granularity.\n\
+         N,D,G,loss\n",
+    );
+    for n_act in [3e6, 7e6, 13e6, 25e6, 49e6, 85e6] {
+        let n = shape(n_act, 64.0).n_total;
+        for d in [16e9, 33e9, 66e9] {
+            for g in [1.0, 2.0, 4.0, 8.0, 16.0] {
+                let loss = TABLE_1_MOE.loss(n, d, g) * (0.005 * rng.normal()).exp();
+                out.push_str(&format!("{n:.4e},{d:.1e},{g},{loss:.4}\n"));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_synthetic_moe_example_is_drawn_from_table_1() {
+    check("moe-synthetic.csv", &moe_synthetic());
+}
+
 #[test]
 fn the_synthetic_downstream_example_is_drawn_from_a_sigmoid() {
     check("downstream-synthetic.csv", &downstream_synthetic());

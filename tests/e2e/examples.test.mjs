@@ -69,3 +69,21 @@ test('the datablations example (Apache-2.0) reproduces the paper\'s R* basin', a
   assert.match(licence, /Apache License\s+Version 2\.0/);
   assert.deepEqual(problems, []);
 });
+
+test('the MoE example refits eq. 9 loosely, each true value inside its interval', async () => {
+  const { page, problems } = await openPage(browser, origin, { tool: 'moe' });
+  const info = await load(page, 'moe', 'moe-synthetic');
+  assert.match(info, /arXiv:2402\.07871/);
+  assert.match(info, /Expect: .*γ ≈ 0\.43 \(true 0\.58\)/);
+  assert.equal(await page.inputValue('#moe-law'), 'fit');
+  await page.waitForFunction(() => /90 runs/.test(document.getElementById('out-moe_fit').textContent), null, { timeout: 60_000 });
+  await settle(page);
+  const fit = await text(page, 'out-moe_fit');
+  const [c, g, gamma, a, alpha] = fit.match(/^L = ([\d.]+) \+ \(([\d.]+)\/G\^([\d.]+) \+ ([\d.]+)\)\/N\^([\d.]+)/).slice(1).map(Number);
+  assert.ok(Math.abs(alpha - 0.131) < 0.002 && Math.abs(gamma - 0.434) < 0.005 && Math.abs(c - 0.862) < 0.01, fit);
+  assert.ok(g > 0 && a > 0);
+  const [gLo, gHi, aLo, aHi] = fit.match(/interval of γ ([\d.]+)–([\d.]+), of α ([\d.]+)–([\d.]+)/).slice(1).map(Number);
+  assert.ok(gLo < 0.58 && 0.58 < gHi && aLo < 0.115 && 0.115 < aHi, fit);
+  assert.match(await text(page, 'out-moe_using'), /fitted to your 90 runs/);
+  assert.deepEqual(problems, []);
+});
