@@ -111,7 +111,7 @@ test('typing updates the panels, the URL and the charts; the link reopens the sa
   }));
   await page.fill('#hp-cbs', rows.join('\n'));
   await settle(page);
-  assert.match(await text(page, 'out-hp_cbs_law'), /^B_crit = 0\.\d+·N\^[-\d.e]+ \(± [\d.e-]+\)·D\^0\.(49|50?)\d* \(± [\d.e-]+\) \(12 measurements/);
+  assert.match(await text(page, 'out-hp_cbs_law'), /^B_crit = 0\.\d+·N\^[-\d.e]+ \(± [\d.e-]+\)·D\^0\.(49|50?)\d* \(± [\d.e-]+\); 12 measurements/);
   assert.match(await text(page, 'out-hp_cbs_at'), /^15[6-9]k \(95 % interval/);
   assert.match(await page.locator('#list-hp_notes').textContent(), /follows the data/);
 

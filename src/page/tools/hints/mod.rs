@@ -99,7 +99,7 @@ fn critical_batch_fit(view: &mut ToolView, table: &str, n: f64, d: f64) {
         Ok(f) => f,
         Err(e) => return view.err("hp_cbs", e.to_string()),
     };
-    view.out("hp_cbs_law", format!("{} ({} measurements, scatter ×{})", cbs::describe(&fit), fit.points, format_sig(fit.sigma.exp(), 3)));
+    view.out("hp_cbs_law", format!("{}; {} measurements, scatter ×{}", cbs::describe(&fit), fit.points, format_sig(fit.sigma.exp(), 3)));
     let (b, (lo, hi)) = fit.at(n, d);
     if b.is_finite() && lo.is_finite() && hi.is_finite() {
         view.out("hp_cbs_at", format!("{} (95 % interval of the law {}–{}; in your table's unit)", format_count(b, 3), format_count(lo, 3), format_count(hi, 3)));
