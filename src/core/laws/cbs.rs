@@ -166,9 +166,9 @@ pub fn fit(points: &[CbsPoint]) -> Result<CbsFit, CbsError> {
     let rows = |use_n: bool| -> Vec<([f64; 3], f64)> {
         points.iter().map(|p| ([1.0, p.d.ln(), if use_n { p.n.map_or(0.0, f64::ln) } else { 0.0 }], p.batch.ln())).collect()
     };
-    let solved = if with_n { ols(&rows(true), 3) } else { None };
-    let (beta, cov, dim, rows) = match solved {
-        Some((beta, cov)) => (beta, cov, 3, rows(true)),
+    let joint = with_n.then(|| rows(true)).and_then(|r| ols(&r, 3).map(|(beta, cov)| (beta, cov, 3, r)));
+    let (beta, cov, dim, rows) = match joint {
+        Some(solved) => solved,
         None => {
             let r = rows(false);
             let (beta, cov) = ols(&r, 2).ok_or(too_few)?;

@@ -213,6 +213,43 @@ pub fn key_of(fields: &Fields, names: &[&str], extra: &str) -> String {
     key
 }
 
+/// A run (N, D) a tool evaluates: typed in its two fields, or the Budget panel's N*, D* for the
+/// blank ones; `origin` says which came from the Budget panel (" (Budget N*, D*)", "").
+pub struct RunAt {
+    /// Parameters.
+    pub n: f64,
+    /// Training tokens.
+    pub d: f64,
+    /// Which of them are the Budget panel's.
+    pub origin: &'static str,
+}
+
+/// Reads [`RunAt`] from `fields` (`n_field`, `d_field`; typed values at least `lo`), with the
+/// messages at the fields: a bad value, or a blank one without a valid budget.
+pub fn run_at(fields: &Fields, budget: &ChartState, [n_field, d_field]: [&str; 2], lo: f64, view: &mut ToolView) -> Option<RunAt> {
+    let opt = budget.compute.and_then(|c| crate::core::allocate::optimum(budget.law.law(), c).ok());
+    let mut read = |field: &str, what: &str, fallback: Option<f64>| -> Option<(f64, bool)> {
+        let t = text(fields, field);
+        if t.trim().is_empty() {
+            if fallback.is_none() {
+                view.unanswered(field, format!("needs a valid budget above, or type {what} here"));
+            }
+            return fallback.map(|v| (v, true));
+        }
+        crate::page::budget::number(t, what, lo, 1e16).map_err(|e| view.err(field, e)).ok().map(|v| (v, false))
+    };
+    let n = read(n_field, "N", opt.map(|a| a.n));
+    let d = read(d_field, "D", opt.map(|a| a.d));
+    let ((n, n_budget), (d, d_budget)) = (n?, d?);
+    let origin = match (n_budget, d_budget) {
+        (true, true) => " (Budget N*, D*)",
+        (true, false) => " (Budget N*)",
+        (false, true) => " (Budget D*)",
+        (false, false) => "",
+    };
+    Some(RunAt { n, d, origin })
+}
+
 /// The text of field `name`.
 pub fn text<'a>(fields: &'a Fields, name: &str) -> &'a str {
     fields.text(name)

@@ -26,31 +26,13 @@ pub const LISTS: &[&str] = &["hp_cite", "hp_notes"];
 pub fn evaluate(fields: &Fields, budget: &ChartState, _session: &mut Session) -> ToolView {
     let mut view = ToolView::default();
     let law = budget.law.law();
-    let opt = budget.compute.and_then(|c| allocate::optimum(law, c).ok());
-    let mut read = |field: &str, what: &str, fallback: Option<f64>| -> Option<(f64, bool)> {
-        let t = text(fields, field);
-        if t.trim().is_empty() {
-            if fallback.is_none() {
-                view.unanswered(field, format!("needs a valid budget above, or type {what} here"));
-            }
-            return fallback.map(|v| (v, true));
-        }
-        crate::page::budget::number(t, what, 1.0, 1e16).map_err(|e| view.err(field, e)).ok().map(|v| (v, false))
-    };
-    let n = read("hp_n", "N", opt.map(|a| a.n));
-    let d = read("hp_d", "D", opt.map(|a| a.d));
+    let run = super::run_at(fields, budget, ["hp_n", "hp_d"], 1.0, &mut view);
     let seq = crate::page::budget::number(text(fields, "hp_seq"), "sequence length", 1.0, 1e7)
         .map_err(|e| view.err("hp_seq", e))
         .ok();
     cite(&mut view);
-    let (Some((n, n_budget)), Some((d, d_budget))) = (n, d) else {
+    let Some(super::RunAt { n, d, origin }) = run else {
         return view;
-    };
-    let origin = match (n_budget, d_budget) {
-        (true, true) => " (Budget N*, D*)",
-        (true, false) => " (Budget N*)",
-        (false, true) => " (Budget D*)",
-        (false, false) => "",
     };
     view.out("hp_at", format!("{} parameters, {} tokens{origin}", format_count(n, 3), format_count(d, 3)));
     let batch = |tokens: f64| match seq {

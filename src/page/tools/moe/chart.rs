@@ -31,7 +31,7 @@ where
     let Some(r) = read(fields, budget, &fit, &mut scratch) else {
         return draw_message(area, style, "Set a valid budget and expansion rate (and a fit, if chosen) to draw the MoE frontier.");
     };
-    let Some((best, _)) = plans(session, &r) else {
+    let Some((best, _)) = plans(session, &r.setting, r.compute) else {
         return draw_message(area, style, "No MoE model fits in the GPUs' memory at this budget.");
     };
     let (lo, hi) = ((r.compute / 1e4).max(1e15), r.compute * 1e3);

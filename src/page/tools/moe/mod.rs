@@ -141,11 +141,10 @@ fn gb(bytes: f64) -> String {
 }
 
 /// The best plan at the budget and the best at each granularity, memoised by the inputs.
-fn plans(session: &mut Session, r: &Read) -> Option<(MoePlan, Vec<MoePlan>)> {
-    let s = &r.setting;
+fn plans(session: &mut Session, s: &Setting, compute: f64) -> Option<(MoePlan, Vec<MoePlan>)> {
     let l = &s.law;
-    let key = format!("{:e}|{:e}|{:e}|{:e}|{:?}", r.compute, s.e, s.c_r, s.max_total, [l.a, l.alpha, l.b, l.beta, l.g, l.gamma, l.c]);
-    session.memo("moe.plans", key, || kr::optimum(s, r.compute))
+    let key = format!("{compute:e}|{:e}|{:e}|{:e}|{:?}", s.e, s.c_r, s.max_total, [l.a, l.alpha, l.b, l.beta, l.g, l.gamma, l.c]);
+    session.memo("moe.plans", key, || kr::optimum(s, compute))
 }
 
 /// What the panel shows.
@@ -170,7 +169,7 @@ pub fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session) -> 
         return view;
     };
     view.out("moe_using", format!("{} ({})", describe(&r.setting.law), r.label));
-    let Some((best, all)) = plans(session, &r) else {
+    let Some((best, all)) = plans(session, &r.setting, r.compute) else {
         view.unanswered("moe_e", "no MoE model of this expansion rate fits in the Budget panel's GPUs' memory at this compute");
         return view;
     };
@@ -187,7 +186,7 @@ pub fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session) -> 
             let verdict = if best.memory_bound { "the memory bound holds the model below its optimum" } else { "fits" };
             view.out("moe_memory", format!("{} of weights, gradients and Adam states ({} % of {what}): {verdict}", gb(need), format_sig(need / have * 100.0, 3)));
             if best.memory_bound {
-                if let Some((free, _)) = kr::optimum(&Setting { max_total: f64::INFINITY, ..r.setting }, r.compute) {
+                if let Some((free, _)) = plans(session, &Setting { max_total: f64::INFINITY, ..r.setting }, r.compute) {
                     view.note(
                         "moe_notes",
                         format!(

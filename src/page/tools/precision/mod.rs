@@ -10,7 +10,6 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{text, Field, Fields, ToolView};
-use crate::core::allocate;
 use crate::core::laws::kumar::{Precision, CITATION, HIGH, PARTS, TABLE_2};
 use crate::core::plot::{draw_message, ChartError, ChartState, ChartStyle};
 use crate::core::units::{format_count, format_sig};
@@ -49,30 +48,12 @@ fn bits(fields: &Fields, field: &str, what: &str, view: &mut ToolView) -> Option
 }
 
 fn read(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option<Read> {
-    let opt = budget.compute.and_then(|c| allocate::optimum(budget.law.law(), c).ok());
-    let mut size = |field: &str, what: &str, fallback: Option<f64>| -> Option<(f64, bool)> {
-        let t = text(fields, field);
-        if t.trim().is_empty() {
-            if fallback.is_none() {
-                view.unanswered(field, format!("needs a valid budget above, or type {what} here"));
-            }
-            return fallback.map(|v| (v, true));
-        }
-        crate::page::budget::number(t, what, 1e3, 1e16).map_err(|e| view.err(field, e)).ok().map(|v| (v, false))
-    };
-    let n = size("prec_n", "N", opt.map(|a| a.n));
-    let d = size("prec_d", "D", opt.map(|a| a.d));
+    let run = super::run_at(fields, budget, ["prec_n", "prec_d"], 1e3, view);
     let w = bits(fields, "prec_w", "weight bits", view);
     let a = bits(fields, "prec_a", "activation bits", view);
     let kv = bits(fields, "prec_kv", "KV-cache bits", view);
     let post = if text(fields, "prec_post").trim().is_empty() { Some(None) } else { bits(fields, "prec_post", "post-training bits", view).map(Some) };
-    let ((n, n_budget), (d, d_budget)) = (n?, d?);
-    let origin = match (n_budget, d_budget) {
-        (true, true) => " (Budget N*, D*)",
-        (true, false) => " (Budget N*)",
-        (false, true) => " (Budget D*)",
-        (false, false) => "",
-    };
+    let super::RunAt { n, d, origin } = run?;
     Some(Read { n, d, origin, precision: Precision { w: w?, a: a?, kv: kv? }, post: post? })
 }
 
