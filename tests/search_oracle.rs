@@ -164,3 +164,54 @@ fn the_profile_recovers_known_exponents() {
     }
 }
 
+
+/// A profiled law's fit without the held-out runs starts from the optima of its fit of every run
+/// (one short job instead of a second search): on the shared datasets and on synthetic ones,
+/// with the page's holdout and a larger one, for every law compared, it reaches the same or a
+/// lower objective than a whole search (the profile, or the grid for a law without one) on the
+/// training runs.
+#[test]
+fn the_held_out_fit_from_the_full_fits_optima_is_no_worse_than_a_whole_search() {
+    use scalecalc::core::analysis::plan::{self, Variant};
+    use scalecalc::core::analysis::request::prepare;
+    use scalecalc::core::analysis::run::{FitRun, TaskSearch};
+    use scalecalc::core::fit::{multistart, profile};
+
+    let blations = shared("datablations/datablations_final_losses.csv");
+    let blation_columns = ColumnNames { n: "N_params".into(), d: "D_tokens".into(), loss: "loss_c4_val".into(), ..ColumnNames::default() };
+    let mut sets = vec![
+        ("epoch".to_string(), shared("chinchilla_epoch/svg_extracted_data.csv"), ColumnNames::default(), 5),
+        ("datablations".to_string(), blations, blation_columns, 0),
+    ];
+    for k in [1, 4, 7, 9, 12, 16, 19, 22] {
+        sets.push((format!("synthetic {k}"), synthetic(k, Some(0.01)).1, ColumnNames::default(), 0));
+    }
+    let mut checked = 0;
+    for (name, data, columns, drop_top) in sets {
+        for holdout in [None, Some(20)] {
+            let req = FitRequest { data: data.clone(), columns: columns.clone(), law: "chinchilla".into(), compare: true, bootstrap: 0, holdout, drop_top, skip_bad_rows: true, ..FitRequest::default() };
+            let prep = prepare(&req).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let tasks = plan::plan(&prep, &req);
+            let fit_plan = plan::fit_plan(&prep, &req, &tasks);
+            let outcome = FitRun::new(fit_plan.clone()).run_inline(&mut |_| {});
+            for (i, task) in tasks.iter().enumerate().filter(|(_, t)| t.variant == Variant::Training) {
+                assert_eq!(matches!(fit_plan.tasks[i].search, TaskSearch::From { .. }), task.profile, "{name}: {:?}", fit_plan.tasks[i].search);
+                let problem = plan::problem_for(&prep, task.law, Variant::Training);
+                let model = problem.model().unwrap();
+                let whole = if task.profile {
+                    let (projection, points, fitting) = problem.projection().unwrap();
+                    profile::fit(model.as_ref(), &projection, points, fitting, req.delta).map(|(r, _)| r.best.value)
+                } else {
+                    multistart::fit(model.as_ref(), &plan::grid_for(&prep, task.law), req.delta).map(|r| r.best.value)
+                };
+                let (Some(warm), Some(whole)) = (outcome.tasks[i].as_ref().map(|r| r.best.value), whole) else {
+                    panic!("{name}, holdout {holdout:?}, {}: no fit", task.law.name())
+                };
+                eprintln!("{name}, holdout {holdout:?}, {}: from the full fit {warm:.12e}, whole search {whole:.12e}", task.law.name());
+                assert!(warm <= whole * (1.0 + 1e-6), "{name}, holdout {holdout:?}, {}: {warm} > {whole}", task.law.name());
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 20 * 4, "only {checked} held-out fits checked");
+}

@@ -158,14 +158,19 @@ fn task_grid(prep: &Prepared, law: LawRef) -> Grid {
 /// The jobs of a request's tasks: each task's multistart, then the bootstrap of the first (the
 /// main law on every run).
 pub fn fit_plan(prep: &Prepared, req: &FitRequest, tasks: &[Task]) -> FitPlan {
+    // A profiled law's fit without the held-out runs starts from the optima of its fit of every
+    // run, which come from the basins of the whole profile (a law searched from a grid searches
+    // it again: its grid's optima need not hold the training runs' best).
+    let full = |law: LawRef| tasks.iter().position(|t| t.law == law && t.variant == Variant::Full);
     let specs = tasks
         .iter()
         .map(|t| TaskSpec {
             problem: problem_for(prep, t.law, t.variant),
-            search: match (t.variant, t.profile) {
-                (Variant::Joint, _) => TaskSearch::Joint { resamples: req.bootstrap.min(MAX_JOINT_RESAMPLES), seed: req.seed },
-                (_, true) => TaskSearch::Profile,
-                (_, false) => TaskSearch::Grid(task_grid(prep, t.law)),
+            search: match (t.variant, t.profile, full(t.law)) {
+                (Variant::Training, true, Some(task)) => TaskSearch::From { task },
+                (Variant::Joint, _, _) => TaskSearch::Joint { resamples: req.bootstrap.min(MAX_JOINT_RESAMPLES), seed: req.seed },
+                (_, true, _) => TaskSearch::Profile,
+                (_, false, _) => TaskSearch::Grid(task_grid(prep, t.law)),
             },
             delta: req.delta,
         })

@@ -12,7 +12,7 @@ use std::fmt;
 use crate::core::fit::bootstrap;
 use crate::core::fit::grid::Grid;
 use crate::core::fit::model::Model;
-use crate::core::fit::multistart::{Multistart, MultistartResult, Slice};
+use crate::core::fit::multistart::{self, Multistart, MultistartResult, Slice};
 use crate::core::fit::points::Point;
 use crate::core::fit::profile::{self, Projection, Share, Surface};
 use super::joint::{self, JointFit, JointModel};
@@ -126,6 +126,13 @@ pub enum TaskSearch {
     /// The profile over the law's exponents, then L-BFGS from its basins: one job
     /// ([`crate::core::fit::profile`]); only for a [`Problem::Runs`] whose law has a projection.
     Profile,
+    /// L-BFGS from the optima of an earlier task on the same law and parameters (its polished
+    /// best and its other distinct optima): one job, planned when that task ends. For the fit
+    /// without the held-out runs, whose optimum lies next to the fit of every run's.
+    From {
+        /// The task whose optima are the starts.
+        task: usize,
+    },
     /// A joint fit ([`Problem::Joint`]) with its own bootstrap: one job ([`joint::fit`]).
     Joint {
         /// Bootstrap resamples.
@@ -140,7 +147,7 @@ impl TaskSearch {
     fn grid(&self) -> Grid {
         match self {
             TaskSearch::Grid(g) => g.clone(),
-            TaskSearch::Profile | TaskSearch::Joint { .. } => Grid { axes: Vec::new() },
+            TaskSearch::Profile | TaskSearch::From { .. } | TaskSearch::Joint { .. } => Grid { axes: Vec::new() },
         }
     }
 }
@@ -149,6 +156,11 @@ impl TaskSearch {
 pub const PROFILE_UNITS: usize = 100;
 /// Jobs a profile is cut into (by rows of its first axis), so that two workers share it.
 pub const PROFILE_SHARES: usize = 2;
+
+/// Progress units of a task searched from another's optima.
+pub const FROM_UNITS: usize = 10;
+/// Most starts of a task searched from another's optima.
+pub const MAX_FROM_STARTS: usize = 8;
 
 /// The bootstrap of one task: resamples warm-started at that task's optimum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,6 +245,14 @@ struct ProfileArgs {
     to: usize,
 }
 
+/// The arguments of L-BFGS from given starts.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FromArgs {
+    problem: Problem,
+    delta: f64,
+    starts: Vec<Vec<f64>>,
+}
+
 /// The arguments of a joint fit.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct JointArgs {
@@ -297,6 +317,11 @@ pub fn run_job(method: &str, args: &str, cache: &mut ModelCache) -> Result<Strin
                 .ok_or_else(|| JobError::Problem("the profile does not fit these runs".into()))?;
             Ok(serde_json::to_string(&share)?)
         }
+        "fit.from" => {
+            let a: FromArgs = serde_json::from_str(args)?;
+            let model = cache.model(a.problem)?;
+            Ok(serde_json::to_string(&multistart::from_starts(model, a.delta, &a.starts))?)
+        }
         "fit.resamples" => {
             let a: ResamplesArgs = serde_json::from_str(args)?;
             let model = cache.model(a.problem)?;
@@ -320,6 +345,7 @@ pub fn run_job(method: &str, args: &str, cache: &mut ModelCache) -> Result<Strin
 enum Work {
     Starts { task: usize, from: usize, to: usize },
     Profile { task: usize, from: usize, to: usize },
+    From { task: usize },
     Resamples { from: usize, to: usize },
     Joint { task: usize },
 }
@@ -394,6 +420,11 @@ impl FitRun {
                     }
                     shares = PROFILE_SHARES;
                 }
+                // Planned when its source task ends.
+                TaskSearch::From { .. } => {
+                    total += FROM_UNITS;
+                    shares = 1;
+                }
                 TaskSearch::Joint { .. } => {
                     total += JOINT_UNITS;
                     queue.push_back(Work::Joint { task: index });
@@ -431,7 +462,7 @@ impl FitRun {
     /// The next job to hand to a worker, if any is waiting.
     pub fn next_job(&mut self) -> Option<Job> {
         let waiting = match self.queue.front()? {
-            Work::Starts { task, .. } | Work::Profile { task, .. } | Work::Joint { task } => *task >= self.foreground,
+            Work::Starts { task, .. } | Work::Profile { task, .. } | Work::From { task } | Work::Joint { task } => *task >= self.foreground,
             Work::Resamples { .. } => false,
         };
         if waiting && !self.foreground_done() {
@@ -461,6 +492,23 @@ impl FitRun {
                     id,
                     method: "fit.profile",
                     args: format!("{{\"problem\":{},\"delta\":{},\"from\":{from},\"to\":{to}}}", t.problem_json, json_number(t.spec.delta)),
+                }
+            }
+            Work::From { task } => {
+                let t = &self.tasks[task];
+                let starts = match t.spec.search {
+                    TaskSearch::From { task: source } => self.from_starts(source),
+                    _ => Vec::new(),
+                };
+                Job {
+                    id,
+                    method: "fit.from",
+                    args: format!(
+                        "{{\"problem\":{},\"delta\":{},\"starts\":{}}}",
+                        t.problem_json,
+                        json_number(t.spec.delta),
+                        serde_json::to_string(&starts).unwrap_or_default()
+                    ),
                 }
             }
             Work::Joint { task } => {
@@ -501,6 +549,13 @@ impl FitRun {
         Some(job)
     }
 
+    /// The starts of a task searched from task `source`'s optima: its polished best, then its
+    /// other distinct optima (at most [`MAX_FROM_STARTS`] in all).
+    fn from_starts(&self, source: usize) -> Vec<Vec<f64>> {
+        let Some(Some(r)) = self.tasks.get(source).and_then(|t| t.result.as_ref()) else { return Vec::new() };
+        std::iter::once(r.best.theta.clone()).chain(r.optima.iter().skip(1).map(|o| o.theta.clone())).take(MAX_FROM_STARTS).collect()
+    }
+
     fn boot_theta(&self) -> Option<Vec<f64>> {
         let b = self.boot?;
         self.tasks.get(b.task)?.result.as_ref()?.as_ref().map(|r| r.best.theta.clone())
@@ -535,6 +590,15 @@ impl FitRun {
                 if t.shares_left == 0 {
                     self.finish_task(task);
                 }
+            }
+            Work::From { task } => {
+                let slice: Slice = serde_json::from_str(result)?;
+                self.in_flight.remove(&id);
+                let t = &mut self.tasks[task];
+                t.slices.push(slice);
+                t.shares_left = 0;
+                self.done += FROM_UNITS;
+                self.finish_task(task);
             }
             Work::Joint { task } => {
                 let fit: JointFit = serde_json::from_str(result)?;
@@ -578,6 +642,14 @@ impl FitRun {
                     }
                 }
             }
+            Some(Work::From { task }) => {
+                self.in_flight.remove(&id);
+                self.done += FROM_UNITS;
+                if let Some(t) = self.tasks.get_mut(task) {
+                    t.shares_left = 0;
+                }
+                self.finish_task(task);
+            }
             Some(Work::Resamples { from, to }) => {
                 let none: Vec<Option<Vec<f64>>> = vec![None; to - from];
                 let _ = self.accept(id, &serde_json::to_string(&none).unwrap_or_default());
@@ -606,6 +678,16 @@ impl FitRun {
                 t.surface = Some(found.surface);
                 return profile::finish(model.as_ref(), t.spec.delta, found.slice);
             }
+            if let TaskSearch::From { .. } = t.spec.search {
+                let mut merged = Slice { optima: Vec::new(), evaluations: 0, failed: 0, starts: 0 };
+                for s in slices {
+                    merged.optima.extend(s.optima);
+                    merged.evaluations += s.evaluations;
+                    merged.failed += s.failed;
+                    merged.starts += s.starts;
+                }
+                return profile::finish(model.as_ref(), t.spec.delta, merged);
+            }
             let grid = t.spec.search.grid();
             let end = grid.len();
             let mut fit = Multistart::new(model.as_ref(), t.spec.delta, grid).with_range(end, end);
@@ -628,6 +710,18 @@ impl FitRun {
             } else {
                 self.done += 2 * self.boot_left;
                 self.boot_left = 0;
+            }
+        }
+        // Tasks searched from this one's optima: first in the queue (each is one short job), or
+        // ended with nothing when this one found no optimum.
+        let followers: Vec<usize> = (0..self.tasks.len()).filter(|&j| self.tasks[j].spec.search == TaskSearch::From { task: index }).collect();
+        for j in followers.into_iter().rev() {
+            if usable {
+                self.queue.push_front(Work::From { task: j });
+            } else {
+                self.done += FROM_UNITS;
+                self.tasks[j].shares_left = 0;
+                self.tasks[j].result = Some(None);
             }
         }
     }
@@ -801,6 +895,42 @@ mod tests {
         assert!(!run.task_done(1));
         let job = run.next_job().unwrap();
         assert_eq!(job.method, "fit.profile");
+    }
+
+    /// A task searched from another's optima is one job, handed out first once its source ends
+    /// (before that task's resamples); it starts at the source's optimum, so it lands on the same
+    /// optimum for the same runs; when the source finds nothing it ends with nothing.
+    #[test]
+    fn a_task_from_another_runs_first_when_its_source_ends() {
+        let mut p = plan(250);
+        p.tasks[1] = TaskSpec { search: TaskSearch::From { task: 0 }, ..p.tasks[1].clone() };
+        let mut run = FitRun::new(p.clone());
+        let mut cache = ModelCache::default();
+        let mut methods = Vec::new();
+        while let Some(job) = run.next_job() {
+            methods.push(job.method);
+            let result = run_job(job.method, &job.args, &mut cache).unwrap();
+            run.accept(job.id, &result).unwrap();
+        }
+        let starts = methods.iter().take_while(|m| **m == "fit.starts").count();
+        assert_eq!(&methods[starts..], ["fit.from", "fit.resamples", "fit.resamples"]);
+        assert!(run.is_done());
+        assert_eq!(run.progress().0, run.progress().1);
+        let out = run.outcome();
+        let (source, from) = (out.tasks[0].as_ref().unwrap(), out.tasks[1].as_ref().unwrap());
+        assert!(from.best.value <= source.best.value * (1.0 + 1e-12), "{} > {}", from.best.value, source.best.value);
+        assert!(from.starts >= 1 && from.starts <= MAX_FROM_STARTS);
+        assert!(out.surfaces[1].is_none());
+
+        // No usable optimum at the source: the follower ends with nothing, and the run still ends.
+        let mut run = FitRun::new(p);
+        while let Some(job) = run.next_job() {
+            assert_ne!(job.method, "fit.from");
+            run.fail(job.id);
+        }
+        assert!(run.is_done());
+        assert_eq!(run.progress().0, run.progress().1);
+        assert!(run.outcome().tasks.iter().all(Option::is_none));
     }
 
     #[test]

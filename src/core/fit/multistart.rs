@@ -194,6 +194,25 @@ impl<'m, M: Model + ?Sized> Multistart<'m, M> {
     }
 }
 
+/// L-BFGS (warm settings) from each of `starts`: the usable optima as a share's [`Slice`] (one
+/// optimum per start, lowest first; [`Multistart::absorb`] merges those that coincide). For
+/// starts already near an optimum: a profile's basins, or another fit's optima.
+pub fn from_starts<M: Model + ?Sized>(model: &M, delta: f64, starts: &[Vec<f64>]) -> Slice {
+    let mut slice = Slice { optima: Vec::new(), evaluations: 0, failed: 0, starts: 0 };
+    for start in starts {
+        let out = minimize(model, delta, start, &Settings::warm(), Optimizer::Own);
+        slice.evaluations += out.evaluations;
+        slice.starts += 1;
+        if out.value.is_finite() && model.accept(&out.theta) {
+            slice.optima.push(Optimum { theta: out.theta, value: out.value, starts: 1 });
+        } else {
+            slice.failed += 1;
+        }
+    }
+    crate::core::order::sort_by_f64(&mut slice.optima, |o| o.value);
+    slice
+}
+
 /// A whole multistart fit in this thread: every start of `grid`, then the polish.
 pub fn fit<M: Model + ?Sized>(model: &M, grid: &Grid, delta: f64) -> Option<MultistartResult> {
     Multistart::new(model, delta, grid.clone()).finish()

@@ -16,7 +16,7 @@ use super::constraints::Fitting;
 use super::lbfgs::Settings;
 use super::model::Model;
 use super::grid::Grid;
-use super::multistart::{self, MultistartResult, Optimizer, Optimum, Slice};
+use super::multistart::{self, MultistartResult, Optimizer, Slice};
 use super::points::{Point, Variable};
 use scalecalc_kernel::profile as kernel;
 
@@ -210,31 +210,27 @@ pub fn refine<M: Model + ?Sized>(model: &M, projection: &Projection, points: &[P
 
     let basins = basins(&surface.values, n0, n1);
 
-    let mut slice = Slice { optima: Vec::new(), evaluations: passes, failed: 0, starts: 0 };
-    let mut start = vec![0.0; projection.dim];
-    for &(cell, _) in &basins {
-        let (i, j) = (cell / n1, cell % n1);
-        for (k, (a, &index)) in projection.axes.iter().zip(&[i, j]).enumerate() {
-            if let Some(slot) = start.get_mut(a.theta) {
-                *slot = surface.axes[k][index];
+    let starts: Vec<Vec<f64>> = basins
+        .iter()
+        .map(|&(cell, _)| {
+            let mut start = vec![0.0; projection.dim];
+            let (i, j) = (cell / n1, cell % n1);
+            for (k, (a, &index)) in projection.axes.iter().zip(&[i, j]).enumerate() {
+                if let Some(slot) = start.get_mut(a.theta) {
+                    *slot = surface.axes[k][index];
+                }
             }
-        }
-        for (t, c) in projection.terms.iter().zip(coefs[cell]) {
-            let (Term::One { theta } | Term::Power { theta, .. }) = *t;
-            if let Some(slot) = start.get_mut(theta) {
-                *slot = c.max(floor).ln();
+            for (t, c) in projection.terms.iter().zip(coefs[cell]) {
+                let (Term::One { theta } | Term::Power { theta, .. }) = *t;
+                if let Some(slot) = start.get_mut(theta) {
+                    *slot = c.max(floor).ln();
+                }
             }
-        }
-        let out = multistart::minimize(model, delta, &start, &Settings::warm(), Optimizer::Own);
-        slice.evaluations += out.evaluations;
-        slice.starts += 1;
-        if out.value.is_finite() && model.accept(&out.theta) {
-            slice.optima.push(Optimum { theta: out.theta, value: out.value, starts: 1 });
-        } else {
-            slice.failed += 1;
-        }
-    }
-    crate::core::order::sort_by_f64(&mut slice.optima, |o| o.value);
+            start
+        })
+        .collect();
+    let mut slice = multistart::from_starts(model, delta, &starts);
+    slice.evaluations += passes;
     Some(ProfileResult { slice, surface, cells: n0 * n1 })
 }
 
