@@ -226,6 +226,13 @@ pub const REFERENCES: &[Reference] = &[
         complete: false,
         year: 2024,
         source: "http://arxiver.lazybrains.com/author/301143 (title, the byline DeepSeek-AI and its contributors, the abstract: \"671B total parameters with 37B activated for each token\", arXiv:2412.19437)",
+    },    Reference {
+        arxiv: "2502.05172",
+        title: "Joint MoE Scaling Laws: Mixture of Experts Can Be Memory Efficient",
+        authors: &["Ludziejewski, Jan", "Pióro, Maciej", "Krajewski, Jakub", "Stefaniak, Maciej", "Krutul, Michał", "Małaśnicki, Jan", "Cygan, Marek", "Sankowski, Piotr", "Adamczewski, Kamil", "Miłoś, Piotr", "Jaszczur, Sebastian"],
+        complete: true,
+        year: 2025,
+        source: "the title and the eleven authors' byline of the paper's full text (a Markdown conversion of the arXiv PDF in the search index); the identifier from a bibliography citing it (\"Joint MoE scaling laws: Mixture of experts can be memory efficient. arXiv preprint arXiv:2502.05172, 2025\"); arXiv 2502 = February 2025",
     },
 ];
 

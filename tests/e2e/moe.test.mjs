@@ -109,3 +109,63 @@ test('mixture of experts: Table 2 at its budget, E = 16, memory, a fit, the link
   assert.deepEqual(narrow.problems, []);
   await narrow.context.close();
 });
+
+test('mixture of experts: the joint law (Ludziejewski et al. 2025) — Table 1 at 1e22, every E, memory, the link, a bad E', async () => {
+  const { page, context, problems } = await openPage(browser, origin, { tool: 'moe', hash: '#v=1&c=1e22&gpus=8' });
+  await page.selectOption('#moe-form', 'joint');
+  await page.fill('#moe-experts', '32');
+  await settle(page);
+  // Table 1: 1e22 FLOPs, 32 experts → 12.2B active, 136.9B tokens (the table's compute-optimal
+  // row; the outputs above it are held by the 8 GPUs' memory).
+  const row = (await page.locator('#tbl-moe_by_e tbody tr').nth(5).locator('td').allTextContents());
+  const [nAct, d] = [count(row[1]), count(row[3])];
+  assert.ok(Math.abs(nAct / 12.2e9 - 1) < 0.01 && Math.abs(d / 136.9e9 - 1) < 0.01, `${nAct} ${d}`);
+  assert.match(await text(page, 'out-moe_j_memory'), /held to/);
+  for (const k of ['moe_j_using', 'moe_j_n_total', 'moe_j_loss', 'moe_j_memory', 'moe_j_best', 'moe_j_dense', 'moe_j_equiv']) {
+    const t = await text(page, `out-${k}`);
+    assert.ok(t.trim(), `${k} is empty`);
+    assert.doesNotMatch(t, NON_FINITE, `${k} = ${t}`);
+  }
+  assert.equal(await text(page, 'out-moe_g'), '', 'the fine-grained outputs are empty');
+  assert.ok(await page.locator('#tbl-moe_by_g').isHidden());
+  assert.equal(await page.locator('#tbl-moe_by_e tbody tr').count(), 9);
+  assert.match(await page.locator('#tbl-moe_by_e tbody tr').nth(5).textContent(), /^32\u00a0★/);
+  // 8 GPUs hold 40B parameters of training state: some E are held by memory.
+  assert.match(await page.locator('#tbl-moe_by_e').textContent(), /held: /);
+  assert.match(await page.locator('#list-moe_notes').textContent(), /arXiv:2502\.05172/);
+  await panelShot(page, 'moe-joint-wide-light');
+
+  // The link keeps the law and E.
+  assert.match(page.url(), /mf=joint/);
+  assert.match(page.url(), /mx=32/);
+  const again = await context.newPage();
+  await again.goto(page.url());
+  await again.waitForFunction(() => document.body.dataset.module === 'workbench', null, { timeout: 60_000 });
+  await settle(again);
+  assert.equal(await text(again, 'out-moe_j_loss'), await text(page, 'out-moe_j_loss'));
+  await again.close();
+
+  // A bad E at its field, the rest kept; then good again.
+  const loss = await text(page, 'out-moe_j_dense');
+  for (const [bad, says] of [['0', /experts E/], ['many', /experts E/], ['2.5', /experts E/]]) {
+    await page.fill('#moe-experts', bad);
+    await settle(page);
+    assert.match(await text(page, 'err-moe_experts'), says);
+    assert.equal(await page.inputValue('#moe-experts'), bad, 'what was typed stays');
+    assert.doesNotMatch(await page.locator('#tool-moe').textContent(), /NaN|Infinity/);
+  }
+  await page.fill('#moe-experts', '4');
+  await settle(page);
+  assert.equal(await text(page, 'err-moe_experts'), '');
+  assert.equal(await text(page, 'out-moe_j_dense'), loss);
+  assert.deepEqual(problems, []);
+  await context.close();
+
+  const narrow = await openPage(browser, origin, { tool: 'moe', hash: '#v=1&c=1e22&gpus=8&mf=joint&mx=32', viewport: { width: 390, height: 900 }, colorScheme: 'dark' });
+  const overflow = await narrow.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+  assert.equal(await narrow.page.locator('#tbl-moe_by_e tbody tr').count(), 9);
+  await panelShot(narrow.page, 'moe-joint-narrow-dark');
+  assert.deepEqual(narrow.problems, []);
+  await narrow.context.close();
+});

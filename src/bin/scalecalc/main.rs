@@ -9,6 +9,7 @@
 mod cbs;
 mod downstream;
 mod fit;
+mod moe;
 mod out;
 mod precision;
 mod shape;
@@ -134,6 +135,10 @@ enum Command {
     /// Training and serving in low precision (Kumar et al. 2024): effective parameters, the
     /// post-training quantization penalty: `scalecalc precision --n 7B --d 1T --w 8 --a 8 --kv 8 --post 4 --json`.
     Precision(Box<precision::PrecisionArgs>),
+    /// Mixture of experts by the joint law of dense and top-1 MoE models (Ludziejewski et al.
+    /// 2025): the compute-optimal run with E experts, every E, the best E under a memory cap:
+    /// `scalecalc moe --law joint --experts 8 --compute 1e22 --gpus 8 --json`.
+    Moe(Box<moe::MoeArgs>),
     /// Your critical batch sizes as a power law in D (and N), as Zhang et al. 2024 fit theirs:
     /// `scalecalc cbs measured.csv --d 2T --json`.
     Cbs(Box<cbs::CbsArgs>),
@@ -177,6 +182,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Downstream(args) => downstream::downstream_cmd(&args),
         Command::Cbs(args) => cbs::cbs_cmd(&args),
         Command::Precision(args) => precision::precision_cmd(&args),
+        Command::Moe(args) => moe::moe_cmd(&args),
         Command::Fit(args) => fit::fit(&args),
         Command::BenchFit(args) => fit::bench(&args),
     }

@@ -14,6 +14,7 @@ pub mod cbs;
 pub mod gadre;
 pub mod hyper;
 pub mod kumar;
+pub mod ludziejewski;
 pub mod overfit;
 pub mod pearce_song;
 pub mod sardana;

@@ -1,5 +1,7 @@
 //! The MoE chart: the compute-optimal loss against compute for the dense law, MoE at G = 1 and
-//! MoE at its best granularity, the budget marked (the paper's Figure 1(a)).
+//! MoE at its best granularity, the budget marked (Krajewski et al.'s Figure 1(a)); with the
+//! joint law, dense (E = 1), the chosen E and, when the Budget panel names GPUs, the best E their
+//! memory holds (Ludziejewski et al.'s Figure 1(a) read along compute).
 
 use super::*;
 use crate::core::plot::frame::{builder, decade_labels, draw_mesh, is_narrow, Axis};
@@ -27,6 +29,11 @@ where
         return draw_message(area, style, "unknown chart");
     }
     let mut scratch = ToolView::default();
+    match form(fields, &mut scratch) {
+        Some(Form::Joint) => return draw_joint(area, fields, budget, session, style),
+        Some(Form::Granular) => {}
+        None => return draw_message(area, style, "Choose the fine-grained or the joint law to draw the MoE frontier."),
+    }
     let fit = fit_runs(fields, session);
     let Some(r) = read(fields, budget, &fit, &mut scratch) else {
         return draw_message(area, style, "Set a valid budget and expansion rate (and a fit, if chosen) to draw the MoE frontier.");
@@ -72,5 +79,74 @@ where
         ("MoE, best G".to_string(), Mark::Line(style.accent(), 2.0)),
         (format!("at the budget: G = {}, L = {}", format_sig(best.granularity, 3), format_sig(best.loss, 4)), Mark::Dot(style.accent())),
     ];
+    draw_legend(&chart.plotting_area().strip_coord_spec(), &legend, Corner::UpperRight, style)
+}
+
+/// The joint law's frontier: E = 1, the chosen E, and the memory-optimal best over
+/// [`crate::core::laws::ludziejewski::EXPERTS`] when the Budget panel names GPUs.
+fn draw_joint<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fields: &Fields, budget: &ChartState, session: &mut Session, style: &ChartStyle) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    use crate::core::laws::ludziejewski as lz;
+    let mut scratch = ToolView::default();
+    let Some(r) = joint::read(fields, budget, &mut scratch) else {
+        return draw_message(area, style, "Set a valid budget and number of experts to draw the MoE frontier.");
+    };
+    let plans = joint::plans(session, &r);
+    // Under the Budget panel's GPUs every curve is the best run their memory holds (the
+    // compute-optimal one while it fits), and the mark is the panel's plan.
+    let at = match (&r.memory, plans.capped) {
+        (Some(_), Some(c)) => c,
+        (Some(_), None) => return draw_message(area, style, "No model with this many experts fits in the GPUs' memory at this budget."),
+        (None, _) => match plans.free {
+            Some(f) => f,
+            None => return draw_message(area, style, "Nothing to draw for these inputs."),
+        },
+    };
+    let (lo, hi) = ((r.compute / 1e4).max(1e15), r.compute * 1e3);
+    let cap = r.memory.as_ref().map(|(c, _)| *c);
+    let key = format!("{lo:e}|{}|{:?}|{:?}", r.experts, cap.map(|c| c.bytes), r.law);
+    let (law, e) = (r.law, r.experts);
+    let (dense, chosen, best) = session.memo("moe.joint.frontier", key, move || {
+        let xs: Vec<f64> = log_space(lo, hi, 49).collect();
+        let curve = |e: f64| -> Vec<(f64, f64)> {
+            xs.iter().filter_map(|&c| cap.map_or_else(|| lz::optimum(&law, e, c), |cap| lz::memory_optimum(&law, e, c, &cap)).map(|p| (c, p.loss))).collect()
+        };
+        let best: Vec<(f64, f64)> = cap.map_or_else(Vec::new, |cap| xs.iter().filter_map(|&c| lz::best_under_memory(&law, &lz::EXPERTS, c, &cap).map(|(b, _)| (c, b.loss))).collect());
+        (curve(1.0), curve(e), best)
+    });
+    let ys = dense.iter().chain(&chosen).chain(&best).map(|p| p.1).filter(|v| v.is_finite());
+    let (y_min, y_max) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if !(y_min.is_finite() && y_max > y_min) {
+        return draw_message(area, style, "Nothing to draw for these inputs.");
+    }
+    let pad = (y_max - y_min) * 0.06;
+    let narrow = is_narrow(area, style);
+    let e_text = format_count(r.experts, 6);
+    let caption = match (narrow, &r.memory) {
+        (true, _) => "Optimal loss vs compute".to_string(),
+        (false, Some(_)) => format!("Best loss in the GPUs' memory: dense vs {e_text} experts (joint law)"),
+        (false, None) => format!("Compute-optimal loss: dense vs {e_text} experts (joint law)"),
+    };
+    let mut chart = builder(area, style, &caption, narrow).build_cartesian_2d((lo..hi).log_scale(), (y_min - pad)..(y_max + pad))?;
+    let (x_format, y_format) = (|v: &f64| format_sci(*v, 1), |v: &f64| format_sig(*v, 3));
+    draw_mesh(
+        &mut chart,
+        style,
+        Axis { desc: "Training compute (FLOP)".into(), labels: decade_labels(lo, hi, narrow), format: &x_format },
+        Axis { desc: "Predicted loss".into(), labels: if narrow { 5 } else { 7 }, format: &y_format },
+    )?;
+    draw_guide(&mut chart, r.compute, (y_min - pad, y_max + pad), "budget", style)?;
+    chart.draw_series(DashedLineSeries::new(dense, style.px(7.0), style.px(4.0), line_style(style.series_color(0), style)))?;
+    let mut legend = vec![("dense (E = 1)".to_string(), Mark::Dashed(style.series_color(0), 2.0))];
+    if !best.is_empty() {
+        chart.draw_series(LineSeries::new(best, line_style(style.series_color(1), style)))?;
+        legend.push(("best E".to_string(), Mark::Line(style.series_color(1), 2.0)));
+    }
+    chart.draw_series(LineSeries::new(chosen, line_style(style.accent(), style)))?;
+    draw_marker(&mut chart, (r.compute, at.loss), style.accent(), style)?;
+    legend.push((format!("E = {e_text}"), Mark::Line(style.accent(), 2.0)));
+    legend.push((format!("at the budget: L = {}", format_sig(at.loss, 4)), Mark::Dot(style.accent())));
     draw_legend(&chart.plotting_area().strip_coord_spec(), &legend, Corner::UpperRight, style)
 }

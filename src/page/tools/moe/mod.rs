@@ -1,8 +1,11 @@
-//! Mixture of experts at the budget (Krajewski et al. 2024): the compute-optimal active size,
-//! tokens and granularity of a fine-grained MoE beside the dense answer, the dense compute it is
-//! worth, and the memory its total parameters need; eq. 9 fitted on pasted MoE runs.
+//! Mixture of experts at the budget, by one of two laws the user chooses: fine-grained MoE
+//! (Krajewski et al. 2024) — the compute-optimal active size, tokens and granularity beside the
+//! dense answer, the dense compute it is worth, and the memory its total parameters need; eq. 9
+//! fitted on pasted MoE runs — or the joint law of dense and top-1 MoE (Ludziejewski et al.
+//! 2025, [`joint`]): E experts, every E at the budget and the best the GPUs' memory holds.
 
 mod chart;
+mod joint;
 pub use chart::draw;
 
 use plotters::coord::Shift;
@@ -22,13 +25,35 @@ pub const FIELDS: &[Field] = &[
     Field::new("moe_law", "ml", "published"),
     Field::new("moe_cr", "mc", "14"),
     Field::data("moe_runs", "mr"),
+    Field::new("moe_form", "mf", "granular"),
+    Field::new("moe_experts", "mx", "8"),
 ];
 
 /// This tool's outputs (element ids `out-KEY`).
-pub const OUTPUTS: &[&str] = &["moe_using", "moe_g", "moe_n_act", "moe_n_total", "moe_d", "moe_loss", "moe_memory", "moe_dense", "moe_equiv", "moe_fit"];
+pub const OUTPUTS: &[&str] = &[
+    "moe_using",
+    "moe_g",
+    "moe_n_act",
+    "moe_n_total",
+    "moe_d",
+    "moe_loss",
+    "moe_memory",
+    "moe_dense",
+    "moe_equiv",
+    "moe_fit",
+    "moe_j_using",
+    "moe_j_n_act",
+    "moe_j_n_total",
+    "moe_j_d",
+    "moe_j_loss",
+    "moe_j_memory",
+    "moe_j_best",
+    "moe_j_dense",
+    "moe_j_equiv",
+];
 
 /// This tool's tables.
-pub const TABLES: &[&str] = &["moe_by_g"];
+pub const TABLES: &[&str] = &["moe_by_g", "moe_by_e"];
 
 /// This tool's lists.
 pub const LISTS: &[&str] = &["moe_notes"];
@@ -147,9 +172,38 @@ fn plans(session: &mut Session, s: &Setting, compute: f64) -> Option<(MoePlan, V
     session.memo("moe.plans", key, || kr::optimum(s, compute))
 }
 
+/// Which law the panel uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// Krajewski et al. 2024: expansion rate and granularity.
+    Granular,
+    /// Ludziejewski et al. 2025: E experts, top-1.
+    Joint,
+}
+
+/// The law chosen in `moe_form`; a message at the field when it is neither.
+fn form(fields: &Fields, view: &mut ToolView) -> Option<Form> {
+    match text(fields, "moe_form").trim().to_ascii_lowercase().as_str() {
+        "granular" | "" => Some(Form::Granular),
+        "joint" => Some(Form::Joint),
+        other => {
+            view.err("moe_form", format!("unknown law \"{}\" (granular or joint)", crate::core::units::truncate(other)));
+            None
+        }
+    }
+}
+
 /// What the panel shows.
 pub fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
     let mut view = ToolView::default();
+    match form(fields, &mut view) {
+        Some(Form::Joint) => {
+            joint::evaluate(fields, budget, session, &mut view);
+            return view;
+        }
+        Some(Form::Granular) => {}
+        None => return view,
+    }
     view.note("moe_notes", kr::CITATION);
     let fit = fit_runs(fields, session);
     match &fit {
@@ -331,9 +385,87 @@ mod tests {
         assert_eq!(v.outputs["moe_loss"], published.outputs["moe_loss"]);
     }
 
+    /// The joint law at Table 1's 10²² FLOPs and E = 32: "12.2B" active and "136.9B" tokens,
+    /// every E in the table with the chosen one starred, the dense optimum ("18.8B", "88.6B") and
+    /// its compute for the same loss; the fine-grained outputs are left empty.
+    #[test]
+    fn the_joint_law_at_a_table_1_budget() {
+        let v = evaluate(&fields(&[("moe_form", "joint"), ("moe_experts", "32")]), &budget_at("1e22"), &mut Session::new());
+        assert!(v.errors.is_empty() && v.unanswered.is_empty(), "{v:?}");
+        let n: f64 = crate::core::units::parse_number(v.outputs["moe_j_n_act"].split(' ').next().unwrap()).unwrap();
+        let d: f64 = crate::core::units::parse_number(v.outputs["moe_j_d"].split(' ').next().unwrap()).unwrap();
+        assert!((n / 12.2e9 - 1.0).abs() < 0.01 && (d / 136.9e9 - 1.0).abs() < 0.01, "{n:e} {d:e}");
+        assert!(v.outputs["moe_j_dense"].starts_with("18.9B parameters, 88.3B tokens"), "{}", v.outputs["moe_j_dense"]);
+        let times: f64 = v.outputs["moe_j_equiv"].split('×').next().unwrap().parse().unwrap();
+        assert!(times > 1.5 && times < 10.0, "{}", v.outputs["moe_j_equiv"]);
+        assert!(v.outputs["moe_j_using"].contains("Table 3"), "{}", v.outputs["moe_j_using"]);
+        assert!(!v.outputs.contains_key("moe_g") && !v.tables.contains_key("moe_by_g"));
+        let t = &v.tables["moe_by_e"];
+        assert_eq!(t.rows.len(), crate::core::laws::ludziejewski::EXPERTS.len());
+        assert!(t.rows.iter().filter(|r| r[0].ends_with('★')).count() == 1 && t.rows[5][0] == "32\u{a0}★", "{t:?}");
+        assert!(v.lists["moe_notes"].iter().any(|n| n.contains("arXiv:2502.05172")));
+        assert!(!v.lists["moe_notes"].iter().any(|n| n.contains("extrapolates")), "E = 256 is in the table, not chosen: the note is for the chosen E");
+        let far = evaluate(&fields(&[("moe_form", "joint"), ("moe_experts", "64")]), &budget_at("1e22"), &mut Session::new());
+        assert!(far.lists["moe_notes"].iter().any(|n| n.contains("extrapolates")));
+        // An E outside the table's list gets its own row.
+        let v = evaluate(&fields(&[("moe_form", "joint"), ("moe_experts", "3")]), &budget_at("1e22"), &mut Session::new());
+        assert_eq!(v.tables["moe_by_e"].rows.len(), crate::core::laws::ludziejewski::EXPERTS.len() + 1);
+        assert_eq!(v.tables["moe_by_e"].rows[2][0], "3\u{a0}★");
+    }
+
+    /// The Budget panel's GPUs: at 10²³ FLOPs on 8 H100s the compute-optimal 32-expert model does
+    /// not fit and is held; the best E they hold is fewer; each row says whether it fits.
+    #[test]
+    fn the_joint_law_under_memory() {
+        let small = chart_state(&Inputs::default().with("compute", "1e23").with("gpu", "h100").with("gpus", "8"));
+        let v = evaluate(&fields(&[("moe_form", "joint"), ("moe_experts", "32")]), &small, &mut Session::new());
+        assert!(v.errors.is_empty(), "{:?}", v.errors);
+        assert!(v.outputs["moe_j_memory"].contains("held to"), "{}", v.outputs["moe_j_memory"]);
+        let total: f64 = crate::core::units::parse_number(&v.outputs["moe_j_n_total"]).unwrap();
+        assert!(total * kr::STATE_BYTES <= 8.0 * 80e9 * 1.001, "{total:e}");
+        let best = &v.outputs["moe_j_best"];
+        let e: f64 = best.trim_start_matches("E = ").split(' ').next().unwrap().parse().unwrap();
+        assert!(e < 32.0, "{best}");
+        let t = &v.tables["moe_by_e"];
+        assert_eq!(t.head.last().unwrap(), "In the GPUs' memory");
+        // Even the dense model is held: 640 GB of training state is 40B parameters.
+        assert_eq!(t.rows[0].last().unwrap(), "held: 40B active, loss 2.005");
+    }
+
+    /// Bad input at its field, the rest kept: E below 1, not a number, fractional; an unknown law.
+    #[test]
+    fn the_joint_law_and_bad_input() {
+        let b = budget_at("1e22");
+        for bad in ["0", "abc", "2.5", "-3", "1e9", ""] {
+            let v = evaluate(&fields(&[("moe_form", "joint"), ("moe_experts", bad)]), &b, &mut Session::new());
+            assert!(v.errors.contains_key("moe_experts"), "{bad}: {:?}", v.errors);
+            assert!(v.outputs.values().all(|o| !o.contains("NaN") && !o.contains("inf")), "{:?}", v.outputs);
+        }
+        let at = evaluate(&fields(&[("moe_form", "joint"), ("moe_experts", "4096")]), &b, &mut Session::new());
+        assert!(at.errors.is_empty() && at.outputs.contains_key("moe_j_loss"), "{:?}", at.errors);
+        let past = evaluate(&fields(&[("moe_form", "joint"), ("moe_experts", "4097")]), &b, &mut Session::new());
+        assert!(past.errors["moe_experts"].contains("4096"), "{:?}", past.errors);
+        let v = evaluate(&fields(&[("moe_form", "magic")]), &b, &mut Session::new());
+        assert!(v.errors["moe_form"].contains("granular or joint"), "{:?}", v.errors);
+        let none = evaluate(&fields(&[("moe_form", "joint")]), &chart_state(&Inputs::default().with("compute", "abc")), &mut Session::new());
+        assert!(none.unanswered.contains_key("moe_experts"));
+        // The fine-grained law does not read the experts field.
+        let v = evaluate(&fields(&[("moe_experts", "abc")]), &b, &mut Session::new());
+        assert!(v.errors.is_empty() && v.outputs.contains_key("moe_g"), "{:?}", v.errors);
+    }
+
     #[test]
     fn chart_draws_in_both_themes_and_with_bad_input() {
+        let gpus = chart_state(&Inputs::default().with("compute", "1e22").with("gpu", "h100").with("gpus", "8"));
         for theme in [Theme::Light, Theme::Dark] {
+            for (f, b) in [(fields(&[("moe_form", "joint")]), &gpus), (fields(&[("moe_form", "joint"), ("moe_experts", "0")]), &gpus), (fields(&[("moe_form", "?")]), &gpus)] {
+                let mut svg = String::new();
+                {
+                    let area = SVGBackend::with_string(&mut svg, (640, 400)).into_drawing_area();
+                    draw("moe-frontier", &area, &f, b, &mut Session::new(), &ChartStyle::new(theme, 1.0)).unwrap();
+                }
+                assert!(svg.contains("<text"), "no text drawn");
+            }
             for f in [fields(&[]), fields(&[("moe_e", "x")])] {
                 let mut svg = String::new();
                 {

@@ -1,0 +1,68 @@
+//! `scalecalc moe --law joint`: the joint law of Ludziejewski et al. 2025 on the command line —
+//! Table 1's optimum, the memory cap of GPUs and of the paper's Table 2, bad flags.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::process::{Command, Output};
+
+use scalecalc::core::laws::ludziejewski::{optimum, TABLE_3};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scalecalc")).args(args).output().expect("binary runs")
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let out = run(args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Table 1: 10²² FLOPs with 32 experts, "12.2B" active and "136.9B" tokens; the dense answer
+/// "18.8B" and "88.6B"; the table lists every E; the core's numbers exactly.
+#[test]
+fn table_1_at_1e22() {
+    let v = json(&["moe", "--law", "joint", "--experts", "32", "--compute", "1e22", "--json"]);
+    let n = v["optimum"]["n_act"].as_f64().unwrap();
+    let d = v["optimum"]["d"].as_f64().unwrap();
+    assert!((n / 12.2e9 - 1.0).abs() < 0.01 && (d / 136.9e9 - 1.0).abs() < 0.01, "{n:e} {d:e}");
+    assert_eq!(v["optimum"]["loss"].as_f64(), Some(optimum(&TABLE_3, 32.0, 1e22).unwrap().loss));
+    let dense_n = v["dense"]["n"].as_f64().unwrap();
+    assert!((dense_n / 18.8e9 - 1.0).abs() < 0.01, "{dense_n:e}");
+    assert!(v["dense_compute_for_same_loss"].as_f64().unwrap() > 1e22);
+    assert_eq!(v["table"].as_array().unwrap().len(), 9);
+    assert!(v["memory"].is_null());
+    assert!(v["citation"].as_str().unwrap().contains("arXiv:2502.05172"));
+    assert!((v["constants"]["e_start"].as_f64().unwrap() - 2.0732).abs() < 1e-12);
+}
+
+/// Memory caps: 8 H100s (training state) hold the 32-expert model below its optimum and pick
+/// fewer experts; Table 2's 10²² row at 24 GB in bf16 with a 16k-token KV cache gives E = 4.
+#[test]
+fn memory_caps() {
+    let v = json(&["moe", "--experts", "32", "--compute", "1e23", "--gpu", "h100", "--gpus", "8", "--json"]);
+    assert_eq!(v["memory"]["plan"]["memory_bound"], true);
+    assert!(v["memory"]["best"]["experts"].as_f64().unwrap() < 32.0);
+    assert!(v["table"][0]["fits"].is_boolean());
+    let t2 = json(&["moe", "--experts", "1", "--compute", "1e22", "--memory-gb", "24", "--bytes-per-param", "2", "--kv-tokens", "16384", "--json"]);
+    assert_eq!(t2["memory"]["best"]["experts"].as_f64(), Some(4.0));
+    let text = run(&["moe", "--experts", "8", "--compute", "1e21"]);
+    assert!(text.status.success() && String::from_utf8_lossy(&text.stdout).contains("E = 8"));
+}
+
+#[test]
+fn bad_flags_say_which_and_why() {
+    for (args, says) in [
+        (vec!["moe", "--experts", "0", "--compute", "1e22"], "--experts"),
+        (vec!["moe", "--experts", "2.5", "--compute", "1e22"], "--experts"),
+        (vec!["moe", "--compute", "x"], "--compute"),
+        (vec!["moe", "--law", "krajewski", "--compute", "1e22"], "--law: unknown law \"krajewski\""),
+        (vec!["moe", "--compute", "1e22", "--gpus", "8", "--memory-gb", "80"], "not both"),
+        (vec!["moe", "--compute", "1e22", "--kv-tokens", "16k"], "give --gpus or --memory-gb"),
+        (vec!["moe", "--compute", "1e22", "--memory-gb", "80", "--kv-tokens=-1"], "--kv-tokens"),
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
