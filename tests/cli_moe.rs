@@ -66,3 +66,38 @@ fn bad_flags_say_which_and_why() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+/// `scalecalc fit --law ludziejewski`: eq. 6 fitted to runs drawn from Table 3 in Appendix E's
+/// layout recovers it, with bootstrap intervals; a table without E says which columns it needs.
+#[test]
+fn fit_recovers_table_3() {
+    use scalecalc::core::laws::ludziejewski::shape_of_width;
+    let mut t = String::from("N_act,D,E,loss\n");
+    for e in [1.0, 2.0, 4.0, 8.0, 16.0, 32.0] {
+        for width in [512.0, 768.0, 1024.0, 1408.0, 1792.0] {
+            for d in [0.5e9, 2e9, 8e9, 32e9] {
+                let n = shape_of_width(width, e).n_act;
+                t.push_str(&format!("{n},{d},{e},{}\n", TABLE_3.loss(n, d, e)));
+            }
+        }
+    }
+    let path = std::env::temp_dir().join(format!("scalecalc-lz-{}.csv", std::process::id()));
+    std::fs::write(&path, t).unwrap();
+    let file = path.to_str().unwrap();
+    let v = json(&["fit", file, "--law", "ludziejewski", "--bootstrap", "20", "--json"]);
+    assert_eq!(v["runs"], 120);
+    for (k, want) in [("a", 35.91), ("b", 35.98), ("c", 1.3637)] {
+        let got = v["params"][k].as_f64().unwrap();
+        assert!((got / want - 1.0).abs() < 0.01, "{k}: {got}");
+    }
+    for (k, want) in [("alpha", -0.1889), ("delta", -0.2285), ("gamma", 0.0098), ("beta", -0.1775), ("omega", 0.5529), ("zeta", -0.0259)] {
+        let got = v["params"][k].as_f64().unwrap();
+        assert!((got - want).abs() < 2e-3, "{k}: {got}");
+    }
+    assert!(v["intervals"]["alpha"].is_array());
+    std::fs::write(&path, "N,D,G,loss\n1e9,2e10,4,3\n").unwrap();
+    let out = run(&["fit", file, "--law", "ludziejewski"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("N_act (active parameters), D (tokens), E (experts) and loss"));
+    std::fs::remove_file(&path).ok();
+}

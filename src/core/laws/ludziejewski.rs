@@ -36,8 +36,18 @@
 //! constants the paper states) and the tests show both readings; the difference moves Table 1's
 //! optima by under 0.3 % and the loss by under 10⁻³.
 
+use std::fmt;
+
 use crate::core::allocate::{self, Allocation};
+use crate::core::fit::bootstrap;
+use crate::core::fit::grid::Grid;
+use crate::core::fit::model::{self, Model};
+use crate::core::fit::multistart;
 use crate::core::laws::ChinchillaLaw;
+use crate::core::runs::{self, Rule};
+use crate::core::units::format_sig;
+
+use super::{log_sum_exp3, LawError, LawFitArgs, TableLaw};
 
 /// Eq. (6)'s coefficients, exponents signed as Table 3 prints them (the law has no minus sign).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -288,9 +298,389 @@ pub fn dense_compute_for(law: &JointLaw, loss: f64) -> Option<f64> {
     allocate::min_compute_for_loss(&law.chinchilla(1.0), loss).ok().map(|a| a.compute)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Fitting eq. (6) to a user's runs.
+
+/// One run: active parameters (with embeddings), tokens, experts, final loss.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct JointRun {
+    /// Active parameters N_act.
+    pub n_act: f64,
+    /// Training tokens D.
+    pub d: f64,
+    /// Experts E (1: dense).
+    pub e: f64,
+    /// Final loss.
+    pub loss: f64,
+}
+
+/// Eq. (6) over runs, θ = (ln a, α, δ, γ, ln b, β, ω, ζ, ln c); Ê's E_start and E_max are held
+/// at Table 3's (they shape Ê only through E − 1 + 2.088 and E_max = 290, which runs of E ≤ 32
+/// barely pin: the paper fitted them on its 280 runs).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct JointModel {
+    /// The runs.
+    pub runs: Vec<JointRun>,
+}
+
+/// Names of θ.
+pub const THETA_NAMES: [&str; 9] = ["ln a", "alpha", "delta", "gamma", "ln b", "beta", "omega", "zeta", "ln c"];
+
+impl JointModel {
+    /// The law for θ (E_start and E_max from Table 3).
+    pub fn law(theta: &[f64]) -> Option<JointLaw> {
+        let &[la, alpha, delta, gamma, lb, beta, omega, zeta, lc] = theta else { return None };
+        Some(JointLaw { a: la.exp(), alpha, delta, gamma, b: lb.exp(), beta, omega, zeta, e_start: TABLE_3.e_start, e_max: TABLE_3.e_max, c: lc.exp() })
+    }
+}
+
+impl Model for JointModel {
+    fn dim(&self) -> usize {
+        9
+    }
+    fn rows(&self) -> usize {
+        self.runs.len()
+    }
+    fn observed_ln(&self, row: usize) -> f64 {
+        self.runs.get(row).map_or(f64::NAN, |r| r.loss.ln())
+    }
+    /// ln L = LSE(ln a + δ·h + (α + γ·h)·ln N, ln b + ω·h + (β + ζ·h)·ln D, ln c), h = ln Ê —
+    /// "calculated in logarithm … using only linear transformations and the logsumexp
+    /// operation" (Appendix B).
+    fn predict_ln(&self, theta: &[f64], row: usize, grad: &mut [f64]) -> f64 {
+        let (Some(r), &[la, alpha, delta, gamma, lb, beta, omega, zeta, lc]) = (self.runs.get(row), theta) else {
+            return f64::NAN;
+        };
+        let h = TABLE_3.e_hat(r.e).ln();
+        let (ln_n, ln_d) = (r.n_act.ln(), r.d.ln());
+        let (ln_l, w) = log_sum_exp3(lc, la + delta * h + (alpha + gamma * h) * ln_n, lb + omega * h + (beta + zeta * h) * ln_d);
+        let g = [w[1], w[1] * ln_n, w[1] * h, w[1] * h * ln_n, w[2], w[2] * ln_d, w[2] * h, w[2] * h * ln_d, w[0]];
+        for (out, value) in grad.iter_mut().zip(g) {
+            *out = value;
+        }
+        ln_l
+    }
+    /// Falling powers (α, β in (−3, 0)), bounded interactions and coefficients below e^25.
+    fn accept(&self, theta: &[f64]) -> bool {
+        let &[la, alpha, delta, gamma, lb, beta, omega, zeta, lc] = theta else { return false };
+        [la, lb, lc].iter().all(|v| v.abs() < 25.0)
+            && [alpha, beta].iter().all(|v| *v < 0.0 && *v > -3.0)
+            && [delta, omega].iter().all(|v| v.abs() < 5.0)
+            && [gamma, zeta].iter().all(|v| v.abs() < 1.0)
+    }
+}
+
+/// The starting grid: two values for each coefficient, exponent and power of Ê, the
+/// interactions γ and ζ from 0 (128 starts; Appendix B's grid is 3⁹ = 19 683 starts with
+/// "δ, γ, ω, ζ ∈ {−0.5, 0, 0.5}").
+pub fn grid() -> Grid {
+    Grid {
+        axes: vec![vec![3.0, 4.5], vec![-0.3, -0.1], vec![-0.3, 0.3], vec![0.0], vec![3.0, 4.5], vec![-0.3, -0.1], vec![-0.3, 0.5], vec![0.0], vec![0.0, 0.5]],
+    }
+}
+
+/// Huber δ of the fit, on ln L as for the other laws here (Appendix B: "the Huber loss with
+/// δ = 0.01", on its own scale).
+pub const DELTA: f64 = 1e-3;
+/// The fewest runs: nine parameters and one more.
+pub const MIN_RUNS: usize = 10;
+/// The most runs fitted on the page.
+pub const MAX_RUNS: usize = 1_000;
+
+/// A fitted law with its goodness and intervals.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct JointFit {
+    /// The law.
+    pub law: JointLaw,
+    /// Its θ.
+    pub theta: Vec<f64>,
+    /// Σ Huber_δ at the optimum.
+    pub objective: f64,
+    /// Runs fitted.
+    pub runs: usize,
+    /// RMSE of ln L.
+    pub rmse_ln: f64,
+    /// 95 % bootstrap intervals of (a, α, δ, γ, b, β, ω, ζ, c), when resampled.
+    pub intervals: Option<Vec<(f64, f64)>>,
+}
+
+/// The fit read off an optimum and bootstrap samples.
+pub fn joint_fit(model: &JointModel, theta: &[f64], objective: f64, samples: &[Option<Vec<f64>>]) -> Option<JointFit> {
+    let law = JointModel::law(theta)?;
+    let (_, rmse_ln) = model::goodness(model, theta);
+    let intervals = (!samples.is_empty())
+        .then(|| {
+            (0..9)
+                .map(|i| {
+                    let published = |t: &[f64]| match i {
+                        0 | 4 | 8 => t.get(i).map_or(f64::NAN, |v| v.exp()),
+                        _ => t.get(i).copied().unwrap_or(f64::NAN),
+                    };
+                    bootstrap::intervals_of(samples, published).map(|iv| (iv.lo, iv.hi))
+                })
+                .collect::<Option<Vec<_>>>()
+        })
+        .flatten();
+    Some(JointFit { law, theta: theta.to_vec(), objective, runs: model.runs.len(), rmse_ln, intervals })
+}
+
+/// What is wrong with a table of runs for the joint law.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JointRunsError {
+    /// The table could not be read.
+    Table(runs::TableError),
+    /// A required column is missing; the headers found.
+    Columns(Vec<String>),
+    /// Rows that are not usable (each with its row and column).
+    BadRows {
+        /// The first few problems.
+        rows: Vec<runs::RowError>,
+        /// How many rows are bad.
+        count: usize,
+    },
+    /// Fewer than one expert (its source line and value).
+    Experts {
+        /// 1-based line.
+        line: usize,
+        /// The value.
+        value: f64,
+    },
+    /// Fewer runs than parameters, or one number of experts only.
+    TooFew {
+        /// Runs given.
+        runs: usize,
+        /// Distinct numbers of experts.
+        experts: usize,
+    },
+    /// More runs than the page fits.
+    TooMany(usize),
+}
+
+impl fmt::Display for JointRunsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Table(e) => write!(f, "{e}"),
+            Self::Columns(found) => write!(f, "the joint law's runs need columns N_act (active parameters), D (tokens), E (experts) and loss; found {}", found.join(", ")),
+            Self::BadRows { rows, count } => f.write_str(&runs::summarize_bad_rows(rows, *count, 3)),
+            Self::Experts { line, value } => write!(f, "row {line}, column \"E\": {} experts is below 1 (E = 1 is the dense model)", format_sig(*value, 3)),
+            Self::TooFew { runs, experts } => write!(f, "fitting eq. 6's nine parameters needs at least {MIN_RUNS} runs at 2 or more numbers of experts (got {runs} runs at {experts})"),
+            Self::TooMany(n) => write!(f, "{n} runs: at most {MAX_RUNS} are fitted on the page"),
+        }
+    }
+}
+
+impl std::error::Error for JointRunsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Table(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<JointRunsError> for LawError {
+    fn from(e: JointRunsError) -> Self {
+        match e {
+            JointRunsError::Table(t) => LawError::Table(t),
+            JointRunsError::BadRows { rows, count } => LawError::BadRows { rows, count },
+            JointRunsError::TooFew { runs, .. } => LawError::TooFew { fitting: "eq. 6 (a, α, δ, γ, b, β, ω, ζ, c) at 2 or more numbers of experts", needed: MIN_RUNS, rows: "runs", got: runs },
+            other => LawError::NoFit(match other {
+                JointRunsError::Columns(_) => "the joint law's runs need columns N_act (active parameters), D (tokens), E (experts) and loss",
+                JointRunsError::Experts { .. } => "fewer than 1 expert (E = 1 is the dense model)",
+                _ => "too many runs",
+            }),
+        }
+    }
+}
+
+/// Reads runs: columns N_act (or N, active), D (or tokens), E (or experts) and loss.
+///
+/// # Errors
+/// An unreadable table, a missing column, bad rows (with row and column), E below 1, too few
+/// runs or numbers of experts, too many runs.
+pub fn read_runs(text: &str) -> Result<Vec<JointRun>, JointRunsError> {
+    let table = runs::parse_table(text).map_err(JointRunsError::Table)?;
+    let col = |aliases: &[&str]| runs::pick_column(&table.headers, "", aliases).map_err(JointRunsError::Table);
+    let n = col(&["N_act", "N", "active", "active params", "active parameters", "params"])?;
+    let d = col(&["D", "tokens", "data", "training tokens"])?;
+    let e = col(&["E", "experts", "num_experts", "n_experts"])?;
+    let loss = col(&["loss", "val_loss", "eval loss", "validation loss"])?;
+    let (Some(n), Some(d), Some(e), Some(loss)) = (n, d, e, loss) else {
+        return Err(JointRunsError::Columns(table.headers.clone()));
+    };
+    let read = runs::read_numeric(&table, &[(n, Rule::Positive), (d, Rule::Positive), (e, Rule::Positive), (loss, Rule::Positive)], None);
+    if read.bad_row_count > 0 {
+        return Err(JointRunsError::BadRows { rows: read.bad_rows, count: read.bad_row_count });
+    }
+    let mut out = Vec::with_capacity(read.rows.len());
+    for row in &read.rows {
+        let &[n_act, d, e, loss] = row.values.as_slice() else { continue };
+        if e < 1.0 {
+            return Err(JointRunsError::Experts { line: row.line, value: e });
+        }
+        out.push(JointRun { n_act, d, e, loss });
+    }
+    if out.len() > MAX_RUNS {
+        return Err(JointRunsError::TooMany(out.len()));
+    }
+    let mut es: Vec<f64> = out.iter().map(|r| r.e).collect();
+    es.sort_by(f64::total_cmp);
+    es.dedup();
+    if out.len() < MIN_RUNS || es.len() < 2 {
+        return Err(JointRunsError::TooFew { runs: out.len(), experts: es.len() });
+    }
+    Ok(out)
+}
+
+/// Fits eq. (6) to runs from the grid of starts, with `resamples` bootstrap refits.
+///
+/// # Errors
+/// No start giving a plausible fit.
+pub fn fit_runs(runs: &[JointRun], resamples: usize, seed: u64) -> Result<JointFit, LawError> {
+    let model = JointModel { runs: runs.to_vec() };
+    let best = multistart::fit(&model, &grid(), DELTA)
+        .ok_or(LawError::NoFit("no starting point gave a plausible fit of eq. 6 (are N_act, D, E and the losses right?)"))?
+        .best;
+    let samples = bootstrap::resamples(&model, &best.theta, DELTA, seed, 0, resamples);
+    joint_fit(&model, &best.theta, best.value, &samples).ok_or(LawError::NoFit("the fit returned no parameters"))
+}
+
+const NAMES: [&str; 9] = ["a", "alpha", "delta", "gamma", "b", "beta", "omega", "zeta", "c"];
+
+fn law_json(l: &JointLaw) -> serde_json::Value {
+    serde_json::json!({"a": l.a, "alpha": l.alpha, "delta": l.delta, "gamma": l.gamma, "b": l.b, "beta": l.beta, "omega": l.omega, "zeta": l.zeta, "c": l.c, "e_start": l.e_start, "e_max": l.e_max})
+}
+
+/// `scalecalc fit --law ludziejewski FILE`: eq. (6) fitted to runs, as JSON.
+///
+/// # Errors
+/// What is wrong with the table, and where; no fit.
+pub fn fit_cli(text: &str, args: &LawFitArgs) -> Result<serde_json::Value, LawError> {
+    let runs = read_runs(text)?;
+    let fit = fit_runs(&runs, args.bootstrap.min(1_000), args.seed)?;
+    let mut value = serde_json::json!({
+        "law": "ludziejewski",
+        "formula": "L = a*Ehat^delta*N_act^(alpha + gamma*ln Ehat) + b*Ehat^omega*D^(beta + zeta*ln Ehat) + c",
+        "runs": fit.runs,
+        "objective": fit.objective,
+        "delta_huber": DELTA,
+        "params": law_json(&fit.law),
+        "rmse_ln": fit.rmse_ln,
+        "published": law_json(&TABLE_3),
+        "source": CITATION,
+    });
+    if let (Some(iv), Some(obj)) = (&fit.intervals, value.as_object_mut()) {
+        let map: serde_json::Map<String, serde_json::Value> = NAMES.iter().zip(iv).map(|(n, (lo, hi))| (n.to_string(), serde_json::json!([lo, hi]))).collect();
+        obj.insert("intervals".into(), serde_json::Value::Object(map));
+        obj.insert("resamples".into(), serde_json::json!(args.bootstrap.min(1_000)));
+    }
+    Ok(value)
+}
+
+/// The law as the registry lists it.
+pub struct Ludziejewski;
+
+/// The registered instance.
+pub const LUDZIEJEWSKI: Ludziejewski = Ludziejewski;
+
+impl TableLaw for Ludziejewski {
+    fn key(&self) -> &'static str {
+        "ludziejewski"
+    }
+    fn name(&self) -> &'static str {
+        "Joint MoE and dense (Ludziejewski et al. 2025)"
+    }
+    fn citation(&self) -> &'static str {
+        CITATION
+    }
+    fn help(&self) -> &'static str {
+        "runs with columns N_act (active parameters with embeddings), D (tokens), E (experts, top-1; 1 = dense) and loss; fits eq. 6, L = a·Ê^δ·N_act^(α+γ ln Ê) + b·Ê^ω·D^(β+ζ ln Ê) + c, Ê by eq. 4 with Table 3's E_start and E_max (--bootstrap for intervals)"
+    }
+    fn tool(&self) -> &'static str {
+        "moe"
+    }
+    fn model(&self, rows: &serde_json::Value) -> Option<Box<dyn Model>> {
+        serde_json::from_value::<JointModel>(rows.clone()).ok().map(|m| Box::new(m) as Box<dyn Model>)
+    }
+    fn fit_table(&self, text: &str, args: &LawFitArgs) -> Result<serde_json::Value, LawError> {
+        fit_cli(text, args)
+    }
+    #[cfg(test)]
+    fn gradient_error(&self) -> f64 {
+        let model = JointModel { runs: tests::runs(&TABLE_3, 0.0) };
+        [
+            vec![3.58, -0.1889, -0.2285, 0.0098, 3.58, -0.1775, 0.5529, -0.0259, 0.31],
+            vec![3.0, -0.3, -0.3, 0.1, 4.5, -0.1, 0.5, -0.1, 0.5],
+            vec![5.0, -0.05, 0.4, -0.05, 2.0, -0.4, -0.2, 0.05, -1.0],
+        ]
+        .iter()
+        .map(|t| model::gradient_error(&model, t))
+        .fold(0.0, f64::max)
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// Runs laid out like Appendix E's listing: E ∈ {1, 2, 4, 8, 16, 32}, d_model 512–1792 with
+    /// N_blocks = d_model/64, 0.5B–32B tokens, drawn from `law` with a deterministic wiggle of
+    /// relative size `noise`.
+    pub(crate) fn runs(law: &JointLaw, noise: f64) -> Vec<JointRun> {
+        let mut out = Vec::new();
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for e in [1.0, 2.0, 4.0, 8.0, 16.0, 32.0] {
+            for d_model in [512.0, 768.0, 1024.0, 1408.0, 1792.0] {
+                for d in [0.5e9, 2e9, 8e9, 32e9] {
+                    // xorshift: a fixed pseudo-random sequence, uniform in [−1, 1].
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let u = (x >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
+                    let n_act = shape_of_width(d_model, e).n_act;
+                    out.push(JointRun { n_act, d, e, loss: law.loss(n_act, d, e) * (1.0 + noise * u) });
+                }
+            }
+        }
+        out
+    }
+
+    /// A fit recovers Table 3 from 120 runs drawn from it (exactly, and with 0.3 % noise within
+    /// the bootstrap intervals), and the registry's gradient check holds.
+    #[test]
+    fn a_fit_recovers_table_3() {
+        let fit = fit_runs(&runs(&TABLE_3, 0.0), 0, 1).unwrap();
+        let l = fit.law;
+        assert!(fit.rmse_ln < 1e-6, "{fit:?}");
+        for (x, y) in [(l.a, 35.91), (l.b, 35.98), (l.c, 1.3637)] {
+            assert!((x / y - 1.0).abs() < 0.01, "{fit:?}");
+        }
+        for (x, y) in [(l.alpha, -0.1889), (l.delta, -0.2285), (l.gamma, 0.0098), (l.beta, -0.1775), (l.omega, 0.5529), (l.zeta, -0.0259)] {
+            assert!((x - y).abs() < 2e-3, "{x} vs {y}: {fit:?}");
+        }
+        let noisy = fit_runs(&runs(&TABLE_3, 0.003), 40, 7).unwrap();
+        let iv = noisy.intervals.unwrap();
+        for (i, truth) in [(1, -0.1889), (5, -0.1775), (8, 1.3637)] {
+            assert!(iv[i].0 <= truth && truth <= iv[i].1, "{}: {:?}", NAMES[i], iv[i]);
+        }
+        assert!(LUDZIEJEWSKI.gradient_error() < 1e-5);
+    }
+
+    #[test]
+    fn tables_and_their_errors() {
+        let mut t = String::from("N_act,D,E,loss\n");
+        for r in runs(&TABLE_3, 0.0).iter().step_by(10) {
+            t.push_str(&format!("{},{},{},{}\n", r.n_act, r.d, r.e, r.loss));
+        }
+        assert_eq!(read_runs(&t).unwrap().len(), 12);
+        assert!(matches!(read_runs("N,D,loss\n1,2,3\n"), Err(JointRunsError::Columns(_))));
+        let bad = read_runs("N_act,D,E,loss\n1e9,2e10,abc,3\n").unwrap_err().to_string();
+        assert!(bad.contains("row 2") && bad.contains("\"E\""), "{bad}");
+        let low = read_runs("N_act,D,E,loss\n1e9,2e10,0.5,3\n").unwrap_err().to_string();
+        assert_eq!(low, "row 2, column \"E\": 0.5 experts is below 1 (E = 1 is the dense model)");
+        let one_e = "N_act,D,E,loss\n".to_string() + &(0..11).map(|i| format!("{},2e10,4,3\n", 1e9 + f64::from(i))).collect::<String>();
+        assert!(matches!(read_runs(&one_e), Err(JointRunsError::TooFew { runs: 11, experts: 1 })));
+    }
 
     const T4: [(f64, [f64; 4]); 6] = [
         (1.0, [30.3640, -0.1817, 53.9838, -0.1965]),

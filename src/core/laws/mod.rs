@@ -14,7 +14,6 @@ pub mod cbs;
 pub mod gadre;
 pub mod hyper;
 pub mod kumar;
-pub mod ludziejewski;
 pub mod overfit;
 pub mod pearce_song;
 pub mod sardana;
@@ -62,6 +61,7 @@ registry! {
         multipower => [MULTI_POWER],
         muennighoff => [MUENNIGHOFF],
         krajewski => [KRAJEWSKI],
+        ludziejewski => [LUDZIEJEWSKI],
     }
 }
 

@@ -90,7 +90,8 @@ where
 {
     use crate::core::laws::ludziejewski as lz;
     let mut scratch = ToolView::default();
-    let Some(r) = joint::read(fields, budget, &mut scratch) else {
+    let fit = joint::fit_runs(fields, session);
+    let Some(r) = joint::read(fields, budget, &fit, &mut scratch) else {
         return draw_message(area, style, "Set a valid budget and number of experts to draw the MoE frontier.");
     };
     let plans = joint::plans(session, &r);

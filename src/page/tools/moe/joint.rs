@@ -2,12 +2,42 @@
 //! dense model, at the Budget panel's compute — the compute-optimal run at the chosen E, every E
 //! in a table with its memory, the best E the Budget panel's GPUs hold, and the dense answer.
 
-use super::{gb, text, Fields, Table, ToolView};
+use super::{gb, key_of, text, Fields, Table, ToolView, RESAMPLES};
+use crate::core::analysis::run::{BootSpec, FitOutcome, FitPlan, Problem, TaskSearch, TaskSpec};
 use crate::core::laws::krajewski::STATE_BYTES;
-use crate::core::laws::ludziejewski::{self as lz, JointLaw, JointPlan, MemoryCap, EXPERTS, TABLE_3};
+use crate::core::laws::ludziejewski::{self as lz, JointFit, JointLaw, JointModel, JointPlan, MemoryCap, EXPERTS, TABLE_3};
 use crate::core::plot::ChartState;
 use crate::core::units::{format_count, format_flop, format_sig};
+use crate::page::jobs::FromPaste;
 use crate::page::session::Session;
+
+/// The bootstrap's seed for a fit of the joint law.
+const SEED: u64 = 2502;
+
+/// Eq. (6) fitted on the page's workers to the pasted runs (columns N_act, D, E, loss), with
+/// bootstrap intervals.
+pub(super) fn fit_runs(fields: &Fields, session: &mut Session) -> FromPaste<Result<Box<JointFit>, String>> {
+    let pasted = text(fields, "moe_runs");
+    if pasted.trim().is_empty() {
+        return FromPaste::Empty;
+    }
+    let model = || lz::read_runs(pasted).map(|runs| JointModel { runs }).map_err(|e| e.to_string());
+    let plan = || {
+        let m = model().map_err(Err)?;
+        let problem = Problem::Table { law: "ludziejewski".into(), model: serde_json::to_value(&m).map_err(|e| Err(e.to_string()))? };
+        Ok(FitPlan {
+            tasks: vec![TaskSpec { problem, search: TaskSearch::Grid(lz::grid()), delta: lz::DELTA }],
+            boot: Some(BootSpec { task: 0, resamples: RESAMPLES, seed: SEED }),
+            foreground: 1,
+        })
+    };
+    let finish = |outcome: FitOutcome| {
+        let m = model()?;
+        let best = outcome.tasks.into_iter().next().flatten().ok_or("no starting point gave a plausible fit of eq. 6 (are N_act, D, E and the losses right?)")?;
+        lz::joint_fit(&m, &best.best.theta, best.best.value, &outcome.samples).map(Box::new).ok_or_else(|| "the fit returned no parameters".to_string())
+    };
+    session.fit("moe", "moe_jfit", key_of(fields, &["moe_runs"], ""), plan, finish).into()
+}
 
 /// The most experts the field takes (E_max of Table 3 is 290: beyond a few thousand Ê no longer
 /// moves).
@@ -17,6 +47,8 @@ pub const MAX_EXPERTS: usize = 4096;
 pub(super) struct JointRead {
     /// The law.
     pub law: JointLaw,
+    /// Where its constants come from.
+    pub label: String,
     /// The chosen number of experts.
     pub experts: f64,
     /// The budget.
@@ -26,9 +58,34 @@ pub(super) struct JointRead {
     pub memory: Option<(MemoryCap, String)>,
 }
 
-/// Reads the experts field and the budget; messages at the field.
-pub(super) fn read(fields: &Fields, budget: &ChartState, view: &mut ToolView) -> Option<JointRead> {
+/// Reads the experts field, the constants (published or fitted) and the budget; messages at the
+/// field.
+pub(super) fn read(fields: &Fields, budget: &ChartState, fit: &FromPaste<Result<Box<JointFit>, String>>, view: &mut ToolView) -> Option<JointRead> {
     let experts = crate::page::budget::whole(text(fields, "moe_experts"), "number of experts E", 1, MAX_EXPERTS).map_err(|e| view.err("moe_experts", e)).ok();
+    let (law, label) = match text(fields, "moe_law").trim().to_ascii_lowercase().as_str() {
+        "published" | "" => (TABLE_3, "Table 3".to_string()),
+        "fit" => match fit {
+            FromPaste::Done(done) => match &**done {
+                Ok(f) => (f.law, format!("fitted to your {} runs", f.runs)),
+                Err(_) => {
+                    view.unanswered("moe_law", "the pasted runs have no fit (see the message under them)");
+                    return None;
+                }
+            },
+            FromPaste::Busy => {
+                view.unanswered("moe_law", "fitting eq. 6 to your runs…");
+                return None;
+            }
+            FromPaste::Empty => {
+                view.unanswered("moe_law", "paste runs with columns N_act, D, E and loss below to fit eq. 6");
+                return None;
+            }
+        },
+        other => {
+            view.err("moe_law", format!("unknown choice \"{}\" (published or fit)", crate::core::units::truncate(other)));
+            return None;
+        }
+    };
     let Some(compute) = budget.compute else {
         view.unanswered("moe_experts", "needs a valid budget above: the plan is at the Budget panel's compute");
         return None;
@@ -37,21 +94,22 @@ pub(super) fn read(fields: &Fields, budget: &ChartState, view: &mut ToolView) ->
         let cap = MemoryCap { bytes: gpu.memory * count, bytes_per_param: STATE_BYTES, kv_tokens: 0.0, bytes_per_kv: 2.0 };
         (cap, format!("{} × {} ({} each)", format_count(count, 6), gpu.label, gb(gpu.memory)))
     });
-    Some(JointRead { law: TABLE_3, experts: experts? as f64, compute, memory })
+    Some(JointRead { law, label, experts: experts? as f64, compute, memory })
 }
 
 /// The law as text.
 pub(super) fn describe(l: &JointLaw) -> String {
+    let signed = |x: f64| if x < 0.0 { format!("− {}", format_sig(-x, 3)) } else { format!("+ {}", format_sig(x, 3)) };
     format!(
-        "L = {}·Ê^{}·N_act^({} + {}·ln Ê) + {}·Ê^{}·D^({} − {}·ln Ê) + {}",
+        "L = {}·Ê^{}·N_act^({} {}·ln Ê) + {}·Ê^{}·D^({} {}·ln Ê) + {}",
         format_sig(l.a, 4),
         format_sig(l.delta, 4),
         format_sig(l.alpha, 4),
-        format_sig(l.gamma, 3),
+        signed(l.gamma),
         format_sig(l.b, 4),
         format_sig(l.omega, 4),
         format_sig(l.beta, 4),
-        format_sig(-l.zeta, 3),
+        signed(l.zeta),
         format_sig(l.c, 5)
     )
 }
@@ -98,10 +156,24 @@ pub(super) fn plans(session: &mut Session, r: &JointRead) -> Plans {
 /// Fills the view for the joint law.
 pub(super) fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session, view: &mut ToolView) {
     view.note("moe_notes", lz::CITATION);
-    let Some(r) = read(fields, budget, view) else {
+    let fit = fit_runs(fields, session);
+    match &fit {
+        FromPaste::Busy => view.busy("moe_j_fit", "fitting…"),
+        FromPaste::Done(done) => match &**done {
+            Ok(f) => {
+                let iv = f.intervals.as_ref().map_or(String::new(), |iv| {
+                    format!("; 95 % interval of α {}–{}, of β {}–{}", format_sig(iv[1].0, 3), format_sig(iv[1].1, 3), format_sig(iv[5].0, 3), format_sig(iv[5].1, 3))
+                });
+                view.out("moe_j_fit", format!("{} ({} runs, RMSE of ln L {}{iv})", describe(&f.law), f.runs, format_sig(f.rmse_ln, 2)));
+            }
+            Err(e) => view.err("moe_runs", e.clone()),
+        },
+        FromPaste::Empty => {}
+    }
+    let Some(r) = read(fields, budget, &fit, view) else {
         return;
     };
-    view.out("moe_j_using", format!("{} (Table 3; Ê of eq. 4 with E_start {}, E_max {})", describe(&r.law), format_sig(r.law.e_start, 5), format_sig(r.law.e_max, 7)));
+    view.out("moe_j_using", format!("{} ({}; Ê of eq. 4 with E_start {}, E_max {})", describe(&r.law), r.label, format_sig(r.law.e_start, 5), format_sig(r.law.e_max, 7)));
     let p = plans(session, &r);
     let Some(free) = p.free else {
         view.unanswered("moe_experts", "the law has no compute-optimal point at this budget");

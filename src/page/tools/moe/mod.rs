@@ -50,6 +50,7 @@ pub const OUTPUTS: &[&str] = &[
     "moe_j_best",
     "moe_j_dense",
     "moe_j_equiv",
+    "moe_j_fit",
 ];
 
 /// This tool's tables.
@@ -430,6 +431,30 @@ mod tests {
         assert_eq!(t.head.last().unwrap(), "In the GPUs' memory");
         // Even the dense model is held: 640 GB of training state is 40B parameters.
         assert_eq!(t.rows[0].last().unwrap(), "held: 40B active, loss 2.005");
+    }
+
+    /// Runs drawn from Table 3 (Appendix E's layout), fitted on the page's jobs: the fit is shown
+    /// and, chosen, drives the plan to the published law's answer; the fine-grained law's runs
+    /// are refused for want of an E column.
+    #[test]
+    fn a_joint_fit_to_pasted_runs_drives_the_plan() {
+        use crate::core::laws::ludziejewski as lz;
+        let mut table = String::from("N_act,D,E,loss\n");
+        for r in lz::tests::runs(&lz::TABLE_3, 0.0) {
+            table.push_str(&format!("{},{},{},{}\n", r.n_act, r.d, r.e, r.loss));
+        }
+        let b = budget_at("1e22");
+        let joint = [("moe_form", "joint"), ("moe_experts", "8")];
+        let v = evaluate(&fields(&[joint[0], joint[1], ("moe_runs", &table), ("moe_law", "fit")]), &b, &mut Session::new());
+        assert!(v.errors.is_empty(), "{:?}", v.errors);
+        assert!(v.outputs["moe_j_fit"].contains("120 runs"), "{}", v.outputs["moe_j_fit"]);
+        assert!(v.outputs["moe_j_using"].contains("fitted to your 120 runs"));
+        let published = evaluate(&fields(&joint), &b, &mut Session::new());
+        assert_eq!(v.outputs["moe_j_loss"], published.outputs["moe_j_loss"]);
+        assert_eq!(v.outputs["moe_j_n_act"], published.outputs["moe_j_n_act"]);
+        let v = evaluate(&fields(&[joint[0], ("moe_runs", "N,D,G,loss\n1e9,2e10,4,3\n"), ("moe_law", "fit")]), &b, &mut Session::new());
+        assert!(v.errors["moe_runs"].contains("N_act (active parameters), D (tokens), E (experts) and loss"), "{:?}", v.errors);
+        assert!(v.unanswered["moe_law"].contains("no fit"), "{:?}", v.unanswered);
     }
 
     /// Bad input at its field, the rest kept: E below 1, not a number, fractional; an unknown law.
