@@ -110,6 +110,21 @@ test('mixture of experts: Table 2 at its budget, E = 16, memory, a fit, the link
   await narrow.context.close();
 });
 
+/// Runs drawn from the joint law's Table 3 (N_act with embeddings, N_blocks = d_model/64).
+function jointRunsTable() {
+  const [a, al, de, ga, b, be, om, ze, es, em, c] = [35.91, -0.1889, -0.2285, 0.0098, 35.98, -0.1775, 0.5529, -0.0259, 2.0732, 290.4521, 1.3637];
+  const rows = ['N_act,D,E,loss'];
+  for (const e of [1, 2, 4, 8, 16, 32]) {
+    const h = 1 / (1 / (e - 1 + 1 / (1 / es - 1 / em)) + 1 / em);
+    const l = Math.log(h);
+    for (const w of [512, 768, 1024, 1408, 1792]) {
+      const n = 2 * w * 50257 + 13 * (w / 64) * w * w;
+      for (const d of [0.5e9, 2e9, 8e9, 32e9]) rows.push(`${n},${d},${e},${a * h ** de * n ** (al + ga * l) + b * h ** om * d ** (be + ze * l) + c}`);
+    }
+  }
+  return rows.join('\n');
+}
+
 test('mixture of experts: the joint law (Ludziejewski et al. 2025) — Table 1 at 1e22, every E, memory, the link, a bad E', async () => {
   const { page, context, problems } = await openPage(browser, origin, { tool: 'moe', hash: '#v=1&c=1e22&gpus=8' });
   await page.selectOption('#moe-form', 'joint');
@@ -158,6 +173,15 @@ test('mixture of experts: the joint law (Ludziejewski et al. 2025) — Table 1 a
   await settle(page);
   assert.equal(await text(page, 'err-moe_experts'), '');
   assert.equal(await text(page, 'out-moe_j_dense'), loss);
+
+  // 120 runs drawn from Table 3 in Appendix E's layout, fitted on the workers, drive the plan.
+  const published = await text(page, 'out-moe_j_loss');
+  await page.fill('#moe-runs', jointRunsTable());
+  await page.selectOption('#moe-law', 'fit');
+  await settle(page);
+  await page.waitForFunction(() => /120 runs/.test(document.getElementById('out-moe_j_fit').textContent), null, { timeout: 60_000 });
+  assert.match(await text(page, 'out-moe_j_using'), /fitted to your 120 runs/);
+  assert.equal(await text(page, 'out-moe_j_loss'), published);
   assert.deepEqual(problems, []);
   await context.close();
 
