@@ -17,6 +17,10 @@ use crate::core::units::format_sci;
 
 /// Most bootstrap samples a band is computed from.
 const MAX_BAND_SAMPLES: usize = 200;
+/// Points along a bootstrap band. Each costs an optimum per sample, most of a fit chart's
+/// drawing time; on the charts' log axes 48 points over their few decades are segments of a
+/// few pixels, as smooth to the eye as more.
+pub(super) const BAND_POINTS: usize = 48;
 
 /// The legend's name for a bootstrap band.
 pub(super) fn band_label(narrow: bool) -> &'static str {

@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::colour::{band_color, blend, tone};
-use super::elements::{band_label, draw_budget_line, draw_point_label, draw_wrapped_message, quantile_band, sample_laws};
+use super::elements::{band_label, draw_budget_line, BAND_POINTS, draw_point_label, draw_wrapped_message, quantile_band, sample_laws};
 use super::layout::{line_span, log_range, min_max, place_legend, usable, Obstacles};
 use super::frame::{builder, decade_labels, draw_mesh, is_narrow, Axis};
 use super::legend::Mark;
@@ -73,7 +73,7 @@ where
     let band = match (law, law_from_key(&report.law)) {
         (Some(_), Some(form)) => {
             let laws = sample_laws(report, form);
-            let band_xs: Vec<f64> = log_space(line_lo, line_hi, 100).collect();
+            let band_xs: Vec<f64> = log_space(line_lo, line_hi, BAND_POINTS).collect();
             quantile_band(&band_xs, &laws, |l, c| optimum(l.as_law(), c).ok().map(|a| a.n))
         }
         _ => Vec::new(),

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use super::frame::{builder, decade_labels, draw_mesh, is_narrow, Axis};
 use super::legend::Mark;
 use super::colour::{band_color, run_color};
-use super::elements::{band_label, draw_band, draw_budget_line, draw_point_label, draw_wrapped_message, quantile_band, sample_laws, subsample, Band};
+use super::elements::{band_label, draw_band, BAND_POINTS, draw_budget_line, draw_point_label, draw_wrapped_message, quantile_band, sample_laws, subsample, Band};
 use super::layout::{line_span, log_range, min_max, min_max_finite, place_legend, usable, Obstacles};
 use super::{log_space, ChartError, ChartStyle, RunMark};
 use crate::core::allocate::optimum;
@@ -18,8 +18,6 @@ use crate::core::units::{format_sci, format_sig};
 
 /// Points along a fitted line.
 const LINE_POINTS: usize = 200;
-/// Points along a band (each one costs an optimum per sample).
-const BAND_POINTS: usize = 100;
 
 /// Draws every run's observed loss against its compute (held-out runs as crosses), the fitted
 /// law's compute-optimal frontier L*(C) with its 95 % bootstrap band, and the budget.
