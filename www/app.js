@@ -526,11 +526,13 @@ const fitHooks = {
   pump,
   get workers() { return pool.size; },
   setData: (text) => { $('fit-data').value = text; update(); },
-  // A new fit changes the Fit panel's charts; the Budget panel's only when it uses the fit.
+  // A new fit changes the Fit panel's charts; the rest of the page only when the Budget panel
+  // uses the fit (nothing else reads it: the inputs and the link are as they were).
   fitted: () => {
     const all = inputs.law === 'fit';
     frameBudget = REPORT_BUDGET_MS;
-    update(null, all ? undefined : ['fit']);
+    if (all) update();
+    else scheduleCharts(['fit']);
     return chartsDrawn(all ? '' : 'fit-').then(() => { jobsHeld = false; pump(); });
   },
   holdJobs: () => { jobsHeld = true; },
