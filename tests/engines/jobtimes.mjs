@@ -3,7 +3,7 @@
 // node tests/engines/jobtimes.mjs firefox webkit chromium   (WebKit under xvfb-run -a)
 import { readFileSync } from 'node:fs';
 import { startServer } from '../e2e/harness.mjs';
-import { startEngine, open, setField, run, until } from './harness.mjs';
+import { startEngine, open, openView, setField, run, until } from './harness.mjs';
 
 const data = readFileSync(new URL('../../../shared/data/chinchilla_epoch/svg_extracted_data.csv', import.meta.url), 'utf8');
 const { server, origin } = await startServer();
@@ -11,6 +11,7 @@ for (const name of process.argv.slice(2)) {
   const { driver, quit } = await startEngine(name);
   try {
     await open(driver, origin);
+    await openView(driver, 'fit');
     await run(driver, () => {
       window.__jobs = [];
       const post = Worker.prototype.postMessage;
