@@ -64,23 +64,7 @@ pub(super) fn read(fields: &Fields, budget: &ChartState, fit: &FromPaste<Result<
     let experts = crate::page::budget::whole(text(fields, "moe_experts"), "number of experts E", 1, MAX_EXPERTS).map_err(|e| view.err("moe_experts", e)).ok();
     let (law, label) = match text(fields, "moe_law").trim().to_ascii_lowercase().as_str() {
         "published" | "" => (TABLE_3, "Table 3".to_string()),
-        "fit" => match fit {
-            FromPaste::Done(done) => match &**done {
-                Ok(f) => (f.law, format!("fitted to your {} runs", f.runs)),
-                Err(_) => {
-                    view.unanswered("moe_law", "the pasted runs have no fit (see the message under them)");
-                    return None;
-                }
-            },
-            FromPaste::Busy => {
-                view.unanswered("moe_law", "fitting eq. 6 to your runs…");
-                return None;
-            }
-            FromPaste::Empty => {
-                view.unanswered("moe_law", "paste runs with columns N_act, D, E and loss below to fit eq. 6");
-                return None;
-            }
-        },
+        "fit" => super::fitted_law(fit, |f| (f.law, f.runs), "eq. 6", "paste runs with columns N_act, D, E and loss below to fit eq. 6", view)?,
         other => {
             view.err("moe_law", format!("unknown choice \"{}\" (published or fit)", crate::core::units::truncate(other)));
             return None;

@@ -112,6 +112,31 @@ fn describe(l: &GranularLaw) -> String {
     )
 }
 
+/// The constants fitted to the pasted runs (the Constants field's "fit") with their label, or
+/// `None` with the reason at that field while there is no fit: for either law.
+fn fitted_law<T, L>(fit: &FromPaste<Result<T, String>>, law_of: impl Fn(&T) -> (L, usize), equation: &str, empty: &str, view: &mut ToolView) -> Option<(L, String)> {
+    match fit {
+        FromPaste::Done(done) => match &**done {
+            Ok(f) => {
+                let (law, runs) = law_of(f);
+                Some((law, format!("fitted to your {runs} runs")))
+            }
+            Err(_) => {
+                view.unanswered("moe_law", "the pasted runs have no fit (see the message under them)");
+                None
+            }
+        },
+        FromPaste::Busy => {
+            view.unanswered("moe_law", format!("fitting {equation} to your runs…"));
+            None
+        }
+        FromPaste::Empty => {
+            view.unanswered("moe_law", empty);
+            None
+        }
+    }
+}
+
 fn read(fields: &Fields, budget: &ChartState, fit: &FromPaste<Result<GranularFit, String>>, view: &mut ToolView) -> Option<Read> {
     let compute = budget.compute;
     if compute.is_none() {
@@ -131,23 +156,7 @@ fn read(fields: &Fields, budget: &ChartState, fit: &FromPaste<Result<GranularFit
                 }
             }
         }
-        "fit" => match fit {
-            FromPaste::Done(done) => match &**done {
-                Ok(f) => (f.law, format!("fitted to your {} runs", f.runs)),
-                Err(_) => {
-                    view.unanswered("moe_law", "the pasted runs have no fit (see the message under them)");
-                    return None;
-                }
-            },
-            FromPaste::Busy => {
-                view.unanswered("moe_law", "fitting eq. 9 to your runs…");
-                return None;
-            }
-            FromPaste::Empty => {
-                view.unanswered("moe_law", "paste MoE runs below to fit eq. 9");
-                return None;
-            }
-        },
+        "fit" => fitted_law(fit, |f| (f.law, f.runs), "eq. 9", "paste MoE runs below to fit eq. 9", view)?,
         other => {
             view.err("moe_law", format!("unknown choice \"{}\" (published or fit)", crate::core::units::truncate(other)));
             return None;
