@@ -35,7 +35,7 @@ use crate::core::fit::grid::Grid;
 use crate::core::fit::model::{self, Model};
 use crate::core::fit::multistart;
 use crate::core::laws::ChinchillaLaw;
-use crate::core::runs::{self, Rule};
+use crate::core::runs;
 use crate::core::units::format_sig;
 
 use super::{log_sum_exp3, LawError, LawFitArgs, TableLaw};
@@ -425,37 +425,21 @@ impl From<MoeRunsError> for LawError {
 /// An unreadable table, a missing column, bad rows (with row and column), a granularity below
 /// 1, too few runs or granularities, too many runs.
 pub fn read_runs(text: &str) -> Result<Vec<MoeRun>, MoeRunsError> {
-    let table = runs::parse_table(text).map_err(MoeRunsError::Table)?;
-    let col = |aliases: &[&str]| runs::pick_column(&table.headers, "", aliases).map_err(MoeRunsError::Table);
-    let n = col(&["N", "params", "parameters", "total params", "n_total"])?;
-    let d = col(&["D", "tokens", "data", "training tokens"])?;
-    let g = col(&["G", "granularity"])?;
-    let loss = col(&["loss", "val_loss", "eval loss", "validation loss"])?;
-    let (Some(n), Some(d), Some(g), Some(loss)) = (n, d, g, loss) else {
-        return Err(MoeRunsError::Columns(table.headers.clone()));
-    };
-    let read = runs::read_numeric(&table, &[(n, Rule::Positive), (d, Rule::Positive), (g, Rule::Positive), (loss, Rule::Positive)], None);
-    if read.bad_row_count > 0 {
-        return Err(MoeRunsError::BadRows { rows: read.bad_rows, count: read.bad_row_count });
-    }
-    let mut out = Vec::with_capacity(read.rows.len());
-    for row in &read.rows {
-        let &[n, d, g, loss] = row.values.as_slice() else { continue };
-        if g < 1.0 {
-            return Err(MoeRunsError::Granularity { line: row.line, value: g });
-        }
-        out.push(MoeRun { n, d, g, loss });
-    }
-    if out.len() > MAX_RUNS {
-        return Err(MoeRunsError::TooMany(out.len()));
-    }
-    let mut gs: Vec<f64> = out.iter().map(|r| r.g).collect();
-    gs.sort_by(f64::total_cmp);
-    gs.dedup();
-    if out.len() < MIN_RUNS || gs.len() < 2 {
-        return Err(MoeRunsError::TooFew { runs: out.len(), granularities: gs.len() });
-    }
-    Ok(out)
+    let aliases: [&[&str]; 4] = [
+        &["N", "params", "parameters", "total params", "n_total"],
+        &["D", "tokens", "data", "training tokens"],
+        &["G", "granularity"],
+        &["loss", "val_loss", "eval loss", "validation loss"],
+    ];
+    let rows = runs::read_ladder(text, aliases, MIN_RUNS, MAX_RUNS).map_err(|e| match e {
+        runs::LadderError::Table(e) => MoeRunsError::Table(e),
+        runs::LadderError::Columns(h) => MoeRunsError::Columns(h),
+        runs::LadderError::BadRows { rows, count } => MoeRunsError::BadRows { rows, count },
+        runs::LadderError::BelowOne { line, value } => MoeRunsError::Granularity { line, value },
+        runs::LadderError::TooFew { runs, distinct } => MoeRunsError::TooFew { runs, granularities: distinct },
+        runs::LadderError::TooMany(n) => MoeRunsError::TooMany(n),
+    })?;
+    Ok(rows.into_iter().map(|[n, d, g, loss]| MoeRun { n, d, g, loss }).collect())
 }
 
 /// Fits eq. 9 to runs from the grid of starts, with `resamples` bootstrap refits.

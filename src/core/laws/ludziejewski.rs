@@ -44,7 +44,7 @@ use crate::core::fit::grid::Grid;
 use crate::core::fit::model::{self, Model};
 use crate::core::fit::multistart;
 use crate::core::laws::ChinchillaLaw;
-use crate::core::runs::{self, Rule};
+use crate::core::runs;
 use crate::core::units::format_sig;
 
 use super::{log_sum_exp3, LawError, LawFitArgs, TableLaw};
@@ -499,37 +499,21 @@ impl From<JointRunsError> for LawError {
 /// An unreadable table, a missing column, bad rows (with row and column), E below 1, too few
 /// runs or numbers of experts, too many runs.
 pub fn read_runs(text: &str) -> Result<Vec<JointRun>, JointRunsError> {
-    let table = runs::parse_table(text).map_err(JointRunsError::Table)?;
-    let col = |aliases: &[&str]| runs::pick_column(&table.headers, "", aliases).map_err(JointRunsError::Table);
-    let n = col(&["N_act", "N", "active", "active params", "active parameters", "params"])?;
-    let d = col(&["D", "tokens", "data", "training tokens"])?;
-    let e = col(&["E", "experts", "num_experts", "n_experts"])?;
-    let loss = col(&["loss", "val_loss", "eval loss", "validation loss"])?;
-    let (Some(n), Some(d), Some(e), Some(loss)) = (n, d, e, loss) else {
-        return Err(JointRunsError::Columns(table.headers.clone()));
-    };
-    let read = runs::read_numeric(&table, &[(n, Rule::Positive), (d, Rule::Positive), (e, Rule::Positive), (loss, Rule::Positive)], None);
-    if read.bad_row_count > 0 {
-        return Err(JointRunsError::BadRows { rows: read.bad_rows, count: read.bad_row_count });
-    }
-    let mut out = Vec::with_capacity(read.rows.len());
-    for row in &read.rows {
-        let &[n_act, d, e, loss] = row.values.as_slice() else { continue };
-        if e < 1.0 {
-            return Err(JointRunsError::Experts { line: row.line, value: e });
-        }
-        out.push(JointRun { n_act, d, e, loss });
-    }
-    if out.len() > MAX_RUNS {
-        return Err(JointRunsError::TooMany(out.len()));
-    }
-    let mut es: Vec<f64> = out.iter().map(|r| r.e).collect();
-    es.sort_by(f64::total_cmp);
-    es.dedup();
-    if out.len() < MIN_RUNS || es.len() < 2 {
-        return Err(JointRunsError::TooFew { runs: out.len(), experts: es.len() });
-    }
-    Ok(out)
+    let aliases: [&[&str]; 4] = [
+        &["N_act", "N", "active", "active params", "active parameters", "params"],
+        &["D", "tokens", "data", "training tokens"],
+        &["E", "experts", "num_experts", "n_experts"],
+        &["loss", "val_loss", "eval loss", "validation loss"],
+    ];
+    let rows = runs::read_ladder(text, aliases, MIN_RUNS, MAX_RUNS).map_err(|e| match e {
+        runs::LadderError::Table(e) => JointRunsError::Table(e),
+        runs::LadderError::Columns(h) => JointRunsError::Columns(h),
+        runs::LadderError::BadRows { rows, count } => JointRunsError::BadRows { rows, count },
+        runs::LadderError::BelowOne { line, value } => JointRunsError::Experts { line, value },
+        runs::LadderError::TooFew { runs, distinct } => JointRunsError::TooFew { runs, experts: distinct },
+        runs::LadderError::TooMany(n) => JointRunsError::TooMany(n),
+    })?;
+    Ok(rows.into_iter().map(|[n_act, d, e, loss]| JointRun { n_act, d, e, loss }).collect())
 }
 
 /// Fits eq. (6) to runs from the grid of starts, with `resamples` bootstrap refits.

@@ -370,7 +370,7 @@ mod sniff;
 mod tests;
 
 pub use columns::{find_column, guess_columns, ColumnMap};
-pub use read::{pick_column, read_numeric, read_runs, summarize_bad_rows, NumericRow, NumericRows, RowError, Rule, Runs};
+pub use read::{pick_column, read_ladder, read_numeric, read_runs, summarize_bad_rows, LadderError, NumericRow, NumericRows, RowError, Rule, Runs};
 pub use sniff::parse_table;
 use json::parse_json;
 use sniff::{clean_cell, drop_trailing_empty, finish_headers};

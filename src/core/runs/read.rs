@@ -355,3 +355,74 @@ pub fn summarize_bad_rows(bad: &[RowError], total: usize, limit: usize) -> Strin
     out
 }
 
+
+/// What is wrong with a table of runs in N, D, a third variable and the loss ([`read_ladder`]);
+/// each law words it in its own error type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LadderError {
+    /// The table could not be read.
+    Table(TableError),
+    /// A required column is missing; the headers found.
+    Columns(Vec<String>),
+    /// Rows that are not usable (each with its row and column).
+    BadRows {
+        /// The first few problems.
+        rows: Vec<RowError>,
+        /// How many rows are bad.
+        count: usize,
+    },
+    /// A third variable below 1 (its source line and value).
+    BelowOne {
+        /// 1-based line.
+        line: usize,
+        /// The value.
+        value: f64,
+    },
+    /// Fewer runs than asked for, or one value of the third variable only.
+    TooFew {
+        /// Runs given.
+        runs: usize,
+        /// Distinct values of the third variable.
+        distinct: usize,
+    },
+    /// More runs than asked for.
+    TooMany(usize),
+}
+
+/// Reads runs of a law in N, D, a third variable x (a granularity, a number of experts; x ≥ 1)
+/// and the loss from pasted text, each column found by its aliases (`[n, d, x, loss]`), every
+/// value positive: `[n, d, x, loss]` per run, at least `min_runs` of them over two or more
+/// values of x, at most `max_runs`.
+///
+/// # Errors
+/// An unreadable table, a missing column, bad rows (with row and column), an x below 1, too few
+/// runs or values of x, too many runs.
+pub fn read_ladder(text: &str, aliases: [&[&str]; 4], min_runs: usize, max_runs: usize) -> Result<Vec<[f64; 4]>, LadderError> {
+    let table = parse_table(text).map_err(LadderError::Table)?;
+    let picked = aliases.iter().map(|names| pick_column(&table.headers, "", names)).collect::<Result<Vec<_>, _>>().map_err(LadderError::Table)?;
+    let Some(columns) = picked.into_iter().map(|c| c.map(|c| (c, Rule::Positive))).collect::<Option<Vec<_>>>() else {
+        return Err(LadderError::Columns(table.headers.clone()));
+    };
+    let read = read_numeric(&table, &columns, None);
+    if read.bad_row_count > 0 {
+        return Err(LadderError::BadRows { rows: read.bad_rows, count: read.bad_row_count });
+    }
+    let mut out = Vec::with_capacity(read.rows.len());
+    for row in &read.rows {
+        let &[n, d, x, loss] = row.values.as_slice() else { continue };
+        if x < 1.0 {
+            return Err(LadderError::BelowOne { line: row.line, value: x });
+        }
+        out.push([n, d, x, loss]);
+    }
+    if out.len() > max_runs {
+        return Err(LadderError::TooMany(out.len()));
+    }
+    let mut xs: Vec<f64> = out.iter().map(|r| r[2]).collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    if out.len() < min_runs || xs.len() < 2 {
+        return Err(LadderError::TooFew { runs: out.len(), distinct: xs.len() });
+    }
+    Ok(out)
+}
