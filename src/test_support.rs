@@ -8,6 +8,25 @@ pub fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / a.abs().max(b.abs())
 }
 
+/// A fixed pseudo-random sequence (xorshift), uniform in [−1, 1]: deterministic "noise" for
+/// synthetic runs.
+pub struct Wiggle(u64);
+
+impl Wiggle {
+    /// The sequence the tests' synthetic runs use.
+    pub fn new() -> Self {
+        Wiggle(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// The next value.
+    pub fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+    }
+}
+
 /// Epoch's refit of Chinchilla (the default preset).
 pub fn epoch() -> ChinchillaLaw {
     Preset::Epoch.chinchilla().expect("Epoch has the Chinchilla form")

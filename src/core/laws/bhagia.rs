@@ -333,14 +333,10 @@ mod tests {
     const TRUE: Sigmoid = Sigmoid { floor: 0.25, ceiling: 0.85, k: 4.0, l0: 2.6 };
 
     fn pairs(noise: f64, n: usize) -> Vec<(f64, f64)> {
-        // Deterministic "noise": a fixed pseudo-random sequence in [−1, 1].
-        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut wiggle = crate::test_support::Wiggle::new();
         (0..n)
             .map(|i| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                let u = (x >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
+                let u = wiggle.next();
                 let l = 1.9 + 1.6 * i as f64 / (n - 1) as f64;
                 (l, TRUE.accuracy(l) + noise * u)
             })

@@ -477,12 +477,7 @@ pub fn fit_cli(text: &str, args: &LawFitArgs) -> Result<serde_json::Value, LawEr
         "published": {"E=64": law_json(&TABLE_1_MOE), "E=16": law_json(&TABLE_8_E16)},
         "source": CITATION,
     });
-    if let (Some(iv), Some(obj)) = (&fit.intervals, value.as_object_mut()) {
-        let names = ["a", "alpha", "b", "beta", "g", "gamma", "c"];
-        let map: serde_json::Map<String, serde_json::Value> = names.iter().zip(iv).map(|(n, (lo, hi))| (n.to_string(), serde_json::json!([lo, hi]))).collect();
-        obj.insert("intervals".into(), serde_json::Value::Object(map));
-        obj.insert("resamples".into(), serde_json::json!(args.bootstrap.min(1_000)));
-    }
+    super::add_intervals(&mut value, &["a", "alpha", "b", "beta", "g", "gamma", "c"], fit.intervals.as_deref(), args.bootstrap.min(1_000));
     Ok(value)
 }
 
@@ -532,15 +527,11 @@ pub(crate) mod tests {
     /// G 1–16), drawn from `law` with a deterministic wiggle of relative size `noise`.
     pub(crate) fn runs(law: &GranularLaw, noise: f64) -> Vec<MoeRun> {
         let mut out = Vec::new();
-        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut wiggle = crate::test_support::Wiggle::new();
         for n_act in [3e6, 7e6, 13e6, 25e6, 49e6, 85e6] {
             for d in [16e9, 33e9, 66e9] {
                 for g in [1.0, 2.0, 4.0, 8.0, 16.0] {
-                    // xorshift: a fixed pseudo-random sequence, uniform in [−1, 1].
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    let u = (x >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
+                    let u = wiggle.next();
                     let n = shape(n_act, 64.0).n_total;
                     let wiggle = 1.0 + noise * u;
                     out.push(MoeRun { n, d, g, loss: law.loss(n, d, g) * wiggle });

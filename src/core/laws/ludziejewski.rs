@@ -553,11 +553,7 @@ pub fn fit_cli(text: &str, args: &LawFitArgs) -> Result<serde_json::Value, LawEr
         "published": law_json(&TABLE_3),
         "source": CITATION,
     });
-    if let (Some(iv), Some(obj)) = (&fit.intervals, value.as_object_mut()) {
-        let map: serde_json::Map<String, serde_json::Value> = NAMES.iter().zip(iv).map(|(n, (lo, hi))| (n.to_string(), serde_json::json!([lo, hi]))).collect();
-        obj.insert("intervals".into(), serde_json::Value::Object(map));
-        obj.insert("resamples".into(), serde_json::json!(args.bootstrap.min(1_000)));
-    }
+    super::add_intervals(&mut value, &NAMES, fit.intervals.as_deref(), args.bootstrap.min(1_000));
     Ok(value)
 }
 
@@ -612,15 +608,11 @@ pub(crate) mod tests {
     /// relative size `noise`.
     pub(crate) fn runs(law: &JointLaw, noise: f64) -> Vec<JointRun> {
         let mut out = Vec::new();
-        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut wiggle = crate::test_support::Wiggle::new();
         for e in [1.0, 2.0, 4.0, 8.0, 16.0, 32.0] {
             for d_model in [512.0, 768.0, 1024.0, 1408.0, 1792.0] {
                 for d in [0.5e9, 2e9, 8e9, 32e9] {
-                    // xorshift: a fixed pseudo-random sequence, uniform in [−1, 1].
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    let u = (x >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
+                    let u = wiggle.next();
                     let n_act = shape_of_width(d_model, e).n_act;
                     out.push(JointRun { n_act, d, e, loss: law.loss(n_act, d, e) * (1.0 + noise * u) });
                 }

@@ -239,6 +239,16 @@ pub trait RunLaw: Sync {
     fn sample_theta(&self) -> Vec<f64>;
 }
 
+/// Adds a table law's bootstrap intervals to its CLI JSON (`intervals`: each parameter name
+/// with its `[lo, hi]`, and the `resamples`), when the fit has them.
+pub fn add_intervals(value: &mut serde_json::Value, names: &[&str], intervals: Option<&[(f64, f64)]>, resamples: usize) {
+    if let (Some(iv), Some(obj)) = (intervals, value.as_object_mut()) {
+        let map: serde_json::Map<String, serde_json::Value> = names.iter().zip(iv).map(|(n, (lo, hi))| (n.to_string(), serde_json::json!([lo, hi]))).collect();
+        obj.insert("intervals".into(), serde_json::Value::Object(map));
+        obj.insert("resamples".into(), serde_json::json!(resamples));
+    }
+}
+
 /// ln(e^x + e^y + e^z) without overflow, with the weights e^x/Σ, e^y/Σ, e^z/Σ.
 pub fn log_sum_exp3(x: f64, y: f64, z: f64) -> (f64, [f64; 3]) {
     let m = x.max(y).max(z);
