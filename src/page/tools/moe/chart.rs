@@ -9,6 +9,7 @@ use crate::core::plot::legend::{draw_legend, Corner, Mark};
 use crate::core::plot::marks::{draw_guide, draw_marker, line_style};
 use crate::core::plot::log_space;
 use crate::core::units::format_sci;
+use plotters::coord::types::RangedCoordf64;
 
 /// Draws one of [`CHARTS`].
 ///
@@ -52,24 +53,10 @@ where
         (dense, g1, opt)
     });
     let (dense, g1, opt) = curves;
-    let ys = dense.iter().chain(&g1).chain(&opt).map(|p| p.1).filter(|v| v.is_finite());
-    let (y_min, y_max) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-    if !(y_min.is_finite() && y_max > y_min) {
+    let caption = |narrow: bool| if narrow { "Optimal loss vs compute".to_string() } else { format!("Compute-optimal loss: dense vs MoE (E = {})", format_sig(r.setting.e, 3)) };
+    let Some(mut chart) = loss_frame(area, style, caption, (lo, hi), r.compute, dense, &[&g1, &opt])? else {
         return draw_message(area, style, "Nothing to draw for these inputs.");
-    }
-    let pad = (y_max - y_min) * 0.06;
-    let narrow = is_narrow(area, style);
-    let caption = if narrow { "Optimal loss vs compute".to_string() } else { format!("Compute-optimal loss: dense vs MoE (E = {})", format_sig(r.setting.e, 3)) };
-    let mut chart = builder(area, style, &caption, narrow).build_cartesian_2d((lo..hi).log_scale(), (y_min - pad)..(y_max + pad))?;
-    let (x_format, y_format) = (|v: &f64| format_sci(*v, 1), |v: &f64| format_sig(*v, 3));
-    draw_mesh(
-        &mut chart,
-        style,
-        Axis { desc: "Training compute (FLOP)".into(), labels: decade_labels(lo, hi, narrow), format: &x_format },
-        Axis { desc: "Predicted loss".into(), labels: if narrow { 5 } else { 7 }, format: &y_format },
-    )?;
-    draw_guide(&mut chart, r.compute, (y_min - pad, y_max + pad), "budget", style)?;
-    chart.draw_series(DashedLineSeries::new(dense, style.px(7.0), style.px(4.0), line_style(style.series_color(0), style)))?;
+    };
     chart.draw_series(LineSeries::new(g1, line_style(style.series_color(1), style)))?;
     chart.draw_series(LineSeries::new(opt, line_style(style.accent(), style)))?;
     draw_marker(&mut chart, (r.compute, best.loss), style.accent(), style)?;
@@ -80,6 +67,44 @@ where
         (format!("at the budget: G = {}, L = {}", format_sig(best.granularity, 3), format_sig(best.loss, 4)), Mark::Dot(style.accent())),
     ];
     draw_legend(&chart.plotting_area().strip_coord_spec(), &legend, Corner::UpperRight, style)
+}
+
+/// A chart of loss against compute (log scale).
+type LossChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<LogCoord<f64>, RangedCoordf64>>;
+
+/// Both laws' loss-against-compute charts: compute over `x`, the loss over every curve (the
+/// dense one and `others`) padded, the budget marked and the dense curve drawn dashed; `None`
+/// when the curves span no loss range.
+fn loss_frame<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    style: &ChartStyle,
+    caption: impl Fn(bool) -> String,
+    (lo, hi): (f64, f64),
+    compute: f64,
+    dense: Vec<(f64, f64)>,
+    others: &[&[(f64, f64)]],
+) -> Result<Option<LossChart<'a, DB>>, ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let ys = dense.iter().chain(others.iter().flat_map(|c| c.iter())).map(|p| p.1).filter(|v| v.is_finite());
+    let (y_min, y_max) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if !(y_min.is_finite() && y_max > y_min) {
+        return Ok(None);
+    }
+    let pad = (y_max - y_min) * 0.06;
+    let narrow = is_narrow(area, style);
+    let mut chart = builder(area, style, &caption(narrow), narrow).build_cartesian_2d((lo..hi).log_scale(), (y_min - pad)..(y_max + pad))?;
+    let (x_format, y_format) = (|v: &f64| format_sci(*v, 1), |v: &f64| format_sig(*v, 3));
+    draw_mesh(
+        &mut chart,
+        style,
+        Axis { desc: "Training compute (FLOP)".into(), labels: decade_labels(lo, hi, narrow), format: &x_format },
+        Axis { desc: "Predicted loss".into(), labels: if narrow { 5 } else { 7 }, format: &y_format },
+    )?;
+    draw_guide(&mut chart, compute, (y_min - pad, y_max + pad), "budget", style)?;
+    chart.draw_series(DashedLineSeries::new(dense, style.px(7.0), style.px(4.0), line_style(style.series_color(0), style)))?;
+    Ok(Some(chart))
 }
 
 /// The joint law's frontier: E = 1, the chosen E, and the memory-optimal best over
@@ -117,29 +142,15 @@ where
         let best: Vec<(f64, f64)> = cap.map_or_else(Vec::new, |cap| xs.iter().filter_map(|&c| lz::best_under_memory(&law, &lz::EXPERTS, c, &cap).map(|(b, _)| (c, b.loss))).collect());
         (curve(1.0), curve(e), best)
     });
-    let ys = dense.iter().chain(&chosen).chain(&best).map(|p| p.1).filter(|v| v.is_finite());
-    let (y_min, y_max) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-    if !(y_min.is_finite() && y_max > y_min) {
-        return draw_message(area, style, "Nothing to draw for these inputs.");
-    }
-    let pad = (y_max - y_min) * 0.06;
-    let narrow = is_narrow(area, style);
     let e_text = format_count(r.experts, 6);
-    let caption = match (narrow, &r.memory) {
+    let caption = |narrow: bool| match (narrow, &r.memory) {
         (true, _) => "Optimal loss vs compute".to_string(),
         (false, Some(_)) => format!("Best loss in the GPUs' memory: dense vs {e_text} experts (joint law)"),
         (false, None) => format!("Compute-optimal loss: dense vs {e_text} experts (joint law)"),
     };
-    let mut chart = builder(area, style, &caption, narrow).build_cartesian_2d((lo..hi).log_scale(), (y_min - pad)..(y_max + pad))?;
-    let (x_format, y_format) = (|v: &f64| format_sci(*v, 1), |v: &f64| format_sig(*v, 3));
-    draw_mesh(
-        &mut chart,
-        style,
-        Axis { desc: "Training compute (FLOP)".into(), labels: decade_labels(lo, hi, narrow), format: &x_format },
-        Axis { desc: "Predicted loss".into(), labels: if narrow { 5 } else { 7 }, format: &y_format },
-    )?;
-    draw_guide(&mut chart, r.compute, (y_min - pad, y_max + pad), "budget", style)?;
-    chart.draw_series(DashedLineSeries::new(dense, style.px(7.0), style.px(4.0), line_style(style.series_color(0), style)))?;
+    let Some(mut chart) = loss_frame(area, style, caption, (lo, hi), r.compute, dense, &[&chosen, &best])? else {
+        return draw_message(area, style, "Nothing to draw for these inputs.");
+    };
     let mut legend = vec![("dense (E = 1)".to_string(), Mark::Dashed(style.series_color(0), 2.0))];
     if !best.is_empty() {
         chart.draw_series(LineSeries::new(best, line_style(style.series_color(1), style)))?;
