@@ -116,3 +116,53 @@ fn the_simd_kernel_equals_the_portable_one_bit_for_bit() {
         }
     }
 }
+
+/// The laws of N and D in wasm, where Kaplan's and Farseer's exp and ln are this crate's own
+/// (`fastmath::platform_exp`; natively they are std's): every law's analytic ∂ln L̂/∂θ against
+/// central differences, and those two laws' losses against their published forms written with
+/// std's powf.
+#[wasm_bindgen_test]
+fn every_law_of_n_and_d_predicts_and_differentiates_in_wasm() {
+    use scalecalc::core::fit::points::Point;
+    use scalecalc::core::laws::{run_law, RUN_LAWS};
+    let points: Vec<Point> = (0..30)
+        .map(|i| {
+            let (n, d) = (1e7 * 1.4f64.powi(i), 2e8 * 1.3f64.powi((i * 7) % 23));
+            Point { ln_n: n.ln(), ln_d: d.ln(), ln_c: (6.0 * n * d).ln(), ln_loss: 2.5f64.ln() }
+        })
+        .collect();
+    for law in RUN_LAWS {
+        let theta = law.sample_theta();
+        let mut grad = vec![0.0; theta.len()];
+        for x in &points {
+            law.predict_ln(&theta, x, &mut grad);
+            for i in 0..theta.len() {
+                let h = 1e-6 * (1.0 + theta[i].abs());
+                let (mut up, mut dn) = (theta.clone(), theta.clone());
+                up[i] += h;
+                dn[i] -= h;
+                let mut scratch = vec![0.0; theta.len()];
+                let fd = (law.predict_ln(&up, x, &mut scratch) - law.predict_ln(&dn, x, &mut scratch)) / (2.0 * h);
+                assert!((fd - grad[i]).abs() < 1e-5 * (1.0 + grad[i].abs()), "{}: θ{i} at {x:?}: {fd} vs {}", law.key(), grad[i]);
+            }
+        }
+    }
+    let published = |key: &str, p: &[f64], n: f64, d: f64| match (key, p) {
+        ("kaplan", &[n_c, d_c, a_n, a_d]) => ((n_c / n).powf(a_n / a_d) + d_c / d).powf(a_d),
+        ("farseer", &[a1, b1, alpha, a2, b2, beta, a3, b3, gamma]) => {
+            let (x, y) = (n / 1e9, d / 1e9);
+            (a3 * x.powf(gamma) + b3).exp() + (a2 * x.powf(beta) + b2).exp() * y.powf(-(a1 * x.powf(alpha) + b1).exp())
+        }
+        _ => f64::NAN,
+    };
+    for key in ["kaplan", "farseer"] {
+        let law = run_law(key).unwrap();
+        let params = law.params(&law.sample_theta());
+        let loss = law.law(&params).unwrap();
+        for x in &points {
+            let (n, d) = (x.ln_n.exp(), x.ln_d.exp());
+            let want = published(key, &params, n, d);
+            assert!((loss.loss(n, d) - want).abs() < 1e-12 * want, "{key} at N {n:e}, D {d:e}: {} vs {want}", loss.loss(n, d));
+        }
+    }
+}

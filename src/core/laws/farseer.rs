@@ -16,6 +16,7 @@
 use std::sync::Arc;
 
 use super::{Implausible, LossLaw, RunLaw};
+use crate::core::fit::fastmath;
 use crate::core::fit::grid::Grid;
 use crate::core::fit::points::Point;
 
@@ -46,7 +47,7 @@ pub struct FarseerLaw {
 
 /// e^(a·n^p + b) pieces at one ln n: returns (u = a·n^p + b clamped, n^p).
 fn stretched(a: f64, b: f64, p: f64, ln_n: f64) -> (f64, f64) {
-    let np = (p * ln_n).clamp(-CLAMP, CLAMP).exp();
+    let np = fastmath::platform_exp((p * ln_n).clamp(-CLAMP, CLAMP));
     ((a * np + b).clamp(-CLAMP, CLAMP), np)
 }
 
@@ -58,11 +59,11 @@ pub fn ln_loss_and_grad(theta: &[f64; DIM], ln_n_raw: f64, ln_d_raw: f64) -> (f6
     let (u1, n_alpha) = stretched(a1, b1, alpha, ln_n);
     let (u2, n_beta) = stretched(a2, b2, beta, ln_n);
     let (u3, n_gamma) = stretched(a3, b3, gamma, ln_n);
-    let exponent = u1.exp(); // A(N) = exp(u₁)
+    let exponent = fastmath::platform_exp(u1); // A(N) = exp(u₁)
     let t2 = u2 - exponent * ln_d; // ln of B(N)·d^(−A(N))
     let t3 = u3; // ln of the N-only term
     let m = t2.max(t3);
-    let (e2, e3) = ((t2 - m).exp(), (t3 - m).exp());
+    let (e2, e3) = (fastmath::platform_exp(t2 - m), fastmath::platform_exp(t3 - m));
     let s = e2 + e3;
     let (w2, w3) = (e2 / s, e3 / s);
     let d_a = -w2 * ln_d * exponent; // ∂ln L/∂u₁
@@ -77,7 +78,7 @@ pub fn ln_loss_and_grad(theta: &[f64; DIM], ln_n_raw: f64, ln_d_raw: f64) -> (f6
         w3,
         w3 * a3 * n_gamma * ln_n,
     ];
-    (m + s.ln(), grad)
+    (m + fastmath::platform_ln(s), grad)
 }
 
 impl FarseerLaw {

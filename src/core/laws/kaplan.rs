@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::{LossLaw, RunLaw};
+use crate::core::fit::fastmath;
 use crate::core::fit::grid::{range, Grid};
 use crate::core::fit::points::Point;
 
@@ -129,8 +130,8 @@ impl RunLaw for Kaplan {
         let r = alpha_n / alpha_d;
         let (su, sv) = (r * (nc - x.ln_n), dc - x.ln_d);
         let m = su.max(sv);
-        let (u, v) = ((su - m).exp(), (sv - m).exp());
-        let ln_s = m + (u + v).ln();
+        let (u, v) = (fastmath::platform_exp(su - m), fastmath::platform_exp(sv - m));
+        let ln_s = m + fastmath::platform_ln(u + v);
         let (wu, wv) = (u / (u + v), v / (u + v));
         let dlog_nc = nc - x.ln_n;
         *gnc = alpha_d * wu * r;
