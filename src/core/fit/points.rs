@@ -69,6 +69,11 @@ pub struct Dataset {
     pub ln_n_range: (f64, f64),
     /// (min, max) of ln D over the runs.
     pub ln_d_range: (f64, f64),
+    /// The distinct values of ln N, in order of first appearance (runs of one model size at
+    /// several token counts share one: a law can work out its terms in N once per size).
+    pub distinct_ln_n: Vec<f64>,
+    /// For every run, the index of its ln N in [`Dataset::distinct_ln_n`].
+    pub n_index: Vec<usize>,
 }
 
 impl Dataset {
@@ -78,7 +83,20 @@ impl Dataset {
         let range = |f: fn(&Point) -> f64| {
             points.iter().map(f).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
         };
+        let mut distinct_ln_n: Vec<f64> = Vec::new();
+        let mut seen = std::collections::HashMap::new();
+        let n_index = points
+            .iter()
+            .map(|p| {
+                *seen.entry(p.ln_n.to_bits()).or_insert_with(|| {
+                    distinct_ln_n.push(p.ln_n);
+                    distinct_ln_n.len() - 1
+                })
+            })
+            .collect();
         Dataset {
+            distinct_ln_n,
+            n_index,
             ln_n_range: range(|p| p.ln_n),
             ln_d_range: range(|p| p.ln_d),
             ln_n: column(|p| p.ln_n),

@@ -16,9 +16,10 @@
 use std::sync::Arc;
 
 use super::{Implausible, LossLaw, RunLaw};
+use crate::core::fit::constraints::asymmetric_huber;
 use crate::core::fit::fastmath;
 use crate::core::fit::grid::Grid;
-use crate::core::fit::points::Point;
+use crate::core::fit::points::{Dataset, Point};
 
 /// The unit of N and D inside the law: 10⁹ (parameters, tokens).
 pub const SCALE: f64 = 1e9;
@@ -51,34 +52,70 @@ fn stretched(a: f64, b: f64, p: f64, ln_n: f64) -> (f64, f64) {
     ((a * np + b).clamp(-CLAMP, CLAMP), np)
 }
 
-/// ln L at (ln N, ln D) in raw units, with ∂ln L/∂θ.
-pub fn ln_loss_and_grad(theta: &[f64; DIM], ln_n_raw: f64, ln_d_raw: f64) -> (f64, [f64; DIM]) {
+/// The parts of Farseer's law that depend on N alone, at one N: the same for every run of one
+/// model size, so an objective over many runs works them out once per size.
+#[derive(Debug, Clone, Copy)]
+pub struct NTerms {
+    /// ln n (N in billions).
+    ln_n: f64,
+    /// n^α (of u₁ = a₁·n^α + b₁).
+    n_alpha: f64,
+    /// u₂ = a₂·n^β + b₂ and n^β.
+    u2: f64,
+    n_beta: f64,
+    /// u₃ = a₃·n^γ + b₃ and n^γ.
+    u3: f64,
+    n_gamma: f64,
+    /// A(N) = exp(u₁), u₁ clamped as [`stretched`] does.
+    exponent: f64,
+}
+
+/// [`NTerms`] for θ at ln N (N in parameters).
+pub fn n_terms(theta: &[f64; DIM], ln_n_raw: f64) -> NTerms {
     let [a1, b1, alpha, a2, b2, beta, a3, b3, gamma] = *theta;
     let ln_n = ln_n_raw - ln_scale();
-    let ln_d = ln_d_raw - ln_scale();
     let (u1, n_alpha) = stretched(a1, b1, alpha, ln_n);
     let (u2, n_beta) = stretched(a2, b2, beta, ln_n);
     let (u3, n_gamma) = stretched(a3, b3, gamma, ln_n);
-    let exponent = fastmath::platform_exp(u1); // A(N) = exp(u₁)
-    let t2 = u2 - exponent * ln_d; // ln of B(N)·d^(−A(N))
-    let t3 = u3; // ln of the N-only term
+    NTerms { ln_n, n_alpha, u2, n_beta, u3, n_gamma, exponent: fastmath::platform_exp(u1) }
+}
+
+/// ln L and ∂ln L/∂θ at ln D for a model size's [`NTerms`] (computed for the same θ).
+pub fn ln_loss_and_grad_at(theta: &[f64; DIM], t: &NTerms, ln_d_raw: f64) -> (f64, [f64; DIM]) {
+    let (a1, a2, a3) = (theta[0], theta[3], theta[6]);
+    let ln_d = ln_d_raw - ln_scale();
+    let t2 = t.u2 - t.exponent * ln_d; // ln of B(N)·d^(−A(N))
+    let t3 = t.u3; // ln of the N-only term
     let m = t2.max(t3);
-    let (e2, e3) = (fastmath::platform_exp(t2 - m), fastmath::platform_exp(t3 - m));
+    // The larger term's share is e⁰ = 1 exactly: only the other one needs an exp (NaN takes
+    // the last arm, as it would both exps).
+    let (e2, e3) = if t2 > t3 {
+        (1.0, fastmath::platform_exp(t3 - m))
+    } else if t3 > t2 {
+        (fastmath::platform_exp(t2 - m), 1.0)
+    } else {
+        (fastmath::platform_exp(t2 - m), fastmath::platform_exp(t3 - m))
+    };
     let s = e2 + e3;
     let (w2, w3) = (e2 / s, e3 / s);
-    let d_a = -w2 * ln_d * exponent; // ∂ln L/∂u₁
+    let d_a = -w2 * ln_d * t.exponent; // ∂ln L/∂u₁
     let grad = [
-        d_a * n_alpha,
+        d_a * t.n_alpha,
         d_a,
-        d_a * a1 * n_alpha * ln_n,
-        w2 * n_beta,
+        d_a * a1 * t.n_alpha * t.ln_n,
+        w2 * t.n_beta,
         w2,
-        w2 * a2 * n_beta * ln_n,
-        w3 * n_gamma,
+        w2 * a2 * t.n_beta * t.ln_n,
+        w3 * t.n_gamma,
         w3,
-        w3 * a3 * n_gamma * ln_n,
+        w3 * a3 * t.n_gamma * t.ln_n,
     ];
     (m + fastmath::platform_ln(s), grad)
+}
+
+/// ln L at (ln N, ln D) in raw units, with ∂ln L/∂θ.
+pub fn ln_loss_and_grad(theta: &[f64; DIM], ln_n_raw: f64, ln_d_raw: f64) -> (f64, [f64; DIM]) {
+    ln_loss_and_grad_at(theta, &n_terms(theta, ln_n_raw), ln_d_raw)
 }
 
 impl FarseerLaw {
@@ -181,6 +218,29 @@ impl RunLaw for Farseer {
         }
         p
     }
+    /// As the default (Huber on ln L, run by run, in the same order and operations), with the
+    /// terms in N worked out once per model size rather than once per run.
+    fn objective(&self, theta: &[f64], data: &Dataset, delta: f64, weights: &[f64], grad: &mut [f64]) -> f64 {
+        grad.iter_mut().for_each(|g| *g = 0.0);
+        let Ok(theta) = <&[f64; DIM]>::try_from(theta) else { return f64::NAN };
+        let sizes: Vec<NTerms> = data.distinct_ln_n.iter().map(|&ln_n| n_terms(theta, ln_n)).collect();
+        let mut total = 0.0;
+        for (i, &w) in weights.iter().enumerate().take(data.len()) {
+            if w == 0.0 {
+                continue;
+            }
+            let (Some(t), Some(&ln_d), Some(&ln_loss)) = (data.n_index.get(i).and_then(|&k| sizes.get(k)), data.ln_d.get(i), data.ln_loss.get(i)) else {
+                continue;
+            };
+            let (p, g) = ln_loss_and_grad_at(theta, t, ln_d);
+            let (loss, slope) = asymmetric_huber(p - ln_loss, delta, 1.0);
+            total += w * loss;
+            for (slot, l) in grad.iter_mut().zip(g) {
+                *slot += w * slope * l;
+            }
+        }
+        total
+    }
     fn law(&self, params: &[f64]) -> Option<Arc<dyn LossLaw + Send + Sync>> {
         let theta: [f64; DIM] = params.try_into().ok()?;
         Some(Arc::new(FarseerLaw { theta }))
@@ -226,6 +286,69 @@ mod tests {
 
     fn law() -> FarseerLaw {
         FarseerLaw { theta: [0.3, -1.2, -0.2, 0.4, 0.2, -0.3, 0.3, 0.5, -0.25] }
+    }
+
+    /// The form before the terms in N were split out (both exps, every run): the split one
+    /// gives the same bits.
+    fn reference(theta: &[f64; DIM], ln_n_raw: f64, ln_d_raw: f64) -> (f64, [f64; DIM]) {
+        let [a1, b1, alpha, a2, b2, beta, a3, b3, gamma] = *theta;
+        let ln_n = ln_n_raw - ln_scale();
+        let ln_d = ln_d_raw - ln_scale();
+        let (u1, n_alpha) = stretched(a1, b1, alpha, ln_n);
+        let (u2, n_beta) = stretched(a2, b2, beta, ln_n);
+        let (u3, n_gamma) = stretched(a3, b3, gamma, ln_n);
+        let exponent = fastmath::platform_exp(u1); // A(N) = exp(u₁)
+        let t2 = u2 - exponent * ln_d; // ln of B(N)·d^(−A(N))
+        let t3 = u3; // ln of the N-only term
+        let m = t2.max(t3);
+        let (e2, e3) = (fastmath::platform_exp(t2 - m), fastmath::platform_exp(t3 - m));
+        let s = e2 + e3;
+        let (w2, w3) = (e2 / s, e3 / s);
+        let d_a = -w2 * ln_d * exponent; // ∂ln L/∂u₁
+        let grad = [
+            d_a * n_alpha,
+            d_a,
+            d_a * a1 * n_alpha * ln_n,
+            w2 * n_beta,
+            w2,
+            w2 * a2 * n_beta * ln_n,
+            w3 * n_gamma,
+            w3,
+            w3 * a3 * n_gamma * ln_n,
+        ];
+        (m + fastmath::platform_ln(s), grad)
+    }
+
+    #[test]
+    fn the_split_form_and_the_objective_by_model_size_give_the_same_bits() {
+        use crate::core::laws::tests::points;
+        let pts = points();
+        // Every model size twice (as isoFLOP runs share sizes), in an order that mixes them.
+        let mut runs: Vec<Point> = pts.iter().chain(pts.iter().rev()).copied().collect();
+        for (i, r) in runs.iter_mut().enumerate() {
+            r.ln_d += 0.1 * (i % 3) as f64;
+        }
+        let data = Dataset::new(&runs);
+        assert_eq!(data.distinct_ln_n.len(), pts.len());
+        let weights: Vec<f64> = (0..runs.len()).map(|i| (i % 4) as f64 * 0.5).collect();
+        for k in 0..30 {
+            let mut theta = law().theta;
+            for (i, t) in theta.iter_mut().enumerate() {
+                *t += 0.11 * ((k * 5 + i * 7) % 13) as f64 - 0.6;
+            }
+            for x in &runs {
+                let (a, b) = (ln_loss_and_grad(&theta, x.ln_n, x.ln_d), reference(&theta, x.ln_n, x.ln_d));
+                assert_eq!(a.0.to_bits(), b.0.to_bits(), "{theta:?} {x:?}");
+                assert_eq!(a.1.map(f64::to_bits), b.1.map(f64::to_bits), "{theta:?} {x:?}");
+            }
+            for delta in [1e-3, 0.1] {
+                let (mut g_fast, mut g_plain) = ([0.0; DIM], [0.0; DIM]);
+                let fast = FARSEER.objective(&theta, &data, delta, &weights, &mut g_fast);
+                let plain = crate::core::laws::robust_objective(&FARSEER, &theta, &data, delta, 1.0, &weights, &mut g_plain);
+                assert_eq!(fast.to_bits(), plain.to_bits(), "{theta:?}");
+                assert_eq!(g_fast.map(f64::to_bits), g_plain.map(f64::to_bits), "{theta:?}");
+            }
+        }
     }
 
     #[test]

@@ -130,7 +130,14 @@ impl RunLaw for Kaplan {
         let r = alpha_n / alpha_d;
         let (su, sv) = (r * (nc - x.ln_n), dc - x.ln_d);
         let m = su.max(sv);
-        let (u, v) = (fastmath::platform_exp(su - m), fastmath::platform_exp(sv - m));
+        // The larger is e⁰ = 1 exactly: only the other needs an exp (NaN takes the last arm).
+        let (u, v) = if su > sv {
+            (1.0, fastmath::platform_exp(sv - m))
+        } else if sv > su {
+            (fastmath::platform_exp(su - m), 1.0)
+        } else {
+            (fastmath::platform_exp(su - m), fastmath::platform_exp(sv - m))
+        };
         let ln_s = m + fastmath::platform_ln(u + v);
         let (wu, wv) = (u / (u + v), v / (u + v));
         let dlog_nc = nc - x.ln_n;

@@ -347,7 +347,7 @@ impl Model for RunsModel<'_> {
 
 /// Σᵢ wᵢ·k^[rᵢ > 0]·Huber_δ(rᵢ), rᵢ = ln L̂ᵢ − ln Lᵢ, with its gradient, run by run: every law's
 /// objective without a kernel of its own (k = 1), and the asymmetric one (no kernel has it).
-fn robust_objective<L: RunLaw + ?Sized>(law: &L, theta: &[f64], data: &Dataset, delta: f64, k: f64, weights: &[f64], grad: &mut [f64]) -> f64 {
+pub(crate) fn robust_objective<L: RunLaw + ?Sized>(law: &L, theta: &[f64], data: &Dataset, delta: f64, k: f64, weights: &[f64], grad: &mut [f64]) -> f64 {
     grad.iter_mut().for_each(|g| *g = 0.0);
     let mut local = [0.0; MAX_DIM];
     let local = &mut local[..law.dim().min(MAX_DIM)];
