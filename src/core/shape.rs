@@ -675,7 +675,7 @@ pub fn shapes_for(target: f64, vocab: u64, seq_len: u64, tolerance: f64, count: 
         }
         found.extend(best);
     }
-    found.sort_by(|a, b| a.1.abs().total_cmp(&b.1.abs()));
+    crate::core::order::sort_by_f64(&mut found, |a| a.1.abs());
     // Spread the picks over depths: skip a shape whose layer count is within 10 % of one kept.
     let mut kept: Vec<(Shape, f64)> = Vec::new();
     for candidate in found {
@@ -686,7 +686,7 @@ pub fn shapes_for(target: f64, vocab: u64, seq_len: u64, tolerance: f64, count: 
             kept.push(candidate);
         }
     }
-    kept.sort_by_key(|(s, _)| s.layers);
+    crate::core::order::sort_by(&mut kept, |a, b| a.0.layers.cmp(&b.0.layers));
     kept
 }
 

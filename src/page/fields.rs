@@ -83,7 +83,7 @@ pub struct Inputs(BTreeMap<&'static str, String>);
 
 impl Default for Inputs {
     fn default() -> Self {
-        Inputs(all().map(|f| (f.name, f.default.to_string())).collect())
+        Inputs(crate::core::order::map_of(all().map(|f| (f.name, f.default.to_string()))))
     }
 }
 

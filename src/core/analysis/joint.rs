@@ -308,11 +308,7 @@ pub fn report(law: LawRef, groups: &Groups, points: &[Point], theta: &[f64], val
     let resampled: Vec<Vec<Option<f64>>> = good.iter().map(|t| multipliers(t)).collect();
     let names = law.theta_names();
     let shared_names: Vec<String> = shared.iter().map(|&i| names[i].to_string()).collect();
-    let shared_ci = shared_names
-        .iter()
-        .enumerate()
-        .filter_map(|(k, name)| Some((name.clone(), interval(good.iter().map(|t| t[k]))?)))
-        .collect();
+    let shared_ci = crate::core::order::map_of(shared_names.iter().enumerate().filter_map(|(k, name)| Some((name.clone(), interval(good.iter().map(|t| t[k]))?))));
     let point = multipliers(theta);
     let fitted = laws(theta);
     let variants = groups
@@ -334,7 +330,7 @@ pub fn report(law: LawRef, groups: &Groups, points: &[Point], theta: &[f64], val
         compute: c,
         objective: value,
         // The joint θ starts with the shared parameters.
-        shared: shared_names.iter().cloned().zip(theta.iter().copied()).collect(),
+        shared: crate::core::order::map_of(shared_names.iter().cloned().zip(theta.iter().copied())),
         shared_ci,
         variants,
         resamples: (good.len(), samples.len()),

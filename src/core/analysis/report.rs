@@ -364,7 +364,7 @@ pub struct DataSummary {
 
 /// Named published parameters of θ.
 pub fn named(law: &dyn RunLaw, theta: &[f64]) -> BTreeMap<String, f64> {
-    law.param_names().iter().map(|n| n.to_string()).zip(law.params(theta)).collect()
+    crate::core::order::map_of(law.param_names().iter().map(|n| n.to_string()).zip(law.params(theta)))
 }
 
 /// Predicted loss of θ at a point.
@@ -397,11 +397,12 @@ pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Opt
     let good: Vec<Vec<f64>> = samples.iter().flatten().cloned().collect();
 
     let ci = (!good.is_empty()).then(|| {
-        parameter_intervals(form, &good)
-            .into_iter()
-            .filter(|(name, _)| prep.held.get(name).is_none_or(|h| h != "fixed"))
-            .filter_map(|(name, iv)| iv.map(|iv| (name, iv)))
-            .collect::<BTreeMap<_, _>>()
+        crate::core::order::map_of::<BTreeMap<_, _>, _, _>(
+            parameter_intervals(form, &good)
+                .into_iter()
+                .filter(|(name, _)| prep.held.get(name).is_none_or(|h| h != "fixed"))
+                .filter_map(|(name, iv)| iv.map(|iv| (name, iv))),
+        )
     });
     let fitted_law = FittedLaw::from_theta(law, &theta);
     let max_c = prep.runs.iter().map(|r| r.c).fold(0.0, f64::max);
@@ -503,13 +504,10 @@ pub fn build(req: &FitRequest, prep: &Prepared, fits: &[TaskFit], samples: &[Opt
         (None, Some("needs training curves: a run-id column with several rows (tokens seen, loss) per run".into()))
     };
 
-    let columns = Role::ALL
-        .iter()
-        .filter_map(|&role| {
-            let header = prep.columns.get(role).and_then(|i| prep.headers.get(i))?;
-            Some((role.key().to_string(), header.clone()))
-        })
-        .collect();
+    let columns = crate::core::order::map_of(Role::ALL.iter().filter_map(|&role| {
+        let header = prep.columns.get(role).and_then(|i| prep.headers.get(i))?;
+        Some((role.key().to_string(), header.clone()))
+    }));
 
     let warnings = warnings::collect(&warnings::Context {
         prep,

@@ -190,7 +190,7 @@ pub fn refine<M: Model + ?Sized>(model: &M, projection: &Projection, points: &[P
     }
     let axes = axes(projection);
     let (n0, n1) = (CELLS, if axes.len() > 1 { CELLS } else { 1 });
-    shares.sort_by_key(|s| s.from);
+    crate::core::order::sort_by(&mut shares, |a, b| a.from.cmp(&b.from));
     let mut values = Vec::with_capacity(n0 * n1);
     let mut coefs = Vec::with_capacity(n0 * n1);
     let mut passes = 0;

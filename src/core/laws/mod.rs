@@ -243,7 +243,7 @@ pub trait RunLaw: Sync {
 /// with its `[lo, hi]`, and the `resamples`), when the fit has them.
 pub fn add_intervals(value: &mut serde_json::Value, names: &[&str], intervals: Option<&[(f64, f64)]>, resamples: usize) {
     if let (Some(iv), Some(obj)) = (intervals, value.as_object_mut()) {
-        let map: serde_json::Map<String, serde_json::Value> = names.iter().zip(iv).map(|(n, (lo, hi))| (n.to_string(), serde_json::json!([lo, hi]))).collect();
+        let map: serde_json::Map<String, serde_json::Value> = crate::core::order::map_of(names.iter().zip(iv).map(|(n, (lo, hi))| (n.to_string(), serde_json::json!([lo, hi]))));
         obj.insert("intervals".into(), serde_json::Value::Object(map));
         obj.insert("resamples".into(), serde_json::json!(resamples));
     }
