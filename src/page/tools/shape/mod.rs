@@ -300,7 +300,7 @@ fn n_star(budget: &ChartState) -> Option<(f64, f64)> {
 }
 
 /// What the panel shows.
-pub fn evaluate(fields: &Fields, budget: &ChartState, _session: &mut Session) -> ToolView {
+pub fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session) -> ToolView {
     let mut view = ToolView::default();
     for p in shape::PUBLISHED {
         view.action(
@@ -313,7 +313,9 @@ pub fn evaluate(fields: &Fields, budget: &ChartState, _session: &mut Session) ->
     let vocab = parse_number(text(fields, "sh_vocab")).ok().filter(|v| v.fract() == 0.0 && (1.0..=1e7).contains(v)).map_or(128_256, |v| v as u64);
     if let Some((n, c)) = n_star(budget) {
         view.out("sh_n_star", format!("N* = {} at C = {} ({})", format_count(n, 3), format_sci(c, 3), budget.law.label()));
-        let found = shape::shapes_for(n, vocab, seq, 0.02, 4);
+        // A search over about 12 000 shapes: once per N*, vocabulary and sequence length (a
+        // link is validated by several evaluations of the whole page).
+        let found = session.memo("sh_for", format!("{}|{vocab}|{seq}", n.to_bits()), || shape::shapes_for(n, vocab, seq, 0.02, 4));
         if found.is_empty() {
             view.note("sh_notes", "No shape with head width 128 and d_model/layers in 80 – 160 comes within 2 % of N*.");
         }
@@ -454,6 +456,26 @@ mod tests {
 
     fn run(pairs: &[(&str, &str)]) -> ToolView {
         evaluate(&fields(pairs), &chart_state(&Inputs::default()), &mut Session::new())
+    }
+
+    /// Found by fuzzing (fuzz/, target fragment): reading a link evaluates the whole page
+    /// several times, and each evaluation searched the ~12 000 shapes for N* again (a second
+    /// in the instrumented build). The search is remembered per N*, vocabulary and sequence
+    /// length: a session that holds an answer for them is answered from it.
+    #[test]
+    fn the_shape_search_is_remembered_per_n_star() {
+        let budget = chart_state(&Inputs::default());
+        let (n, _) = n_star(&budget).unwrap();
+        let key = format!("{}|128256|8192", n.to_bits());
+        let mut session = Session::new();
+        let first = evaluate(&fields(&[]), &budget, &mut session);
+        let kept: Vec<(shape::Shape, f64)> = session.remembered(("sh_for", ""), &key).expect("the search is remembered");
+        assert!(!kept.is_empty());
+        assert!(!first.lists.get("sh_notes").is_some_and(|n| n.iter().any(|t| t.contains("No shape"))));
+        // A remembered empty answer is used as it is (no search again).
+        session.remember(("sh_for", ""), key, Vec::<(shape::Shape, f64)>::new());
+        let again = evaluate(&fields(&[]), &budget, &mut session);
+        assert!(again.lists.get("sh_notes").is_some_and(|n| n.iter().any(|t| t.contains("No shape"))), "{:?}", again.lists);
     }
 
     #[test]
