@@ -53,6 +53,22 @@ pub fn platform_exp(x: f64) -> f64 {
     return if x < -745.2 { 0.0 } else { x.exp() };
 }
 
+/// The max m of a and b with e^(a−m) and e^(b−m), for a sum of two exponentials taken apart
+/// around its larger term: that term's is e⁰ = 1 exactly, so only the other needs
+/// [`platform_exp`] (when neither is larger, NaN included, both are computed, as they would be).
+#[inline(always)]
+pub fn platform_exp_pair(a: f64, b: f64) -> (f64, f64, f64) {
+    let m = a.max(b);
+    let (ea, eb) = if a > b {
+        (1.0, platform_exp(b - m))
+    } else if b > a {
+        (platform_exp(a - m), 1.0)
+    } else {
+        (platform_exp(a - m), platform_exp(b - m))
+    };
+    (m, ea, eb)
+}
+
 /// ln x as [`platform_exp`] chooses: [`ln`] on wasm32 (positive normal x), std's elsewhere.
 #[inline(always)]
 pub fn platform_ln(x: f64) -> f64 {

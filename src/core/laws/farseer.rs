@@ -86,16 +86,7 @@ pub fn ln_loss_and_grad_at(theta: &[f64; DIM], t: &NTerms, ln_d_raw: f64) -> (f6
     let ln_d = ln_d_raw - ln_scale();
     let t2 = t.u2 - t.exponent * ln_d; // ln of B(N)·d^(−A(N))
     let t3 = t.u3; // ln of the N-only term
-    let m = t2.max(t3);
-    // The larger term's share is e⁰ = 1 exactly: only the other one needs an exp (NaN takes
-    // the last arm, as it would both exps).
-    let (e2, e3) = if t2 > t3 {
-        (1.0, fastmath::platform_exp(t3 - m))
-    } else if t3 > t2 {
-        (fastmath::platform_exp(t2 - m), 1.0)
-    } else {
-        (fastmath::platform_exp(t2 - m), fastmath::platform_exp(t3 - m))
-    };
+    let (m, e2, e3) = fastmath::platform_exp_pair(t2, t3);
     let s = e2 + e3;
     let (w2, w3) = (e2 / s, e3 / s);
     let d_a = -w2 * ln_d * t.exponent; // ∂ln L/∂u₁

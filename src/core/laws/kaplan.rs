@@ -129,15 +129,7 @@ impl RunLaw for Kaplan {
         // ln L = α_D · ln(u + v), u = exp(r·(ln N_c − ln N)), r = α_N/α_D, v = exp(ln D_c − ln D).
         let r = alpha_n / alpha_d;
         let (su, sv) = (r * (nc - x.ln_n), dc - x.ln_d);
-        let m = su.max(sv);
-        // The larger is e⁰ = 1 exactly: only the other needs an exp (NaN takes the last arm).
-        let (u, v) = if su > sv {
-            (1.0, fastmath::platform_exp(sv - m))
-        } else if sv > su {
-            (fastmath::platform_exp(su - m), 1.0)
-        } else {
-            (fastmath::platform_exp(su - m), fastmath::platform_exp(sv - m))
-        };
+        let (m, u, v) = fastmath::platform_exp_pair(su, sv);
         let ln_s = m + fastmath::platform_ln(u + v);
         let (wu, wv) = (u / (u + v), v / (u + v));
         let dlog_nc = nc - x.ln_n;
