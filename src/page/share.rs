@@ -117,13 +117,16 @@ fn read_fragment(fragment: &str, mut evaluate: impl FnMut(&Inputs) -> View) -> (
     // with the GPU the page will actually use.
     const FIRST: [&str; 7] = ["law", "mode", "gpu", "gpus", "mfu", "price", "solve"];
     // Each pass resets what is invalid now; a reset can only make other fields readable, so
-    // this settles within a few passes (at most one per field).
+    // this settles within a few passes (at most one per field). A pass that resets nothing
+    // (what is left are messages on fields already at their defaults, or on no field) settles
+    // it too: the next evaluation would see the same inputs.
     for pass in 0..fields::all().count() {
         let view = evaluate(&inputs);
         if view.errors.is_empty() {
             break;
         }
         let first_only = pass == 0 && view.errors.keys().any(|f| FIRST.contains(&f.as_str()));
+        let mut reset = false;
         for (field, error) in &view.errors {
             if first_only && !FIRST.contains(&field.as_str()) {
                 continue;
@@ -134,8 +137,12 @@ fn read_fragment(fragment: &str, mut evaluate: impl FnMut(&Inputs) -> View) -> (
                 continue;
             }
             inputs.set(f, f.default);
+            reset = true;
             let shown = if f.default.is_empty() { "empty".to_string() } else { format!("\"{}\"", f.default) };
             messages.push(format!("Link setting \"{}={}\": {error}; using {shown}.", f.url, crate::core::units::truncate(&bad)));
+        }
+        if !reset && !first_only {
+            break;
         }
     }
     (inputs, messages)
@@ -452,5 +459,26 @@ mod tests {
             prop_assert!(evaluate(&inputs, session).errors.is_empty());
             Ok(())
         });
+    }
+
+    /// A link whose view keeps a message on a field already at its default (here a pasted
+    /// schedule table without a step column: the message asks for the step column's name) is
+    /// read in one pass and a check, not one evaluation of the whole page per field (139): a
+    /// pass that resets nothing ends the validation. Found by fuzzing the link target.
+    #[test]
+    fn a_message_that_no_reset_can_clear_ends_the_validation() {
+        let mut session = Session::new();
+        session.set_deferred(true);
+        let link = "#v=1&sd=a%2Cb%0A1%2C2%0A3%2C4";
+        let mut evaluations = 0;
+        let (inputs, messages) = read_fragment(link, |i| {
+            evaluations += 1;
+            evaluate(i, &mut session)
+        });
+        let view = evaluate(&inputs, &mut session);
+        assert!(view.errors.contains_key("sched_step"), "{:?}", view.errors);
+        assert_eq!(inputs.text("sched_data"), "a,b\n1,2\n3,4");
+        assert!(messages.is_empty(), "{messages:?}");
+        assert_eq!(evaluations, 1);
     }
 }
