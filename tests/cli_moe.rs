@@ -101,3 +101,47 @@ fn fit_recovers_table_3() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("N_act (active parameters), D (tokens), E (experts) and loss"));
     std::fs::remove_file(&path).ok();
 }
+
+/// `--law sparsity`: eq. 6 of Abnar et al. fitted to runs drawn from a known law (made-up
+/// constants of the paper's shape — its own could not be verified), the plan at 10²¹ FLOP next
+/// to the library's optimum of the true law, a memory cap that holds the model, a row per
+/// routing; without runs, with a sparsity of 1, and runs with the joint law, a clear message.
+#[test]
+fn the_sparsity_law_from_runs() {
+    use scalecalc::core::laws::abnar::{optimum, SparsityLaw};
+    let truth = SparsityLaw { a: 300.0, alpha: 0.32, b: 900.0, beta: 0.30, c: 0.25, lambda: -0.2, d: 20.0, delta: 0.15, gamma: 0.2, e: 1.6 };
+    let mut table = String::from("N,D,S,loss\n");
+    for n in [1e8, 3e8, 1e9, 3e9, 1e10] {
+        for s in [0.0, 0.5, 0.75, 0.875, 0.9375, 0.98] {
+            for tpp in [5.0, 20.0, 60.0] {
+                let d = tpp * (1.0 - s) * n;
+                table.push_str(&format!("{n},{d},{s},{}\n", truth.loss(n, d, s)));
+            }
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("scalecalc-sparsity-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("runs.csv");
+    std::fs::write(&file, &table).unwrap();
+    let path = file.to_str().unwrap();
+    let v = json(&["moe", "--law", "sparsity", "--runs", path, "--compute", "1e21", "--json"]);
+    let want = optimum(&truth, 1e21, 0.98, f64::INFINITY).unwrap();
+    let (s, loss) = (v["optimum"]["s"].as_f64().unwrap(), v["optimum"]["loss"].as_f64().unwrap());
+    assert!((s - want.s).abs() <= 0.02 && (loss / want.loss - 1.0).abs() < 0.002, "{v}");
+    assert_eq!(v["fit"]["runs"], 90);
+    assert!(v["dense"]["loss"].as_f64().unwrap() > loss);
+    assert_eq!(v["table"].as_array().unwrap().len(), 6);
+    assert!(v["citation"].as_str().unwrap().contains("arXiv:2501.12370"));
+    let held = json(&["moe", "--law", "sparsity", "--runs", path, "--compute", "1e23", "--gpus", "8", "--json"]);
+    assert_eq!(held["optimum"]["held_by_memory"], true, "{held}");
+    assert!(held["optimum"]["n_total"].as_f64().unwrap() <= 8.0 * 80e9 / 16.0 * 1.000001);
+    let out = run(&["moe", "--law", "sparsity", "--compute", "1e21"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--runs"));
+    std::fs::write(&file, table.replacen('\n', "\n1e8,1e9,1,3.0\n", 1)).unwrap();
+    let out = run(&["moe", "--law", "sparsity", "--runs", path, "--compute", "1e21"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("row 2, column \"S\""), "{err}");
+    let out = run(&["moe", "--law", "joint", "--runs", path, "--compute", "1e21"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--law sparsity"));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -234,6 +234,14 @@ pub const REFERENCES: &[Reference] = &[
         year: 2025,
         source: "the title and the eleven authors' byline of the paper's full text (a Markdown conversion of the arXiv PDF in the search index); the identifier from a bibliography citing it (\"Joint MoE scaling laws: Mixture of experts can be memory efficient. arXiv preprint arXiv:2502.05172, 2025\"); arXiv 2502 = February 2025",
     },
+    Reference {
+        arxiv: "2501.12370",
+        title: "Parameters vs FLOPs: Scaling Laws for Optimal Sparsity for Mixture-of-Experts Language Models",
+        authors: &["Abnar, Samira", "Shah, Harshay", "Busbridge, Dan", "El-Nouby, Alaaeldin", "Susskind, Josh", "Thilak, Vimal"],
+        complete: true,
+        year: 2025,
+        source: "the title and the six authors' byline (Apple, MIT) of the paper's full text (a Markdown conversion of the arXiv PDF in the search index); the identifier as the issue cites it (arXiv 2501.12370); arXiv 2501 = January 2025",
+    },
 ];
 
 /// The arXiv identifiers `text` names ("arXiv:2001.08361", "arXiv 2001.08361",

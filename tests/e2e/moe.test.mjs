@@ -193,3 +193,70 @@ test('mixture of experts: the joint law (Ludziejewski et al. 2025) — Table 1 a
   assert.deepEqual(narrow.problems, []);
   await narrow.context.close();
 });
+
+/// Runs of the sparsity law's shape (made-up constants: Abnar et al.'s own could not be
+/// verified), total sizes 1e8–1e10 at sparsities 0–0.98, 5–60 tokens per active parameter.
+function sparsityRunsTable() {
+  const [a, al, b, be, c, la, d, de, ga, e] = [300, 0.32, 900, 0.30, 0.25, -0.2, 20, 0.15, 0.2, 1.6];
+  const rows = ['N,D,S,loss'];
+  for (const n of [1e8, 3e8, 1e9, 3e9, 1e10]) {
+    for (const s of [0, 0.5, 0.75, 0.875, 0.9375, 0.98]) {
+      for (const tpp of [5, 20, 60]) {
+        const tokens = tpp * (1 - s) * n;
+        rows.push(`${n},${tokens},${s},${a / n ** al + b / tokens ** be + c / (1 - s) ** la + d / ((1 - s) ** de * n ** ga) + e}`);
+      }
+    }
+  }
+  return rows.join('\n');
+}
+
+test('mixture of experts: the sparsity law (Abnar et al. 2025) — asks for runs, fits them, plans S and N, the link, a bad sparsity', async () => {
+  const { page, context, problems } = await openPage(browser, origin, { tool: 'moe', hash: '#v=1&c=1e21' });
+  await page.selectOption('#moe-form', 'sparsity');
+  await settle(page);
+  assert.match(await text(page, 'err-moe_runs'), /no published constants/);
+  await page.fill('#moe-runs', sparsityRunsTable());
+  await settle(page);
+  await page.waitForFunction(() => /90 runs/.test(document.getElementById('out-moe_s_fit').textContent), null, { timeout: 60_000 });
+  for (const k of ['moe_s_using', 'moe_s_s', 'moe_s_n_total', 'moe_s_n_act', 'moe_s_d', 'moe_s_loss', 'moe_s_memory', 'moe_s_dense']) {
+    const t = await text(page, `out-${k}`);
+    assert.ok(t.trim(), `${k} is empty`);
+    assert.doesNotMatch(t, NON_FINITE, `${k} = ${t}`);
+  }
+  const s = Number((await text(page, 'out-moe_s_s')).split(' ')[0]);
+  assert.ok(s > 0.5 && s <= 0.98, `S* = ${s}`);
+  assert.equal(await text(page, 'out-moe_j_loss'), '', 'the joint law\'s outputs are empty');
+  assert.equal(await page.locator('#tbl-moe_by_s tbody tr').count(), 6);
+  assert.match(await page.locator('#list-moe_notes').textContent(), /arXiv:2501\.12370/);
+  assert.notEqual(await canvas(page), await page.evaluate(() => document.createElement('canvas').toDataURL()));
+  await panelShot(page, 'moe-sparsity-wide-light');
+
+  // The link keeps the law and the runs.
+  assert.match(page.url(), /mf=sparsity/);
+  const again = await context.newPage();
+  await again.goto(page.url());
+  await again.waitForFunction(() => document.body.dataset.module === 'workbench', null, { timeout: 60_000 });
+  await again.waitForFunction(() => /90 runs/.test(document.getElementById('out-moe_s_fit').textContent), null, { timeout: 60_000 });
+  assert.equal(await text(again, 'out-moe_s_loss'), await text(page, 'out-moe_s_loss'));
+  await again.close();
+
+  // A sparsity of 1 is reported at the runs with its row; what was pasted stays.
+  const bad = sparsityRunsTable().replace('\n', '\n1e8,1e9,1,3.0\n');
+  await page.fill('#moe-runs', bad);
+  await settle(page);
+  await page.waitForFunction(() => /row 2, column "S"/.test(document.getElementById('err-moe_runs').textContent), null, { timeout: 60_000 });
+  assert.equal(await page.inputValue('#moe-runs'), bad);
+  assert.doesNotMatch(await page.locator('#tool-moe').textContent(), /NaN|Infinity/);
+  assert.deepEqual(problems, []);
+  await context.close();
+
+  const narrow = await openPage(browser, origin, { tool: 'moe', hash: '#v=1&c=1e21&mf=sparsity', viewport: { width: 390, height: 900 }, colorScheme: 'dark' });
+  await narrow.page.fill('#moe-runs', sparsityRunsTable());
+  await settle(narrow.page);
+  await narrow.page.waitForFunction(() => /90 runs/.test(document.getElementById('out-moe_s_fit').textContent), null, { timeout: 60_000 });
+  const overflow = await narrow.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+  await panelShot(narrow.page, 'moe-sparsity-narrow-dark');
+  assert.deepEqual(narrow.problems, []);
+  await narrow.context.close();
+});

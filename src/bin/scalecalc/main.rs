@@ -137,7 +137,9 @@ enum Command {
     Precision(Box<precision::PrecisionArgs>),
     /// Mixture of experts by the joint law of dense and top-1 MoE models (Ludziejewski et al.
     /// 2025): the compute-optimal run with E experts, every E, the best E under a memory cap:
-    /// `scalecalc moe --law joint --experts 8 --compute 1e22 --gpus 8 --json`.
+    /// `scalecalc moe --law joint --experts 8 --compute 1e22 --gpus 8 --json`; or by the sparsity
+    /// law (Abnar et al. 2025) fitted to your runs: `scalecalc moe --law sparsity --runs runs.csv
+    /// --compute 1e21 --json`.
     Moe(Box<moe::MoeArgs>),
     /// Your critical batch sizes as a power law in D (and N), as Zhang et al. 2024 fit theirs:
     /// `scalecalc cbs measured.csv --d 2T --json`.

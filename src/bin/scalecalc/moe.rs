@@ -2,10 +2,15 @@
 //! 2025, arXiv:2502.05172) — the Mixture-of-experts panel's joint law, from
 //! `core::laws::ludziejewski`: the compute-optimal run with E experts at a budget, every listed E,
 //! the best E under a memory cap (the GPUs' training state, or bytes per parameter and a KV cache
-//! as the paper's Table 2 counts them), and the dense answer.
+//! as the paper's Table 2 counts them), and the dense answer. `scalecalc moe --law sparsity
+//! --runs FILE`: the sparsity law (Abnar et al. 2025, arXiv:2501.12370, eq. 6; no published
+//! constants could be verified) fitted to the runs, then the compute-optimal total size and
+//! sparsity at the budget within the runs' sparsities and the cap, each common routing, and the
+//! dense model of the same law — the panel's sparsity law.
 
 use clap::Args;
 use scalecalc::core::hardware::{check_gpu_count, find_gpu, gpu_keys};
+use scalecalc::core::laws::abnar::{self as ab, SparsePlan};
 use scalecalc::core::laws::krajewski::STATE_BYTES;
 use scalecalc::core::laws::ludziejewski::{self as lz, JointPlan, MemoryCap, EXPERTS, TABLE_3};
 use scalecalc::core::units::parse_whole;
@@ -15,10 +20,15 @@ use crate::out::{say, Failure};
 /// The command's flags.
 #[derive(Args)]
 pub struct MoeArgs {
-    /// The law: joint (Ludziejewski et al. 2025; the fine-grained law of Krajewski et al. is
-    /// fitted with `scalecalc fit --law krajewski`).
+    /// The law: joint (Ludziejewski et al. 2025) or sparsity (Abnar et al. 2025, fitted to
+    /// --runs); the fine-grained law of Krajewski et al. is fitted with `scalecalc fit --law
+    /// krajewski`.
     #[arg(long, default_value = "joint")]
     law: String,
+    /// The sparsity law's runs: a table with columns N (total parameters), D (tokens), S
+    /// (sparsity, 0 for dense runs) and loss.
+    #[arg(long)]
+    runs: Option<std::path::PathBuf>,
     /// Number of experts E (1: dense), top-1 routing.
     #[arg(long, default_value = "8")]
     experts: String,
@@ -87,8 +97,14 @@ fn cap(a: &MoeArgs) -> Result<Option<MemoryCap>, String> {
 
 /// Runs `scalecalc moe`.
 pub fn moe_cmd(a: &MoeArgs) -> Result<(), Failure> {
+    if a.law.trim().eq_ignore_ascii_case("sparsity") {
+        return sparsity_cmd(a);
+    }
     if !a.law.trim().eq_ignore_ascii_case("joint") {
-        return Err(format!("--law: unknown law \"{}\" (joint; fit the fine-grained law with `scalecalc fit runs.csv --law krajewski`)", a.law).into());
+        return Err(format!("--law: unknown law \"{}\" (joint or sparsity; fit the fine-grained law with `scalecalc fit runs.csv --law krajewski`)", a.law).into());
+    }
+    if a.runs.is_some() {
+        return Err("--runs: the joint law uses its published constants (fit your runs with `scalecalc fit runs.csv --law ludziejewski`); --runs goes with --law sparsity".into());
     }
     let experts = parse_whole(&a.experts, 1, 4096).map_err(|e| format!("--experts: {e}"))? as f64;
     let compute = crate::positive(&a.compute, "--compute")?;
@@ -166,6 +182,58 @@ pub fn moe_cmd(a: &MoeArgs) -> Result<(), Failure> {
     }
     if let Some(c) = dense_compute {
         say!("a dense model needs {:.3}× the compute for the same loss", c / compute);
+    }
+    Ok(())
+}
+
+fn sparse_plan_json(p: &SparsePlan) -> serde_json::Value {
+    serde_json::json!({"s": p.s, "n_total": p.n, "n_active": p.n_active, "d": p.d, "loss": p.loss, "held_by_memory": p.capped})
+}
+
+/// `scalecalc moe --law sparsity --runs FILE`: eq. 6 fitted to the runs, the plan at the budget.
+fn sparsity_cmd(a: &MoeArgs) -> Result<(), Failure> {
+    let path = a.runs.as_ref().ok_or("--runs: the sparsity law has no published constants that could be verified; give your runs (columns N, D, S, loss)")?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let runs = ab::read_runs(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let compute = crate::positive(&a.compute, "--compute")?;
+    let cap = cap(a)?;
+    let max_total = cap.map_or(f64::INFINITY, |c| c.bytes / c.bytes_per_param);
+    let fit = ab::fit_runs(&runs, 0, 1).map_err(|e| e.to_string())?;
+    let top = fit.max_sparsity;
+    let best = ab::optimum(&fit.law, compute, top, max_total).ok_or_else(|| format!("--compute: no compute-optimal point at {compute:e} FLOP under the cap"))?;
+    let free = ab::optimum(&fit.law, compute, top, f64::INFINITY);
+    let dense = ab::optimum_at(&fit.law, 0.0, compute, max_total);
+    let table: Vec<(String, Option<SparsePlan>)> = ab::routings(top).into_iter().map(|(label, s)| (label, ab::optimum_at(&fit.law, s, compute, max_total))).collect();
+    if a.json {
+        let object = serde_json::json!({
+            "law": "sparsity",
+            "citation": ab::CITATION,
+            "compute": compute,
+            "fit": {"params": fit.law, "runs": fit.runs, "objective": fit.objective, "rmse_ln": fit.rmse_ln, "max_sparsity": top},
+            "optimum": sparse_plan_json(&best),
+            "unconstrained": free.map(|p| sparse_plan_json(&p)),
+            "memory": cap.map(|c| serde_json::json!({"bytes": c.bytes, "bytes_per_param": c.bytes_per_param, "max_total_params": max_total})),
+            "dense": dense.map(|p| sparse_plan_json(&p)),
+            "table": table.iter().filter_map(|(label, p)| p.map(|p| {
+                let mut row = sparse_plan_json(&p);
+                if let Some(o) = row.as_object_mut() {
+                    o.insert("routing".into(), serde_json::json!(label));
+                }
+                row
+            })).collect::<Vec<_>>(),
+        });
+        say!("{}", serde_json::to_string_pretty(&object).map_err(|e| e.to_string())?);
+        return Ok(());
+    }
+    say!("eq. 6 fitted to {} runs (sparsities up to {}; RMSE of ln L {:.2e})", fit.runs, top, fit.rmse_ln);
+    say!("S = {:.3}: {:.4e} total ({:.4e} active) parameters, {:.4e} tokens, loss {:.4}", best.s, best.n, best.n_active, best.d, best.loss);
+    if best.capped {
+        if let Some(f) = free {
+            say!("held by the memory cap (compute-optimal: S = {:.3}, {:.4e} total, loss {:.4})", f.s, f.n, f.loss);
+        }
+    }
+    if let Some(d) = dense {
+        say!("dense (S = 0): {:.4e} parameters, {:.4e} tokens, loss {:.4}", d.n, d.d, d.loss);
     }
     Ok(())
 }

@@ -62,6 +62,7 @@ registry! {
         muennighoff => [MUENNIGHOFF],
         krajewski => [KRAJEWSKI],
         ludziejewski => [LUDZIEJEWSKI],
+        abnar => [ABNAR],
     }
 }
 

@@ -1,7 +1,8 @@
 //! The MoE chart: the compute-optimal loss against compute for the dense law, MoE at G = 1 and
 //! MoE at its best granularity, the budget marked (Krajewski et al.'s Figure 1(a)); with the
 //! joint law, dense (E = 1), the chosen E and, when the Budget panel names GPUs, the best E their
-//! memory holds (Ludziejewski et al.'s Figure 1(a) read along compute).
+//! memory holds (Ludziejewski et al.'s Figure 1(a) read along compute); with the sparsity law,
+//! dense (S = 0) and the best sparsity within the runs' range.
 
 use super::*;
 use crate::core::plot::frame::{builder, decade_labels, draw_mesh, is_narrow, Axis};
@@ -32,8 +33,9 @@ where
     let mut scratch = ToolView::default();
     match form(fields, &mut scratch) {
         Some(Form::Joint) => return draw_joint(area, fields, budget, session, style),
+        Some(Form::Sparsity) => return draw_sparsity(area, fields, budget, session, style),
         Some(Form::Granular) => {}
-        None => return draw_message(area, style, "Choose the fine-grained or the joint law to draw the MoE frontier."),
+        None => return draw_message(area, style, "Choose the fine-grained, the joint or the sparsity law to draw the MoE frontier."),
     }
     let fit = fit_runs(fields, session);
     let Some(r) = read(fields, budget, &fit, &mut scratch) else {
@@ -160,5 +162,44 @@ where
     draw_marker(&mut chart, (r.compute, at.loss), style.accent(), style)?;
     legend.push((format!("E = {e_text}"), Mark::Line(style.accent(), 2.0)));
     legend.push((format!("at the budget: L = {}", format_sig(at.loss, 4)), Mark::Dot(style.accent())));
+    draw_legend(&chart.plotting_area().strip_coord_spec(), &legend, Corner::UpperRight, style)
+}
+
+/// The sparsity law's frontier: the dense model (S = 0) and the best sparsity within the runs'
+/// range, each within the Budget panel's GPUs' memory when it names them.
+fn draw_sparsity<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, fields: &Fields, budget: &ChartState, session: &mut Session, style: &ChartStyle) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    use crate::core::laws::abnar as ab;
+    let mut scratch = ToolView::default();
+    let fit = sparsity::fit_runs(fields, session);
+    let Some(r) = sparsity::read(budget, &fit, &mut scratch) else {
+        return draw_message(area, style, "Paste runs with columns N, D, S and loss (and set a valid budget) to draw the sparsity frontier.");
+    };
+    let Some(at) = sparsity::plans(session, &r).best else {
+        return draw_message(area, style, "No model fits in the GPUs' memory at this budget.");
+    };
+    let (lo, hi) = ((r.compute / 1e4).max(1e15), r.compute * 1e3);
+    let cap = r.memory.as_ref().map_or(f64::INFINITY, |(bytes, _)| bytes / kr::STATE_BYTES);
+    let key = format!("{lo:e}|{:e}|{cap:e}|{:?}", r.max_sparsity, r.law);
+    let (law, top) = (r.law, r.max_sparsity);
+    let (dense, best) = session.memo("moe.sparsity.frontier", key, move || {
+        let xs: Vec<f64> = log_space(lo, hi, 49).collect();
+        let dense: Vec<(f64, f64)> = xs.iter().filter_map(|&c| ab::optimum_at(&law, 0.0, c, cap).map(|p| (c, p.loss))).collect();
+        let best: Vec<(f64, f64)> = xs.iter().filter_map(|&c| ab::optimum(&law, c, top, cap).map(|p| (c, p.loss))).collect();
+        (dense, best)
+    });
+    let caption = |narrow: bool| if narrow { "Optimal loss vs compute".to_string() } else { "Compute-optimal loss: dense vs the best sparsity (your fit of eq. 6)".to_string() };
+    let Some(mut chart) = loss_frame(area, style, caption, (lo, hi), r.compute, dense, &[&best])? else {
+        return draw_message(area, style, "Nothing to draw for these inputs.");
+    };
+    chart.draw_series(LineSeries::new(best, line_style(style.accent(), style)))?;
+    draw_marker(&mut chart, (r.compute, at.loss), style.accent(), style)?;
+    let legend = vec![
+        ("dense (S = 0)".to_string(), Mark::Dashed(style.series_color(0), 2.0)),
+        (format!("best S ≤ {}", format_sig(r.max_sparsity, 3)), Mark::Line(style.accent(), 2.0)),
+        (format!("at the budget: S = {}, L = {}", format_sig(at.s, 3), format_sig(at.loss, 4)), Mark::Dot(style.accent())),
+    ];
     draw_legend(&chart.plotting_area().strip_coord_spec(), &legend, Corner::UpperRight, style)
 }

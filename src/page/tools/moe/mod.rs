@@ -2,10 +2,13 @@
 //! (Krajewski et al. 2024) — the compute-optimal active size, tokens and granularity beside the
 //! dense answer, the dense compute it is worth, and the memory its total parameters need; eq. 9
 //! fitted on pasted MoE runs — or the joint law of dense and top-1 MoE (Ludziejewski et al.
-//! 2025, [`joint`]): E experts, every E at the budget and the best the GPUs' memory holds.
+//! 2025, [`joint`]): E experts, every E at the budget and the best the GPUs' memory holds — or
+//! the sparsity law (Abnar et al. 2025, [`sparsity`]) fitted to pasted runs: the compute-optimal
+//! total size and sparsity.
 
 mod chart;
 mod joint;
+mod sparsity;
 pub use chart::draw;
 
 use plotters::coord::Shift;
@@ -51,10 +54,19 @@ pub const OUTPUTS: &[&str] = &[
     "moe_j_dense",
     "moe_j_equiv",
     "moe_j_fit",
+    "moe_s_using",
+    "moe_s_s",
+    "moe_s_n_total",
+    "moe_s_n_act",
+    "moe_s_d",
+    "moe_s_loss",
+    "moe_s_memory",
+    "moe_s_dense",
+    "moe_s_fit",
 ];
 
 /// This tool's tables.
-pub const TABLES: &[&str] = &["moe_by_g", "moe_by_e"];
+pub const TABLES: &[&str] = &["moe_by_g", "moe_by_e", "moe_by_s"];
 
 /// This tool's lists.
 pub const LISTS: &[&str] = &["moe_notes"];
@@ -189,6 +201,8 @@ enum Form {
     Granular,
     /// Ludziejewski et al. 2025: E experts, top-1.
     Joint,
+    /// Abnar et al. 2025: total parameters and sparsity, fitted to the pasted runs.
+    Sparsity,
 }
 
 /// The law chosen in `moe_form`; a message at the field when it is neither.
@@ -196,8 +210,9 @@ fn form(fields: &Fields, view: &mut ToolView) -> Option<Form> {
     match text(fields, "moe_form").trim().to_ascii_lowercase().as_str() {
         "granular" | "" => Some(Form::Granular),
         "joint" => Some(Form::Joint),
+        "sparsity" => Some(Form::Sparsity),
         other => {
-            view.err("moe_form", format!("unknown law \"{}\" (granular or joint)", crate::core::units::truncate(other)));
+            view.err("moe_form", format!("unknown law \"{}\" (granular, joint or sparsity)", crate::core::units::truncate(other)));
             None
         }
     }
@@ -209,6 +224,10 @@ pub fn evaluate(fields: &Fields, budget: &ChartState, session: &mut Session) -> 
     match form(fields, &mut view) {
         Some(Form::Joint) => {
             joint::evaluate(fields, budget, session, &mut view);
+            return view;
+        }
+        Some(Form::Sparsity) => {
+            sparsity::evaluate(fields, budget, session, &mut view);
             return view;
         }
         Some(Form::Granular) => {}
@@ -480,7 +499,7 @@ mod tests {
         let past = evaluate(&fields(&[("moe_form", "joint"), ("moe_experts", "4097")]), &b, &mut Session::new());
         assert!(past.errors["moe_experts"].contains("4096"), "{:?}", past.errors);
         let v = evaluate(&fields(&[("moe_form", "magic")]), &b, &mut Session::new());
-        assert!(v.errors["moe_form"].contains("granular or joint"), "{:?}", v.errors);
+        assert!(v.errors["moe_form"].contains("granular, joint or sparsity"), "{:?}", v.errors);
         let none = evaluate(&fields(&[("moe_form", "joint")]), &chart_state(&Inputs::default().with("compute", "abc")), &mut Session::new());
         assert!(none.unanswered.contains_key("moe_experts"));
         // The fine-grained law does not read the experts field.
@@ -509,5 +528,55 @@ mod tests {
                 assert!(svg.contains("<text"), "no text drawn");
             }
         }
+    }
+
+    /// The sparsity law: without runs it asks for them (it has no constants of its own); runs
+    /// drawn from a known law give a fit, the compute-optimal sparsity within the runs' range
+    /// beside the dense model of the same law, a row per routing, and a chart; a bad sparsity
+    /// is reported at the runs with its row, and the other forms' outputs stay empty.
+    #[test]
+    fn the_sparsity_law_fits_pasted_runs_and_plans_at_the_budget() {
+        use crate::core::laws::abnar;
+        let mut session = Session::new();
+        let b = budget_at("1e21");
+        let v = evaluate(&fields(&[("moe_form", "sparsity")]), &b, &mut session);
+        assert!(v.unanswered["moe_runs"].contains("no published constants"), "{:?}", v.unanswered);
+        assert!(!v.outputs.contains_key("moe_s_loss"));
+        let mut table = String::from("N,D,S,loss\n");
+        for r in abnar::tests::runs(&abnar::tests::TRUTH, 0.0) {
+            table.push_str(&format!("{},{},{},{}\n", r.n, r.d, r.s, r.loss));
+        }
+        let v = evaluate(&fields(&[("moe_form", "sparsity"), ("moe_runs", &table)]), &b, &mut session);
+        assert!(v.errors.is_empty() && v.unanswered.is_empty(), "{v:?}");
+        assert!(v.outputs["moe_s_fit"].starts_with("90 runs at sparsities up to 0.98"), "{}", v.outputs["moe_s_fit"]);
+        assert!(v.outputs["moe_s_using"].contains("fitted to your 90 runs"));
+        let truth = abnar::optimum(&abnar::tests::TRUTH, 1e21, 0.98, f64::INFINITY).unwrap();
+        let s: f64 = v.outputs["moe_s_s"].split(' ').next().unwrap().parse().unwrap();
+        assert!((s - truth.s).abs() <= 0.02, "{} vs {}", v.outputs["moe_s_s"], truth.s);
+        let loss: f64 = v.outputs["moe_s_loss"].parse().unwrap();
+        assert!((loss / truth.loss - 1.0).abs() < 0.002, "{loss} vs {}", truth.loss);
+        assert!(v.outputs["moe_s_dense"].contains("below it at S ="), "{}", v.outputs["moe_s_dense"]);
+        let t = &v.tables["moe_by_s"];
+        assert_eq!(t.rows.len(), 6, "dense and 1 of 2 … 32 experts (S ≤ 0.98): {t:?}");
+        assert_eq!(t.rows[0][0], "dense");
+        assert!(!v.outputs.contains_key("moe_g") && !v.outputs.contains_key("moe_j_loss"));
+        assert!(v.lists["moe_notes"].iter().any(|n| n.contains("arXiv:2501.12370")));
+        // A small cluster holds the model below its optimum and says so.
+        let small = chart_state(&Inputs::default().with("compute", "1e23").with("gpu", "h100").with("gpus", "8"));
+        let v = evaluate(&fields(&[("moe_form", "sparsity"), ("moe_runs", &table)]), &small, &mut session);
+        assert!(v.outputs["moe_s_memory"].contains("held to"), "{}", v.outputs["moe_s_memory"]);
+        // The chart draws.
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, (640, 400)).into_drawing_area();
+            draw("moe-frontier", &area, &fields(&[("moe_form", "sparsity"), ("moe_runs", &table)]), &b, &mut session, &ChartStyle::new(Theme::Light, 1.0)).unwrap();
+        }
+        assert!(svg.contains("best S") && svg.contains("dense (S = 0)"), "{}", &svg[..svg.len().min(400)]);
+        // Bad input: at the runs, with the row; a misspelt form at its field.
+        let bad = table.replacen("\n1", "\n1e8,2e9,1.5,3.2\n1", 1);
+        let v = evaluate(&fields(&[("moe_form", "sparsity"), ("moe_runs", &bad)]), &b, &mut session);
+        assert!(v.errors["moe_runs"].contains("row 2, column \"S\""), "{:?}", v.errors);
+        let v = evaluate(&fields(&[("moe_form", "sparse")]), &b, &mut session);
+        assert!(v.errors["moe_form"].contains("granular, joint or sparsity"), "{:?}", v.errors);
     }
 }
