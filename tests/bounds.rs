@@ -176,3 +176,19 @@ fn critical_batch_measurements() {
     let (at, past) = (rows(MAX_POINTS), rows(MAX_POINTS + 1));
     bound("hp_cbs", &[("hp_cbs", &at)], &[("hp_cbs", &past)], "at most 10000 are fitted");
 }
+
+/// The Mixture-of-experts panel's sparsity law fits at most 500 pasted runs (README, Bounds).
+#[test]
+fn sparsity_law_runs() {
+    use scalecalc::core::laws::abnar::MAX_RUNS as SPARSITY_MAX_RUNS;
+    let runs = |count: usize| {
+        let mut t = String::from("N,D,S,loss\n");
+        for i in 0..count {
+            let (n, s) = (1e8 * (1.0 + i as f64 * 0.01), [0.0, 0.5, 0.75, 0.875][i % 4]);
+            t += &format!("{n},{},{s},{}\n", 20.0 * n, 2.0 + 300.0 / n.powf(0.3));
+        }
+        t
+    };
+    let (at, past) = (runs(SPARSITY_MAX_RUNS), runs(SPARSITY_MAX_RUNS + 1));
+    bound("moe_runs", &[("moe_form", "sparsity"), ("moe_runs", &at)], &[("moe_form", "sparsity"), ("moe_runs", &past)], &format!("at most {SPARSITY_MAX_RUNS}"));
+}
