@@ -177,7 +177,7 @@ fn critical_batch_measurements() {
     bound("hp_cbs", &[("hp_cbs", &at)], &[("hp_cbs", &past)], "at most 10000 are fitted");
 }
 
-/// The Mixture-of-experts panel's sparsity law fits at most 500 pasted runs (README, Bounds).
+/// The Mixture-of-experts panel's sparsity law fits at most 200 pasted runs (README, Bounds).
 #[test]
 fn sparsity_law_runs() {
     use scalecalc::core::laws::abnar::MAX_RUNS as SPARSITY_MAX_RUNS;
