@@ -161,6 +161,21 @@ pub fn interval(values: impl IntoIterator<Item = f64>) -> Option<Interval> {
     Some(Interval { lo: quantile(&v, 0.025)?, hi: quantile(&v, 0.975)? })
 }
 
+/// The 95 % intervals of a law's `dim` parameters from bootstrap samples of its θ, where θ holds
+/// the logarithm of the parameters at `logs` and the parameters themselves elsewhere; `None`
+/// without samples or when one parameter has no interval.
+pub fn param_intervals(samples: &[Option<Vec<f64>>], dim: usize, logs: &[usize]) -> Option<Vec<(f64, f64)>> {
+    if samples.is_empty() {
+        return None;
+    }
+    (0..dim)
+        .map(|i| {
+            let published = |t: &[f64]| if logs.contains(&i) { t.get(i).map_or(f64::NAN, |v| v.exp()) } else { t.get(i).copied().unwrap_or(f64::NAN) };
+            intervals_of(samples, published).map(|iv| (iv.lo, iv.hi))
+        })
+        .collect()
+}
+
 /// Percentile intervals of f(θ) over bootstrap samples (failed ones skipped).
 pub fn intervals_of(samples: &[Option<Vec<f64>>], f: impl Fn(&[f64]) -> f64) -> Option<Interval> {
     interval(samples.iter().flatten().map(|t| f(t)).filter(|v| v.is_finite()))

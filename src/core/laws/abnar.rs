@@ -321,19 +321,7 @@ pub fn sparsity_fit(model: &SparsityModel, theta: &[f64], objective: f64, sample
     // generic machinery for this law).
     let as_dyn: &dyn Model = model;
     let (_, rmse_ln) = model::goodness(as_dyn, theta);
-    let intervals = (!samples.is_empty())
-        .then(|| {
-            (0..10)
-                .map(|i| {
-                    let published = |t: &[f64]| match i {
-                        0 | 2 | 4 | 6 | 9 => t.get(i).map_or(f64::NAN, |v| v.exp()),
-                        _ => t.get(i).copied().unwrap_or(f64::NAN),
-                    };
-                    bootstrap::intervals_of(samples, published).map(|iv| (iv.lo, iv.hi))
-                })
-                .collect::<Option<Vec<_>>>()
-        })
-        .flatten();
+    let intervals = bootstrap::param_intervals(samples, 10, &[0, 2, 4, 6, 9]);
     let max_sparsity = model.runs.iter().map(|r| r.s).fold(0.0, f64::max);
     Some(SparsityFit { law, theta: theta.to_vec(), objective, runs: model.runs.len(), rmse_ln, max_sparsity, intervals })
 }

@@ -324,19 +324,7 @@ pub struct GranularFit {
 pub fn granular_fit(model: &GranularModel, theta: &[f64], objective: f64, samples: &[Option<Vec<f64>>]) -> Option<GranularFit> {
     let law = GranularModel::law(theta)?;
     let (_, rmse_ln) = model::goodness(model, theta);
-    let intervals = (!samples.is_empty())
-        .then(|| {
-            (0..7)
-                .map(|i| {
-                    let published = |t: &[f64]| match i {
-                        0 | 2 | 4 | 6 => t.get(i).map_or(f64::NAN, |v| v.exp()),
-                        _ => t.get(i).copied().unwrap_or(f64::NAN),
-                    };
-                    bootstrap::intervals_of(samples, published).map(|iv| (iv.lo, iv.hi))
-                })
-                .collect::<Option<Vec<_>>>()
-        })
-        .flatten();
+    let intervals = bootstrap::param_intervals(samples, 7, &[0, 2, 4, 6]);
     Some(GranularFit { law, theta: theta.to_vec(), objective, runs: model.runs.len(), rmse_ln, intervals })
 }
 

@@ -408,19 +408,7 @@ pub struct JointFit {
 pub fn joint_fit(model: &JointModel, theta: &[f64], objective: f64, samples: &[Option<Vec<f64>>]) -> Option<JointFit> {
     let law = JointModel::law(theta)?;
     let (_, rmse_ln) = model::goodness(model, theta);
-    let intervals = (!samples.is_empty())
-        .then(|| {
-            (0..9)
-                .map(|i| {
-                    let published = |t: &[f64]| match i {
-                        0 | 4 | 8 => t.get(i).map_or(f64::NAN, |v| v.exp()),
-                        _ => t.get(i).copied().unwrap_or(f64::NAN),
-                    };
-                    bootstrap::intervals_of(samples, published).map(|iv| (iv.lo, iv.hi))
-                })
-                .collect::<Option<Vec<_>>>()
-        })
-        .flatten();
+    let intervals = bootstrap::param_intervals(samples, 9, &[0, 4, 8]);
     Some(JointFit { law, theta: theta.to_vec(), objective, runs: model.runs.len(), rmse_ln, intervals })
 }
 
