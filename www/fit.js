@@ -57,6 +57,8 @@ export function startFit() {
   setBusy(true);
   $('fit-progress').value = 0;
   $('fit-status').textContent = `Fitting ${models} model${models === 1 ? '' : 's'} on ${hooks.workers} worker${hooks.workers === 1 ? '' : 's'}…`;
+  // Every task taken from earlier fits and no resamples: nothing for the workers to do.
+  if (started.progress.finished) return fitJobDone(true);
   hooks.pump();
 }
 

@@ -629,7 +629,7 @@ impl Session {
     /// # Errors
     /// Options that do not read, or data that cannot be fitted.
     pub fn start_fit(&mut self, inputs: &Inputs) -> Result<FitProgress, StartError> {
-        self.fit_run = None;
+        self.cancel_fit();
         let mut req = fit_request(inputs, crate::page::budget::chart_state(inputs).compute).map_err(StartError::Fields)?;
         let prep = prepare(&req).map_err(StartError::Data)?;
         let mut tasks = plan::plan(&prep, &req);
@@ -650,13 +650,16 @@ impl Session {
             }
         }
         check_work(runs, req.bootstrap, starts(&tasks)).map_err(StartError::Fields)?;
-        let run = FitRun::new(plan::fit_plan(&prep, &req, &tasks));
+        let mut run = FitRun::new(plan::fit_plan(&prep, &req, &tasks));
+        run.reuse(&self.tasks);
         self.serial += 1;
         self.fit_run = Some(PanelRun { serial: self.serial, run, req, prep, tasks, shown_main: false, left_out });
         if !self.deferred {
             if let Some(panel) = self.fit_run.take() {
-                let PanelRun { run, req, prep, tasks, left_out, .. } = panel;
-                let outcome = run.run_inline(&mut |_| {});
+                let PanelRun { mut run, req, prep, tasks, left_out, .. } = panel;
+                run.run_jobs(&mut |_| {});
+                run.keep(&mut self.tasks);
+                let outcome = run.outcome();
                 let report = panel_report(&req, &prep, &tasks, outcome, &left_out).map_err(StartError::Data)?;
                 let spec = report_view(&report).fit_spec;
                 self.set_fit(report, spec);
@@ -668,7 +671,15 @@ impl Session {
     /// Stops the Fit panel's fit; the last finished one stays. Results of its jobs still in
     /// workers are ignored when they come back.
     pub fn cancel_fit(&mut self) {
-        self.fit_run = None;
+        // What it finished stays, for a fit that asks for the same tasks.
+        if let Some(panel) = self.fit_run.take() {
+            panel.run.keep(&mut self.tasks);
+        }
+    }
+
+    /// Forgets the results of earlier fits' tasks: the next fit computes every task.
+    pub fn forget_fits(&mut self) {
+        self.tasks = Default::default();
     }
 
     /// How far the Fit panel's fit has come, while one is under way.
@@ -693,6 +704,7 @@ impl Session {
             return None;
         }
         let PanelRun { run, req, prep, tasks, left_out, .. } = self.fit_run.take()?;
+        run.keep(&mut self.tasks);
         Some(panel_report(&req, &prep, &tasks, run.outcome(), &left_out).map(|report| {
             let view = report_view(&report);
             self.set_fit(report, view.fit_spec.clone());
@@ -812,6 +824,43 @@ mod tests {
             Err(StartError::Fields(errors)) => assert!(errors["fit_boot"].starts_with("at most 600 resamples"), "{errors:?}"),
             other => panic!("{:?}", other.map(|_| ())),
         }
+    }
+
+    /// Runs the Fit panel's fit of `inputs` as the page does (its jobs through `session`), counts
+    /// the jobs that fit Farseer's law (a comparison law here), and returns them with the report.
+    fn fit_through_jobs(session: &mut Session, inputs: &Inputs) -> (usize, FitReport) {
+        session.set_deferred(true);
+        session.start_fit(inputs).unwrap();
+        let (mut farseer, mut worker) = (0, Session::new());
+        while let Some(job) = session.next_job() {
+            farseer += usize::from(job.args.contains("\"law\":\"farseer\""));
+            let result = worker.run_job(&job.method, &job.args).unwrap();
+            session.accept(job.id, &result).unwrap();
+        }
+        session.finish_fit().unwrap().unwrap();
+        (farseer, session.fit.as_ref().unwrap().report.clone())
+    }
+
+    /// A fit that changes only the main law's options takes the comparison laws' results from
+    /// the last fit (no grid-start job at all) and shows exactly what a fresh session shows;
+    /// other runs fit everything again.
+    #[test]
+    fn a_fit_that_leaves_the_comparison_laws_alone_takes_their_results() {
+        let inputs = Inputs::default().with("fit_data", crate::test_support::epoch_csv()).with("fit_drop", "5").with("fit_boot", "100");
+        let mut session = Session::new();
+        let (first, report) = fit_through_jobs(&mut session, &inputs);
+        assert!(first > 0 && report.comparison.len() >= 4, "{first} Farseer jobs, {} laws", report.comparison.len());
+        for (field, value) in [("fit_boot", "200"), ("fit_fix", "alpha=0.34"), ("fit_law", "kaplan")] {
+            let changed = inputs.clone().with(field, value);
+            let (again, warm) = fit_through_jobs(&mut session, &changed);
+            let (cold_jobs, cold) = fit_through_jobs(&mut Session::new(), &changed);
+            assert_eq!(again, 0, "Farseer fitted again for {field} = {value}");
+            assert_eq!(cold_jobs, first);
+            assert!(serde_json::to_string(&warm).unwrap() == serde_json::to_string(&cold).unwrap(), "{field} = {value}: not the report a fresh session shows");
+        }
+        // One run fewer: every law is fitted again.
+        let (fewer, _) = fit_through_jobs(&mut session, &inputs.clone().with("fit_drop", "6"));
+        assert_eq!(fewer, first);
     }
 
     #[test]

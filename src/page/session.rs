@@ -42,6 +42,9 @@ pub struct Session {
     /// The Fit panel's last finished fit.
     pub fit: Option<CurrentFit>,
     fits_finished: u64,
+    /// The results of the Fit panel's last fits' tasks, which a fit that leaves a task alone takes
+    /// instead of fitting it again.
+    pub(crate) tasks: crate::core::analysis::run::TaskCache,
     /// A worker's last model: every share of one fit carries the same problem.
     pub(crate) models: ModelCache,
     /// Where each fit chart drew the runs (by chart kind), for clicks on the chart.

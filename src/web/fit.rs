@@ -68,6 +68,13 @@ pub fn cancel_fit() {
     with_session(Session::cancel_fit);
 }
 
+/// Forgets the results of earlier fits' tasks, so the next fit computes every task (for the
+/// bench's cold measurements; the page never calls it).
+#[wasm_bindgen(js_name = forgetFits)]
+pub fn forget_fits() {
+    with_session(Session::forget_fits);
+}
+
 /// Once the Fit panel's fit has ended: what the panel shows (`FitView`), or `{error}`; null while it runs.
 #[wasm_bindgen(js_name = finishFit)]
 pub fn finish_fit() -> Result<JsValue, JsError> {

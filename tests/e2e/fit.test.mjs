@@ -64,6 +64,29 @@ test('the Epoch runs fit to the reference optimum, with intervals, validation an
   assert.deepEqual(problems, []);
 });
 
+test('a fit that changes only the seed or the resamples reuses the laws\' fits, even with nothing left for the workers', async () => {
+  const { page, problems } = await openPage(browser, origin, { tool: 'fit' });
+  await page.fill('#fit-data', EPOCH);
+  await page.fill('#fit-drop', '5');
+  await page.fill('#fit-boot', '200');
+  assert.equal((await fit(page)).state, 'done', await text(page, 'fit-error'));
+  const first = await tableRows(page, 'fit-comparison');
+  const firstParams = await tableRows(page, 'fit-params');
+  // Another seed: the same laws' fits (from the session), new intervals.
+  await page.fill('#fit-seed', '7');
+  assert.equal((await fit(page)).state, 'done', await text(page, 'fit-error'));
+  assert.deepEqual(await tableRows(page, 'fit-comparison'), first);
+  // No resamples: every task is taken and no job goes to a worker; the report still comes.
+  await page.fill('#fit-boot', '0');
+  const state = await fit(page, { timeout: 10_000 });
+  assert.equal(state.state, 'done', await text(page, 'fit-error'));
+  assert.deepEqual(await tableRows(page, 'fit-comparison'), first);
+  const params = await tableRows(page, 'fit-params');
+  assert.deepEqual(params.map((r) => r.slice(0, 2)), firstParams.map((r) => r.slice(0, 2)), 'the same estimates');
+  assert.match(await text(page, 'fit-status'), /^Done in/);
+  assert.deepEqual(problems, []);
+});
+
 test('"Use this fit" drives the Budget panel, and a link with small data reopens the same fit', async () => {
   const { page, problems } = await openPage(browser, origin, { tool: 'fit' });
   await page.fill('#fit-data', syntheticRuns());

@@ -350,10 +350,78 @@ enum Work {
     Joint { task: usize },
 }
 
+impl Work {
+    /// The task it is part of (`None` for resamples).
+    fn task(&self) -> Option<usize> {
+        match *self {
+            Work::Starts { task, .. } | Work::Profile { task, .. } | Work::From { task } | Work::Joint { task } => Some(task),
+            Work::Resamples { .. } => None,
+        }
+    }
+}
+
+/// A task's result as a cache keeps it.
+#[derive(Debug, Clone, PartialEq)]
+struct Cached {
+    result: MultistartResult,
+    surface: Option<Surface>,
+}
+
+/// Most task results a [`TaskCache`] keeps: every task of a fit with every law compared, its
+/// held-out variants and its rolling-forward fits, about twice over.
+pub const MAX_CACHED: usize = 32;
+
+/// Results of ended tasks by what determines them (the problem — law, runs, weights,
+/// asymmetry, fixed and tied parameters —, the search and δ): a fit that differs from the last
+/// only in options that leave a task alone (another main law, fixed parameters, resamples, a
+/// budget, predictions) takes that task's result instead of fitting it again. The same inputs
+/// give the same result, so what a fit shows does not depend on what was fitted before.
+#[derive(Debug, Clone, Default)]
+pub struct TaskCache {
+    /// Most recently kept first.
+    entries: VecDeque<(String, Cached)>,
+}
+
+impl TaskCache {
+    fn get(&self, key: &str) -> Option<&Cached> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, c)| c)
+    }
+
+    fn put(&mut self, key: String, value: Cached) {
+        self.entries.retain(|(k, _)| *k != key);
+        self.entries.push_front((key, value));
+        self.entries.truncate(MAX_CACHED);
+    }
+
+    /// Results kept.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it keeps none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// What determines a task's result: its problem, search and δ (and, for a task searched from
+/// another's optima, that task's key). `None` for a joint fit.
+fn task_key(spec: &TaskSpec, problem_json: &str, earlier: &[TaskRun]) -> Option<String> {
+    let search = match &spec.search {
+        TaskSearch::Grid(g) => format!("grid {}", serde_json::to_string(g).ok()?),
+        TaskSearch::Profile => "profile".to_string(),
+        TaskSearch::From { task } => format!("from [{}]", earlier.get(*task)?.key.as_deref()?),
+        TaskSearch::Joint { .. } => return None,
+    };
+    Some(format!("{search} δ {} {problem_json}", json_number(spec.delta)))
+}
+
 struct TaskRun {
     spec: TaskSpec,
     /// The problem as JSON, written once for all its jobs.
     problem_json: String,
+    /// What determines its result ([`TaskCache`]); `None` for a joint fit, which is not kept.
+    key: Option<String>,
     slices: Vec<Slice>,
     shares: Vec<Share>,
     surface: Option<Surface>,
@@ -432,7 +500,8 @@ impl FitRun {
                 }
             }
             let problem_json = serde_json::to_string(&spec.problem).unwrap_or_default();
-            tasks.push(TaskRun { spec, problem_json, slices: Vec::new(), shares: Vec::new(), surface: None, shares_left: shares, result: None, joint_samples: Vec::new() });
+            let key = task_key(&spec, &problem_json, &tasks);
+            tasks.push(TaskRun { spec, problem_json, key, slices: Vec::new(), shares: Vec::new(), surface: None, shares_left: shares, result: None, joint_samples: Vec::new() });
         }
         let boot = plan.boot.filter(|b| b.task < tasks.len() && b.resamples > 0);
         if let Some(b) = &boot {
@@ -698,6 +767,12 @@ impl FitRun {
         });
         let usable = result.is_some();
         t.result = Some(result);
+        self.after_task(index, usable);
+    }
+
+    /// What follows the end of task `index`: its bootstrap, if it has one, and the tasks
+    /// searched from its optima.
+    fn after_task(&mut self, index: usize, usable: bool) {
         if let Some(b) = self.boot.filter(|b| b.task == index) {
             if usable {
                 let shares: Vec<Work> = (0..b.resamples)
@@ -722,6 +797,47 @@ impl FitRun {
                 self.done += FROM_UNITS;
                 self.tasks[j].shares_left = 0;
                 self.tasks[j].result = Some(None);
+            }
+        }
+    }
+
+    /// Takes from `cache` the result of every task whose problem, search and δ it holds (before
+    /// any job is handed out): their jobs are dropped and what follows them is planned, as if
+    /// they had just ended. Returns how many tasks it took.
+    pub fn reuse(&mut self, cache: &TaskCache) -> usize {
+        let mut reused = 0;
+        for index in 0..self.tasks.len() {
+            let t = &self.tasks[index];
+            if t.result.is_some() || self.in_flight.values().any(|w| w.task() == Some(index)) {
+                continue;
+            }
+            let Some(hit) = t.key.as_deref().and_then(|k| cache.get(k)) else { continue };
+            let units = match &t.spec.search {
+                TaskSearch::Grid(g) => g.len(),
+                TaskSearch::Profile => PROFILE_UNITS,
+                TaskSearch::From { .. } => FROM_UNITS,
+                TaskSearch::Joint { .. } => continue,
+            };
+            let (result, surface) = (hit.result.clone(), hit.surface.clone());
+            self.queue.retain(|w| w.task() != Some(index));
+            let t = &mut self.tasks[index];
+            t.slices.clear();
+            t.shares.clear();
+            t.shares_left = 0;
+            t.result = Some(Some(result));
+            t.surface = surface;
+            self.done += units;
+            self.after_task(index, true);
+            reused += 1;
+        }
+        reused
+    }
+
+    /// Puts every ended task's result in `cache`, for a later run to [`FitRun::reuse`].
+    pub fn keep(&self, cache: &mut TaskCache) {
+        for t in &self.tasks {
+            if let (Some(key), Some(Some(result))) = (&t.key, &t.result) {
+                cache.put(key.clone(), Cached { result: result.clone(), surface: t.surface.clone() });
             }
         }
     }
@@ -784,6 +900,12 @@ impl FitRun {
     /// Every job in this thread, in the order a page hands them out; `progress` sees the
     /// fraction done after each.
     pub fn run_inline(mut self, progress: &mut dyn FnMut(f64)) -> FitOutcome {
+        self.run_jobs(progress);
+        self.outcome()
+    }
+
+    /// Every job in this thread, as [`FitRun::run_inline`], leaving the run to read.
+    pub fn run_jobs(&mut self, progress: &mut dyn FnMut(f64)) {
         let mut cache = ModelCache::default();
         while let Some(job) = self.next_job() {
             // A job that fails here would fail in a worker too: it counts as finding nothing.
@@ -794,7 +916,6 @@ impl FitRun {
             let (done, total) = self.progress();
             progress(done as f64 / total.max(1) as f64);
         }
-        self.outcome()
     }
 }
 
