@@ -370,6 +370,9 @@ struct Cached {
 /// Most task results a [`TaskCache`] keeps: every task of a fit with every law compared, its
 /// held-out variants and its rolling-forward fits, about twice over.
 pub const MAX_CACHED: usize = 32;
+/// Most bytes of keys a [`TaskCache`] keeps (a key holds its task's runs: about 100 bytes a run):
+/// the oldest go first, the newest always stays.
+pub const MAX_CACHED_BYTES: usize = 8 << 20;
 
 /// Results of ended tasks by what determines them (the problem — law, runs, weights,
 /// asymmetry, fixed and tied parameters —, the search and δ): a fit that differs from the last
@@ -391,6 +394,9 @@ impl TaskCache {
         self.entries.retain(|(k, _)| *k != key);
         self.entries.push_front((key, value));
         self.entries.truncate(MAX_CACHED);
+        while self.entries.len() > 1 && self.entries.iter().map(|(k, _)| k.len()).sum::<usize>() > MAX_CACHED_BYTES {
+            self.entries.pop_back();
+        }
     }
 
     /// Results kept.
@@ -936,6 +942,30 @@ fn json_number(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_task_cache_keeps_the_newest_within_its_count_and_bytes() {
+        let result = |v: f64| Cached {
+            result: MultistartResult { best: Outcome { theta: vec![v], value: v, iterations: 0, evaluations: 0, stop: Stop::Gradient }, optima: Vec::new(), starts: 1, failed: 0, evaluations: 0 },
+            surface: None,
+        };
+        let mut cache = TaskCache::default();
+        for i in 0..MAX_CACHED + 5 {
+            cache.put(format!("task {i}"), result(i as f64));
+        }
+        assert_eq!(cache.len(), MAX_CACHED);
+        assert!(cache.get("task 4").is_none() && cache.get("task 5").is_some());
+        // The same key again replaces its entry and makes it the newest.
+        cache.put("task 5".into(), result(-1.0));
+        assert_eq!((cache.len(), cache.get("task 5").map(|c| c.result.best.value)), (MAX_CACHED, Some(-1.0)));
+        // Keys past the byte bound push the oldest out; one alone stays whatever its size.
+        let big = "x".repeat(MAX_CACHED_BYTES / 2 + 1);
+        cache.put(format!("a {big}"), result(1.0));
+        assert!(cache.len() == MAX_CACHED && cache.get(&format!("a {big}")).is_some());
+        cache.put(format!("b {big}"), result(2.0));
+        assert_eq!(cache.len(), 1);
+        assert!(cache.get(&format!("b {big}")).is_some());
+    }
     use crate::core::laws::chinchilla::CHINCHILLA;
     use crate::core::laws::RunLaw;
 
