@@ -568,7 +568,7 @@ impl TableLaw for Ludziejewski {
         "moe"
     }
     fn model(&self, rows: &serde_json::Value) -> Option<Box<dyn Model>> {
-        serde_json::from_value::<JointModel>(rows.clone()).ok().map(|m| Box::new(m) as Box<dyn Model>)
+        super::read_model::<JointModel>(rows)
     }
     fn fit_table(&self, text: &str, args: &LawFitArgs) -> Result<serde_json::Value, LawError> {
         fit_cli(text, args)

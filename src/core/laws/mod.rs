@@ -478,6 +478,12 @@ pub struct LawFitArgs {
     pub predict: Option<String>,
 }
 
+/// A table law's model read back from the rows it wrote with `serde_json` (what
+/// [`TableLaw::model`] returns for a law fitted by jobs on the page); `None` if they do not read.
+pub fn read_model<M: Model + serde::de::DeserializeOwned + 'static>(rows: &serde_json::Value) -> Option<Box<dyn Model>> {
+    serde_json::from_value::<M>(rows.clone()).ok().map(|m| Box::new(m) as Box<dyn Model>)
+}
+
 /// A law fitted to a table of its own (loss curves under schedules, runs with repeated data):
 /// the command line fits it from a file, a planning tool on the page from a paste.
 pub trait TableLaw: Sync {

@@ -535,7 +535,7 @@ impl TableLaw for Muennighoff {
         fit_cli(text, args)
     }
     fn model(&self, rows: &serde_json::Value) -> Option<Box<dyn Model>> {
-        serde_json::from_value::<RStarModel>(rows.clone()).ok().map(|m| Box::new(m) as Box<dyn Model>)
+        super::read_model::<RStarModel>(rows)
     }
     #[cfg(test)]
     fn gradient_error(&self) -> f64 {
